@@ -1,0 +1,55 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { CaseModule } from '@returns/case';
+import { AppConfigModule } from '@returns/config';
+import { ALL_QUEUES } from '@returns/contracts';
+import { DatabaseModule } from '@returns/database';
+import { InspectionModule } from '@returns/inspection';
+import { IntakeModule } from '@returns/intake';
+import { LogisticsModule } from '@returns/logistics';
+import { NotificationModule } from '@returns/notification';
+import { QueueModule } from '@returns/queue';
+import { RefundModule } from '@returns/refund';
+import { WorkersModule } from '../../worker/src/workers.module';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { HealthController } from './health/health.controller';
+import { IllegalTransitionFilter } from './http/domain-exception.filter';
+import { LogisticsController } from './logistics/logistics.controller';
+import { OrdersController } from './orders/orders.controller';
+import { RefundsController } from './refunds/refunds.controller';
+import { CaseViewService } from './returns/case-view.service';
+import { ReturnsController } from './returns/returns.controller';
+import { WarehouseController } from './warehouse/warehouse.controller';
+
+export interface ApiOptions {
+  /** Also run every queue's workers in this process (`npm start`). */
+  withWorkers: boolean;
+}
+
+/** The HTTP API. With `withWorkers`, the whole service in one process. */
+@Module({})
+export class ApiModule {
+  static register(options: ApiOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        AppConfigModule,
+        DatabaseModule,
+        QueueModule,
+        CaseModule,
+        ScheduleModule.forRoot(),
+        TerminusModule,
+        IntakeModule,
+        LogisticsModule,
+        InspectionModule,
+        RefundModule,
+        NotificationModule,
+        ...(options.withWorkers ? [WorkersModule.register(ALL_QUEUES)] : []),
+      ],
+      controllers: [OrdersController, ReturnsController, WarehouseController, LogisticsController, RefundsController, HealthController],
+      providers: [CaseViewService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: IllegalTransitionFilter }],
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { Role } from '@returns/contracts';
+import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+
+/** Who is calling, as the guard found them. */
+export interface Caller {
+  role: Role;
+  /** a stable, non-secret id of the API key: scopes idempotency keys per client */
+  clientId: string;
+}
+
+export type AuthedRequest = Request & { caller: Caller };
+
+/** `Authorization: Bearer <api key>`; each key has one role (CONTRACT.md, "Auth"). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    const role = match ? this.config.apiKeys.get(match[1]) : undefined;
+    if (!match || !role) {
+      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHENTICATED', message: 'a valid API key is required: Authorization: Bearer <key>' });
+    }
+    request.caller = { role, clientId: createHash('sha256').update(match[1]).digest('hex').slice(0, 24) };
+    const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
+    if (role !== 'admin' && !allowed.includes(role)) {
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN_ROLE', message: `role ${role} may not do this` });
+    }
+    return true;
+  }
+}

@@ -1,0 +1,32 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/**
+ * Pipes and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
+ * same validation the service runs with.
+ */
+export function configureApp(app: INestApplication): void {
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      // Nest's error shape: { statusCode: 400, error, message: [ "field ..." ] }
+      validationError: { target: false, value: false },
+    }),
+  );
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Returns service')
+      .setDescription(
+        'After-sales backend: return intake and review, logistics, inspection, refund and notification. ' +
+          'Money is an integer in minor units with an ISO currency beside it; errors carry a stable `code` where one applies.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key; one role per key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+}

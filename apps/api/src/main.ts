@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { OrderService } from '@returns/case';
+import { loadConfig } from '@returns/config';
+import { runMigrations } from '@returns/database';
+import { ApiModule } from './api.module';
+import { configureApp } from './configure-app';
+import { seedDemoData } from './demo-data';
+
+/**
+ * `npm run start:api` (HTTP only) or `npm start` (`--with-workers`: API and every worker in
+ * one process). Applies migrations first; seeds demo orders outside production.
+ */
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const withWorkers = process.argv.includes('--with-workers');
+  const logger = new Logger('Api');
+  const applied = await runMigrations(config.databaseUrl);
+  if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
+  const app = await NestFactory.create(ApiModule.register({ withWorkers }));
+  configureApp(app);
+  if (config.seedDemoData) logger.log(`demo orders ready: ${(await seedDemoData(app.get(OrderService))).join(', ')}`);
+  await app.listen(config.port);
+  logger.log(`listening on ${config.port}${withWorkers ? ' with all workers' : ''}; docs at /docs`);
+}
+
+bootstrap().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { BadRequestException, Body, Controller, Param, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { OrderService, OrderSnapshot } from '@returns/case';
+import { Roles } from '../auth/roles.decorator';
+import { UpsertOrderDto } from './order.dto';
+
+export function orderView(order: OrderSnapshot) {
+  return {
+    orderId: order.id,
+    merchantId: order.merchantId,
+    customer: order.customer,
+    address: order.address,
+    currency: order.currency,
+    paidAt: order.paidAt?.toISOString() ?? null,
+    deliveredAt: order.deliveredAt?.toISOString() ?? null,
+    payment: order.payment,
+    items: order.items,
+    paidTotalMinor: order.paidTotalMinor,
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}
+
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('v1/orders')
+export class OrdersController {
+  constructor(private readonly orders: OrderService) {}
+
+  @Put(':orderId')
+  @Roles('upstream')
+  @ApiOperation({ summary: 'Insert or replace the snapshot of an order that returns are judged against.' })
+  async upsert(@Param('orderId') orderId: string, @Body() body: UpsertOrderDto) {
+    if (orderId.length > 128) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['orderId must be at most 128 characters'] });
+    }
+    return orderView(await this.orders.upsert(orderId, body));
+  }
+}

@@ -1,0 +1,74 @@
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { IntakeService } from '@returns/intake';
+import { Caller } from '../auth/api-key.guard';
+import { actorOf, CurrentCaller } from '../auth/caller.decorator';
+import { Roles } from '../auth/roles.decorator';
+import { knownIdOr404 } from '../http/uuid';
+import { CaseViewService } from './case-view.service';
+import { CancelDto, CreateReturnDto, ReviewDto } from './create-return.dto';
+import { ListReturnsQuery } from './list-returns.query';
+
+@ApiTags('returns')
+@ApiBearerAuth()
+@Controller('v1/returns')
+export class ReturnsController {
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly views: CaseViewService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('upstream', 'portal')
+  @ApiOperation({ summary: 'Ask for a return. Buffered in the intake queue and judged by a worker; answers at once.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key and body answer the same; another body, 409' })
+  async create(@Body() body: CreateReturnDto, @Headers('idempotency-key') key: string | undefined, @CurrentCaller() caller: Caller) {
+    if (!key || !key.trim()) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'IDEMPOTENCY_KEY_REQUIRED', message: ['Idempotency-Key header is required'] });
+    }
+    if (key.length > 255) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'IDEMPOTENCY_KEY_TOO_LONG', message: ['Idempotency-Key must be at most 255 characters'] });
+    }
+    const accepted = await this.intake.accept(caller.clientId, key, { ...body });
+    return { ...accepted, statusUrl: `${this.config.publicBaseUrl}/v1/returns/${accepted.id}` };
+  }
+
+  @Get()
+  @Roles('agent', 'finance')
+  @ApiOperation({ summary: 'Cases, newest first, by status, order, customer or merchant.' })
+  list(@Query() query: ListReturnsQuery) {
+    return this.views.list(query);
+  }
+
+  @Get(':id')
+  @Roles('upstream', 'portal', 'warehouse', 'agent', 'finance')
+  @ApiOperation({ summary: 'The whole case; REQUESTED while the request waits in the intake queue.' })
+  async get(@Param('id') id: string) {
+    const view = await this.views.find(knownIdOr404(id, 'return', 'RETURN_NOT_FOUND'));
+    if (!view) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${id} not found` });
+    return view;
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles('portal', 'upstream')
+  @ApiOperation({ summary: 'Cancel, until the parcel is picked up; later 409 INVALID_TRANSITION.' })
+  async cancel(@Param('id') id: string, @Body() body: CancelDto, @CurrentCaller() caller: Caller) {
+    const caseId = knownIdOr404(id, 'return', 'RETURN_NOT_FOUND');
+    await this.intake.cancel(caseId, actorOf(caller), body.note);
+    return this.views.find(caseId);
+  }
+
+  @Post(':id/review')
+  @HttpCode(200)
+  @Roles('agent')
+  @ApiOperation({ summary: "An agent's decision on a case in PENDING_REVIEW; else 409 INVALID_TRANSITION." })
+  async review(@Param('id') id: string, @Body() body: ReviewDto, @CurrentCaller() caller: Caller) {
+    const caseId = knownIdOr404(id, 'return', 'RETURN_NOT_FOUND');
+    await this.intake.review(caseId, body.decision, `agent:${caller.clientId.slice(0, 8)}`, body.note);
+    return this.views.find(caseId);
+  }
+}

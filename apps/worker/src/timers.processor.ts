@@ -1,0 +1,36 @@
+import { Logger } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { JobName, JobPayload, QueueName } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
+import { InspectionService } from '@returns/inspection';
+import { LogisticsService } from '@returns/logistics';
+
+/**
+ * Per-case deadlines, as delayed jobs. Each hands the case to the stage that owns the
+ * deadline, which acts only if the case is still waiting.
+ */
+@Processor(QueueName.Timers)
+export class TimersProcessor extends WorkerHost {
+  private readonly logger = new Logger(TimersProcessor.name);
+
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly logistics: LogisticsService,
+    private readonly inspection: InspectionService,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<void> {
+    if ((job.name as JobName) !== JobName.CaseDeadline) throw new Error(`timers queue has no handler for job ${job.name}`);
+    const { caseId, kind } = job.data as JobPayload<JobName.CaseDeadline>;
+    const acted =
+      kind === 'review'
+        ? await this.intake.onReviewDeadline(caseId)
+        : kind === 'ship-back'
+          ? await this.logistics.onShipBackDeadline(caseId)
+          : await this.inspection.onInspectionDeadline(caseId);
+    if (acted) this.logger.log(`${kind} deadline acted on case ${caseId}`);
+  }
+}

@@ -1,0 +1,63 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { WorkerHost } from '@nestjs/bullmq';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { QueueName } from '@returns/contracts';
+import { InspectionModule, InspectionProcessor } from '@returns/inspection';
+import { IntakeModule, IntakeProcessor } from '@returns/intake';
+import { LogisticsModule, LogisticsProcessor } from '@returns/logistics';
+import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@returns/notification';
+import { OutboxSweeper } from '@returns/queue';
+import { RefundModule, RefundProcessor } from '@returns/refund';
+import { TimersProcessor } from './timers.processor';
+
+/** The processor serving each queue: exactly one per queue, checked at compile time. */
+export const PROCESSORS: Record<QueueName, Type<WorkerHost>> = {
+  [QueueName.Intake]: IntakeProcessor,
+  [QueueName.Logistics]: LogisticsProcessor,
+  [QueueName.Inspection]: InspectionProcessor,
+  [QueueName.Refund]: RefundProcessor,
+  [QueueName.Notification]: NotificationProcessor,
+  [QueueName.Webhooks]: WebhookProcessor,
+  [QueueName.Timers]: TimersProcessor,
+};
+
+const SERVED_QUEUES = Symbol('SERVED_QUEUES');
+
+/** Applies `<QUEUE>_CONCURRENCY` to each started worker. */
+@Injectable()
+class WorkerConcurrency implements OnApplicationBootstrap {
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SERVED_QUEUES) private readonly queues: QueueName[],
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const queue of this.queues) {
+      const host = this.moduleRef.get(PROCESSORS[queue], { strict: false });
+      host.worker.concurrency = this.config.concurrency[queue];
+    }
+  }
+}
+
+/**
+ * The BullMQ workers of one process: only the processors of the queues it serves
+ * (WORKER_QUEUES), plus the outbox sweep. Expects the config, database and queue modules
+ * from its importer.
+ */
+@Module({})
+export class WorkersModule {
+  static register(queues: readonly QueueName[]): DynamicModule {
+    return {
+      module: WorkersModule,
+      imports: [IntakeModule, LogisticsModule, InspectionModule, RefundModule, NotificationModule],
+      providers: [
+        ...queues.map((queue) => PROCESSORS[queue]),
+        { provide: SERVED_QUEUES, useValue: [...queues] },
+        WorkerConcurrency,
+        OutboxSweeper,
+      ],
+    };
+  }
+}

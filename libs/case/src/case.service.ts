@@ -1,0 +1,93 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { CaseStatus } from '@returns/contracts';
+import { ReturnCase } from './return-case.entity';
+import { ReturnItem } from './return-item.entity';
+import { TimelineEntry } from './timeline-entry.entity';
+import { OrderSnapshot } from './order.entity';
+import { assertTransition, IllegalTransitionError } from './state-machine';
+
+/** Statuses whose units no longer count against what the customer may still return. */
+const RELEASED_STATUSES: CaseStatus[] = ['REJECTED', 'CANCELLED', 'CLOSED'];
+
+/**
+ * The case record: the only code that changes a case's status. Every move is checked by
+ * the state machine and written to the timeline in the caller's transaction.
+ */
+@Injectable()
+export class CaseService {
+  private readonly logger = new Logger(CaseService.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Loads a case and locks it until the transaction ends; null when it does not exist. */
+  lock(manager: EntityManager, caseId: string): Promise<ReturnCase | null> {
+    return manager.getRepository(ReturnCase).findOne({ where: { id: caseId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Moves a locked case to `to`. Refused moves throw IllegalTransitionError and leave
+   * nothing but a log line.
+   */
+  async transition(manager: EntityManager, subject: ReturnCase, to: CaseStatus, actor: string, note?: string): Promise<void> {
+    const from = subject.status;
+    try {
+      assertTransition(from, to, subject.type);
+    } catch (error) {
+      if (error instanceof IllegalTransitionError) {
+        this.logger.warn(`refused ${from} -> ${to} for case ${subject.id} by ${actor}`);
+      }
+      throw error;
+    }
+    const now = new Date();
+    await manager.update(ReturnCase, { id: subject.id }, { status: to, updatedAt: now });
+    await manager.insert(TimelineEntry, { caseId: subject.id, at: now, from, to, actor, note: note ?? null });
+    subject.status = to;
+    subject.updatedAt = now;
+  }
+
+  /** Writes a new case in REQUESTED with its items and first timeline entry. */
+  async open(manager: EntityManager, subject: ReturnCase, items: Omit<ReturnItem, 'caseId'>[], actor: string): Promise<void> {
+    await manager.insert(ReturnCase, { ...subject, status: 'REQUESTED' });
+    await manager.insert(
+      ReturnItem,
+      items.map((item) => ({ ...item, caseId: subject.id })),
+    );
+    await manager.insert(TimelineEntry, { caseId: subject.id, at: subject.createdAt, from: null, to: 'REQUESTED', actor, note: null });
+    subject.status = 'REQUESTED';
+  }
+
+  /** Updates fields of a case other than its status. */
+  async update(manager: EntityManager, caseId: string, fields: Partial<Omit<ReturnCase, 'status' | 'id' | 'items'>>): Promise<void> {
+    await manager.update(ReturnCase, { id: caseId }, { ...fields, updatedAt: new Date() });
+  }
+
+  /** Units per sku of this order held by the customer's other cases that are still open or finished. */
+  async claimedUnits(manager: EntityManager, orderId: string, excludeCaseId: string): Promise<Record<string, number>> {
+    const rows: { sku: string; units: string }[] = await manager.query(
+      `SELECT i.sku, SUM(i.quantity) AS units
+         FROM return_items i JOIN return_cases c ON c.id = i.case_id
+        WHERE c.order_id = $1 AND c.id <> $2 AND NOT (c.status = ANY($3))
+        GROUP BY i.sku`,
+      [orderId, excludeCaseId, RELEASED_STATUSES],
+    );
+    return Object.fromEntries(rows.map((r) => [r.sku, Number(r.units)]));
+  }
+
+  find(caseId: string, manager: EntityManager = this.dataSource.manager): Promise<ReturnCase | null> {
+    return manager.findOne(ReturnCase, { where: { id: caseId } });
+  }
+
+  items(caseId: string, manager: EntityManager = this.dataSource.manager): Promise<ReturnItem[]> {
+    return manager.find(ReturnItem, { where: { caseId }, order: { sku: 'ASC' } });
+  }
+
+  timeline(caseId: string): Promise<TimelineEntry[]> {
+    return this.dataSource.manager.find(TimelineEntry, { where: { caseId }, order: { id: 'ASC' } });
+  }
+
+  order(orderId: string, manager: EntityManager = this.dataSource.manager): Promise<OrderSnapshot | null> {
+    return manager.findOne(OrderSnapshot, { where: { id: orderId } });
+  }
+}

@@ -1,0 +1,149 @@
+import { ALL_QUEUES, QueueName, Role, ROLES } from '@returns/contracts';
+import { parseDuration } from './duration';
+
+/** Typed, validated environment of the service. Read once at start-up by `loadConfig`. */
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  workerQueues: QueueName[];
+  concurrency: Record<QueueName, number>;
+  /** api key -> role */
+  apiKeys: Map<string, Role>;
+  webhookSecret: string;
+  outboundWebhookUrls: string[];
+  deadlines: { reviewMs: number; shipBackMs: number; inspectionMs: number };
+  intakeHighWater: number;
+  carrierSimulatorAutopilot: boolean;
+  /** Seed demo orders at start-up (not in production or test unless asked). */
+  seedDemoData: boolean;
+  /** Interval of the outbox sweep that re-enqueues jobs whose producer died before adding them. */
+  outboxSweepMs: number;
+  /** Public base URL used in statusUrl and survey links. */
+  publicBaseUrl: string;
+  /** Behaviour of the simulated carriers, payment gateway and notification channels. */
+  simulators: {
+    /** upper bound of the random latency of each simulated call */
+    latencyMs: number;
+    /** share of calls, 0..1, that fail as a provider timeout would */
+    failureRate: number;
+  };
+}
+
+const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
+  [QueueName.Intake]: 16,
+  [QueueName.Logistics]: 8,
+  [QueueName.Inspection]: 8,
+  [QueueName.Refund]: 4,
+  [QueueName.Notification]: 16,
+  [QueueName.Webhooks]: 8,
+  [QueueName.Timers]: 4,
+};
+
+export const DEV_API_KEYS: ReadonlyMap<string, Role> = new Map(ROLES.map((role) => [`dev-${role}`, role]));
+
+export class ConfigError extends Error {}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`expected a boolean, got "${value}"`);
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function fraction(name: string, value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new ConfigError(`${name} must be a number from 0 to 1, got "${value}"`);
+  return n;
+}
+
+function duration(name: string, value: string | undefined, fallback: string): number {
+  try {
+    return parseDuration(value || fallback);
+  } catch (e) {
+    throw new ConfigError(`${name}: ${(e as Error).message}`);
+  }
+}
+
+export function parseApiKeys(text: string): Map<string, Role> {
+  const keys = new Map<string, Role>();
+  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = entry.lastIndexOf(':');
+    const key = entry.slice(0, at);
+    const role = entry.slice(at + 1) as Role;
+    if (at <= 0 || !ROLES.includes(role)) {
+      throw new ConfigError(`API_KEYS entry "${entry.replace(/^(.{3}).*:/, '$1…:')}" must be key:role with role one of ${ROLES.join(', ')}`);
+    }
+    keys.set(key, role);
+  }
+  return keys;
+}
+
+export function parseWorkerQueues(text: string | undefined): QueueName[] {
+  if (!text || text.trim() === 'all') return [...ALL_QUEUES];
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!ALL_QUEUES.includes(name as QueueName)) {
+      throw new ConfigError(`WORKER_QUEUES: unknown queue "${name}" (known: ${ALL_QUEUES.join(', ')}, or all)`);
+    }
+  }
+  return names as QueueName[];
+}
+
+/** Reads and validates the environment. Throws ConfigError naming the variable at fault. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const nodeEnv = (env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development') as AppConfig['env'];
+  const production = nodeEnv === 'production';
+
+  let apiKeys: Map<string, Role>;
+  if (env.API_KEYS) apiKeys = parseApiKeys(env.API_KEYS);
+  else if (production) throw new ConfigError('API_KEYS must be set in production');
+  else apiKeys = new Map(DEV_API_KEYS);
+
+  const webhookSecret = env.WEBHOOK_SECRET || (production ? '' : 'dev-webhook-secret');
+  if (!webhookSecret) throw new ConfigError('WEBHOOK_SECRET must be set in production');
+
+  const concurrency = { ...DEFAULT_CONCURRENCY };
+  for (const queue of ALL_QUEUES) {
+    const name = `${queue.toUpperCase()}_CONCURRENCY`;
+    concurrency[queue] = positiveInt(name, env[name], DEFAULT_CONCURRENCY[queue]);
+  }
+
+  const port = positiveInt('PORT', env.PORT, 3000);
+  return {
+    env: nodeEnv,
+    port,
+    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/returns',
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    queuePrefix: env.QUEUE_PREFIX || 'returns',
+    workerQueues: parseWorkerQueues(env.WORKER_QUEUES),
+    concurrency,
+    apiKeys,
+    webhookSecret,
+    outboundWebhookUrls: (env.OUTBOUND_WEBHOOK_URLS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    deadlines: {
+      reviewMs: duration('REVIEW_DEADLINE', env.REVIEW_DEADLINE, '48h'),
+      shipBackMs: duration('SHIP_BACK_DEADLINE', env.SHIP_BACK_DEADLINE, '7d'),
+      inspectionMs: duration('INSPECTION_DEADLINE', env.INSPECTION_DEADLINE, '3d'),
+    },
+    intakeHighWater: positiveInt('INTAKE_HIGH_WATER', env.INTAKE_HIGH_WATER, 200_000),
+    carrierSimulatorAutopilot: bool(env.CARRIER_SIMULATOR_AUTOPILOT, false),
+    seedDemoData: bool(env.SEED_DEMO_DATA, nodeEnv === 'development'),
+    outboxSweepMs: duration('OUTBOX_SWEEP_INTERVAL', env.OUTBOX_SWEEP_INTERVAL, '5s'),
+    publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),
+    simulators: {
+      latencyMs: duration('SIMULATOR_LATENCY', env.SIMULATOR_LATENCY, '20ms'),
+      failureRate: fraction('SIMULATOR_FAILURE_RATE', env.SIMULATOR_FAILURE_RATE),
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { parseDuration } from './duration';
+import { loadConfig, parseApiKeys, parseWorkerQueues } from './app-config';
+
+describe(parseDuration.name, () => {
+  it.each([
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['15m', 900_000],
+    ['48h', 172_800_000],
+    ['7d', 604_800_000],
+  ])('reads %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['', '48', 'h', '3 weeks', '-1s'])('refuses "%s"', (text) => expect(() => parseDuration(text)).toThrow(/invalid duration/));
+});
+
+describe(loadConfig.name, () => {
+  it('gives development keys when API_KEYS is unset outside production', () => {
+    const config = loadConfig({});
+    expect(config.apiKeys.get('dev-finance')).toBe('finance');
+    expect(config.deadlines.reviewMs).toBe(48 * 3_600_000);
+  });
+
+  it('refuses to start in production without API_KEYS', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET: 'x' })).toThrow(/API_KEYS/);
+  });
+
+  it('names the variable when a duration is malformed', () => {
+    expect(() => loadConfig({ REVIEW_DEADLINE: 'soon' })).toThrow(/REVIEW_DEADLINE/);
+  });
+
+  it('reads per-queue concurrency', () => {
+    expect(loadConfig({ REFUND_CONCURRENCY: '2' }).concurrency.refund).toBe(2);
+    expect(() => loadConfig({ REFUND_CONCURRENCY: '0' })).toThrow(/REFUND_CONCURRENCY/);
+  });
+});
+
+describe(parseApiKeys.name, () => {
+  it('maps keys to roles', () => expect(parseApiKeys('k1:admin, k2:agent').get('k2')).toBe('agent'));
+  it('refuses an unknown role', () => expect(() => parseApiKeys('k1:boss')).toThrow(/role/));
+});
+
+describe(parseWorkerQueues.name, () => {
+  it('defaults to every queue', () => expect(parseWorkerQueues(undefined)).toHaveLength(7));
+  it('refuses an unknown queue', () => expect(() => parseWorkerQueues('intake,billing')).toThrow(/billing/));
+});

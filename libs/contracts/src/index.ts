@@ -1,0 +1,3 @@
+export * from './domain';
+export * from './job-requests';
+export * from './queues';

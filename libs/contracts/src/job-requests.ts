@@ -1,0 +1,55 @@
+import { CustomerMessage } from './domain';
+import { DeadlineKind, JobName, JobRequest, WebhookEventType } from './queues';
+
+/**
+ * Builders of every job request, with their deterministic ids `<queue>:<subject>:<step>`.
+ * Adding the same request twice adds one job.
+ */
+export const Jobs = {
+  judgeReturn: (caseId: string, priority?: number): JobRequest<JobName.JudgeReturn> => ({
+    name: JobName.JudgeReturn,
+    data: { caseId },
+    jobId: `intake:${caseId}:judge`,
+    priority,
+  }),
+  bookShipment: (caseId: string, priority?: number): JobRequest<JobName.BookShipment> => ({
+    name: JobName.BookShipment,
+    data: { caseId },
+    jobId: `logistics:${caseId}:book`,
+    priority,
+  }),
+  applyTracking: (trackingEventId: string): JobRequest<JobName.ApplyTracking> => ({
+    name: JobName.ApplyTracking,
+    data: { trackingEventId },
+    jobId: `logistics:${trackingEventId}:track`,
+  }),
+  gradeInspection: (caseId: string, priority?: number): JobRequest<JobName.GradeInspection> => ({
+    name: JobName.GradeInspection,
+    data: { caseId },
+    jobId: `inspection:${caseId}:grade`,
+    priority,
+  }),
+  /** `round` grows with each finance-ordered retry of a failed refund. */
+  issueRefund: (caseId: string, round = 1, priority?: number): JobRequest<JobName.IssueRefund> => ({
+    name: JobName.IssueRefund,
+    data: { caseId },
+    jobId: `refund:${caseId}:issue-${round}`,
+    priority,
+  }),
+  notify: (caseId: string, message: CustomerMessage, params?: Record<string, string>): JobRequest<JobName.SendNotification> => ({
+    name: JobName.SendNotification,
+    data: { caseId, message, params },
+    jobId: `notification:${caseId}:${message}`,
+  }),
+  webhook: (caseId: string, type: WebhookEventType): JobRequest<JobName.DeliverWebhook> => ({
+    name: JobName.DeliverWebhook,
+    data: { caseId, type },
+    jobId: `webhooks:${caseId}:${type}`,
+  }),
+  deadline: (caseId: string, kind: DeadlineKind, delayMs: number): JobRequest<JobName.CaseDeadline> => ({
+    name: JobName.CaseDeadline,
+    data: { caseId, kind },
+    jobId: `timers:${caseId}:${kind}`,
+    delayMs,
+  }),
+};

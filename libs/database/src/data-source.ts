@@ -1,0 +1,68 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { Client } from 'pg';
+import { MIGRATIONS } from './migrations';
+
+/** Options shared by the app and the migration CLI: schema only ever changes by migration. */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    // Room for the API's request handlers and every worker's concurrency at once.
+    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20) },
+  };
+}
+
+/** Arbitrary constant key of the advisory lock that serialises migration runs across processes. */
+const MIGRATION_LOCK = 4_711_042;
+
+/**
+ * Creates the database named in the URL when it does not exist, so a fresh machine with
+ * only a PostgreSQL server can start the service.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04') throw e; // created meanwhile by another process
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies pending migrations once, whichever of several starting processes gets there first. */
+export async function runMigrations(url: string): Promise<string[]> {
+  await ensureDatabase(url);
+  const dataSource = new DataSource(dataSourceOptions(url));
+  await dataSource.initialize();
+  try {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await runner.release();
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** The DataSource for the TypeORM CLI (`typeorm migration:show -d dist/libs/database/src/data-source.js`). */
+export default new DataSource(dataSourceOptions(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/returns'));

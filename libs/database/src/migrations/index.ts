@@ -1,0 +1,4 @@
+import { InitialSchema1764140000000 } from './1764140000000-initial-schema';
+
+/** Every migration, oldest first. Listed explicitly so the compiled app needs no glob. */
+export const MIGRATIONS = [InitialSchema1764140000000];

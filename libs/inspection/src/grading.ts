@@ -1,0 +1,160 @@
+import { Disposition, ItemCondition, ReasonCode, reasonGroupOf } from '@returns/contracts';
+
+export interface InspectionChecks {
+  appearanceIntact?: boolean;
+  functionsNormally?: boolean;
+  accessoriesComplete?: boolean;
+  packagingIntact?: boolean;
+  signsOfWear?: boolean;
+  tagsAttached?: boolean;
+}
+
+export interface InspectedItem {
+  sku: string;
+  quantity: number;
+  condition: ItemCondition;
+  checks?: InspectionChecks;
+}
+
+export interface GradedItem {
+  sku: string;
+  quantity: number;
+  condition: ItemCondition;
+  passed: boolean;
+  /** units accepted for refund */
+  acceptedQuantity: number;
+  disposition: Disposition | null;
+  reasons: string[];
+}
+
+export type GradingOutcome = 'PASSED' | 'PARTIAL' | 'FAILED';
+
+export interface Grading {
+  outcome: GradingOutcome;
+  items: GradedItem[];
+}
+
+export interface GradeInspectionInput {
+  reasonCode: ReasonCode;
+  caseLines: { sku: string; quantity: number; category: string }[];
+  inspected: InspectedItem[];
+}
+
+/** Categories whose customer-reason returns also need tags on and no wear. */
+export const CLOTHING_CATEGORIES: readonly string[] = ['apparel', 'clothing', 'shoes'];
+
+const FAULTY_CONDITIONS: readonly ItemCondition[] = ['USED', 'DAMAGED'];
+
+function units(n: number): string {
+  return `${n} unit${n === 1 ? '' : 's'}`;
+}
+
+function assertCount(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer, got ${value}`);
+}
+
+/** Why a unit of this inspected item cannot be refunded; empty when it can. */
+function failures(item: InspectedItem, merchantFault: boolean, category: string): string[] {
+  if (item.condition === 'MISSING') return [`${units(item.quantity)} of ${item.sku} were not in the parcel.`];
+  if (item.condition === 'WRONG_ITEM_RETURNED') {
+    return [`The item returned is not ${item.sku}: the customer sent back something else.`];
+  }
+  if (merchantFault) return [];
+
+  const reasons: string[] = [];
+  if (item.condition !== 'NEW' && item.condition !== 'LIKE_NEW') {
+    reasons.push(`For a customer reason the item must come back new or like new; it came back ${item.condition}.`);
+  }
+  if (CLOTHING_CATEGORIES.includes(category.trim().toLowerCase())) {
+    if (item.checks?.tagsAttached === false) reasons.push('Clothing returned for a customer reason must keep its tags.');
+    if (item.checks?.signsOfWear === true) reasons.push('Clothing returned for a customer reason must show no signs of wear.');
+  }
+  return reasons;
+}
+
+/** Where an accepted item goes next. */
+function dispositionOf(item: InspectedItem, reasonCode: ReasonCode): Disposition {
+  const checks = item.checks ?? {};
+  // A unit the inspector found not working or marked is faulty whatever its label says: never restock it.
+  const faulty = FAULTY_CONDITIONS.includes(item.condition) || checks.functionsNormally === false || checks.appearanceIntact === false;
+  if (faulty && reasonGroupOf(reasonCode) === 'MERCHANT_FAULT') {
+    if (reasonCode === 'QUALITY_DEFECT' || reasonCode === 'NOT_AS_DESCRIBED') return 'RETURN_TO_VENDOR';
+    if (reasonCode === 'DAMAGED_IN_TRANSIT' && item.condition === 'DAMAGED') return 'SCRAP';
+    return 'REFURBISH';
+  }
+  if (item.condition === 'NEW' && checks.packagingIntact !== false && !faulty) return 'RESTOCK';
+  return 'REFURBISH';
+}
+
+/**
+ * Grades what the warehouse found against the case (CONTRACT.md, "Default policy",
+ * inspection). Units are matched to case lines in the order they are reported: a
+ * case never accepts more units of an sku than it asked for, units reported beyond
+ * that are ignored, and case units nobody reported are graded MISSING.
+ */
+export function gradeInspection(input: GradeInspectionInput): Grading {
+  const merchantFault = reasonGroupOf(input.reasonCode) === 'MERCHANT_FAULT';
+
+  const caseSkus = new Map<string, { quantity: number; category: string }>();
+  for (const line of input.caseLines) {
+    assertCount(line.quantity, `case quantity of ${line.sku}`);
+    const seen = caseSkus.get(line.sku);
+    if (seen) seen.quantity += line.quantity;
+    else caseSkus.set(line.sku, { quantity: line.quantity, category: line.category });
+  }
+  const unaccounted = new Map([...caseSkus].map(([sku, l]) => [sku, l.quantity]));
+
+  const items: GradedItem[] = [];
+  for (const item of input.inspected) {
+    assertCount(item.quantity, `inspected quantity of ${item.sku}`);
+    const line = caseSkus.get(item.sku);
+    if (!line) {
+      items.push({
+        sku: item.sku,
+        quantity: item.quantity,
+        condition: item.condition,
+        passed: false,
+        acceptedQuantity: 0,
+        disposition: 'RETURN_TO_CUSTOMER',
+        reasons: [`${item.sku} is not part of this return.`],
+      });
+      continue;
+    }
+
+    const open = unaccounted.get(item.sku)!;
+    const counted = Math.min(item.quantity, open);
+    unaccounted.set(item.sku, open - counted);
+    const extra = item.quantity - counted;
+    const extraNote = extra > 0 ? [`${units(extra)} of ${item.sku} beyond the ${units(line.quantity)} in the case were ignored.`] : [];
+
+    const why = failures(item, merchantFault, line.category);
+    const passed = why.length === 0;
+    items.push({
+      sku: item.sku,
+      quantity: item.quantity,
+      condition: item.condition,
+      passed,
+      acceptedQuantity: passed ? counted : 0,
+      disposition: passed ? dispositionOf(item, input.reasonCode) : item.condition === 'MISSING' ? null : 'RETURN_TO_CUSTOMER',
+      reasons: [...why, ...extraNote],
+    });
+  }
+
+  for (const [sku, open] of unaccounted) {
+    if (open === 0) continue;
+    items.push({
+      sku,
+      quantity: open,
+      condition: 'MISSING',
+      passed: false,
+      acceptedQuantity: 0,
+      disposition: null,
+      reasons: [`${units(open)} of ${sku} in the case were not reported by the inspection.`],
+    });
+  }
+
+  const caseUnits = [...caseSkus.values()].reduce((sum, l) => sum + l.quantity, 0);
+  const accepted = items.reduce((sum, i) => sum + i.acceptedQuantity, 0);
+  const outcome: GradingOutcome = accepted === caseUnits ? 'PASSED' : accepted === 0 ? 'FAILED' : 'PARTIAL';
+  return { outcome, items };
+}

@@ -1,0 +1,5 @@
+export * from './grading';
+export * from './inspection.entity';
+export * from './inspection.module';
+export * from './inspection.service';
+export * from './processors/inspection.processor';

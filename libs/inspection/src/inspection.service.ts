@@ -1,0 +1,102 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { CaseService, IllegalTransitionError, ReturnCase } from '@returns/case';
+import { Jobs } from '@returns/contracts';
+import { OutboxService, Tx } from '@returns/queue';
+import { gradeInspection, GradedItem } from './grading';
+import { Inspection, SubmittedInspectionItem } from './inspection.entity';
+
+/** Warehouse QC: takes the inspector's report, grades it, decides what becomes of each item. */
+@Injectable()
+export class InspectionService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
+    private readonly cases: CaseService,
+  ) {}
+
+  /** Stores a report for a RECEIVED case and queues its grading. One report per case. */
+  async submit(caseId: string, inspector: string, items: SubmittedInspectionItem[]): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+      if (subject.status !== 'RECEIVED') throw new IllegalTransitionError(subject.status, 'REFUND_PENDING');
+      const rows = await tx.manager.query(
+        `INSERT INTO inspections (case_id, inspector, submitted) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
+        [caseId, inspector, JSON.stringify(items)],
+      );
+      if (!rows.length) {
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', code: 'INSPECTION_ALREADY_SUBMITTED', message: `return ${caseId} has an inspection being graded` });
+      }
+      tx.enqueue(Jobs.gradeInspection(caseId));
+    });
+  }
+
+  /** Grades the stored report and moves the case on. A replay finds the case moved and stops. */
+  async grade(caseId: string): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject || subject.status !== 'RECEIVED') return;
+      const inspection = await tx.manager.findOne(Inspection, { where: { caseId } });
+      if (!inspection) return;
+      const lines = await this.cases.items(caseId, tx.manager);
+      const grading = gradeInspection({
+        reasonCode: subject.reasonCode,
+        caseLines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, category: l.category })),
+        inspected: inspection.submitted,
+      });
+      await tx.manager.update(Inspection, { caseId }, { outcome: grading.outcome, items: grading.items, gradedAt: new Date() });
+      await this.settle(tx, subject, grading.items, `inspector:${inspection.inspector}`, `inspection ${grading.outcome.toLowerCase()}`);
+    });
+  }
+
+  /**
+   * The inspection deadline fired with no report: the return is accepted as it is.
+   * @returns whether it acted
+   */
+  async onInspectionDeadline(caseId: string): Promise<boolean> {
+    return this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject || subject.status !== 'RECEIVED') return false;
+      if (await tx.manager.findOne(Inspection, { where: { caseId } })) return false; // a report is being graded
+      const lines = await this.cases.items(caseId, tx.manager);
+      const accepted: GradedItem[] = lines.map((l) => ({
+        sku: l.sku,
+        quantity: l.quantity,
+        condition: 'NEW',
+        passed: true,
+        acceptedQuantity: l.quantity,
+        disposition: 'RESTOCK',
+        reasons: ['not inspected within the deadline: accepted as it is'],
+      }));
+      await this.settle(tx, subject, accepted, 'system:inspection-deadline', 'not inspected in time: accepted as it is');
+      return true;
+    });
+  }
+
+  /** Records what was accepted and its disposition, tells inventory, and routes the case. */
+  private async settle(tx: Tx, subject: ReturnCase, graded: GradedItem[], actor: string, note: string): Promise<void> {
+    for (const item of graded) {
+      await tx.manager.query(
+        `UPDATE return_items SET accepted_quantity = LEAST($3::integer, quantity), disposition = $4 WHERE case_id = $1 AND sku = $2`,
+        [subject.id, item.sku, item.acceptedQuantity, item.disposition],
+      );
+    }
+    tx.enqueue(Jobs.webhook(subject.id, 'inventory.disposition'));
+    const accepted = graded.reduce((n, item) => n + item.acceptedQuantity, 0);
+    if (accepted === 0) {
+      await this.cases.transition(tx.manager, subject, 'INSPECTION_FAILED', actor, note);
+      tx.enqueue(Jobs.notify(subject.id, 'inspection.failed'));
+    } else if (subject.type === 'EXCHANGE') {
+      await this.cases.transition(tx.manager, subject, 'EXCHANGE_SHIPPED', actor, note);
+    } else {
+      await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, note);
+      tx.enqueue(Jobs.issueRefund(subject.id));
+    }
+  }
+
+  findByCase(caseId: string): Promise<Inspection | null> {
+    return this.dataSource.manager.findOne(Inspection, { where: { caseId } });
+  }
+}

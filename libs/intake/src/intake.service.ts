@@ -1,0 +1,219 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { CaseService, OrderSnapshot, ReturnCase } from '@returns/case';
+import { Decision, Jobs, MERCHANT_FAULT_REASONS } from '@returns/contracts';
+import { OutboxService, Tx } from '@returns/queue';
+import { DEFAULT_POLICY, judgeReturn } from './policy';
+import { ReturnRequest, ReturnRequestBody } from './return-request.entity';
+import { newCaseId, requestHash, rmaNumberFor } from './request-identity';
+
+export interface AcceptedReturn {
+  id: string;
+  rmaNumber: string;
+  status: 'REQUESTED';
+}
+
+export type ReviewDecision = 'APPROVE' | 'REJECT';
+
+const SYSTEM_POLICY = 'system:policy';
+
+/**
+ * Intake and review: buffers requests, judges them against the policy, opens the case,
+ * and takes agents' review decisions and cancellations.
+ */
+@Injectable()
+export class IntakeService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outbox: OutboxService,
+    private readonly cases: CaseService,
+  ) {}
+
+  /**
+   * Accepts a request for judging: stores the idempotency record and the job, nothing else.
+   * The same key with the same body answers the same; with another body, 409.
+   */
+  async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn> {
+    const hash = requestHash(body);
+    const orderKnown = await this.dataSource.query('SELECT 1 FROM orders WHERE id = $1', [body.orderId]);
+    if (!orderKnown.length) {
+      throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'ORDER_NOT_FOUND', message: `order ${body.orderId} is not known` });
+    }
+    const id = newCaseId();
+    const createdAt = new Date();
+    const rmaNumber = rmaNumberFor(id, createdAt);
+    const inserted = await this.outbox.transaction(async (tx) => {
+      const rows: { id: string }[] = await tx.manager.query(
+        `INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (client_id, idempotency_key) DO NOTHING RETURNING id`,
+        [id, clientId, idempotencyKey, hash, rmaNumber, body.orderId, JSON.stringify(body), createdAt],
+      );
+      if (rows.length) tx.enqueue(Jobs.judgeReturn(id));
+      return rows.length > 0;
+    });
+    if (inserted) return { id, rmaNumber, status: 'REQUESTED' };
+
+    const existing = await this.dataSource.manager.findOneByOrFail(ReturnRequest, { clientId, idempotencyKey });
+    if (existing.requestHash !== hash) {
+      throw new ConflictException({
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message: 'this Idempotency-Key was already used with a different request body',
+      });
+    }
+    return { id: existing.id, rmaNumber: existing.rmaNumber, status: 'REQUESTED' };
+  }
+
+  /** The buffered request behind a case id, for answering before the case is opened. */
+  findRequest(id: string): Promise<ReturnRequest | null> {
+    return this.dataSource.manager.findOne(ReturnRequest, { where: { id } });
+  }
+
+  /**
+   * Opens the case of a buffered request and decides it. Replays find the case open and
+   * do nothing. Requests for one order are judged one at a time (the order row is locked)
+   * so two cases cannot both claim the same units.
+   */
+  async judge(caseId: string): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      const request = await tx.manager.findOne(ReturnRequest, { where: { id: caseId } });
+      if (!request) throw new Error(`no buffered request ${caseId}`);
+      const order = await tx.manager.findOne(OrderSnapshot, { where: { id: request.orderId }, lock: { mode: 'pessimistic_write' } });
+      if (!order) throw new Error(`order ${request.orderId} of request ${caseId} vanished`);
+      if (await this.cases.find(caseId, tx.manager)) return; // judged before
+
+      const body = request.body;
+      const judgement = judgeReturn({
+        order: { deliveredAt: order.deliveredAt, items: order.items },
+        request: { ...body, photos: body.photos ?? [] },
+        alreadyClaimed: await this.cases.claimedUnits(tx.manager, order.id, caseId),
+        now: new Date(),
+        policy: DEFAULT_POLICY,
+      });
+      const decision: Decision = {
+        outcome: judgement.outcome,
+        codes: judgement.codes,
+        rules: judgement.rules,
+        policyVersion: judgement.policyVersion,
+        decidedBy: SYSTEM_POLICY,
+        decidedAt: new Date().toISOString(),
+      };
+      const subject = Object.assign(new ReturnCase(), {
+        id: caseId,
+        rmaNumber: request.rmaNumber,
+        orderId: order.id,
+        merchantId: order.merchantId,
+        customerId: order.customerId,
+        type: body.type,
+        reasonCode: body.reasonCode,
+        reasonText: body.reasonText ?? null,
+        returnMethod: body.returnMethod ?? null,
+        channel: body.channel ?? null,
+        photos: body.photos ?? [],
+        decision: null,
+        shippingPaidBy: judgement.shippingPaidBy,
+        currency: order.currency,
+        valueMinor: judgement.valueMinor,
+        returnShippingChargeMinor: 0,
+        deadlines: {},
+        priority: order.customer.tier === 'VIP' || (MERCHANT_FAULT_REASONS as readonly string[]).includes(body.reasonCode) ? 1 : 5,
+        createdAt: request.createdAt,
+        updatedAt: new Date(),
+      });
+      // Lines not in the order are not stored: the case is rejected for them anyway.
+      const lines = judgement.lines.map((l) => ({ sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unitPrice: l.unitPrice, acceptedQuantity: null, disposition: null }));
+      await this.cases.open(tx.manager, subject, lines, SYSTEM_POLICY);
+      await this.cases.update(tx.manager, caseId, { decision });
+      await this.applyOutcome(tx, subject, decision, SYSTEM_POLICY);
+    });
+  }
+
+  /** An agent's decision on a case in PENDING_REVIEW. */
+  async review(caseId: string, choice: ReviewDecision, decidedBy: string, note?: string): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+      const outcome = choice === 'APPROVE' ? 'APPROVED' : 'REJECTED';
+      const decision: Decision = {
+        ...(subject.decision as Decision),
+        outcome,
+        decidedBy,
+        decidedAt: new Date().toISOString(),
+        note,
+      };
+      await this.applyOutcome(tx, subject, decision, decidedBy, note);
+      await this.cases.update(tx.manager, caseId, { decision });
+    });
+  }
+
+  /** Moves a case to its decided outcome and records what follows. */
+  private async applyOutcome(tx: Tx, subject: ReturnCase, decision: Decision, actor: string, note?: string): Promise<void> {
+    await this.cases.transition(tx.manager, subject, decision.outcome, actor, note ?? decision.codes.join(', ') ?? undefined);
+    switch (decision.outcome) {
+      case 'APPROVED':
+        tx.enqueue(Jobs.notify(subject.id, 'return.approved'), Jobs.webhook(subject.id, 'return.approved'));
+        if (subject.type === 'REFUND_ONLY') {
+          // Nothing comes back: every unit asked for is accepted and refunded now.
+          await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
+          await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund only: nothing to send back');
+          tx.enqueue(Jobs.issueRefund(subject.id));
+        } else {
+          tx.enqueue(Jobs.bookShipment(subject.id));
+        }
+        break;
+      case 'REJECTED':
+        tx.enqueue(Jobs.notify(subject.id, 'return.rejected'), Jobs.webhook(subject.id, 'return.rejected'));
+        break;
+      case 'PENDING_REVIEW': {
+        const reviewBy = new Date(Date.now() + this.config.deadlines.reviewMs);
+        await this.cases.update(tx.manager, subject.id, { deadlines: { ...subject.deadlines, reviewBy: reviewBy.toISOString() } });
+        tx.enqueue(Jobs.notify(subject.id, 'return.pending_review'), Jobs.deadline(subject.id, 'review', this.config.deadlines.reviewMs));
+        break;
+      }
+    }
+  }
+
+  /**
+   * The review deadline fired: approve the case if no one has decided.
+   * @returns whether it acted
+   */
+  async onReviewDeadline(caseId: string): Promise<boolean> {
+    return this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject || subject.status !== 'PENDING_REVIEW') return false;
+      const decision: Decision = {
+        ...(subject.decision as Decision),
+        outcome: 'APPROVED',
+        decidedBy: 'system:review-deadline',
+        decidedAt: new Date().toISOString(),
+        note: 'no agent decided within the review deadline',
+      };
+      await this.applyOutcome(tx, subject, decision, decision.decidedBy, decision.note);
+      await this.cases.update(tx.manager, caseId, { decision });
+      return true;
+    });
+  }
+
+  /**
+   * Cancels a return on the customer's or upstream's word, until the parcel is picked up.
+   * A request still waiting in the intake queue is judged first, so it has a case to cancel.
+   */
+  async cancel(caseId: string, actor: string, note?: string): Promise<void> {
+    if (!(await this.cases.find(caseId))) {
+      if (!(await this.findRequest(caseId))) {
+        throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+      }
+      await this.judge(caseId);
+    }
+    await this.outbox.transaction(async (tx) => {
+      const subject = (await this.cases.lock(tx.manager, caseId))!;
+      await this.cases.transition(tx.manager, subject, 'CANCELLED', actor, note ?? 'cancelled by the customer');
+      tx.enqueue(Jobs.notify(caseId, 'return.cancelled'));
+    });
+  }
+}

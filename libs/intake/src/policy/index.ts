@@ -1,0 +1,3 @@
+export * from './return-policy';
+export * from './reason-text';
+export * from './judge-return';

@@ -1,0 +1,223 @@
+import {
+  DecisionCode,
+  DecisionOutcome,
+  ReasonCode,
+  reasonGroupOf,
+  ReturnMethod,
+  ReturnType,
+  RuleResult,
+  ShippingPayer,
+} from '@returns/contracts';
+import { ReturnPolicy } from './return-policy';
+import { screenReasonText } from './reason-text';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  category: string;
+  quantity: number;
+  /** minor units */
+  unitPrice: number;
+}
+
+export interface JudgeInput {
+  order: { deliveredAt: Date | null; items: OrderLine[] };
+  request: {
+    type: ReturnType;
+    reasonCode: ReasonCode;
+    reasonText?: string | null;
+    returnMethod?: ReturnMethod | null;
+    items: { sku: string; quantity: number }[];
+    photos: { url: string; sha256: string }[];
+  };
+  /** units of each sku already in the customer's other open or finished cases of this order */
+  alreadyClaimed: Record<string, number>;
+  now: Date;
+  policy: ReturnPolicy;
+}
+
+/** A line of the case: the order's name, category and unitPrice, with the quantity asked for. */
+export interface CaseLine extends OrderLine {
+  /** units asked for */
+  quantity: number;
+}
+
+export interface Judgement {
+  outcome: DecisionOutcome;
+  codes: DecisionCode[];
+  rules: RuleResult[];
+  policyVersion: string;
+  shippingPaidBy: ShippingPayer;
+  /** minor units: sum of unitPrice x requested units over the lines found in the order */
+  valueMinor: number;
+  lines: CaseLine[];
+}
+
+interface BoughtSku {
+  /** first order line of the sku: its name, category and price are used */
+  line: OrderLine;
+  bought: number;
+}
+
+function indexOrder(items: OrderLine[]): Map<string, BoughtSku> {
+  const bySku = new Map<string, BoughtSku>();
+  for (const line of items) {
+    const seen = bySku.get(line.sku);
+    if (seen) seen.bought += line.quantity;
+    else bySku.set(line.sku, { line, bought: line.quantity });
+  }
+  return bySku;
+}
+
+/** Requested units per sku, duplicates summed, in order of first appearance. */
+function sumRequested(items: { sku: string; quantity: number }[]): Map<string, number> {
+  const bySku = new Map<string, number>();
+  for (const { sku, quantity } of items) bySku.set(sku, (bySku.get(sku) ?? 0) + quantity);
+  return bySku;
+}
+
+function pass(id: string, message: string): RuleResult {
+  return { id, passed: true, message };
+}
+
+function fail(id: string, code: DecisionCode, message: string): RuleResult {
+  return { id, passed: false, code, message };
+}
+
+function list(values: string[]): string {
+  return values.join(', ');
+}
+
+/**
+ * Judges a return request against the policy (CONTRACT.md, "Default policy").
+ * Rejection rules are always all evaluated and listed; review rules only when
+ * nothing rejects. Pure: `now` is a parameter.
+ */
+export function judgeReturn(input: JudgeInput): Judgement {
+  const { order, request, alreadyClaimed, now, policy } = input;
+  const group = reasonGroupOf(request.reasonCode);
+  const merchantFault = group === 'MERCHANT_FAULT';
+  const ordered = indexOrder(order.items);
+  const requested = sumRequested(request.items);
+
+  const lines: CaseLine[] = [];
+  const missing: string[] = [];
+  for (const [sku, quantity] of requested) {
+    const found = ordered.get(sku);
+    if (found) lines.push({ ...found.line, quantity });
+    else missing.push(sku);
+  }
+  const valueMinor = lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+
+  const rejections: RuleResult[] = [];
+
+  rejections.push(
+    missing.length > 0
+      ? fail('items.in-order', 'ITEM_NOT_IN_ORDER', `These items are not part of the order: ${list(missing)}.`)
+      : pass('items.in-order', 'Every requested item is part of the order.'),
+  );
+
+  const exceeded = lines
+    .map((l) => ({ sku: l.sku, asked: l.quantity, claimed: alreadyClaimed[l.sku] ?? 0, bought: ordered.get(l.sku)!.bought }))
+    .filter((q) => q.asked + q.claimed > q.bought);
+  rejections.push(
+    exceeded.length > 0
+      ? fail(
+          'items.quantity',
+          'QUANTITY_EXCEEDED',
+          `More units are asked for than remain returnable: ${list(
+            exceeded.map((q) => `${q.sku} asks ${q.asked}, ${q.claimed} already in other cases, ${q.bought} bought`),
+          )}.`,
+        )
+      : pass('items.quantity', 'The requested units do not exceed the units bought minus those in other cases.'),
+  );
+
+  const delivered = order.deliveredAt !== null;
+  rejections.push(
+    !delivered && request.type !== 'REFUND_ONLY'
+      ? fail('delivery.required', 'NOT_DELIVERED', 'The order is not delivered yet: only a refund-only request may be made.')
+      : pass(
+          'delivery.required',
+          delivered ? 'The order has been delivered.' : 'The order is not delivered yet, which a refund-only request allows.',
+        ),
+  );
+
+  const windowDays = merchantFault ? policy.merchantFaultWindowDays : policy.customerReasonWindowDays;
+  const groupLabel = merchantFault ? 'merchant-fault' : 'customer';
+  if (order.deliveredAt === null) {
+    rejections.push(pass('window', 'The return window has not started: the order is not delivered yet.'));
+  } else {
+    const elapsedMs = now.getTime() - order.deliveredAt.getTime();
+    // Inclusive: exactly `windowDays` x 24 h after delivery is still inside.
+    rejections.push(
+      elapsedMs > windowDays * DAY_MS
+        ? fail('window', 'OUT_OF_WINDOW', `The ${windowDays}-day window for ${groupLabel} reasons has passed since delivery.`)
+        : pass('window', `The request is within the ${windowDays}-day window for ${groupLabel} reasons.`),
+    );
+  }
+
+  const blocked = new Set(policy.nonReturnableCategories.map((c) => c.trim().toLowerCase()));
+  const nonReturnable = lines.filter((l) => blocked.has(l.category.trim().toLowerCase()));
+  rejections.push(
+    nonReturnable.length > 0 && !merchantFault
+      ? fail(
+          'category.returnable',
+          'NON_RETURNABLE',
+          `These items cannot be returned for a customer reason: ${list(nonReturnable.map((l) => `${l.sku} (${l.category})`))}.`,
+        )
+      : pass(
+          'category.returnable',
+          nonReturnable.length > 0
+            ? 'Non-returnable categories are accepted because the reason is the merchant’s fault.'
+            : 'Every item belongs to a returnable category.',
+        ),
+  );
+
+  const shippingPaidBy: ShippingPayer = merchantFault ? 'MERCHANT' : 'CUSTOMER';
+  const base = { policyVersion: policy.version, shippingPaidBy, valueMinor, lines };
+
+  const rejectionCodes = codesOf(rejections);
+  if (rejectionCodes.length > 0) {
+    return { outcome: 'REJECTED', codes: rejectionCodes, rules: rejections, ...base };
+  }
+
+  const reviews: RuleResult[] = [];
+  reviews.push(
+    valueMinor > policy.autoApproveCeilingMinor
+      ? fail('value.ceiling', 'HIGH_VALUE', `The case is worth ${valueMinor} minor units, above the auto-approval ceiling of ${policy.autoApproveCeilingMinor}.`)
+      : pass('value.ceiling', `The case is worth ${valueMinor} minor units, within the auto-approval ceiling of ${policy.autoApproveCeilingMinor}.`),
+  );
+
+  const screening = screenReasonText(request.reasonText, request.reasonCode);
+  reviews.push(
+    screening.verdict === 'VAGUE'
+      ? fail('reason.text', 'VAGUE_REASON', `The reason text gives no concrete reason ("${screening.matched}").`)
+      : screening.verdict === 'CONTRADICTS'
+        ? fail(
+            'reason.text',
+            'VAGUE_REASON',
+            `The reason text ("${screening.matched}") points to ${screening.suggested}, not to the chosen ${request.reasonCode}.`,
+          )
+        : pass('reason.text', 'The reason text is consistent with the chosen reason.'),
+  );
+
+  reviews.push(
+    merchantFault && request.photos.length === 0
+      ? fail('evidence.photos', 'MISSING_EVIDENCE', 'A merchant-fault reason was given without any photo.')
+      : pass('evidence.photos', merchantFault ? 'Photos support the merchant-fault reason.' : 'No photo is needed for a customer reason.'),
+  );
+
+  const rules = [...rejections, ...reviews];
+  const reviewCodes = codesOf(reviews);
+  return reviewCodes.length > 0
+    ? { outcome: 'PENDING_REVIEW', codes: reviewCodes, rules, ...base }
+    : { outcome: 'APPROVED', codes: [], rules, ...base };
+}
+
+function codesOf(rules: RuleResult[]): DecisionCode[] {
+  const codes: DecisionCode[] = [];
+  for (const r of rules) if (!r.passed && r.code && !codes.includes(r.code)) codes.push(r.code);
+  return codes;
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomInt } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { RedisClient } from '@returns/queue';
+import { Booking, BookingRequest, CarrierGateway } from '../carrier-gateway.interface';
+
+/**
+ * Simulated couriers (SF, JD, ZTO, YTO, EMS): latency, idempotent bookings kept in Redis so
+ * every process sees the same ones, and injectable failures (SIMULATOR_FAILURE_RATE) that
+ * look like a provider timeout.
+ */
+@Injectable()
+export class CarrierSimulator implements CarrierGateway {
+  constructor(
+    private readonly client: RedisClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async book(request: BookingRequest, quotedCostMinor: number): Promise<Booking> {
+    await this.behave('book');
+    const key = this.client.key('sim', 'carrier', 'bookings');
+    const existing = await this.client.redis.hget(key, request.bookingKey);
+    if (existing) return JSON.parse(existing) as Booking;
+    const trackingNumber = `${request.carrier}${Date.now().toString().slice(-6)}${String(randomInt(0, 1e6)).padStart(6, '0')}`;
+    const pickup = request.method === 'PICKUP';
+    const tomorrow = new Date(Date.now() + 24 * 3_600_000);
+    tomorrow.setUTCHours(1, 0, 0, 0); // 09:00 in China
+    const booking: Booking = {
+      trackingNumber,
+      labelUrl: pickup ? null : `https://labels.${request.carrier.toLowerCase()}.example/${trackingNumber}.pdf`,
+      pickupWindow: pickup ? { from: tomorrow.toISOString(), to: new Date(tomorrow.getTime() + 4 * 3_600_000).toISOString() } : null,
+      costMinor: quotedCostMinor,
+    };
+    // First writer wins, so two racing bookings with one key agree.
+    const created = await this.client.redis.hsetnx(key, request.bookingKey, JSON.stringify(booking));
+    if (!created) return JSON.parse((await this.client.redis.hget(key, request.bookingKey))!) as Booking;
+    await this.client.redis.hset(this.client.key('sim', 'carrier', 'tracking'), trackingNumber, request.bookingKey);
+    return booking;
+  }
+
+  async cancel(trackingNumber: string): Promise<void> {
+    await this.behave('cancel');
+    await this.client.redis.sadd(this.client.key('sim', 'carrier', 'cancelled'), trackingNumber);
+  }
+
+  /** How many distinct bookings the simulated carriers hold (tests check "booked once"). */
+  async bookingCount(): Promise<number> {
+    return this.client.redis.hlen(this.client.key('sim', 'carrier', 'bookings'));
+  }
+
+  private async behave(operation: string): Promise<void> {
+    const { latencyMs, failureRate } = this.config.simulators;
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(0, latencyMs + 1)));
+    if (failureRate > 0 && Math.random() < failureRate) throw new Error(`carrier simulator: ${operation} timed out`);
+  }
+}

@@ -1,0 +1,210 @@
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { CaseService, ReturnCase } from '@returns/case';
+import { Jobs, TrackingStatus } from '@returns/contracts';
+import { OutboxService, Tx } from '@returns/queue';
+import { CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
+import { chooseCarrier } from './carrier-choice';
+import { Shipment, ShipmentStatus } from './shipment.entity';
+import { TrackingEvent } from './tracking-event.entity';
+
+export interface TrackingInput {
+  carrier: string;
+  trackingNumber: string;
+  status: TrackingStatus;
+  occurredAt: string;
+  location?: string;
+}
+
+/** How far along each parcel status is: a parcel never moves back to a lower rank. */
+const PARCEL_RANK: Record<ShipmentStatus, number> = {
+  BOOKED: 0,
+  EXCEPTION: 1,
+  PICKED_UP: 2,
+  IN_TRANSIT: 3,
+  DELIVERED_TO_WAREHOUSE: 4,
+  LOST: 5,
+  CANCELLED: 6,
+};
+
+/** Return logistics: books the courier, follows the parcel, takes it in at the warehouse. */
+@Injectable()
+export class LogisticsService {
+  private readonly logger = new Logger(LogisticsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CARRIER_GATEWAY) private readonly carrier: CarrierGateway,
+    private readonly outbox: OutboxService,
+    private readonly cases: CaseService,
+  ) {}
+
+  /**
+   * Books a label or door pickup for an approved case. The carrier call is made outside
+   * the transaction with the case id as booking key, so a replay books nothing new.
+   */
+  async book(caseId: string): Promise<void> {
+    const subject = await this.cases.find(caseId);
+    if (!subject || subject.status !== 'APPROVED') return; // booked before, or cancelled meanwhile
+    const order = (await this.cases.order(subject.orderId))!;
+    if (!order.address) throw new Error(`order ${order.id} has no address to collect the return from`);
+    const method = subject.returnMethod ?? 'DROP_OFF';
+    const quote = chooseCarrier({ province: order.address.province, method });
+    const units = (await this.cases.items(caseId)).reduce((n, i) => n + i.quantity, 0);
+    const booking = await this.carrier.book(
+      { bookingKey: caseId, carrier: quote.carrier, method, from: { name: order.customer.name, phone: order.customer.phone, ...order.address }, units },
+      quote.costMinor,
+    );
+
+    const cancelled = await this.outbox.transaction(async (tx) => {
+      const locked = (await this.cases.lock(tx.manager, caseId))!;
+      if (locked.status !== 'APPROVED') return locked.status === 'CANCELLED';
+      const now = new Date();
+      await tx.manager.insert(Shipment, {
+        id: randomUUID(),
+        caseId,
+        carrier: quote.carrier,
+        trackingNumber: booking.trackingNumber,
+        method,
+        labelUrl: booking.labelUrl,
+        pickupWindow: booking.pickupWindow,
+        costMinor: booking.costMinor,
+        paidBy: locked.shippingPaidBy,
+        status: 'BOOKED',
+        statusAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      // A pickup the customer pays for is deducted from the refund; a drop-off they pay at the counter.
+      const charge = method === 'PICKUP' && locked.shippingPaidBy === 'CUSTOMER' ? booking.costMinor : 0;
+      const shipBackBy = new Date(now.getTime() + this.config.deadlines.shipBackMs).toISOString();
+      await this.cases.update(tx.manager, caseId, { returnShippingChargeMinor: charge, deadlines: { ...locked.deadlines, shipBackBy } });
+      await this.cases.transition(tx.manager, locked, 'AWAITING_SHIPMENT', `system:logistics`, `${quote.carrier} ${booking.trackingNumber}`);
+      const params = { carrier: quote.carrier, trackingNumber: booking.trackingNumber, ...(booking.pickupWindow ? { pickupFrom: booking.pickupWindow.from } : {}) };
+      tx.enqueue(
+        Jobs.notify(caseId, method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params),
+        Jobs.deadline(caseId, 'ship-back', this.config.deadlines.shipBackMs),
+      );
+      return false;
+    });
+    if (cancelled) await this.carrier.cancel(booking.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${booking.trackingNumber}: ${e.message}`));
+  }
+
+  /**
+   * Stores a carrier's tracking event and queues it to be applied. A duplicate is stored
+   * once and applied once.
+   */
+  async recordTracking(input: TrackingInput): Promise<{ eventId: string; duplicate: boolean }> {
+    const shipment = await this.dataSource.manager.findOne(Shipment, { where: { trackingNumber: input.trackingNumber } });
+    if (!shipment || shipment.carrier !== input.carrier) {
+      throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'TRACKING_NUMBER_NOT_FOUND', message: `no ${input.carrier} shipment with tracking number ${input.trackingNumber}` });
+    }
+    return this.outbox.transaction(async (tx) => {
+      const id = randomUUID();
+      const rows: { id: string }[] = await tx.manager.query(
+        `INSERT INTO tracking_events (id, shipment_id, case_id, carrier, tracking_number, status, occurred_at, location)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (tracking_number, status, occurred_at) DO NOTHING RETURNING id`,
+        [id, shipment.id, shipment.caseId, input.carrier, input.trackingNumber, input.status, new Date(input.occurredAt), input.location ?? null],
+      );
+      if (rows.length) {
+        tx.enqueue(Jobs.applyTracking(id));
+        return { eventId: id, duplicate: false };
+      }
+      const existing = await tx.manager.findOneByOrFail(TrackingEvent, {
+        trackingNumber: input.trackingNumber,
+        status: input.status,
+        occurredAt: new Date(input.occurredAt),
+      });
+      return { eventId: existing.id, duplicate: true };
+    });
+  }
+
+  /** Applies a stored tracking event: the parcel and the case only ever move forwards. */
+  async applyTracking(eventId: string): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      const event = await tx.manager.findOne(TrackingEvent, { where: { id: eventId } });
+      if (!event || event.appliedAt) return;
+      const subject = (await this.cases.lock(tx.manager, event.caseId))!;
+      const shipment = (await tx.manager.findOne(Shipment, { where: { id: event.shipmentId } }))!;
+      if (PARCEL_RANK[event.status] > PARCEL_RANK[shipment.status] && shipment.status !== 'CANCELLED') {
+        await tx.manager.update(Shipment, { id: shipment.id }, { status: event.status, statusAt: event.occurredAt, updatedAt: new Date() });
+      }
+      const actor = `carrier:${event.carrier}`;
+      const note = [event.status, event.location].filter(Boolean).join(' @ ');
+      if (subject.status === 'AWAITING_SHIPMENT' && event.status !== 'EXCEPTION') {
+        await this.cases.transition(tx.manager, subject, 'IN_TRANSIT', actor, note);
+      }
+      if (subject.status === 'IN_TRANSIT' && event.status === 'LOST') {
+        await this.cases.transition(tx.manager, subject, 'LOST', actor, note);
+        await this.refundLostParcel(tx, subject);
+      }
+      await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
+    });
+  }
+
+  /** The carrier lost the parcel: the merchant bears it, every unit is refunded. */
+  private async refundLostParcel(tx: Tx, subject: ReturnCase): Promise<void> {
+    await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
+    await this.cases.update(tx.manager, subject.id, { returnShippingChargeMinor: 0 });
+    await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', 'system:logistics', 'parcel lost by the carrier');
+    tx.enqueue(Jobs.issueRefund(subject.id));
+  }
+
+  /**
+   * The warehouse scanned the parcel. A scan that beats the carrier's first event moves
+   * the case through IN_TRANSIT on the way.
+   */
+  async receive(caseId: string, actor: string): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+      if (subject.status === 'AWAITING_SHIPMENT') {
+        await this.cases.transition(tx.manager, subject, 'IN_TRANSIT', actor, 'scanned at the warehouse before any carrier event');
+      }
+      await this.cases.transition(tx.manager, subject, 'RECEIVED', actor, 'parcel scanned at the warehouse');
+      await tx.manager.update(Shipment, { caseId }, { status: 'DELIVERED_TO_WAREHOUSE', statusAt: new Date(), updatedAt: new Date() });
+      const inspectBy = new Date(Date.now() + this.config.deadlines.inspectionMs).toISOString();
+      await this.cases.update(tx.manager, caseId, { deadlines: { ...subject.deadlines, inspectBy } });
+      tx.enqueue(
+        Jobs.notify(caseId, 'return.received'),
+        Jobs.webhook(caseId, 'return.received'),
+        Jobs.deadline(caseId, 'inspection', this.config.deadlines.inspectionMs),
+      );
+    });
+  }
+
+  /**
+   * The ship-back deadline fired: close the case if the parcel never left.
+   * @returns whether it acted
+   */
+  async onShipBackDeadline(caseId: string): Promise<boolean> {
+    const shipment = await this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject || subject.status !== 'AWAITING_SHIPMENT') return null;
+      await this.cases.transition(tx.manager, subject, 'CLOSED', 'system:ship-back-deadline', 'not shipped back in time');
+      tx.enqueue(Jobs.notify(caseId, 'return.closed'), Jobs.webhook(caseId, 'return.closed'));
+      return this.cancelShipment(tx.manager, caseId);
+    });
+    if (shipment) await this.carrier.cancel(shipment.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${shipment.trackingNumber}: ${e.message}`));
+    return shipment !== null;
+  }
+
+  private async cancelShipment(manager: EntityManager, caseId: string): Promise<Shipment | null> {
+    const shipment = await manager.findOne(Shipment, { where: { caseId } });
+    if (shipment) await manager.update(Shipment, { id: shipment.id }, { status: 'CANCELLED', updatedAt: new Date() });
+    return shipment;
+  }
+
+  findByCase(caseId: string): Promise<Shipment | null> {
+    return this.dataSource.manager.findOne(Shipment, { where: { caseId } });
+  }
+
+  eventsOf(caseId: string): Promise<TrackingEvent[]> {
+    return this.dataSource.manager.find(TrackingEvent, { where: { caseId }, order: { occurredAt: 'ASC' } });
+  }
+}

@@ -1,0 +1,22 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { JobName, JobPayload, QueueName } from '@returns/contracts';
+import { LogisticsService } from '../logistics.service';
+
+@Processor(QueueName.Logistics)
+export class LogisticsProcessor extends WorkerHost {
+  constructor(private readonly logistics: LogisticsService) {
+    super();
+  }
+
+  async process(job: Job): Promise<void> {
+    switch (job.name as JobName) {
+      case JobName.BookShipment:
+        return this.logistics.book((job.data as JobPayload<JobName.BookShipment>).caseId);
+      case JobName.ApplyTracking:
+        return this.logistics.applyTracking((job.data as JobPayload<JobName.ApplyTracking>).trackingEventId);
+      default:
+        throw new Error(`logistics queue has no handler for job ${job.name}`);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChannelSimulator } from './channels/channel-simulator';
+import { NOTIFICATION_CHANNEL } from './notification-channel.interface';
+import { Notification } from './notification.entity';
+import { NotificationService } from './notification.service';
+import { WebhookService } from './webhook.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Notification])],
+  providers: [NotificationService, WebhookService, ChannelSimulator, { provide: NOTIFICATION_CHANNEL, useExisting: ChannelSimulator }],
+  exports: [NotificationService, WebhookService, ChannelSimulator],
+})
+export class NotificationModule {}

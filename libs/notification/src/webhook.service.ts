@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { createHmac } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { CaseService } from '@returns/case';
+import { WebhookEventType } from '@returns/contracts';
+
+/** `sha256=<hex HMAC-SHA256 of the raw body>`: how our posts, and upstream's, are signed. */
+export function signBody(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * Outbound webhooks to OUTBOUND_WEBHOOK_URLS: one delivery per event and endpoint, signed,
+ * with an event id that stays the same across retries.
+ */
+@Injectable()
+export class WebhookService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly cases: CaseService,
+  ) {}
+
+  /** @param occurredAt when the event happened (the job's creation), fixed across retries */
+  async deliver(caseId: string, type: WebhookEventType, occurredAt: Date): Promise<void> {
+    const urls = this.config.outboundWebhookUrls;
+    if (!urls.length) return;
+    const subject = await this.cases.find(caseId);
+    if (!subject) throw new Error(`case ${caseId} not found`);
+    const items = await this.cases.items(caseId);
+    const eventId = `evt_${caseId}_${type}`;
+    const body = JSON.stringify({
+      id: eventId,
+      type,
+      occurredAt: occurredAt.toISOString(),
+      data: { ...subject, items: items.map(({ returnCase: _ignored, caseId: _case, ...item }) => item) },
+    });
+
+    for (const url of urls) {
+      await this.dataSource.query(
+        `INSERT INTO webhook_deliveries (id, event_id, type, url, case_id, status) VALUES (gen_random_uuid(), $1, $2, $3, $4, 'PENDING')
+         ON CONFLICT (event_id, url) DO NOTHING`,
+        [eventId, type, url, caseId],
+      );
+    }
+    const due: { id: string; url: string }[] = await this.dataSource.query(
+      `SELECT id, url FROM webhook_deliveries WHERE event_id = $1 AND status <> 'DELIVERED' AND url = ANY($2)`,
+      [eventId, urls],
+    );
+    const failures: string[] = [];
+    for (const delivery of due) {
+      try {
+        const response = await fetch(delivery.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-signature': signBody(body, this.config.webhookSecret), 'x-event-id': eventId },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) throw new Error(`${delivery.url} answered ${response.status}`);
+        await this.dataSource.query(`UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, delivered_at = now(), last_error = NULL WHERE id = $1`, [delivery.id]);
+      } catch (error) {
+        failures.push((error as Error).message);
+        await this.dataSource.query(`UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [delivery.id, (error as Error).message]);
+      }
+    }
+    if (failures.length) throw new Error(`webhook ${type} for case ${caseId} not delivered: ${failures.join('; ')}`);
+  }
+}

@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { JobRequest, QUEUE_OF } from '@returns/contracts';
+import { JobProducer } from './job-producer.service';
+
+/** A unit of work: its entity manager, and the jobs to add once it has committed. */
+export interface Tx {
+  manager: EntityManager;
+  enqueue(...jobs: JobRequest[]): void;
+}
+
+/**
+ * Transactional outbox. A stage's transaction records the jobs it decided on in the
+ * `outbox` table; after commit they are added to BullMQ with their deterministic ids and
+ * the rows removed. If the process dies in between, `sweep` adds them later; if a job is
+ * added twice, BullMQ keeps one (same job id) and the handler is idempotent anyway.
+ */
+@Injectable()
+export class OutboxService {
+  private readonly logger = new Logger(OutboxService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly producer: JobProducer,
+  ) {}
+
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const jobs: JobRequest[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
+      const value = await work({ manager, enqueue: (...more) => jobs.push(...more) });
+      await this.record(manager, jobs);
+      return value;
+    });
+    if (jobs.length) {
+      await this.dispatch(jobs).catch((error: Error) =>
+        // Committed and recorded: the sweep adds them once Redis answers again.
+        this.logger.warn(`could not add ${jobs.length} job(s) after commit, the outbox sweep will: ${error.message}`),
+      );
+    }
+    return result;
+  }
+
+  private async record(manager: EntityManager, jobs: JobRequest[]): Promise<void> {
+    if (!jobs.length) return;
+    const values: unknown[] = [];
+    const rows = jobs.map((job, i) => {
+      values.push(job.jobId, QUEUE_OF[job.name], job.name, JSON.stringify(job.data), job.delayMs ?? null, job.priority ?? null);
+      const o = i * 6;
+      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}::jsonb, $${o + 5}::integer, $${o + 6}::integer)`;
+    });
+    await manager.query(
+      `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority) VALUES ${rows.join(', ')}
+       ON CONFLICT (job_id) DO NOTHING`,
+      values,
+    );
+  }
+
+  private async dispatch(jobs: JobRequest[]): Promise<void> {
+    await this.producer.addMany(jobs);
+    await this.dataSource.query(`DELETE FROM outbox WHERE job_id = ANY($1)`, [jobs.map((j) => j.jobId)]);
+  }
+
+  /**
+   * Adds jobs recorded more than `olderThanMs` ago and not yet dispatched. Safe to run in
+   * every process at once: rows are claimed with SKIP LOCKED.
+   * @returns how many jobs were added
+   */
+  async sweep(olderThanMs = 5_000, batch = 500): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: { job_id: string; name: string; data: unknown; delay_ms: number | null; priority: number | null; created_at: Date }[] =
+        await manager.query(
+          `SELECT job_id, name, data, delay_ms, priority, created_at FROM outbox
+           WHERE created_at < now() - ($1::integer * interval '1 millisecond')
+           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [olderThanMs, batch],
+        );
+      if (!rows.length) return 0;
+      const now = Date.now();
+      await this.producer.addMany(
+        rows.map((row) => ({
+          name: row.name,
+          data: row.data,
+          jobId: row.job_id,
+          priority: row.priority ?? undefined,
+          // A timer keeps its original due time.
+          delayMs: row.delay_ms ? Math.max(0, new Date(row.created_at).getTime() + row.delay_ms - now) : undefined,
+        })) as JobRequest[],
+      );
+      await manager.query(`DELETE FROM outbox WHERE job_id = ANY($1)`, [rows.map((r) => r.job_id)]);
+      return rows.length;
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { OutboxService } from './outbox.service';
+
+/** Runs `OutboxService.sweep` periodically in worker processes. */
+@Injectable()
+export class OutboxSweeper implements OnApplicationBootstrap {
+  private readonly logger = new Logger(OutboxSweeper.name);
+  private running = false;
+
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const handle = setInterval(() => void this.tick(), this.config.outboxSweepMs);
+    this.scheduler.addInterval('outbox-sweep', handle);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const added = await this.outbox.sweep(this.config.outboxSweepMs);
+      if (added) this.logger.log(`re-added ${added} job(s) left in the outbox`);
+    } catch (error) {
+      this.logger.warn(`outbox sweep failed: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+}

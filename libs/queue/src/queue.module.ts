@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { ALL_QUEUES } from '@returns/contracts';
+import { JobProducer } from './job-producer.service';
+import { OutboxService } from './outbox.service';
+import { redisOptionsFromUrl } from './redis-connection';
+import { RedisClient } from './redis.provider';
+
+/** BullMQ connection and every queue, the typed producer and the transactional outbox. */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        prefix: config.queuePrefix,
+        // Workers need null here (blocking commands); @nestjs/bullmq reuses this for queues too.
+        connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
+      }),
+    }),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+  ],
+  providers: [JobProducer, OutboxService, RedisClient],
+  exports: [BullModule, JobProducer, OutboxService, RedisClient],
+})
+export class QueueModule {}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PaymentSimulator } from './gateways/payment-simulator';
+import { PAYMENT_GATEWAY } from './payment-gateway.interface';
+import { Refund } from './refund.entity';
+import { RefundService } from './refund.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Refund])],
+  providers: [RefundService, PaymentSimulator, { provide: PAYMENT_GATEWAY, useExisting: PaymentSimulator }],
+  exports: [RefundService, PaymentSimulator, PAYMENT_GATEWAY],
+})
+export class RefundModule {}

@@ -1,0 +1,173 @@
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { CaseService, OrderSnapshot, ReturnCase } from '@returns/case';
+import { Jobs } from '@returns/contracts';
+import { OutboxService, Tx } from '@returns/queue';
+import { DEFAULT_POLICY } from '@returns/intake';
+import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
+import { computeRefund } from './refund-calculation';
+import { Refund } from './refund.entity';
+
+function idempotencyKey(refundId: string, round: number): string {
+  return `rf-${refundId}-${round}`;
+}
+
+function roundOf(key: string): number {
+  return Number(key.slice(key.lastIndexOf('-') + 1));
+}
+
+function major(amountMinor: number, currency: string): string {
+  return `${(amountMinor / 100).toFixed(2)} ${currency}`;
+}
+
+/** Finance: works out each case's refund and pays it to the original payment, exactly once. */
+@Injectable()
+export class RefundService {
+  private readonly logger = new Logger(RefundService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    private readonly outbox: OutboxService,
+    private readonly cases: CaseService,
+  ) {}
+
+  /**
+   * Pays the refund of a case in REFUND_PENDING. The amount is fixed on the first run; every
+   * attempt sends the same idempotency key, so a replay after a crash pays nothing twice.
+   * @param lastAttempt a failure now marks the refund FAILED instead of asking for a retry
+   */
+  async issue(caseId: string, lastAttempt: boolean): Promise<void> {
+    const refund = await this.outbox.transaction((tx) => this.prepare(tx, caseId));
+    if (!refund) return;
+
+    await this.dataSource.query('UPDATE refunds SET attempts = attempts + 1, updated_at = now() WHERE id = $1', [refund.id]);
+    let providerRefundId: string | null = null;
+    if (refund.amount > 0) {
+      try {
+        const paid = await this.gateway.refund({
+          idempotencyKey: refund.idempotencyKey,
+          provider: refund.method,
+          transactionId: refund.paymentTransactionId,
+          amountMinor: refund.amount,
+          currency: refund.currency,
+        });
+        providerRefundId = paid.providerRefundId;
+      } catch (error) {
+        const message = (error as Error).message;
+        const permanent = (error as { permanent?: boolean }).permanent === true;
+        if (permanent || lastAttempt) {
+          await this.fail(refund.id, message);
+          return;
+        }
+        await this.dataSource.query('UPDATE refunds SET last_error = $2, updated_at = now() WHERE id = $1', [refund.id, message]);
+        throw error;
+      }
+    }
+    await this.outbox.transaction(async (tx) => {
+      const subject = (await this.cases.lock(tx.manager, caseId))!;
+      const current = await tx.manager.findOneByOrFail(Refund, { id: refund.id });
+      if (current.status !== 'PENDING') return;
+      await this.succeed(tx, subject, current, providerRefundId);
+    });
+  }
+
+  /** Creates the refund on first sight; returns it when a payment call is due, else null. */
+  private async prepare(tx: Tx, caseId: string): Promise<Refund | null> {
+    const subject = await this.cases.lock(tx.manager, caseId);
+    if (!subject || subject.status !== 'REFUND_PENDING') return null; // paid before, or not due
+    const existing = await tx.manager.findOne(Refund, { where: { caseId } });
+    if (existing) return existing.status === 'PENDING' ? existing : null;
+
+    // One order's refunds are worked out one at a time, so together they never exceed what was paid.
+    const order = (await tx.manager.findOne(OrderSnapshot, { where: { id: subject.orderId }, lock: { mode: 'pessimistic_write' } }))!;
+    const [{ refunded }] = await tx.manager.query(
+      `SELECT COALESCE(SUM(amount_minor), 0) AS refunded FROM refunds WHERE order_id = $1 AND status <> 'FAILED'`,
+      [order.id],
+    );
+    const lines = await this.cases.items(caseId, tx.manager);
+    const { amount, breakdown } = computeRefund({
+      lines: lines.map((l) => ({ sku: l.sku, unitPrice: l.unitPrice, acceptedQuantity: l.acceptedQuantity ?? 0 })),
+      returnShippingChargeMinor: subject.returnShippingChargeMinor,
+      restockingFeePercent: DEFAULT_POLICY.restockingFeePercent,
+      paidMinor: order.paidTotalMinor,
+      alreadyRefundedMinor: Number(refunded),
+    });
+    const id = randomUUID();
+    const now = new Date();
+    const refund = Object.assign(new Refund(), {
+      id,
+      caseId,
+      orderId: order.id,
+      amount,
+      currency: subject.currency,
+      breakdown,
+      method: order.payment?.provider ?? 'original',
+      paymentTransactionId: order.payment?.transactionId ?? null,
+      status: 'PENDING',
+      idempotencyKey: idempotencyKey(id, 1),
+      providerRefundId: null,
+      attempts: 0,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+      succeededAt: null,
+    } satisfies Refund);
+    await tx.manager.insert(Refund, refund);
+    return refund;
+  }
+
+  private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
+    await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
+    await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
+    tx.enqueue(
+      Jobs.notify(subject.id, 'refund.succeeded', { amount: major(refund.amount, refund.currency), method: refund.method }),
+      Jobs.webhook(subject.id, 'refund.succeeded'),
+    );
+  }
+
+  private async fail(refundId: string, reason: string): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
+      const subject = (await this.cases.lock(tx.manager, refund.caseId))!;
+      if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') return;
+      await tx.manager.update(Refund, { id: refundId }, { status: 'FAILED', lastError: reason, updatedAt: new Date() });
+      await this.cases.transition(tx.manager, subject, 'REFUND_FAILED', 'system:refund', reason);
+      tx.enqueue(Jobs.notify(subject.id, 'refund.failed'), Jobs.webhook(subject.id, 'refund.failed'));
+    });
+    this.logger.warn(`refund ${refundId} failed: ${reason}`);
+  }
+
+  /**
+   * Finance asks to try a FAILED refund again. If the gateway did pay under the last key
+   * after all, that is recorded instead; otherwise a new round starts with a new key.
+   */
+  async retry(refundId: string, actor: string): Promise<Refund> {
+    const found = await this.dataSource.manager.findOne(Refund, { where: { id: refundId } });
+    if (!found) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'REFUND_NOT_FOUND', message: `refund ${refundId} not found` });
+    const paidAfterAll = await this.gateway.findRefund(found.idempotencyKey);
+    await this.outbox.transaction(async (tx) => {
+      const subject = (await this.cases.lock(tx.manager, found.caseId))!;
+      const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
+      if (refund.status !== 'FAILED' || subject.status !== 'REFUND_FAILED') {
+        throw new ConflictException({ statusCode: 409, error: 'Conflict', code: 'REFUND_NOT_FAILED', message: `refund ${refundId} is ${refund.status}: only FAILED refunds can be retried` });
+      }
+      await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund retried by finance');
+      if (paidAfterAll) {
+        await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING' });
+        await this.succeed(tx, subject, refund, paidAfterAll.providerRefundId);
+        return;
+      }
+      const round = roundOf(refund.idempotencyKey) + 1;
+      await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING', idempotencyKey: idempotencyKey(refundId, round), lastError: null, updatedAt: new Date() });
+      tx.enqueue(Jobs.issueRefund(subject.id, round));
+    });
+    return this.dataSource.manager.findOneByOrFail(Refund, { id: refundId });
+  }
+
+  findByCase(caseId: string): Promise<Refund | null> {
+    return this.dataSource.manager.findOne(Refund, { where: { caseId } });
+  }
+}
