@@ -18,6 +18,11 @@ export const Jobs = {
     jobId: `logistics:${caseId}:book`,
     priority,
   }),
+  cancelShipment: (caseId: string): JobRequest<JobName.CancelShipment> => ({
+    name: JobName.CancelShipment,
+    data: { caseId },
+    jobId: `logistics:${caseId}:cancel`,
+  }),
   applyTracking: (trackingEventId: string): JobRequest<JobName.ApplyTracking> => ({
     name: JobName.ApplyTracking,
     data: { trackingEventId },

@@ -25,6 +25,8 @@ export enum JobName {
   JudgeReturn = 'judge-return',
   /** Book a carrier label or door pickup for an approved case. */
   BookShipment = 'book-shipment',
+  /** Cancel the carrier booking of a case that was cancelled or closed before shipping. */
+  CancelShipment = 'cancel-shipment',
   /** Apply one stored carrier tracking event to its case. */
   ApplyTracking = 'apply-tracking',
   /** Grade a submitted warehouse inspection and decide dispositions. */
@@ -45,6 +47,7 @@ export type DeadlineKind = 'review' | 'ship-back' | 'inspection';
 export interface JobPayloads {
   [JobName.JudgeReturn]: { caseId: string };
   [JobName.BookShipment]: { caseId: string };
+  [JobName.CancelShipment]: { caseId: string };
   [JobName.ApplyTracking]: { trackingEventId: string };
   [JobName.GradeInspection]: { caseId: string };
   [JobName.IssueRefund]: { caseId: string };
@@ -62,6 +65,7 @@ export interface JobPayloads {
 export const QUEUE_OF: { [J in JobName]: QueueName } = {
   [JobName.JudgeReturn]: QueueName.Intake,
   [JobName.BookShipment]: QueueName.Logistics,
+  [JobName.CancelShipment]: QueueName.Logistics,
   [JobName.ApplyTracking]: QueueName.Logistics,
   [JobName.GradeInspection]: QueueName.Inspection,
   [JobName.IssueRefund]: QueueName.Refund,

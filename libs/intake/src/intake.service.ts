@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, OrderSnapshot, ReturnCase } from '@returns/case';
+import { CaseService, IllegalTransitionError, OrderSnapshot, ReturnCase } from '@returns/case';
 import { Decision, Jobs, MERCHANT_FAULT_REASONS } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { DEFAULT_POLICY, judgeReturn } from './policy';
@@ -139,6 +139,8 @@ export class IntakeService {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
       const outcome = choice === 'APPROVE' ? 'APPROVED' : 'REJECTED';
+      // Only a case waiting for an agent is reviewed, though the state machine would let REQUESTED move too.
+      if (subject.status !== 'PENDING_REVIEW') throw new IllegalTransitionError(subject.status, outcome);
       const decision: Decision = {
         ...(subject.decision as Decision),
         outcome,
@@ -153,7 +155,7 @@ export class IntakeService {
 
   /** Moves a case to its decided outcome and records what follows. */
   private async applyOutcome(tx: Tx, subject: ReturnCase, decision: Decision, actor: string, note?: string): Promise<void> {
-    await this.cases.transition(tx.manager, subject, decision.outcome, actor, note ?? decision.codes.join(', ') ?? undefined);
+    await this.cases.transition(tx.manager, subject, decision.outcome, actor, note ?? (decision.codes.join(', ') || undefined));
     switch (decision.outcome) {
       case 'APPROVED':
         tx.enqueue(Jobs.notify(subject.id, 'return.approved'), Jobs.webhook(subject.id, 'return.approved'));
@@ -212,8 +214,10 @@ export class IntakeService {
     }
     await this.outbox.transaction(async (tx) => {
       const subject = (await this.cases.lock(tx.manager, caseId))!;
+      const booked = subject.status === 'AWAITING_SHIPMENT';
       await this.cases.transition(tx.manager, subject, 'CANCELLED', actor, note ?? 'cancelled by the customer');
       tx.enqueue(Jobs.notify(caseId, 'return.cancelled'));
+      if (booked) tx.enqueue(Jobs.cancelShipment(caseId));
     });
   }
 }

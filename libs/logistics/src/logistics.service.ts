@@ -1,6 +1,6 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService, ReturnCase } from '@returns/case';
@@ -62,6 +62,7 @@ export class LogisticsService {
 
     const cancelled = await this.outbox.transaction(async (tx) => {
       const locked = (await this.cases.lock(tx.manager, caseId))!;
+      // Cancelled while we were booking: the booking is released below, never recorded.
       if (locked.status !== 'APPROVED') return locked.status === 'CANCELLED';
       const now = new Date();
       await tx.manager.insert(Shipment, {
@@ -183,21 +184,23 @@ export class LogisticsService {
    * @returns whether it acted
    */
   async onShipBackDeadline(caseId: string): Promise<boolean> {
-    const shipment = await this.outbox.transaction(async (tx) => {
+    return this.outbox.transaction(async (tx) => {
       const subject = await this.cases.lock(tx.manager, caseId);
-      if (!subject || subject.status !== 'AWAITING_SHIPMENT') return null;
+      if (!subject || subject.status !== 'AWAITING_SHIPMENT') return false;
       await this.cases.transition(tx.manager, subject, 'CLOSED', 'system:ship-back-deadline', 'not shipped back in time');
-      tx.enqueue(Jobs.notify(caseId, 'return.closed'), Jobs.webhook(caseId, 'return.closed'));
-      return this.cancelShipment(tx.manager, caseId);
+      tx.enqueue(Jobs.notify(caseId, 'return.closed'), Jobs.webhook(caseId, 'return.closed'), Jobs.cancelShipment(caseId));
+      return true;
     });
-    if (shipment) await this.carrier.cancel(shipment.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${shipment.trackingNumber}: ${e.message}`));
-    return shipment !== null;
   }
 
-  private async cancelShipment(manager: EntityManager, caseId: string): Promise<Shipment | null> {
-    const shipment = await manager.findOne(Shipment, { where: { caseId } });
-    if (shipment) await manager.update(Shipment, { id: shipment.id }, { status: 'CANCELLED', updatedAt: new Date() });
-    return shipment;
+  /** Releases the courier booking of a case that ended before the parcel left. */
+  async cancelBooking(caseId: string): Promise<void> {
+    const shipment = await this.findByCase(caseId);
+    if (!shipment || shipment.status !== 'BOOKED') return;
+    const subject = await this.cases.find(caseId);
+    if (!subject || !['CANCELLED', 'CLOSED'].includes(subject.status)) return;
+    await this.carrier.cancel(shipment.trackingNumber);
+    await this.dataSource.manager.update(Shipment, { id: shipment.id, status: 'BOOKED' }, { status: 'CANCELLED', updatedAt: new Date() });
   }
 
   findByCase(caseId: string): Promise<Shipment | null> {

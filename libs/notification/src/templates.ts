@@ -1,56 +1,82 @@
 import { CustomerMessage } from '@returns/contracts';
 
-type Template = (p: Record<string, string>) => string;
+type Params = Record<string, string>;
+type Template = (p: Params) => string;
+type Language = 'zh-Hans' | 'zh-Hant' | 'en';
 
-/** Customer-facing texts in Chinese and English. `p.rma` is always there. */
-const TEMPLATES: Record<CustomerMessage, { zh: Template; en: Template }> = {
+/** A pickup time as a customer in China reads it: "11月27日 09:00" / "27 Nov 09:00". */
+function when(iso: string | undefined, language: Language): string {
+  if (!iso) return language === 'en' ? 'the agreed time' : '约定时间';
+  const options: Intl.DateTimeFormatOptions = { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false };
+  return new Date(iso).toLocaleString(language === 'en' ? 'en-GB' : 'zh-CN', options);
+}
+
+/** Customer-facing texts in Simplified and Traditional Chinese and English. `p.rma` is always there. */
+const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
   'return.approved': {
-    zh: (p) => `您的退貨申請 ${p.rma} 已通過審核，我們將盡快安排退貨物流。`,
+    'zh-Hans': (p) => `您的退货申请 ${p.rma} 已通过审核，我们将尽快安排退货物流。`,
+    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已通過審核，我們將盡快安排退貨物流。`,
     en: (p) => `Your return ${p.rma} is approved. We are arranging how to send it back.`,
   },
   'return.rejected': {
-    zh: (p) => `很抱歉，您的退貨申請 ${p.rma} 未通過審核。詳情請查看訂單頁面。`,
+    'zh-Hans': (p) => `很抱歉，您的退货申请 ${p.rma} 未通过审核，详情请查看订单页面。`,
+    'zh-Hant': (p) => `很抱歉，您的退貨申請 ${p.rma} 未通過審核，詳情請查看訂單頁面。`,
     en: (p) => `Sorry, your return ${p.rma} could not be accepted. See your order page for why.`,
   },
   'return.pending_review': {
-    zh: (p) => `您的退貨申請 ${p.rma} 已提交，客服將在 48 小時內處理。`,
+    'zh-Hans': (p) => `您的退货申请 ${p.rma} 已提交，客服将在 48 小时内处理。`,
+    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已提交，客服將在 48 小時內處理。`,
     en: (p) => `Your return ${p.rma} is with our customer service team, who will decide within 48 hours.`,
   },
   'label.ready': {
-    zh: (p) => `退貨 ${p.rma}：請將商品寄回，快遞 ${p.carrier}，運單號 ${p.trackingNumber}。`,
+    'zh-Hans': (p) => `退货 ${p.rma}：请用 ${p.carrier} 寄回商品，运单号 ${p.trackingNumber}。`,
+    'zh-Hant': (p) => `退貨 ${p.rma}：請用 ${p.carrier} 寄回商品，運單號 ${p.trackingNumber}。`,
     en: (p) => `Return ${p.rma}: please send it back with ${p.carrier}, tracking number ${p.trackingNumber}.`,
   },
   'pickup.booked': {
-    zh: (p) => `退貨 ${p.rma}：${p.carrier} 將於 ${p.pickupFrom ?? '約定時間'} 上門取件，運單號 ${p.trackingNumber}。`,
-    en: (p) => `Return ${p.rma}: ${p.carrier} will collect it from ${p.pickupFrom ?? 'the agreed time'}, tracking number ${p.trackingNumber}.`,
+    'zh-Hans': (p) => `退货 ${p.rma}：${p.carrier} 将于 ${when(p.pickupFrom, 'zh-Hans')} 起上门取件，运单号 ${p.trackingNumber}。`,
+    'zh-Hant': (p) => `退貨 ${p.rma}：${p.carrier} 將於 ${when(p.pickupFrom, 'zh-Hant')} 起上門取件，運單號 ${p.trackingNumber}。`,
+    en: (p) => `Return ${p.rma}: ${p.carrier} will collect it from ${when(p.pickupFrom, 'en')}, tracking number ${p.trackingNumber}.`,
   },
   'return.received': {
-    zh: (p) => `倉庫已收到您的退貨 ${p.rma}，正在質檢。`,
+    'zh-Hans': (p) => `仓库已收到您的退货 ${p.rma}，正在质检。`,
+    'zh-Hant': (p) => `倉庫已收到您的退貨 ${p.rma}，正在質檢。`,
     en: (p) => `The warehouse received your return ${p.rma} and is inspecting it.`,
   },
   'inspection.failed': {
-    zh: (p) => `退貨 ${p.rma} 未通過質檢，商品將寄回給您。`,
+    'zh-Hans': (p) => `退货 ${p.rma} 未通过质检，商品将寄回给您。`,
+    'zh-Hant': (p) => `退貨 ${p.rma} 未通過質檢，商品將寄回給您。`,
     en: (p) => `Return ${p.rma} did not pass inspection; the item will be sent back to you.`,
   },
   'refund.succeeded': {
-    zh: (p) => `退貨 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`,
+    'zh-Hans': (p) => `退货 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`,
+    'zh-Hant': (p) => `退貨 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`,
     en: (p) => `Return ${p.rma}: ${p.amount} has been refunded to your ${p.method}.`,
   },
   'refund.failed': {
-    zh: (p) => `退貨 ${p.rma} 的退款暫時未能完成，財務同事正在處理。`,
+    'zh-Hans': (p) => `退货 ${p.rma} 的退款暂未完成，财务同事正在处理。`,
+    'zh-Hant': (p) => `退貨 ${p.rma} 的退款暫未完成，財務同事正在處理。`,
     en: (p) => `The refund of return ${p.rma} did not go through yet; our finance team is on it.`,
   },
   'return.closed': {
-    zh: (p) => `退貨 ${p.rma} 因逾期未寄回已關閉。`,
+    'zh-Hans': (p) => `退货 ${p.rma} 因逾期未寄回已关闭。`,
+    'zh-Hant': (p) => `退貨 ${p.rma} 因逾期未寄回已關閉。`,
     en: (p) => `Return ${p.rma} was closed because it was not sent back in time.`,
   },
   'return.cancelled': {
-    zh: (p) => `退貨 ${p.rma} 已取消。`,
+    'zh-Hans': (p) => `退货 ${p.rma} 已取消。`,
+    'zh-Hant': (p) => `退貨 ${p.rma} 已取消。`,
     en: (p) => `Return ${p.rma} is cancelled.`,
   },
 };
 
-export function renderMessage(message: CustomerMessage, locale: string, params: Record<string, string>): string {
-  const template = TEMPLATES[message];
-  return (locale.toLowerCase().startsWith('zh') ? template.zh : template.en)(params);
+/** zh-TW, zh-HK, zh-MO and zh-Hant read Traditional; other Chinese Simplified; the rest English. */
+export function languageOf(locale: string): Language {
+  const tag = locale.toLowerCase();
+  if (!tag.startsWith('zh')) return 'en';
+  return /hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans';
+}
+
+export function renderMessage(message: CustomerMessage, locale: string, params: Params): string {
+  return TEMPLATES[message][languageOf(locale)](params);
 }

@@ -13,6 +13,8 @@ export class LogisticsProcessor extends WorkerHost {
     switch (job.name as JobName) {
       case JobName.BookShipment:
         return this.logistics.book((job.data as JobPayload<JobName.BookShipment>).caseId);
+      case JobName.CancelShipment:
+        return this.logistics.cancelBooking((job.data as JobPayload<JobName.CancelShipment>).caseId);
       case JobName.ApplyTracking:
         return this.logistics.applyTracking((job.data as JobPayload<JobName.ApplyTracking>).trackingEventId);
       default:

@@ -1,0 +1,118 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { CUSTOMER_MESSAGES, JobName, QueueName } from '@returns/contracts';
+import { ChannelSimulator, signBody } from '@returns/notification';
+import { PaymentSimulator } from '@returns/refund';
+import { driveToRefunded, replay } from './support/flows';
+import { TestService } from './support/service';
+
+/** Every row a case owns, in a stable order: what a replay must leave exactly as it was. */
+async function snapshot(service: TestService, caseId: string): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, string> = {
+    return_requests: 'SELECT * FROM return_requests WHERE id = $1',
+    return_cases: 'SELECT * FROM return_cases WHERE id = $1',
+    return_items: 'SELECT * FROM return_items WHERE case_id = $1 ORDER BY sku',
+    case_timeline: 'SELECT * FROM case_timeline WHERE case_id = $1 ORDER BY id',
+    shipments: 'SELECT * FROM shipments WHERE case_id = $1',
+    tracking_events: 'SELECT * FROM tracking_events WHERE case_id = $1 ORDER BY id',
+    inspections: 'SELECT * FROM inspections WHERE case_id = $1',
+    refunds: 'SELECT * FROM refunds WHERE case_id = $1',
+    notifications: 'SELECT * FROM notifications WHERE case_id = $1 ORDER BY id',
+    webhook_deliveries: 'SELECT * FROM webhook_deliveries WHERE case_id = $1 ORDER BY id',
+  };
+  const out: Record<string, unknown[]> = {};
+  for (const [table, sql] of Object.entries(tables)) out[table] = await service.db.query(sql, [caseId]);
+  return out;
+}
+
+describe('replaying jobs', () => {
+  let service: TestService;
+  let hooks: Server;
+  const received: { id: string; type: string; signed: boolean }[] = [];
+
+  beforeAll(async () => {
+    // A merchant endpoint that records every webhook it is sent.
+    hooks = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk)).on('end', () => {
+        const event = JSON.parse(body);
+        received.push({ id: event.id, type: event.type, signed: req.headers['x-signature'] === signBody(body, 'dev-webhook-secret') });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`;
+    service = await TestService.start({ withWorkers: true, env: { OUTBOUND_WEBHOOK_URLS: url } });
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await new Promise((resolve) => hooks.close(resolve));
+  });
+
+  it("leaves the same rows and sends no second refund, message or webhook when each stage's job runs again", async () => {
+    const done = await driveToRefunded(service, { returnMethod: 'PICKUP' });
+    const caseId: string = done.id;
+    const before = await snapshot(service, caseId);
+    const payments = service.get(PaymentSimulator);
+    const channels = service.get(ChannelSimulator);
+    const payoutsOf = async () => (await payments.payouts()).filter((p) => p.idempotencyKey.includes(done.refund.id));
+    const messagesOf = async () => (await channels.delivered()).filter((m) => before.notifications.some((n: any) => n.id === m.messageId));
+    const messagesBefore = await messagesOf();
+    const hooksBefore = received.filter((r) => r.id.includes(caseId)).length;
+    expect(await payoutsOf()).toHaveLength(1);
+    expect(messagesBefore).toHaveLength(before.notifications.length);
+    // approved, received, inventory.disposition and refund.succeeded, each once and signed.
+    expect(received.filter((r) => r.id.includes(caseId)).map((r) => r.type).sort()).toEqual(
+      ['inventory.disposition', 'refund.succeeded', 'return.approved', 'return.received'],
+    );
+    expect(received.every((r) => r.signed)).toBe(true);
+
+    await replay(service.queue(QueueName.Intake), JobName.JudgeReturn, { caseId });
+    await replay(service.queue(QueueName.Logistics), JobName.BookShipment, { caseId });
+    for (const event of before.tracking_events as { id: string }[]) {
+      await replay(service.queue(QueueName.Logistics), JobName.ApplyTracking, { trackingEventId: event.id });
+    }
+    await replay(service.queue(QueueName.Inspection), JobName.GradeInspection, { caseId });
+    // Twice at once, too: the refund is still paid once.
+    await Promise.all([
+      replay(service.queue(QueueName.Refund), JobName.IssueRefund, { caseId }),
+      replay(service.queue(QueueName.Refund), JobName.IssueRefund, { caseId }),
+    ]);
+    for (const message of new Set((before.notifications as { event: string }[]).map((n) => n.event))) {
+      await replay(service.queue(QueueName.Notification), JobName.SendNotification, { caseId, message });
+    }
+    for (const type of ['return.approved', 'return.received', 'inventory.disposition', 'refund.succeeded']) {
+      await replay(service.queue(QueueName.Webhooks), JobName.DeliverWebhook, { caseId, type });
+    }
+    for (const kind of ['review', 'ship-back', 'inspection']) {
+      await replay(service.queue(QueueName.Timers), JobName.CaseDeadline, { caseId, kind });
+    }
+    await service.drain();
+
+    expect(await snapshot(service, caseId)).toEqual(before);
+    expect(await payoutsOf()).toHaveLength(1);
+    expect(await messagesOf()).toEqual(expect.arrayContaining(messagesBefore));
+    expect((await messagesOf()).length).toBe(messagesBefore.length);
+    expect(received.filter((r) => r.id.includes(caseId)).length).toBe(hooksBefore);
+    expect(CUSTOMER_MESSAGES).toEqual(expect.arrayContaining((before.notifications as { event: string }[]).map((n) => n.event)));
+  });
+
+  it('adds a job that a transaction recorded but no one added (the producer died after commit)', async () => {
+    const done = await driveToRefunded(service);
+    // As if the process had died between commit and adding the job to Redis.
+    await service.db.query(
+      `INSERT INTO outbox (job_id, queue, name, data, created_at) VALUES ($1, 'notification', 'send-notification', $2, now() - interval '10 seconds')`,
+      [`notification:${done.id}:return.closed`, JSON.stringify({ caseId: done.id, message: 'return.closed' })],
+    );
+    const deadline = Date.now() + 15_000;
+    let rows: { channel: string }[] = [];
+    while (Date.now() < deadline && rows.length === 0) {
+      rows = await service.db.query(`SELECT channel FROM notifications WHERE case_id = $1 AND event = 'return.closed' AND status = 'SENT'`, [done.id]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rows.map((r) => r.channel).sort()).toEqual(['EMAIL', 'PUSH']);
+    await service.drain();
+    expect(await service.db.query('SELECT * FROM outbox WHERE job_id LIKE $1', [`%${done.id}%`])).toEqual([]);
+  });
+});
