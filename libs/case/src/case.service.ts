@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CaseStatus } from '@returns/contracts';
@@ -24,6 +24,19 @@ export class CaseService {
   /** Loads a case and locks it until the transaction ends; null when it does not exist. */
   lock(manager: EntityManager, caseId: string): Promise<ReturnCase | null> {
     return manager.getRepository(ReturnCase).findOne({ where: { id: caseId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Locks a case an actor wants to move to `to`. A return still waiting in the intake
+   * queue is REQUESTED (as GET shows it), so moving it is refused as a transition, not as
+   * an unknown id.
+   */
+  async lockForMove(manager: EntityManager, caseId: string, to: CaseStatus): Promise<ReturnCase> {
+    const subject = await this.lock(manager, caseId);
+    if (subject) return subject;
+    const [buffered] = await manager.query('SELECT 1 FROM return_requests WHERE id = $1', [caseId]);
+    if (buffered) throw new IllegalTransitionError('REQUESTED', to);
+    throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CaseService, IllegalTransitionError, ReturnCase } from '@returns/case';
@@ -19,8 +19,7 @@ export class InspectionService {
   /** Stores a report for a RECEIVED case and queues its grading. One report per case. */
   async submit(caseId: string, inspector: string, items: SubmittedInspectionItem[]): Promise<void> {
     await this.outbox.transaction(async (tx) => {
-      const subject = await this.cases.lock(tx.manager, caseId);
-      if (!subject) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+      const subject = await this.cases.lockForMove(tx.manager, caseId, 'REFUND_PENDING');
       if (subject.status !== 'RECEIVED') throw new IllegalTransitionError(subject.status, 'REFUND_PENDING');
       const rows = await tx.manager.query(
         `INSERT INTO inspections (case_id, inspector, submitted) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
@@ -77,10 +76,21 @@ export class InspectionService {
 
   /** Records what was accepted and its disposition, tells inventory, and routes the case. */
   private async settle(tx: Tx, subject: ReturnCase, graded: GradedItem[], actor: string, note: string): Promise<void> {
+    // One sku may be reported in several lines (1 NEW, 1 DAMAGED): add them up per sku.
+    const bySku = new Map<string, { accepted: number; disposition: GradedItem['disposition'] }>();
     for (const item of graded) {
+      const seen = bySku.get(item.sku);
+      // The disposition of the accepted units wins; otherwise the first reported.
+      if (!seen) bySku.set(item.sku, { accepted: item.acceptedQuantity, disposition: item.disposition });
+      else {
+        if (item.acceptedQuantity > 0 && seen.accepted === 0) seen.disposition = item.disposition;
+        seen.accepted += item.acceptedQuantity;
+      }
+    }
+    for (const [sku, { accepted, disposition }] of bySku) {
       await tx.manager.query(
         `UPDATE return_items SET accepted_quantity = LEAST($3::integer, quantity), disposition = $4 WHERE case_id = $1 AND sku = $2`,
-        [subject.id, item.sku, item.acceptedQuantity, item.disposition],
+        [subject.id, sku, accepted, disposition],
       );
     }
     tx.enqueue(Jobs.webhook(subject.id, 'inventory.disposition'));

@@ -136,9 +136,8 @@ export class IntakeService {
   /** An agent's decision on a case in PENDING_REVIEW. */
   async review(caseId: string, choice: ReviewDecision, decidedBy: string, note?: string): Promise<void> {
     await this.outbox.transaction(async (tx) => {
-      const subject = await this.cases.lock(tx.manager, caseId);
-      if (!subject) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
       const outcome = choice === 'APPROVE' ? 'APPROVED' : 'REJECTED';
+      const subject = await this.cases.lockForMove(tx.manager, caseId, outcome);
       // Only a case waiting for an agent is reviewed, though the state machine would let REQUESTED move too.
       if (subject.status !== 'PENDING_REVIEW') throw new IllegalTransitionError(subject.status, outcome);
       const decision: Decision = {

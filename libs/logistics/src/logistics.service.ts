@@ -162,8 +162,7 @@ export class LogisticsService {
    */
   async receive(caseId: string, actor: string): Promise<void> {
     await this.outbox.transaction(async (tx) => {
-      const subject = await this.cases.lock(tx.manager, caseId);
-      if (!subject) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+      const subject = await this.cases.lockForMove(tx.manager, caseId, 'RECEIVED');
       if (subject.status === 'AWAITING_SHIPMENT') {
         await this.cases.transition(tx.manager, subject, 'IN_TRANSIT', actor, 'scanned at the warehouse before any carrier event');
       }

@@ -4,6 +4,8 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsDefined,
+  IsObject,
   IsEmail,
   IsInt,
   IsISO8601,
@@ -53,7 +55,7 @@ export class OrderItemDto {
 export class UpsertOrderDto {
   @ApiProperty({ example: 'm1' }) @IsString() @IsNotEmpty() @MaxLength(128) merchantId: string;
 
-  @ApiProperty({ type: CustomerDto }) @ValidateNested() @Type(() => CustomerDto) customer: CustomerDto;
+  @ApiProperty({ type: CustomerDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => CustomerDto) customer: CustomerDto;
 
   @ApiPropertyOptional({ type: AddressDto }) @IsOptional() @ValidateNested() @Type(() => AddressDto) address?: AddressDto;
 

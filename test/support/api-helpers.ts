@@ -1,0 +1,108 @@
+import type { Response } from 'supertest';
+import { CaseStatus, QueueName, Role } from '@returns/contracts';
+import { orderBody, returnBody, uniqueId } from './factories';
+import { TestService } from './service';
+
+/** A case as `GET /v1/returns/{id}` shows it. */
+export type CaseView = Record<string, any>;
+
+/** PUTs a new order (factory defaults plus `overrides`) under a fresh id, as upstream. */
+export async function putOrder(service: TestService, overrides: Record<string, unknown> = {}) {
+  const orderId = uniqueId('o');
+  const order = orderBody(overrides);
+  const response = await service.as('upstream').put(`/v1/orders/${orderId}`, order);
+  expect(response.status).toBe(200);
+  return { orderId, order, customerId: order.customer.id as string };
+}
+
+/** POST /v1/returns with a fresh Idempotency-Key (unless one is given). */
+export function postReturn(service: TestService, body: object, options: { role?: Role; key?: string } = {}): Promise<Response> {
+  return service.as(options.role ?? 'portal').post('/v1/returns', body, { 'Idempotency-Key': options.key ?? uniqueId('key') });
+}
+
+/**
+ * Asks for a return of `orderId` and waits until the workers have moved it to one of
+ * `statuses`; answers the case view.
+ */
+export async function returnFor(
+  service: TestService,
+  orderId: string,
+  statuses: CaseStatus | CaseStatus[],
+  overrides: Record<string, unknown> = {},
+): Promise<CaseView> {
+  const created = await postReturn(service, returnBody(orderId, overrides));
+  expect(created.status).toBe(202);
+  return service.waitForStatus(created.body.id, statuses);
+}
+
+/** A new order and one return of it, moved by the workers to `statuses`. */
+export async function caseIn(
+  service: TestService,
+  statuses: CaseStatus | CaseStatus[],
+  returnOverrides: Record<string, unknown> = {},
+  orderOverrides: Record<string, unknown> = {},
+): Promise<CaseView> {
+  const { orderId } = await putOrder(service, orderOverrides);
+  return returnFor(service, orderId, statuses, returnOverrides);
+}
+
+/** Expects Nest's 400 shape with a `message` array naming the field (a message matching `field`). */
+export function expectFieldError(response: Response, field: RegExp): void {
+  expect({ status: response.status, body: response.body }).toMatchObject({
+    status: 400,
+    body: { statusCode: 400, error: 'Bad Request', message: expect.arrayContaining([expect.stringMatching(field)]) },
+  });
+}
+
+/** Expects the contract's error shape with its machine code. */
+export function expectError(response: Response, status: number, code: string): void {
+  expect({ status: response.status, body: response.body }).toMatchObject({
+    status,
+    body: { statusCode: status, error: expect.any(String), code, message: expect.anything() },
+  });
+}
+
+/** The timeline of a case as `from>to` steps (`-` for the first). */
+export function steps(view: CaseView): string[] {
+  return view.timeline.map((t: { from: string | null; to: string }) => `${t.from ?? '-'}>${t.to}`);
+}
+
+/** Posts one carrier scan for the shipment of a case. */
+export function scan(service: TestService, view: CaseView, status: string, minutesAfterNow = 0): Promise<Response> {
+  const { carrier, trackingNumber } = view.shipment;
+  return service.as('carrier').post('/v1/logistics/tracking', {
+    carrier,
+    trackingNumber,
+    status,
+    occurredAt: new Date(Date.now() + minutesAfterNow * 60_000).toISOString(),
+    location: '杭州',
+  });
+}
+
+export async function countRows(service: TestService, sql: string, params: unknown[] = []): Promise<number> {
+  const [{ n }] = await service.db.query(`SELECT count(*)::int AS n FROM ${sql}`, params);
+  return n;
+}
+
+/** The events the customer was told about for a case (after the queues drained). */
+export async function notifiedEvents(service: TestService, caseId: string): Promise<string[]> {
+  const rows: { event: string }[] = await service.db.query('SELECT DISTINCT event FROM notifications WHERE case_id = $1 ORDER BY event', [caseId]);
+  return rows.map((r) => r.event);
+}
+
+/** Every job count of a queue, to prove that a refused request added nothing. */
+export function jobCounts(service: TestService, queue: QueueName): Promise<Record<string, number>> {
+  return service.queue(queue).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed');
+}
+
+/** A QC report line that passes for a customer reason. */
+export function inspectedAs(sku: string, quantity: number, condition: string) {
+  return {
+    sku,
+    quantity,
+    condition,
+    checks: { appearanceIntact: condition !== 'DAMAGED', functionsNormally: true, accessoriesComplete: true, packagingIntact: true, signsOfWear: condition === 'USED', tagsAttached: condition === 'NEW' || condition === 'LIKE_NEW' },
+    photos: [{ url: 'https://img.example.com/qc/1.jpg', sha256: 'c'.repeat(64) }],
+    notes: '',
+  };
+}
