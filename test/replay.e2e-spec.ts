@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { CUSTOMER_MESSAGES, JobName, QueueName } from '@returns/contracts';
-import { ChannelSimulator, signBody } from '@returns/notification';
+import { CUSTOMER_MESSAGES, JobName, QueueName, signBody } from '@returns/contracts';
+import { ChannelSimulator } from '@returns/notification';
 import { PaymentSimulator } from '@returns/refund';
 import { driveToRefunded, replay } from './support/flows';
 import { TestService } from './support/service';

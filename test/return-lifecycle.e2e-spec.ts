@@ -42,7 +42,7 @@ describe.each([
 
     // Auto-approved, and a door pickup booked with a simulated carrier.
     const awaiting = await service.waitForStatus(caseId, 'AWAITING_SHIPMENT');
-    expect(awaiting.decision).toMatchObject({ outcome: 'APPROVED', codes: [], decidedBy: 'system:policy', policyVersion: 'default@1' });
+    expect(awaiting.decision).toMatchObject({ outcome: 'APPROVED', codes: [], decidedBy: 'system:policy', policyVersion: 'apparel@1' });
     expect(awaiting.shippingPaidBy).toBe('CUSTOMER');
     expect(awaiting.shipment).toMatchObject({ method: 'PICKUP', status: 'BOOKED', trackingNumber: expect.any(String), pickupWindow: expect.any(Object) });
     const { carrier, trackingNumber, costMinor } = awaiting.shipment;

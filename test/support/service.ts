@@ -42,7 +42,7 @@ export class TestService {
       .overrideProvider(APP_CONFIG)
       .useValue(config)
       .compile();
-    const app = moduleRef.createNestApplication({ logger: process.env.TEST_LOGS ? undefined : ['error'] });
+    const app = moduleRef.createNestApplication({ rawBody: true, logger: process.env.TEST_LOGS ? undefined : ['error'] });
     configureApp(app);
     await app.init();
     return new TestService(app, config, env);

@@ -10,14 +10,18 @@ import { InspectionModule } from '@returns/inspection';
 import { IntakeModule } from '@returns/intake';
 import { LogisticsModule } from '@returns/logistics';
 import { NotificationModule } from '@returns/notification';
+import { PolicyModule } from '@returns/policy';
 import { QueueModule } from '@returns/queue';
 import { RefundModule } from '@returns/refund';
 import { WorkersModule } from '../../worker/src/workers.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
-import { IllegalTransitionFilter } from './http/domain-exception.filter';
+import { BodyParserErrorFilter, IllegalTransitionFilter } from './http/domain-exception.filter';
 import { LogisticsController } from './logistics/logistics.controller';
+import { EventsController } from './events/events.controller';
 import { OrdersController } from './orders/orders.controller';
+import { PoliciesController } from './policies/policies.controller';
+import { ReviewController } from './review/review.controller';
 import { RefundsController } from './refunds/refunds.controller';
 import { CaseViewService } from './returns/case-view.service';
 import { ReturnsController } from './returns/returns.controller';
@@ -39,6 +43,7 @@ export class ApiModule {
         DatabaseModule,
         QueueModule,
         CaseModule,
+        PolicyModule,
         ScheduleModule.forRoot(),
         TerminusModule,
         IntakeModule,
@@ -48,8 +53,19 @@ export class ApiModule {
         NotificationModule,
         ...(options.withWorkers ? [WorkersModule.register(ALL_QUEUES)] : []),
       ],
-      controllers: [OrdersController, ReturnsController, WarehouseController, LogisticsController, RefundsController, HealthController],
-      providers: [CaseViewService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: IllegalTransitionFilter }],
+      controllers: [
+        OrdersController,
+        EventsController,
+        ReturnsController,
+        ReviewController,
+        WarehouseController,
+        LogisticsController,
+        RefundsController,
+        PoliciesController,
+        HealthController,
+      ],
+      providers: [CaseViewService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: BodyParserErrorFilter },
+        { provide: APP_FILTER, useClass: IllegalTransitionFilter },],
     };
   }
 }

@@ -18,7 +18,8 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Api');
   const applied = await runMigrations(config.databaseUrl);
   if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
-  const app = await NestFactory.create(ApiModule.register({ withWorkers }));
+  // rawBody: upstream event signatures are checked against the bytes as sent.
+  const app = await NestFactory.create(ApiModule.register({ withWorkers }), { rawBody: true });
   configureApp(app);
   if (config.seedDemoData) logger.log(`demo orders ready: ${(await seedDemoData(app.get(OrderService))).join(', ')}`);
   await app.listen(config.port);

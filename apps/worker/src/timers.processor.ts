@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { JobName, JobPayload, QueueName } from '@returns/contracts';
+import { DeadlineKind, JobName, JobPayload, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { InspectionService } from '@returns/inspection';
 import { LogisticsService } from '@returns/logistics';
@@ -25,12 +25,13 @@ export class TimersProcessor extends WorkerHost {
   async process(job: Job): Promise<void> {
     if ((job.name as JobName) !== JobName.CaseDeadline) throw new Error(`timers queue has no handler for job ${job.name}`);
     const { caseId, kind } = job.data as JobPayload<JobName.CaseDeadline>;
-    const acted =
-      kind === 'review'
-        ? await this.intake.onReviewDeadline(caseId)
-        : kind === 'ship-back'
-          ? await this.logistics.onShipBackDeadline(caseId)
-          : await this.inspection.onInspectionDeadline(caseId);
+    const handlers: Record<DeadlineKind, (id: string) => Promise<boolean>> = {
+      review: (id) => this.intake.onReviewDeadline(id),
+      'review-reminder': (id) => this.intake.onReviewReminder(id),
+      'ship-back': (id) => this.logistics.onShipBackDeadline(id),
+      inspection: (id) => this.inspection.onInspectionDeadline(id),
+    };
+    const acted = await handlers[kind](caseId);
     if (acted) this.logger.log(`${kind} deadline acted on case ${caseId}`);
   }
 }

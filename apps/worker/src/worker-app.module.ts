@@ -4,6 +4,7 @@ import { CaseModule } from '@returns/case';
 import { AppConfigModule } from '@returns/config';
 import { QueueName } from '@returns/contracts';
 import { DatabaseModule } from '@returns/database';
+import { PolicyModule } from '@returns/policy';
 import { QueueModule } from '@returns/queue';
 import { WorkersModule } from './workers.module';
 
@@ -13,7 +14,7 @@ export class WorkerAppModule {
   static register(queues: readonly QueueName[]): DynamicModule {
     return {
       module: WorkerAppModule,
-      imports: [AppConfigModule, DatabaseModule, QueueModule, CaseModule, ScheduleModule.forRoot(), WorkersModule.register(queues)],
+      imports: [AppConfigModule, DatabaseModule, QueueModule, CaseModule, PolicyModule, ScheduleModule.forRoot(), WorkersModule.register(queues)],
     };
   }
 }

@@ -68,6 +68,10 @@ export class OrderSnapshot {
   @Column({ name: 'paid_total_minor', type: 'bigint', transformer: bigintAsNumber })
   paidTotalMinor: number;
 
+  /** when the upstream event that last set this snapshot happened */
+  @Column({ name: 'last_event_at', type: 'timestamptz', nullable: true })
+  lastEventAt: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

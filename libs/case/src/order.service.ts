@@ -19,34 +19,40 @@ export interface OrderInput {
 export class OrderService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Inserts or replaces the snapshot of one order; returns what is stored. */
-  async upsert(orderId: string, input: OrderInput): Promise<OrderSnapshot> {
+  /**
+   * Inserts or replaces the snapshot of one order; returns what is stored.
+   * @param eventAt when upstream's event happened: a snapshot older than the stored one is ignored
+   */
+  async upsert(orderId: string, input: OrderInput, eventAt?: Date): Promise<OrderSnapshot> {
     const now = new Date();
     const paidTotalMinor = input.items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(OrderSnapshot)
-      .values({
-        id: orderId,
-        merchantId: input.merchantId,
-        customerId: input.customer.id,
-        customer: input.customer,
-        address: input.address ?? null,
-        currency: input.currency,
-        paidAt: input.paidAt ? new Date(input.paidAt) : null,
-        deliveredAt: input.deliveredAt ? new Date(input.deliveredAt) : null,
-        payment: input.payment ?? null,
-        items: input.items,
+    await this.dataSource.query(
+      `INSERT INTO orders AS o (id, merchant_id, customer_id, customer, address, currency, paid_at, delivered_at, payment, items,
+                                paid_total_minor, last_event_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+       ON CONFLICT (id) DO UPDATE SET
+         merchant_id = EXCLUDED.merchant_id, customer_id = EXCLUDED.customer_id, customer = EXCLUDED.customer,
+         address = EXCLUDED.address, currency = EXCLUDED.currency, paid_at = EXCLUDED.paid_at,
+         delivered_at = EXCLUDED.delivered_at, payment = EXCLUDED.payment, items = EXCLUDED.items,
+         paid_total_minor = EXCLUDED.paid_total_minor, last_event_at = EXCLUDED.last_event_at, updated_at = EXCLUDED.updated_at
+       -- A late event never overwrites a newer snapshot; a direct PUT always applies.
+       WHERE EXCLUDED.last_event_at IS NULL OR o.last_event_at IS NULL OR o.last_event_at <= EXCLUDED.last_event_at`,
+      [
+        orderId,
+        input.merchantId,
+        input.customer.id,
+        JSON.stringify(input.customer),
+        input.address ? JSON.stringify(input.address) : null,
+        input.currency,
+        input.paidAt ? new Date(input.paidAt) : null,
+        input.deliveredAt ? new Date(input.deliveredAt) : null,
+        input.payment ? JSON.stringify(input.payment) : null,
+        JSON.stringify(input.items),
         paidTotalMinor,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .orUpdate(
-        ['merchant_id', 'customer_id', 'customer', 'address', 'currency', 'paid_at', 'delivered_at', 'payment', 'items', 'paid_total_minor', 'updated_at'],
-        ['id'],
-      )
-      .execute();
+        eventAt ?? null,
+        now,
+      ],
+    );
     return (await this.find(orderId))!;
   }
 

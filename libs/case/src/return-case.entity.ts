@@ -75,6 +75,17 @@ export class ReturnCase {
   @Column({ type: 'integer' })
   priority: number;
 
+  /** the intake's risk score (0-100) and the signals behind it */
+  @Column({ type: 'jsonb', nullable: true })
+  risk: { score: number; signals: { signal: string; points: number; detail: string }[] } | null;
+
+  /** the agent working on this review, while their claim lasts */
+  @Column({ name: 'claimed_by', type: 'text', nullable: true })
+  claimedBy: string | null;
+
+  @Column({ name: 'claimed_at', type: 'timestamptz', nullable: true })
+  claimedAt: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -112,6 +112,8 @@ export const CUSTOMER_MESSAGES = [
   'return.approved',
   'return.rejected',
   'return.pending_review',
+  /** the reason text was vague or contradicted the reason chosen: please tell us more */
+  'return.clarification_needed',
   'label.ready',
   'pickup.booked',
   'return.received',

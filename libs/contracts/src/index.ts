@@ -1,3 +1,4 @@
 export * from './domain';
 export * from './job-requests';
 export * from './queues';
+export * from './signature';

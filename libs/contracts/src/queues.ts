@@ -41,7 +41,8 @@ export enum JobName {
   CaseDeadline = 'case-deadline',
 }
 
-export type DeadlineKind = 'review' | 'ship-back' | 'inspection';
+/** `review-reminder` fires before `review` to remind the agents. */
+export type DeadlineKind = 'review' | 'review-reminder' | 'ship-back' | 'inspection';
 
 /** Payload of each job, by job name. */
 export interface JobPayloads {

@@ -34,10 +34,20 @@ export interface Grading {
   items: GradedItem[];
 }
 
+/** What a category's policy asks of an item returned for a customer reason. */
+export interface ConditionRules {
+  /** conditions that pass, e.g. NEW and LIKE_NEW */
+  customerReasonConditions: readonly ItemCondition[];
+  /** clothes: tags attached and no signs of wear */
+  requireTagsAndNoWear: boolean;
+}
+
 export interface GradeInspectionInput {
   reasonCode: ReasonCode;
   caseLines: { sku: string; quantity: number; category: string }[];
   inspected: InspectedItem[];
+  /** the policy of each category; by default the contract's (new or like new, clothes with tags and unworn) */
+  rulesFor?: (category: string) => ConditionRules;
 }
 
 /** Categories whose customer-reason returns also need tags on and no wear. */
@@ -53,8 +63,12 @@ function assertCount(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer, got ${value}`);
 }
 
+export function defaultConditionRules(category: string): ConditionRules {
+  return { customerReasonConditions: ['NEW', 'LIKE_NEW'], requireTagsAndNoWear: CLOTHING_CATEGORIES.includes(category.trim().toLowerCase()) };
+}
+
 /** Why a unit of this inspected item cannot be refunded; empty when it can. */
-function failures(item: InspectedItem, merchantFault: boolean, category: string): string[] {
+function failures(item: InspectedItem, merchantFault: boolean, rules: ConditionRules): string[] {
   if (item.condition === 'MISSING') return [`${units(item.quantity)} of ${item.sku} were not in the parcel.`];
   if (item.condition === 'WRONG_ITEM_RETURNED') {
     return [`The item returned is not ${item.sku}: the customer sent back something else.`];
@@ -62,10 +76,11 @@ function failures(item: InspectedItem, merchantFault: boolean, category: string)
   if (merchantFault) return [];
 
   const reasons: string[] = [];
-  if (item.condition !== 'NEW' && item.condition !== 'LIKE_NEW') {
-    reasons.push(`For a customer reason the item must come back new or like new; it came back ${item.condition}.`);
+  if (!rules.customerReasonConditions.includes(item.condition)) {
+    const allowed = rules.customerReasonConditions.map((c) => c.toLowerCase().replace('_', ' ')).join(' or ');
+    reasons.push(`For a customer reason the item must come back ${allowed}; it came back ${item.condition}.`);
   }
-  if (CLOTHING_CATEGORIES.includes(category.trim().toLowerCase())) {
+  if (rules.requireTagsAndNoWear) {
     if (item.checks?.tagsAttached === false) reasons.push('Clothing returned for a customer reason must keep its tags.');
     if (item.checks?.signsOfWear === true) reasons.push('Clothing returned for a customer reason must show no signs of wear.');
   }
@@ -127,7 +142,7 @@ export function gradeInspection(input: GradeInspectionInput): Grading {
     const extra = item.quantity - counted;
     const extraNote = extra > 0 ? [`${units(extra)} of ${item.sku} beyond the ${units(line.quantity)} in the case were ignored.`] : [];
 
-    const why = failures(item, merchantFault, line.category);
+    const why = failures(item, merchantFault, (input.rulesFor ?? defaultConditionRules)(line.category));
     const passed = why.length === 0;
     items.push({
       sku: item.sku,

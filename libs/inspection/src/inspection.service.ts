@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CaseService, IllegalTransitionError, ReturnCase } from '@returns/case';
 import { Jobs } from '@returns/contracts';
+import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { gradeInspection, GradedItem } from './grading';
 import { Inspection, SubmittedInspectionItem } from './inspection.entity';
@@ -14,6 +15,7 @@ export class InspectionService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     private readonly cases: CaseService,
+    private readonly policies: PolicyService,
   ) {}
 
   /** Stores a report for a RECEIVED case and queues its grading. One report per case. */
@@ -40,10 +42,13 @@ export class InspectionService {
       const inspection = await tx.manager.findOne(Inspection, { where: { caseId } });
       if (!inspection) return;
       const lines = await this.cases.items(caseId, tx.manager);
+      // Graded under the policy versions the case was decided with, not whatever holds today.
+      const book = await this.policies.recordedBook(subject.decision?.policyVersion);
       const grading = gradeInspection({
         reasonCode: subject.reasonCode,
         caseLines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, category: l.category })),
         inspected: inspection.submitted,
+        rulesFor: (category) => book.for(category),
       });
       await tx.manager.update(Inspection, { caseId }, { outcome: grading.outcome, items: grading.items, gradedAt: new Date() });
       await this.settle(tx, subject, grading.items, `inspector:${inspection.inspector}`, `inspection ${grading.outcome.toLowerCase()}`);

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IntakeService } from './intake.service';
 import { ReturnRequest } from './return-request.entity';
+import { UpstreamEventsService } from './upstream-events.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ReturnRequest])],
-  providers: [IntakeService],
-  exports: [IntakeService],
+  providers: [IntakeService, UpstreamEventsService],
+  exports: [IntakeService, UpstreamEventsService],
 })
 export class IntakeModule {}

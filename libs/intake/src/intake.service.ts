@@ -1,11 +1,12 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService, IllegalTransitionError, OrderSnapshot, ReturnCase } from '@returns/case';
 import { Decision, Jobs, MERCHANT_FAULT_REASONS } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
-import { DEFAULT_POLICY, judgeReturn } from './policy';
+import { PolicyService } from '@returns/policy';
+import { judgeReturn } from './policy';
 import { ReturnRequest, ReturnRequestBody } from './return-request.entity';
 import { newCaseId, requestHash, rmaNumberFor } from './request-identity';
 
@@ -17,7 +18,39 @@ export interface AcceptedReturn {
 
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 
+export interface ReviewQueueEntry {
+  id: string;
+  rmaNumber: string;
+  orderId: string;
+  customerId: string;
+  type: string;
+  reasonCode: string;
+  reasonText: string | null;
+  /** minor units */
+  valueMinor: number;
+  currency: string;
+  codes: string[];
+  risk: ReturnCase['risk'];
+  reviewBy: string | null;
+  claimedBy: string | null;
+  claimedAt: string | null;
+  remindedAt: string | null;
+  createdAt: string;
+}
+
 const SYSTEM_POLICY = 'system:policy';
+
+/** How long an agent's claim on a review keeps other agents off it. */
+export const CLAIM_TTL_MS = 30 * 60_000;
+
+/** How long before the review deadline the agents are reminded: a quarter of it, at most 4 h. */
+export function reminderLeadMs(reviewMs: number): number {
+  return Math.min(Math.floor(reviewMs / 4), 4 * 3_600_000);
+}
+
+function conflict(code: string, message: string): ConflictException {
+  return new ConflictException({ statusCode: 409, error: 'Conflict', code, message });
+}
 
 /**
  * Intake and review: buffers requests, judges them against the policy, opens the case,
@@ -25,11 +58,14 @@ const SYSTEM_POLICY = 'system:policy';
  */
 @Injectable()
 export class IntakeService {
+  private readonly logger = new Logger(IntakeService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbox: OutboxService,
     private readonly cases: CaseService,
+    private readonly policies: PolicyService,
   ) {}
 
   /**
@@ -88,12 +124,15 @@ export class IntakeService {
       if (await this.cases.find(caseId, tx.manager)) return; // judged before
 
       const body = request.body;
+      // Hashes compare as lower-case hex, however the client wrote them.
+      const photos = (body.photos ?? []).map((p) => ({ url: p.url, sha256: p.sha256.toLowerCase() }));
       const judgement = judgeReturn({
         order: { deliveredAt: order.deliveredAt, items: order.items },
-        request: { ...body, photos: body.photos ?? [] },
+        request: { ...body, photos },
         alreadyClaimed: await this.cases.claimedUnits(tx.manager, order.id, caseId),
         now: new Date(),
-        policy: DEFAULT_POLICY,
+        policies: await this.policies.currentBook(),
+        history: await this.history(tx.manager, order.customerId, caseId, photos),
       });
       const decision: Decision = {
         outcome: judgement.outcome,
@@ -114,13 +153,16 @@ export class IntakeService {
         reasonText: body.reasonText ?? null,
         returnMethod: body.returnMethod ?? null,
         channel: body.channel ?? null,
-        photos: body.photos ?? [],
+        photos,
         decision: null,
         shippingPaidBy: judgement.shippingPaidBy,
         currency: order.currency,
         valueMinor: judgement.valueMinor,
         returnShippingChargeMinor: 0,
         deadlines: {},
+        risk: judgement.risk ?? null,
+        claimedBy: null,
+        claimedAt: null,
         priority: order.customer.tier === 'VIP' || (MERCHANT_FAULT_REASONS as readonly string[]).includes(body.reasonCode) ? 1 : 5,
         createdAt: request.createdAt,
         updatedAt: new Date(),
@@ -133,6 +175,27 @@ export class IntakeService {
     });
   }
 
+  /** What the database says about a request's risk: the customer's recent returns and orders, reused photos. */
+  private async history(manager: EntityManager, customerId: string, caseId: string, photos: { sha256: string }[]) {
+    const [{ returns, orders }] = await manager.query(
+      `SELECT (SELECT count(*)::int FROM return_cases WHERE customer_id = $1 AND id <> $2 AND created_at > now() - interval '90 days') AS returns,
+              (SELECT count(*)::int FROM orders WHERE customer_id = $1 AND COALESCE(paid_at, created_at) > now() - interval '90 days') AS orders`,
+      [customerId, caseId],
+    );
+    let shared = 0;
+    if (photos.length) {
+      // Containment on the GIN index: any case of another customer holding one of these hashes.
+      const probes = photos.map((p) => JSON.stringify([{ sha256: p.sha256 }]));
+      const [row] = await manager.query(
+        `SELECT count(DISTINCT customer_id)::int AS shared FROM return_cases
+          WHERE customer_id <> $1 AND (${probes.map((_, i) => `photos @> $${i + 2}::jsonb`).join(' OR ')})`,
+        [customerId, ...probes],
+      );
+      shared = row.shared;
+    }
+    return { returnsLast90Days: returns, ordersLast90Days: orders, photoSharedWithCustomers: shared };
+  }
+
   /** An agent's decision on a case in PENDING_REVIEW. */
   async review(caseId: string, choice: ReviewDecision, decidedBy: string, note?: string): Promise<void> {
     await this.outbox.transaction(async (tx) => {
@@ -140,6 +203,9 @@ export class IntakeService {
       const subject = await this.cases.lockForMove(tx.manager, caseId, outcome);
       // Only a case waiting for an agent is reviewed, though the state machine would let REQUESTED move too.
       if (subject.status !== 'PENDING_REVIEW') throw new IllegalTransitionError(subject.status, outcome);
+      if (this.heldByOther(subject, decidedBy)) {
+        throw conflict('ALREADY_CLAIMED', `return ${caseId} is being reviewed by ${subject.claimedBy}`);
+      }
       const decision: Decision = {
         ...(subject.decision as Decision),
         outcome,
@@ -171,9 +237,16 @@ export class IntakeService {
         tx.enqueue(Jobs.notify(subject.id, 'return.rejected'), Jobs.webhook(subject.id, 'return.rejected'));
         break;
       case 'PENDING_REVIEW': {
-        const reviewBy = new Date(Date.now() + this.config.deadlines.reviewMs);
+        const { reviewMs } = this.config.deadlines;
+        const reviewBy = new Date(Date.now() + reviewMs);
         await this.cases.update(tx.manager, subject.id, { deadlines: { ...subject.deadlines, reviewBy: reviewBy.toISOString() } });
-        tx.enqueue(Jobs.notify(subject.id, 'return.pending_review'), Jobs.deadline(subject.id, 'review', this.config.deadlines.reviewMs));
+        // A vague or contradicting reason text: ask the customer for more, rather than only saying "in review".
+        const unclear = decision.rules.some((r) => r.id === 'reason.text' && !r.passed);
+        tx.enqueue(
+          Jobs.notify(subject.id, unclear ? 'return.clarification_needed' : 'return.pending_review'),
+          Jobs.deadline(subject.id, 'review', reviewMs),
+          Jobs.deadline(subject.id, 'review-reminder', reviewMs - reminderLeadMs(reviewMs)),
+        );
         break;
       }
     }
@@ -198,6 +271,70 @@ export class IntakeService {
       await this.cases.update(tx.manager, caseId, { decision });
       return true;
     });
+  }
+
+  /**
+   * The review deadline is near and no one has decided: remind the agents, once.
+   * @returns whether it acted
+   */
+  async onReviewReminder(caseId: string): Promise<boolean> {
+    const subject = await this.cases.find(caseId);
+    if (!subject || subject.status !== 'PENDING_REVIEW') return false;
+    const rows = await this.dataSource.query(
+      `INSERT INTO staff_notifications (case_id, kind, audience, message) VALUES ($1, 'review-reminder', 'agents', $2)
+       ON CONFLICT (case_id, kind) DO NOTHING RETURNING id`,
+      [caseId, `${subject.rmaNumber} is still waiting for review; it will be approved automatically at ${subject.deadlines.reviewBy}`],
+    );
+    if (rows.length) this.logger.warn(`review reminder: ${subject.rmaNumber} undecided, auto-approval at ${subject.deadlines.reviewBy}`);
+    return rows.length > 0;
+  }
+
+  /** Cases waiting for an agent, the nearest deadline first. */
+  async reviewQueue(limit = 50): Promise<ReviewQueueEntry[]> {
+    const rows: (ReturnCase & { reminded_at: Date | null })[] = await this.dataSource.query(
+      `SELECT c.id, c.rma_number, c.order_id, c.customer_id, c.type, c.reason_code, c.reason_text, c.value_minor, c.currency,
+              c.decision, c.risk, c.deadlines, c.claimed_by, c.claimed_at, c.created_at, s.created_at AS reminded_at
+         FROM return_cases c LEFT JOIN staff_notifications s ON s.case_id = c.id AND s.kind = 'review-reminder'
+        WHERE c.status = 'PENDING_REVIEW'
+        ORDER BY c.deadlines->>'reviewBy' ASC NULLS LAST, c.created_at ASC
+        LIMIT $1`,
+      [limit],
+    );
+    const now = Date.now();
+    return rows.map((r: any) => ({
+      id: r.id,
+      rmaNumber: r.rma_number,
+      orderId: r.order_id,
+      customerId: r.customer_id,
+      type: r.type,
+      reasonCode: r.reason_code,
+      reasonText: r.reason_text,
+      valueMinor: Number(r.value_minor),
+      currency: r.currency,
+      codes: r.decision?.codes ?? [],
+      risk: r.risk,
+      reviewBy: r.deadlines?.reviewBy ?? null,
+      claimedBy: r.claimed_by && now - new Date(r.claimed_at).getTime() < CLAIM_TTL_MS ? r.claimed_by : null,
+      claimedAt: r.claimed_by && now - new Date(r.claimed_at).getTime() < CLAIM_TTL_MS ? new Date(r.claimed_at).toISOString() : null,
+      remindedAt: r.reminded_at ? new Date(r.reminded_at).toISOString() : null,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  /** An agent takes a review; others are kept off it for CLAIM_TTL_MS. Claiming again renews it. */
+  async claim(caseId: string, agent: string): Promise<{ claimedBy: string; claimedAt: string; claimedUntil: string }> {
+    return this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lockForMove(tx.manager, caseId, 'APPROVED');
+      if (subject.status !== 'PENDING_REVIEW') throw conflict('NOT_IN_REVIEW', `return ${caseId} is ${subject.status}, not waiting for review`);
+      if (this.heldByOther(subject, agent)) throw conflict('ALREADY_CLAIMED', `return ${caseId} is being reviewed by ${subject.claimedBy}`);
+      const claimedAt = new Date();
+      await tx.manager.update(ReturnCase, { id: caseId }, { claimedBy: agent, claimedAt });
+      return { claimedBy: agent, claimedAt: claimedAt.toISOString(), claimedUntil: new Date(claimedAt.getTime() + CLAIM_TTL_MS).toISOString() };
+    });
+  }
+
+  private heldByOther(subject: ReturnCase, agent: string): boolean {
+    return !!subject.claimedBy && subject.claimedBy !== agent && !!subject.claimedAt && Date.now() - subject.claimedAt.getTime() < CLAIM_TTL_MS;
   }
 
   /**

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService, ReturnCase } from '@returns/case';
 import { Jobs, TrackingStatus } from '@returns/contracts';
+import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
 import { chooseCarrier } from './carrier-choice';
@@ -41,6 +42,7 @@ export class LogisticsService {
     @Inject(CARRIER_GATEWAY) private readonly carrier: CarrierGateway,
     private readonly outbox: OutboxService,
     private readonly cases: CaseService,
+    private readonly policies: PolicyService,
   ) {}
 
   /**
@@ -54,7 +56,9 @@ export class LogisticsService {
     if (!order.address) throw new Error(`order ${order.id} has no address to collect the return from`);
     const method = subject.returnMethod ?? 'DROP_OFF';
     const quote = chooseCarrier({ province: order.address.province, method });
-    const units = (await this.cases.items(caseId)).reduce((n, i) => n + i.quantity, 0);
+    const lines = await this.cases.items(caseId);
+    const units = lines.reduce((n, i) => n + i.quantity, 0);
+    const freePickup = casePolicy(await this.policies.recordedBook(subject.decision?.policyVersion), lines).freePickup;
     const booking = await this.carrier.book(
       { bookingKey: caseId, carrier: quote.carrier, method, from: { name: order.customer.name, phone: order.customer.phone, ...order.address }, units },
       quote.costMinor,
@@ -81,7 +85,7 @@ export class LogisticsService {
         updatedAt: now,
       });
       // A pickup the customer pays for is deducted from the refund; a drop-off they pay at the counter.
-      const charge = method === 'PICKUP' && locked.shippingPaidBy === 'CUSTOMER' ? booking.costMinor : 0;
+      const charge = method === 'PICKUP' && locked.shippingPaidBy === 'CUSTOMER' && !freePickup ? booking.costMinor : 0;
       const shipBackBy = new Date(now.getTime() + this.config.deadlines.shipBackMs).toISOString();
       await this.cases.update(tx.manager, caseId, { returnShippingChargeMinor: charge, deadlines: { ...locked.deadlines, shipBackBy } });
       await this.cases.transition(tx.manager, locked, 'AWAITING_SHIPMENT', `system:logistics`, `${quote.carrier} ${booking.trackingNumber}`);

@@ -28,6 +28,11 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已提交，客服將在 48 小時內處理。`,
     en: (p) => `Your return ${p.rma} is with our customer service team, who will decide within 48 hours.`,
   },
+  'return.clarification_needed': {
+    'zh-Hans': (p) => `您的退货申请 ${p.rma} 需要补充说明：请在订单页描述商品的具体问题，并上传照片，客服会尽快处理。`,
+    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 需要補充說明：請在訂單頁描述商品的具體問題，並上傳照片，客服會盡快處理。`,
+    en: (p) => `Your return ${p.rma} needs a few more details: please describe what is wrong with the item and add photos on your order page.`,
+  },
   'label.ready': {
     'zh-Hans': (p) => `退货 ${p.rma}：请用 ${p.carrier} 寄回商品，运单号 ${p.trackingNumber}。`,
     'zh-Hant': (p) => `退貨 ${p.rma}：請用 ${p.carrier} 寄回商品，運單號 ${p.trackingNumber}。`,

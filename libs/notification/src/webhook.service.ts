@@ -1,15 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { createHmac } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
-import { WebhookEventType } from '@returns/contracts';
-
-/** `sha256=<hex HMAC-SHA256 of the raw body>`: how our posts, and upstream's, are signed. */
-export function signBody(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
+import { signBody, WebhookEventType } from '@returns/contracts';
 
 /**
  * Outbound webhooks to OUTBOUND_WEBHOOK_URLS: one delivery per event and endpoint, signed,

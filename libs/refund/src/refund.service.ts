@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { CaseService, OrderSnapshot, ReturnCase } from '@returns/case';
-import { Jobs } from '@returns/contracts';
+import { Jobs, reasonGroupOf } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
-import { DEFAULT_POLICY } from '@returns/intake';
+import { casePolicy, PolicyService } from '@returns/policy';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
@@ -32,6 +32,7 @@ export class RefundService {
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
     private readonly outbox: OutboxService,
     private readonly cases: CaseService,
+    private readonly policies: PolicyService,
   ) {}
 
   /**
@@ -88,10 +89,13 @@ export class RefundService {
       [order.id],
     );
     const lines = await this.cases.items(caseId, tx.manager);
+    const policy = casePolicy(await this.policies.recordedBook(subject.decision?.policyVersion), lines);
+    // A restocking fee is for returns the customer chose, never for the merchant's fault or a lost parcel.
+    const restockingFeePercent = reasonGroupOf(subject.reasonCode) === 'CUSTOMER' && subject.type !== 'REFUND_ONLY' ? policy.restockingFeePercent : 0;
     const { amount, breakdown } = computeRefund({
       lines: lines.map((l) => ({ sku: l.sku, unitPrice: l.unitPrice, acceptedQuantity: l.acceptedQuantity ?? 0 })),
       returnShippingChargeMinor: subject.returnShippingChargeMinor,
-      restockingFeePercent: DEFAULT_POLICY.restockingFeePercent,
+      restockingFeePercent,
       paidMinor: order.paidTotalMinor,
       alreadyRefundedMinor: Number(refunded),
     });

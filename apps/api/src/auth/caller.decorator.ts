@@ -8,3 +8,8 @@ export const CurrentCaller = createParamDecorator((_: unknown, context: Executio
 export function actorOf(caller: Caller): string {
   return `${caller.role}:${caller.clientId.slice(0, 8)}`;
 }
+
+/** How an agent is named on a decision and a claim: `agent:<key id>`. */
+export function agentOf(caller: Caller): string {
+  return `agent:${caller.clientId.slice(0, 8)}`;
+}

@@ -1,4 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { IllegalTransitionError } from '@returns/case';
 
@@ -12,5 +14,29 @@ export class IllegalTransitionFilter implements ExceptionFilter {
       code: error.code,
       message: `a return in ${error.from} cannot move to ${error.to}`,
     });
+  }
+}
+
+/**
+ * Errors the body parser raises before Nest sees a body (over 100 kB: 413, an unsupported
+ * charset: 415, a broken Content-Encoding: 400) in the contract's error shape, with `error`.
+ */
+@Catch()
+export class BodyParserErrorFilter extends BaseExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    // http-errors from body-parser: a 4xx status and `expose` (or a parser `type`).
+    const parser = error as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: string };
+    const status = Number(parser?.statusCode ?? parser?.status);
+    const fromParser = typeof parser?.type === 'string' || parser?.expose === true;
+    if (fromParser && status >= 400 && status < 500 && !(error instanceof HttpException)) {
+      host.switchToHttp().getResponse<Response>().status(status).json({
+        statusCode: status,
+        error: STATUS_CODES[status] ?? 'Bad Request',
+        code: typeof parser.type === 'string' ? parser.type.toUpperCase().replace(/\./g, '_') : 'UNREADABLE_BODY',
+        message: parser.message ?? STATUS_CODES[status],
+      });
+      return;
+    }
+    super.catch(error, host);
   }
 }

@@ -38,6 +38,7 @@ function summary(subject: ReturnCase, items: ReturnItem[]) {
     items: items.map(itemView),
     photos: subject.photos,
     decision: subject.decision,
+    risk: subject.risk,
     shippingPaidBy: subject.shippingPaidBy,
     createdAt: subject.createdAt.toISOString(),
     updatedAt: subject.updatedAt.toISOString(),

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { IntakeService } from '@returns/intake';
 import { Caller } from '../auth/api-key.guard';
-import { actorOf, CurrentCaller } from '../auth/caller.decorator';
+import { actorOf, agentOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { knownIdOr404 } from '../http/uuid';
 import { CaseViewService } from './case-view.service';
@@ -68,7 +68,7 @@ export class ReturnsController {
   @ApiOperation({ summary: "An agent's decision on a case in PENDING_REVIEW; else 409 INVALID_TRANSITION." })
   async review(@Param('id') id: string, @Body() body: ReviewDto, @CurrentCaller() caller: Caller) {
     const caseId = knownIdOr404(id, 'return', 'RETURN_NOT_FOUND');
-    await this.intake.review(caseId, body.decision, `agent:${caller.clientId.slice(0, 8)}`, body.note);
+    await this.intake.review(caseId, body.decision, agentOf(caller), body.note);
     return this.views.find(caseId);
   }
 }

@@ -1,3 +1,2 @@
-export * from './return-policy';
 export * from './reason-text';
 export * from './judge-return';

@@ -1,6 +1,8 @@
 import { DecisionCode, RuleResult } from '@returns/contracts';
 import { judgeReturn, JudgeInput, OrderLine } from './judge-return';
-import { DEFAULT_POLICY } from './return-policy';
+import { PolicyBook } from '@returns/policy';
+
+const SEEDED = PolicyBook.seeded();
 
 const DAY = 24 * 60 * 60 * 1000;
 const DELIVERED_AT = new Date('2025-03-01T08:00:00.000Z');
@@ -20,7 +22,7 @@ function input(over: InputOverrides = {}): JudgeInput {
   return {
     alreadyClaimed: {},
     now: new Date(DELIVERED_AT.getTime() + 2 * DAY),
-    policy: DEFAULT_POLICY,
+    policies: SEEDED,
     ...over,
     order: { deliveredAt: DELIVERED_AT, items: [orderLine()], ...over.order },
     request: {
@@ -53,7 +55,7 @@ describe(judgeReturn.name, () => {
     const j = judgeReturn(input());
     expect(j.outcome).toBe('APPROVED');
     expect(j.codes).toEqual([]);
-    expect(j.policyVersion).toBe('default@1');
+    expect(j.policyVersion).toBe('apparel@1');
     expect(j.rules.every((r) => r.passed && r.message.length > 0)).toBe(true);
     expect(j.rules.map((r) => r.id)).toEqual([
       'items.in-order',
@@ -100,11 +102,22 @@ describe(judgeReturn.name, () => {
       expect(judgeReturn(input({ now, request: { reasonCode: 'WRONG_ITEM', photos: [PHOTO] } })).outcome).toBe('APPROVED');
     });
 
-    it('uses the windows of the policy it is given', () => {
-      const policy = { ...DEFAULT_POLICY, version: 'apparel@3', customerReasonWindowDays: 30 };
-      const j = judgeReturn(input({ policy, now: after(20 * DAY) }));
+    it('uses the window of each line\'s category policy and records the versions it used', () => {
+      const policies = new PolicyBook([...SEEDED.all().filter((p) => p.category !== 'apparel'), { ...SEEDED.for('apparel'), version: 'apparel@3', customerReasonWindowDays: 30 }]);
+      const j = judgeReturn(input({ policies, now: after(20 * DAY) }));
       expect(j.outcome).toBe('APPROVED');
       expect(j.policyVersion).toBe('apparel@3');
+      const mixed = judgeReturn(
+        input({
+          policies,
+          now: after(20 * DAY),
+          order: { items: [orderLine(), orderLine({ sku: 'MUG', category: 'home', unitPrice: 4500 })] },
+          request: { items: [{ sku: 'S1', quantity: 1 }, { sku: 'MUG', quantity: 1 }] },
+        }),
+      );
+      expect(mixed.codes).toEqual(['OUT_OF_WINDOW']);
+      expect(rule(mixed.rules, 'window')?.message).toMatch(/MUG/);
+      expect(mixed.policyVersion).toBe('apparel@3,default@1');
     });
   });
 
@@ -300,5 +313,32 @@ describe(judgeReturn.name, () => {
   it('does not read the clock: the same input gives the same judgement', () => {
     const i = input({ now: after(7 * DAY) });
     expect(judgeReturn(i)).toEqual(judgeReturn(i));
+  });
+});
+
+describe('judgeReturn with category policies and risk', () => {
+  it('takes the postage payer and the review ceiling from the most valuable line\'s policy', () => {
+    const policies = new PolicyBook([
+      ...SEEDED.all(),
+      { ...SEEDED.for('default'), category: 'luxury', version: 'luxury@2', autoApproveCeilingMinor: 1_000_000, shippingPaidBy: { customer: 'MERCHANT', merchantFault: 'MERCHANT' } },
+    ]);
+    const j = judgeReturn(
+      input({ policies, order: { items: [orderLine({ sku: 'BAG', category: 'luxury', unitPrice: 500_000, quantity: 1 })] }, request: { items: [{ sku: 'BAG', quantity: 1 }] } }),
+    );
+    expect(j.outcome).toBe('APPROVED');
+    expect(j.shippingPaidBy).toBe('MERCHANT');
+    expect(j.policyVersion).toBe('luxury@2');
+  });
+
+  it('sends a request to review when its risk reaches the threshold, and says why', () => {
+    const history = { returnsLast90Days: 0, ordersLast90Days: 3, photoSharedWithCustomers: 1 };
+    const j = judgeReturn(input({ history }));
+    expect(j.outcome).toBe('PENDING_REVIEW');
+    expect(j.codes).toEqual(['RISK_SIGNAL']);
+    expect(j.risk?.score).toBe(60);
+    expect(rule(j.rules, 'risk.score')?.message).toMatch(/other customer/);
+    const clean = judgeReturn(input({ history: { ...history, photoSharedWithCustomers: 0 } }));
+    expect(clean.outcome).toBe('APPROVED');
+    expect(clean.risk).toEqual({ score: 0, signals: [] });
   });
 });

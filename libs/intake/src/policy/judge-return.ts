@@ -8,7 +8,8 @@ import {
   RuleResult,
   ShippingPayer,
 } from '@returns/contracts';
-import { ReturnPolicy } from './return-policy';
+import { casePolicy, PolicyBook, ReturnPolicy, shippingPayerOf } from '@returns/policy';
+import { assessRisk, RiskAssessment, RiskFacts } from '../risk';
 import { screenReasonText } from './reason-text';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -35,7 +36,10 @@ export interface JudgeInput {
   /** units of each sku already in the customer's other open or finished cases of this order */
   alreadyClaimed: Record<string, number>;
   now: Date;
-  policy: ReturnPolicy;
+  /** the current policy of every category; each line is judged by its category's */
+  policies: PolicyBook;
+  /** what the database knows of the customer's history; with it the request is scored for risk */
+  history?: Pick<RiskFacts, 'returnsLast90Days' | 'ordersLast90Days' | 'photoSharedWithCustomers'>;
 }
 
 /** A line of the case: the order's name, category and unitPrice, with the quantity asked for. */
@@ -52,6 +56,8 @@ export interface Judgement {
   shippingPaidBy: ShippingPayer;
   /** minor units: sum of unitPrice x requested units over the lines found in the order */
   valueMinor: number;
+  /** present when `history` was given */
+  risk?: RiskAssessment;
   lines: CaseLine[];
 }
 
@@ -96,7 +102,7 @@ function list(values: string[]): string {
  * nothing rejects. Pure: `now` is a parameter.
  */
 export function judgeReturn(input: JudgeInput): Judgement {
-  const { order, request, alreadyClaimed, now, policy } = input;
+  const { order, request, alreadyClaimed, now, policies } = input;
   const group = reasonGroupOf(request.reasonCode);
   const merchantFault = group === 'MERCHANT_FAULT';
   const ordered = indexOrder(order.items);
@@ -144,22 +150,24 @@ export function judgeReturn(input: JudgeInput): Judgement {
         ),
   );
 
-  const windowDays = merchantFault ? policy.merchantFaultWindowDays : policy.customerReasonWindowDays;
   const groupLabel = merchantFault ? 'merchant-fault' : 'customer';
+  const windowOf = (p: ReturnPolicy) => (merchantFault ? p.merchantFaultWindowDays : p.customerReasonWindowDays);
   if (order.deliveredAt === null) {
     rejections.push(pass('window', 'The return window has not started: the order is not delivered yet.'));
   } else {
     const elapsedMs = now.getTime() - order.deliveredAt.getTime();
-    // Inclusive: exactly `windowDays` x 24 h after delivery is still inside.
+    // Each line by its category's window. Inclusive: exactly N x 24 h after delivery is still inside.
+    const late = lines.filter((l) => elapsedMs > windowOf(policies.for(l.category)) * DAY_MS);
+    const windows = [...new Set((lines.length ? lines : [{ category: 'default' }]).map((l) => windowOf(policies.for(l.category))))];
+    const days = windows.join('/');
     rejections.push(
-      elapsedMs > windowDays * DAY_MS
-        ? fail('window', 'OUT_OF_WINDOW', `The ${windowDays}-day window for ${groupLabel} reasons has passed since delivery.`)
-        : pass('window', `The request is within the ${windowDays}-day window for ${groupLabel} reasons.`),
+      late.length > 0
+        ? fail('window', 'OUT_OF_WINDOW', `The ${days}-day window for ${groupLabel} reasons has passed since delivery${windows.length > 1 ? ` for ${list(late.map((l) => l.sku))}` : ''}.`)
+        : pass('window', `The request is within the ${days}-day window for ${groupLabel} reasons.`),
     );
   }
 
-  const blocked = new Set(policy.nonReturnableCategories.map((c) => c.trim().toLowerCase()));
-  const nonReturnable = lines.filter((l) => blocked.has(l.category.trim().toLowerCase()));
+  const nonReturnable = lines.filter((l) => !policies.for(l.category).acceptsCustomerReasons);
   rejections.push(
     nonReturnable.length > 0 && !merchantFault
       ? fail(
@@ -175,12 +183,16 @@ export function judgeReturn(input: JudgeInput): Judgement {
         ),
   );
 
-  const shippingPaidBy: ShippingPayer = merchantFault ? 'MERCHANT' : 'CUSTOMER';
-  const base = { policyVersion: policy.version, shippingPaidBy, valueMinor, lines };
+  // One policy speaks for the case where one value is needed: that of its most valuable line.
+  const policy = casePolicy(policies, lines);
+  const shippingPaidBy: ShippingPayer = shippingPayerOf(policy, group);
+  const used = [policy.version, ...lines.map((l) => policies.for(l.category).version)];
+  const base = { policyVersion: [...new Set(used)].join(','), shippingPaidBy, valueMinor, lines };
+  const scored = input.history ? { risk: assessRisk({ ...input.history, valueMinor, merchantFault, photoCount: request.photos.length }) } : {};
 
   const rejectionCodes = codesOf(rejections);
   if (rejectionCodes.length > 0) {
-    return { outcome: 'REJECTED', codes: rejectionCodes, rules: rejections, ...base };
+    return { outcome: 'REJECTED', codes: rejectionCodes, rules: rejections, ...base, ...scored };
   }
 
   const reviews: RuleResult[] = [];
@@ -209,11 +221,20 @@ export function judgeReturn(input: JudgeInput): Judgement {
       : pass('evidence.photos', merchantFault ? 'Photos support the merchant-fault reason.' : 'No photo is needed for a customer reason.'),
   );
 
+  if (scored.risk) {
+    const { score, signals } = scored.risk;
+    reviews.push(
+      score >= policy.riskReviewThreshold
+        ? fail('risk.score', 'RISK_SIGNAL', `Risk score ${score} reaches the review threshold of ${policy.riskReviewThreshold}: ${signals.map((s) => s.detail).join('; ')}.`)
+        : pass('risk.score', `Risk score ${score} is below the review threshold of ${policy.riskReviewThreshold}.`),
+    );
+  }
+
   const rules = [...rejections, ...reviews];
   const reviewCodes = codesOf(reviews);
   return reviewCodes.length > 0
-    ? { outcome: 'PENDING_REVIEW', codes: reviewCodes, rules, ...base }
-    : { outcome: 'APPROVED', codes: [], rules, ...base };
+    ? { outcome: 'PENDING_REVIEW', codes: reviewCodes, rules, ...base, ...scored }
+    : { outcome: 'APPROVED', codes: [], rules, ...base, ...scored };
 }
 
 function codesOf(rules: RuleResult[]): DecisionCode[] {

@@ -1,0 +1,50 @@
+import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate, ValidationError } from 'class-validator';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { Request } from 'express';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { verifySignature } from '@returns/contracts';
+import { UpstreamEventsService } from '@returns/intake';
+import { Caller } from '../auth/api-key.guard';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { Roles } from '../auth/roles.decorator';
+import { CreateReturnDto } from '../returns/create-return.dto';
+import { DeliveredOrderDto, UpstreamEventDto } from './event.dto';
+
+/** `data.items.0.quantity must not be less than 1`, as the ValidationPipe words it, under `data.`. */
+function messages(errors: ValidationError[], path: string): string[] {
+  return errors.flatMap((e) => {
+    const here = `${path}.${e.property}`;
+    const own = Object.values(e.constraints ?? {}).map((m) => `${here}: ${m}`);
+    return [...own, ...messages(e.children ?? [], here)];
+  });
+}
+
+@ApiTags('upstream')
+@ApiBearerAuth()
+@Controller('v1/events')
+export class EventsController {
+  constructor(
+    private readonly events: UpstreamEventsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('upstream')
+  @ApiOperation({ summary: 'Upstream events (order.delivered, return.requested), HMAC-signed, idempotent by id.' })
+  @ApiHeader({ name: 'X-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body with WEBHOOK_SECRET>' })
+  async receive(@Req() request: RawBodyRequest<Request>, @Headers('x-signature') signature: string | undefined, @Body() event: UpstreamEventDto, @CurrentCaller() caller: Caller) {
+    // The body was parsed and shape-checked first, but nothing is stored before the signature holds.
+    if (!verifySignature(request.rawBody, signature, this.config.webhookSecret)) {
+      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'BAD_SIGNATURE', message: 'X-Signature does not match the body: sha256=<hex HMAC-SHA256 of the raw body>' });
+    }
+    const shape = event.type === 'order.delivered' ? DeliveredOrderDto : CreateReturnDto;
+    const data = plainToInstance(shape as new () => object, event.data);
+    const errors = await validate(data, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: messages(errors, 'data') });
+    return this.events.handle({ ...event, data: data as Record<string, unknown> }, caller.clientId);
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { IntakeService } from '@returns/intake';
+import { Caller } from '../auth/api-key.guard';
+import { agentOf, CurrentCaller } from '../auth/caller.decorator';
+import { Roles } from '../auth/roles.decorator';
+import { knownIdOr404 } from '../http/uuid';
+
+/** The review desk: what agents work through, nearest deadline first. */
+@ApiTags('review desk')
+@ApiBearerAuth()
+@Controller('v1')
+export class ReviewController {
+  constructor(private readonly intake: IntakeService) {}
+
+  @Get('review-queue')
+  @Roles('agent')
+  @ApiOperation({ summary: 'Cases in PENDING_REVIEW, the oldest review deadline first, with why they wait, risk and who holds them.' })
+  @ApiQuery({ name: 'limit', required: false, description: '1..200, default 50' })
+  async queue(@Query('limit') limit?: string) {
+    const n = Math.min(200, Math.max(1, Number.parseInt(limit ?? '50', 10) || 50));
+    return { items: await this.intake.reviewQueue(n) };
+  }
+
+  @Post('returns/:id/claim')
+  @HttpCode(200)
+  @Roles('agent')
+  @ApiOperation({ summary: 'Take a review for 30 minutes; another agent gets 409 ALREADY_CLAIMED meanwhile.' })
+  claim(@Param('id') id: string, @CurrentCaller() caller: Caller) {
+    return this.intake.claim(knownIdOr404(id, 'return', 'RETURN_NOT_FOUND'), agentOf(caller));
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { OrderInput, OrderService } from '@returns/case';
+import { IntakeService } from './intake.service';
+import { ReturnRequestBody } from './return-request.entity';
+
+export type UpstreamEventType = 'order.delivered' | 'return.requested';
+
+export interface UpstreamEvent {
+  id: string;
+  type: UpstreamEventType;
+  occurredAt: string;
+  /** an order snapshot with its `orderId`, or a return request body (already validated) */
+  data: Record<string, unknown>;
+}
+
+export interface EventOutcome {
+  accepted: true;
+  duplicate: boolean;
+  /** the case a `return.requested` opened */
+  returnId?: string;
+}
+
+/**
+ * Upstream events (`POST /v1/events`): the same data as the direct endpoints, idempotent
+ * by event id. A repeated id changes nothing; an older `order.delivered` than the one
+ * already applied does not overwrite a newer snapshot.
+ */
+@Injectable()
+export class UpstreamEventsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrderService,
+    private readonly intake: IntakeService,
+  ) {}
+
+  async handle(event: UpstreamEvent, clientId: string): Promise<EventOutcome> {
+    const [seen] = await this.dataSource.query('SELECT result FROM upstream_events WHERE id = $1', [event.id]);
+    if (seen) return { accepted: true, duplicate: true, ...(seen.result ?? {}) };
+
+    let result: { returnId?: string } = {};
+    if (event.type === 'order.delivered') {
+      const { orderId, ...order } = event.data as unknown as { orderId: string } & OrderInput;
+      await this.orders.upsert(orderId, order, new Date(event.occurredAt));
+    } else {
+      // The event id is the idempotency key, so a retried or raced event opens one case.
+      const accepted = await this.intake.accept(`event:${clientId}`, event.id, event.data as unknown as ReturnRequestBody);
+      result = { returnId: accepted.id };
+    }
+    const inserted = await this.dataSource.query(
+      `INSERT INTO upstream_events (id, type, occurred_at, client_id, payload, result) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [event.id, event.type, new Date(event.occurredAt), clientId, JSON.stringify(event.data), JSON.stringify(result)],
+    );
+    return { accepted: true, duplicate: inserted.length === 0, ...result };
+  }
+}

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { normalizeCategory, parseVersions, PolicyBook, PolicyRules, ReturnPolicy } from './return-policy';
+
+/** How long a process trusts its copy of the current policies. */
+const CURRENT_TTL_MS = 2_000;
+
+function toPolicy(row: { category: string; version: number; rules: PolicyRules }): ReturnPolicy {
+  return { ...row.rules, category: row.category, version: `${row.category}@${row.version}` };
+}
+
+/**
+ * Policies per category, versioned in PostgreSQL. Judging reads the current book (cached
+ * for two seconds per process, so a Double-11 intake does not query it per request); later
+ * stages read the exact versions the case was decided under.
+ */
+@Injectable()
+export class PolicyService {
+  private current: { book: PolicyBook; at: number } | null = null;
+  private readonly versions = new Map<string, ReturnPolicy>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async currentBook(): Promise<PolicyBook> {
+    if (this.current && Date.now() - this.current.at < CURRENT_TTL_MS) return this.current.book;
+    const rows: { category: string; version: number; rules: PolicyRules }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (category) category, version, rules FROM return_policies ORDER BY category, version DESC`,
+    );
+    const book = rows.some((r) => r.category === 'default') ? new PolicyBook(rows.map(toPolicy)) : PolicyBook.seeded();
+    this.current = { book, at: Date.now() };
+    return book;
+  }
+
+  /**
+   * The book a case was decided under (`decision.policyVersion`, e.g. `apparel@2,default@1`):
+   * those versions, and the current policy for any other category.
+   */
+  async recordedBook(recorded: string | null | undefined): Promise<PolicyBook> {
+    const current = await this.currentBook();
+    const wanted = parseVersions(recorded ?? '');
+    const missing = wanted.filter(([c, v]) => !this.versions.has(`${c}@${v}`));
+    if (missing.length) {
+      const rows: { category: string; version: number; rules: PolicyRules }[] = await this.dataSource.query(
+        `SELECT category, version, rules FROM return_policies WHERE (category, version) IN (SELECT * FROM unnest($1::text[], $2::int[]))`,
+        [missing.map(([c]) => c), missing.map(([, v]) => v)],
+      );
+      for (const row of rows) this.versions.set(`${row.category}@${row.version}`, toPolicy(row));
+    }
+    const pinned = wanted.map(([c, v]) => this.versions.get(`${c}@${v}`)).filter((p): p is ReturnPolicy => !!p);
+    const byCategory = new Map(current.all().map((p) => [p.category, p]));
+    for (const policy of pinned) byCategory.set(policy.category, policy);
+    return new PolicyBook([...byCategory.values()]);
+  }
+
+  /** Makes a new version of a category's policy from the current one (or the default) with `changes`. */
+  async update(category: string, changes: Partial<PolicyRules>, actor: string): Promise<ReturnPolicy> {
+    const name = normalizeCategory(category);
+    const saved = await this.dataSource.transaction(async (manager) => {
+      // One writer per category at a time, so versions never collide.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`policy:${name}`]);
+      const [latest] = await manager.query(
+        `SELECT category, version, rules FROM return_policies WHERE category IN ($1, 'default') ORDER BY (category = $1) DESC, version DESC LIMIT 1`,
+        [name],
+      );
+      const base: PolicyRules = latest?.rules;
+      const version = latest?.category === name ? latest.version + 1 : 1;
+      const rules: PolicyRules = { ...base, ...changes, shippingPaidBy: { ...base.shippingPaidBy, ...(changes.shippingPaidBy ?? {}) } };
+      await manager.query(`INSERT INTO return_policies (category, version, rules, created_by) VALUES ($1, $2, $3, $4)`, [name, version, JSON.stringify(rules), actor]);
+      return toPolicy({ category: name, version, rules });
+    });
+    this.current = null;
+    return saved;
+  }
+
+  async list(): Promise<ReturnPolicy[]> {
+    this.current = null;
+    return (await this.currentBook()).all();
+  }
+
+  /** The current policy of a category, or null when it has none of its own. */
+  async ownPolicy(category: string): Promise<ReturnPolicy | null> {
+    const policy = (await this.currentBook()).for(category);
+    return policy.category === normalizeCategory(category) ? policy : null;
+  }
+}
