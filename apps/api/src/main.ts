@@ -14,6 +14,7 @@ import { seedDemoData } from './demo-data';
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  exitAfterGrace(config.shutdownGraceMs);
   const withWorkers = process.argv.includes('--with-workers');
   const logger = new Logger('Api');
   const applied = await runMigrations(config.databaseUrl);
@@ -24,6 +25,13 @@ async function bootstrap(): Promise<void> {
   if (config.seedDemoData) logger.log(`demo orders ready: ${(await seedDemoData(app.get(OrderService))).join(', ')}`);
   await app.listen(config.port);
   logger.log(`listening on ${config.port}${withWorkers ? ' with all workers' : ''}; docs at /docs`);
+}
+
+/** SIGTERM: stop taking jobs and finish active ones, but never hang past the grace period. */
+function exitAfterGrace(graceMs: number): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), graceMs).unref());
+  }
 }
 
 bootstrap().catch((error) => {

@@ -8,10 +8,18 @@ import { WorkerAppModule } from './worker-app.module';
 /** `npm run start:worker`: BullMQ workers for WORKER_QUEUES, no HTTP. */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
+  exitAfterGrace(config.shutdownGraceMs);
   await runMigrations(config.databaseUrl);
   const app = await NestFactory.createApplicationContext(WorkerAppModule.register(config.workerQueues), { bufferLogs: false });
   app.enableShutdownHooks();
   new Logger('Worker').log(`serving queues: ${config.workerQueues.join(', ')} (prefix ${config.queuePrefix})`);
+}
+
+/** SIGTERM: stop taking jobs and finish active ones, but never hang past the grace period. */
+function exitAfterGrace(graceMs: number): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), graceMs).unref());
+  }
 }
 
 bootstrap().catch((error) => {

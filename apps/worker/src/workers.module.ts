@@ -24,9 +24,12 @@ export const PROCESSORS: Record<QueueName, Type<WorkerHost>> = {
 
 const SERVED_QUEUES = Symbol('SERVED_QUEUES');
 
-/** Applies `<QUEUE>_CONCURRENCY` to each started worker. */
+/**
+ * Applies `<QUEUE>_CONCURRENCY` and the stalled-job settings to each worker: @nestjs/bullmq
+ * takes worker options only from decorators, and these come from the environment.
+ */
 @Injectable()
-class WorkerConcurrency implements OnApplicationBootstrap {
+class WorkerTuning implements OnApplicationBootstrap {
   constructor(
     private readonly moduleRef: ModuleRef,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,9 +37,14 @@ class WorkerConcurrency implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
+    const { lockMs, stalledIntervalMs, maxStalledCount } = this.config.workerRecovery;
     for (const queue of this.queues) {
-      const host = this.moduleRef.get(PROCESSORS[queue], { strict: false });
-      host.worker.concurrency = this.config.concurrency[queue];
+      const { worker } = this.moduleRef.get(PROCESSORS[queue], { strict: false });
+      worker.concurrency = this.config.concurrency[queue];
+      // Read per job and per stalled-check round, so setting them now takes effect.
+      Object.assign(worker.opts, { lockDuration: lockMs, lockRenewTime: Math.floor(lockMs / 2), stalledInterval: stalledIntervalMs, maxStalledCount });
+      const perSecond = this.config.rateLimits[queue];
+      if (perSecond) worker.opts.limiter = { max: perSecond, duration: 1000 };
     }
   }
 }
@@ -55,7 +63,7 @@ export class WorkersModule {
       providers: [
         ...queues.map((queue) => PROCESSORS[queue]),
         { provide: SERVED_QUEUES, useValue: [...queues] },
-        WorkerConcurrency,
+        WorkerTuning,
         OutboxSweeper,
       ],
     };

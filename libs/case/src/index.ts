@@ -6,3 +6,4 @@ export * from './return-case.entity';
 export * from './return-item.entity';
 export * from './state-machine';
 export * from './timeline-entry.entity';
+export * from './priority';

@@ -10,6 +10,23 @@ export interface AppConfig {
   queuePrefix: string;
   workerQueues: QueueName[];
   concurrency: Record<QueueName, number>;
+  /** How workers notice a dead peer: a job whose lock is not renewed within lockMs is stalled and retried. */
+  workerRecovery: {
+    /** how long a worker's lock on an active job lasts without renewal */
+    lockMs: number;
+    /** how often each worker looks for stalled jobs */
+    stalledIntervalMs: number;
+    /** how often a job may stall (its worker killed) before it is failed for an admin to redrive */
+    maxStalledCount: number;
+  };
+  /**
+   * Provider rate limits, jobs per second across all workers (BullMQ's limiter lives in
+   * Redis): carriers for logistics, the payment gateway for refunds, the SMS/WeChat/push
+   * providers for notifications. 0: no limit.
+   */
+  rateLimits: Partial<Record<QueueName, number>>;
+  /** How long SIGTERM waits for active jobs to finish before the process exits anyway. */
+  shutdownGraceMs: number;
   /** api key -> role */
   apiKeys: Map<string, Role>;
   webhookSecret: string;
@@ -57,6 +74,13 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function nonNegativeInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number of 0 or more, got "${value}"`);
   return n;
 }
 
@@ -128,6 +152,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: env.QUEUE_PREFIX || 'returns',
     workerQueues: parseWorkerQueues(env.WORKER_QUEUES),
     concurrency,
+    workerRecovery: {
+      lockMs: duration('WORKER_LOCK_DURATION', env.WORKER_LOCK_DURATION, '30s'),
+      stalledIntervalMs: duration('WORKER_STALLED_INTERVAL', env.WORKER_STALLED_INTERVAL, '30s'),
+      maxStalledCount: positiveInt('WORKER_MAX_STALLED', env.WORKER_MAX_STALLED, 10),
+    },
+    shutdownGraceMs: duration('SHUTDOWN_GRACE', env.SHUTDOWN_GRACE, '25s'),
+    rateLimits: {
+      [QueueName.Logistics]: nonNegativeInt('CARRIER_RATE_LIMIT', env.CARRIER_RATE_LIMIT, 0),
+      [QueueName.Refund]: nonNegativeInt('PAYMENT_RATE_LIMIT', env.PAYMENT_RATE_LIMIT, 0),
+      [QueueName.Notification]: nonNegativeInt('NOTIFICATION_RATE_LIMIT', env.NOTIFICATION_RATE_LIMIT, 0),
+    },
     apiKeys,
     webhookSecret,
     outboundWebhookUrls: (env.OUTBOUND_WEBHOOK_URLS || '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -41,10 +41,11 @@ export const Jobs = {
     jobId: `refund:${caseId}:issue-${round}`,
     priority,
   }),
-  notify: (caseId: string, message: CustomerMessage, params?: Record<string, string>): JobRequest<JobName.SendNotification> => ({
+  notify: (caseId: string, message: CustomerMessage, params?: Record<string, string>, priority?: number): JobRequest<JobName.SendNotification> => ({
     name: JobName.SendNotification,
     data: { caseId, message, params },
     jobId: `notification:${caseId}:${message}`,
+    priority,
   }),
   webhook: (caseId: string, type: WebhookEventType): JobRequest<JobName.DeliverWebhook> => ({
     name: JobName.DeliverWebhook,

@@ -30,7 +30,7 @@ export class InspectionService {
       if (!rows.length) {
         throw new ConflictException({ statusCode: 409, error: 'Conflict', code: 'INSPECTION_ALREADY_SUBMITTED', message: `return ${caseId} has an inspection being graded` });
       }
-      tx.enqueue(Jobs.gradeInspection(caseId));
+      tx.enqueue(Jobs.gradeInspection(caseId, subject.priority));
     });
   }
 
@@ -102,12 +102,12 @@ export class InspectionService {
     const accepted = graded.reduce((n, item) => n + item.acceptedQuantity, 0);
     if (accepted === 0) {
       await this.cases.transition(tx.manager, subject, 'INSPECTION_FAILED', actor, note);
-      tx.enqueue(Jobs.notify(subject.id, 'inspection.failed'));
+      tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', {}, subject.priority));
     } else if (subject.type === 'EXCHANGE') {
       await this.cases.transition(tx.manager, subject, 'EXCHANGE_SHIPPED', actor, note);
     } else {
       await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, note);
-      tx.enqueue(Jobs.issueRefund(subject.id));
+      tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));
     }
   }
 

@@ -1,3 +1,4 @@
+export * from './intake-gate.service';
 export * from './intake.module';
 export * from './intake.service';
 export * from './policy';

@@ -2,8 +2,8 @@ import { ConflictException, Inject, Injectable, Logger, NotFoundException } from
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, IllegalTransitionError, OrderSnapshot, ReturnCase } from '@returns/case';
-import { Decision, Jobs, MERCHANT_FAULT_REASONS } from '@returns/contracts';
+import { CaseService, casePriority, IllegalTransitionError, OrderSnapshot, ReturnCase } from '@returns/case';
+import { Decision, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
 import { judgeReturn } from './policy';
@@ -74,8 +74,8 @@ export class IntakeService {
    */
   async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn> {
     const hash = requestHash(body);
-    const orderKnown = await this.dataSource.query('SELECT 1 FROM orders WHERE id = $1', [body.orderId]);
-    if (!orderKnown.length) {
+    const [order] = await this.dataSource.query(`SELECT customer->>'tier' AS tier FROM orders WHERE id = $1`, [body.orderId]);
+    if (!order) {
       throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'ORDER_NOT_FOUND', message: `order ${body.orderId} is not known` });
     }
     const id = newCaseId();
@@ -88,7 +88,7 @@ export class IntakeService {
          ON CONFLICT (client_id, idempotency_key) DO NOTHING RETURNING id`,
         [id, clientId, idempotencyKey, hash, rmaNumber, body.orderId, JSON.stringify(body), createdAt],
       );
-      if (rows.length) tx.enqueue(Jobs.judgeReturn(id));
+      if (rows.length) tx.enqueue(Jobs.judgeReturn(id, casePriority(order.tier, body.reasonCode)));
       return rows.length > 0;
     });
     if (inserted) return { id, rmaNumber, status: 'REQUESTED' };
@@ -163,7 +163,7 @@ export class IntakeService {
         risk: judgement.risk ?? null,
         claimedBy: null,
         claimedAt: null,
-        priority: order.customer.tier === 'VIP' || (MERCHANT_FAULT_REASONS as readonly string[]).includes(body.reasonCode) ? 1 : 5,
+        priority: casePriority(order.customer.tier, body.reasonCode),
         createdAt: request.createdAt,
         updatedAt: new Date(),
       });
@@ -223,18 +223,18 @@ export class IntakeService {
     await this.cases.transition(tx.manager, subject, decision.outcome, actor, note ?? (decision.codes.join(', ') || undefined));
     switch (decision.outcome) {
       case 'APPROVED':
-        tx.enqueue(Jobs.notify(subject.id, 'return.approved'), Jobs.webhook(subject.id, 'return.approved'));
+        tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority), Jobs.webhook(subject.id, 'return.approved'));
         if (subject.type === 'REFUND_ONLY') {
           // Nothing comes back: every unit asked for is accepted and refunded now.
           await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
           await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund only: nothing to send back');
-          tx.enqueue(Jobs.issueRefund(subject.id));
+          tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));
         } else {
-          tx.enqueue(Jobs.bookShipment(subject.id));
+          tx.enqueue(Jobs.bookShipment(subject.id, subject.priority));
         }
         break;
       case 'REJECTED':
-        tx.enqueue(Jobs.notify(subject.id, 'return.rejected'), Jobs.webhook(subject.id, 'return.rejected'));
+        tx.enqueue(Jobs.notify(subject.id, 'return.rejected', {}, subject.priority), Jobs.webhook(subject.id, 'return.rejected'));
         break;
       case 'PENDING_REVIEW': {
         const { reviewMs } = this.config.deadlines;
@@ -243,7 +243,7 @@ export class IntakeService {
         // A vague or contradicting reason text: ask the customer for more, rather than only saying "in review".
         const unclear = decision.rules.some((r) => r.id === 'reason.text' && !r.passed);
         tx.enqueue(
-          Jobs.notify(subject.id, unclear ? 'return.clarification_needed' : 'return.pending_review'),
+          Jobs.notify(subject.id, unclear ? 'return.clarification_needed' : 'return.pending_review', {}, subject.priority),
           Jobs.deadline(subject.id, 'review', reviewMs),
           Jobs.deadline(subject.id, 'review-reminder', reviewMs - reminderLeadMs(reviewMs)),
         );
@@ -352,7 +352,7 @@ export class IntakeService {
       const subject = (await this.cases.lock(tx.manager, caseId))!;
       const booked = subject.status === 'AWAITING_SHIPMENT';
       await this.cases.transition(tx.manager, subject, 'CANCELLED', actor, note ?? 'cancelled by the customer');
-      tx.enqueue(Jobs.notify(caseId, 'return.cancelled'));
+      tx.enqueue(Jobs.notify(caseId, 'return.cancelled', {}, subject.priority));
       if (booked) tx.enqueue(Jobs.cancelShipment(caseId));
     });
   }

@@ -91,7 +91,7 @@ export class LogisticsService {
       await this.cases.transition(tx.manager, locked, 'AWAITING_SHIPMENT', `system:logistics`, `${quote.carrier} ${booking.trackingNumber}`);
       const params = { carrier: quote.carrier, trackingNumber: booking.trackingNumber, ...(booking.pickupWindow ? { pickupFrom: booking.pickupWindow.from } : {}) };
       tx.enqueue(
-        Jobs.notify(caseId, method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params),
+        Jobs.notify(caseId, method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params, locked.priority),
         Jobs.deadline(caseId, 'ship-back', this.config.deadlines.shipBackMs),
       );
       return false;
@@ -157,7 +157,7 @@ export class LogisticsService {
     await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
     await this.cases.update(tx.manager, subject.id, { returnShippingChargeMinor: 0 });
     await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', 'system:logistics', 'parcel lost by the carrier');
-    tx.enqueue(Jobs.issueRefund(subject.id));
+    tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));
   }
 
   /**
@@ -175,7 +175,7 @@ export class LogisticsService {
       const inspectBy = new Date(Date.now() + this.config.deadlines.inspectionMs).toISOString();
       await this.cases.update(tx.manager, caseId, { deadlines: { ...subject.deadlines, inspectBy } });
       tx.enqueue(
-        Jobs.notify(caseId, 'return.received'),
+        Jobs.notify(caseId, 'return.received', {}, subject.priority),
         Jobs.webhook(caseId, 'return.received'),
         Jobs.deadline(caseId, 'inspection', this.config.deadlines.inspectionMs),
       );
@@ -191,7 +191,7 @@ export class LogisticsService {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject || subject.status !== 'AWAITING_SHIPMENT') return false;
       await this.cases.transition(tx.manager, subject, 'CLOSED', 'system:ship-back-deadline', 'not shipped back in time');
-      tx.enqueue(Jobs.notify(caseId, 'return.closed'), Jobs.webhook(caseId, 'return.closed'), Jobs.cancelShipment(caseId));
+      tx.enqueue(Jobs.notify(caseId, 'return.closed', {}, subject.priority), Jobs.webhook(caseId, 'return.closed'), Jobs.cancelShipment(caseId));
       return true;
     });
   }

@@ -30,7 +30,8 @@ export function jobOptions(request: JobRequest): JobsOptions {
     ...RETENTION,
     jobId: request.jobId,
     attempts,
-    backoff: { type: 'exponential', delay: backoffMs },
+    // Jitter spreads retries of a provider outage so they do not return as one wave.
+    backoff: { type: 'exponential', delay: backoffMs, jitter: 0.5 },
     delay: request.delayMs && request.delayMs > 0 ? request.delayMs : undefined,
     priority: request.priority,
   };

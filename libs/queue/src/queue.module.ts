@@ -5,7 +5,7 @@ import { ALL_QUEUES } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 import { OutboxService } from './outbox.service';
 import { redisOptionsFromUrl } from './redis-connection';
-import { RedisClient } from './redis.provider';
+import { RedisClient, RedisPolicyCheck } from './redis.provider';
 
 /** BullMQ connection and every queue, the typed producer and the transactional outbox. */
 @Global()
@@ -19,9 +19,19 @@ import { RedisClient } from './redis.provider';
         connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
       }),
     }),
-    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+    // Producers fail fast when Redis is away (no offline queue, one retry): the job is
+    // already in the outbox, so the request still succeeds and the sweep adds it later.
+    BullModule.registerQueueAsync(
+      ...ALL_QUEUES.map((name) => ({
+        name,
+        inject: [APP_CONFIG],
+        useFactory: (config: AppConfig) => ({
+          connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 },
+        }),
+      })),
+    ),
   ],
-  providers: [JobProducer, OutboxService, RedisClient],
+  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck],
   exports: [BullModule, JobProducer, OutboxService, RedisClient],
 })
 export class QueueModule {}

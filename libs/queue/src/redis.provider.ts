@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { redisOptionsFromUrl } from './redis-connection';
@@ -23,5 +23,28 @@ export class RedisClient implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/**
+ * BullMQ needs Redis never to evict keys: an evicted job is a lost return. Production
+ * refuses to start on any other `maxmemory-policy`; development and tests warn.
+ */
+@Injectable()
+export class RedisPolicyCheck implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Redis');
+
+  constructor(
+    private readonly client: RedisClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const info = await this.client.redis.info('memory');
+    const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    if (policy === 'noeviction') return;
+    const message = `Redis maxmemory-policy is ${policy}; it must be noeviction or queued returns can be evicted`;
+    if (this.config.env === 'production') throw new Error(message);
+    this.logger.warn(message);
   }
 }

@@ -127,7 +127,7 @@ export class RefundService {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
     await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
     tx.enqueue(
-      Jobs.notify(subject.id, 'refund.succeeded', { amount: major(refund.amount, refund.currency), method: refund.method }),
+      Jobs.notify(subject.id, 'refund.succeeded', { amount: major(refund.amount, refund.currency), method: refund.method }, subject.priority),
       Jobs.webhook(subject.id, 'refund.succeeded'),
     );
   }
@@ -139,7 +139,7 @@ export class RefundService {
       if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') return;
       await tx.manager.update(Refund, { id: refundId }, { status: 'FAILED', lastError: reason, updatedAt: new Date() });
       await this.cases.transition(tx.manager, subject, 'REFUND_FAILED', 'system:refund', reason);
-      tx.enqueue(Jobs.notify(subject.id, 'refund.failed'), Jobs.webhook(subject.id, 'refund.failed'));
+      tx.enqueue(Jobs.notify(subject.id, 'refund.failed', {}, subject.priority), Jobs.webhook(subject.id, 'refund.failed'));
     });
     this.logger.warn(`refund ${refundId} failed: ${reason}`);
   }
@@ -166,7 +166,7 @@ export class RefundService {
       }
       const round = roundOf(refund.idempotencyKey) + 1;
       await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING', idempotencyKey: idempotencyKey(refundId, round), lastError: null, updatedAt: new Date() });
-      tx.enqueue(Jobs.issueRefund(subject.id, round));
+      tx.enqueue(Jobs.issueRefund(subject.id, round, subject.priority));
     });
     return this.dataSource.manager.findOneByOrFail(Refund, { id: refundId });
   }

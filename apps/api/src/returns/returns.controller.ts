@@ -1,7 +1,8 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { IntakeService } from '@returns/intake';
+import { IntakeBacklogException, IntakeGate, IntakeService } from '@returns/intake';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, agentOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
@@ -17,6 +18,7 @@ export class ReturnsController {
   constructor(
     private readonly intake: IntakeService,
     private readonly views: CaseViewService,
+    private readonly gate: IntakeGate,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -25,12 +27,24 @@ export class ReturnsController {
   @Roles('upstream', 'portal')
   @ApiOperation({ summary: 'Ask for a return. Buffered in the intake queue and judged by a worker; answers at once.' })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key and body answer the same; another body, 409' })
-  async create(@Body() body: CreateReturnDto, @Headers('idempotency-key') key: string | undefined, @CurrentCaller() caller: Caller) {
+  @ApiResponse({ status: 429, description: 'INTAKE_BACKLOG: the intake queue is past INTAKE_HIGH_WATER; retry after the Retry-After header' })
+  async create(
+    @Body() body: CreateReturnDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     if (!key || !key.trim()) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'IDEMPOTENCY_KEY_REQUIRED', message: ['Idempotency-Key header is required'] });
     }
     if (key.length > 255) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'IDEMPOTENCY_KEY_TOO_LONG', message: ['Idempotency-Key must be at most 255 characters'] });
+    }
+    try {
+      await this.gate.admit();
+    } catch (error) {
+      if (error instanceof IntakeBacklogException) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw error;
     }
     const accepted = await this.intake.accept(caller.clientId, key, { ...body });
     return { ...accepted, statusUrl: `${this.config.publicBaseUrl}/v1/returns/${accepted.id}` };

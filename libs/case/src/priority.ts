@@ -1,0 +1,12 @@
+import { ReasonCode, reasonGroupOf } from '@returns/contracts';
+
+/**
+ * BullMQ priority of a case's jobs (1 is served first): VIP customers and merchant-fault
+ * returns go ahead of the rest in every queue, both together first of all. Every case job
+ * carries one, since BullMQ serves jobs without a priority before all prioritized ones.
+ */
+export function casePriority(tier: string | null | undefined, reasonCode: ReasonCode): number {
+  const vip = (tier ?? '').toUpperCase() === 'VIP';
+  const merchantFault = reasonGroupOf(reasonCode) === 'MERCHANT_FAULT';
+  return vip && merchantFault ? 1 : vip || merchantFault ? 2 : 5;
+}

@@ -1,0 +1,68 @@
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { QueueName } from '@returns/contracts';
+import { JobProducer } from '@returns/queue';
+
+/** How long one reading of the intake backlog is trusted: one Redis call per 250 ms, not per request. */
+const DEPTH_TTL_MS = 250;
+
+/**
+ * Back-pressure for Double-11: past INTAKE_HIGH_WATER returns waiting to be judged,
+ * intake answers 429 with Retry-After instead of letting Redis run out of memory.
+ */
+@Injectable()
+export class IntakeGate {
+  private reading: { depth: number; at: number } | null = null;
+  private pending: Promise<number> | null = null;
+
+  constructor(
+    private readonly producer: JobProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Returns waiting in the intake queue, at most DEPTH_TTL_MS old. */
+  async depth(): Promise<number> {
+    if (this.reading && Date.now() - this.reading.at < DEPTH_TTL_MS) return this.reading.depth;
+    this.pending ??= this.producer
+      .queue(QueueName.Intake)
+      .getJobCounts('waiting', 'prioritized', 'paused')
+      .then((c) => {
+        const depth = c.waiting + c.prioritized + c.paused;
+        this.reading = { depth, at: Date.now() };
+        return depth;
+      })
+      .finally(() => (this.pending = null));
+    return this.pending;
+  }
+
+  /**
+   * Throws 429 when the backlog is at or past the high-water mark; `retryAfterSeconds` is
+   * what the caller should wait (a guess from how far past it is, 1 to 60 s).
+   */
+  async admit(): Promise<void> {
+    const depth = await this.depth().catch(() => 0); // Redis away: the outbox holds the request anyway.
+    const highWater = this.config.intakeHighWater;
+    if (depth < highWater) return;
+    const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil((depth - highWater * 0.8) / Math.max(1, highWater / 20))));
+    throw new IntakeBacklogException(depth, highWater, retryAfterSeconds);
+  }
+}
+
+export class IntakeBacklogException extends HttpException {
+  constructor(
+    readonly depth: number,
+    readonly highWater: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        code: 'INTAKE_BACKLOG',
+        message: `${depth} returns are waiting to be judged (high-water mark ${highWater}); retry after ${retryAfterSeconds} s`,
+        retryAfterSeconds,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}

@@ -1,0 +1,71 @@
+import { QueueName } from '@returns/contracts';
+import { postReturn, putOrder } from './support/api-helpers';
+import { orderBody, returnBody } from './support/factories';
+import { TestService } from './support/service';
+
+describe('queue discipline under a surge', () => {
+  describe('with the intake high-water mark at 3 and no worker draining', () => {
+    let service: TestService;
+
+    beforeAll(async () => {
+      service = await TestService.start({ withWorkers: false, env: { INTAKE_HIGH_WATER: '3' } });
+    });
+
+    afterAll(() => service.close());
+
+    it('answers 429 with Retry-After past the mark, stores nothing, and takes returns again once drained', async () => {
+      const { orderId } = await putOrder(service, { items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 9, unitPrice: 9900 }] });
+      for (let i = 0; i < 3; i++) expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+      await new Promise((r) => setTimeout(r, 300)); // the backlog reading is trusted for 250 ms
+      const [{ before }] = await service.db.query('SELECT count(*)::int AS before FROM return_requests');
+
+      const refused = await postReturn(service, returnBody(orderId));
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', code: 'INTAKE_BACKLOG' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      const [{ after }] = await service.db.query('SELECT count(*)::int AS after FROM return_requests');
+      expect(after).toBe(before);
+
+      await service.spawnWorker({ WORKER_QUEUES: 'intake,logistics,notification,webhooks,timers' });
+      await service.drain();
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+    });
+  });
+
+  describe('priorities', () => {
+    let service: TestService;
+
+    beforeAll(async () => {
+      service = await TestService.start({ withWorkers: false });
+    });
+
+    afterAll(() => service.close());
+
+    it('judges VIP and merchant-fault returns before the backlog that came first', async () => {
+      const normal: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const { orderId } = await putOrder(service);
+        normal.push((await postReturn(service, returnBody(orderId))).body.id);
+      }
+      const vip = await putOrder(service, { customer: { ...orderBody().customer, tier: 'VIP' } });
+      const photos = [{ url: 'https://img.example.com/defect.jpg', sha256: 'd'.repeat(64) }];
+      const urgent = (await postReturn(service, returnBody(vip.orderId, { reasonCode: 'QUALITY_DEFECT', reasonText: '开线了', photos }))).body.id;
+
+      const waiting = await service.queue(QueueName.Intake).getJobs(['prioritized', 'waiting']);
+      expect(Object.fromEntries(waiting.map((j) => [j.data.caseId, j.opts.priority]))).toMatchObject({ [urgent]: 1, [normal[0]]: 5 });
+
+      // One worker taking one intake job at a time shows the order they are served in.
+      await service.spawnWorker({ WORKER_QUEUES: 'intake', INTAKE_CONCURRENCY: '1' });
+      let judged: { id: string }[] = [];
+      for (const deadline = Date.now() + 20_000; judged.length < 7 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        judged = await service.db.query(
+          `SELECT t.case_id AS id FROM case_timeline t WHERE t.from_status = 'REQUESTED' AND t.case_id = ANY($1) ORDER BY t.id`,
+          [[...normal, urgent]],
+        );
+      }
+      expect(judged).toHaveLength(7);
+      expect(judged.map((j) => [...normal, urgent].indexOf(j.id))).toEqual([6, 0, 1, 2, 3, 4, 5]);
+    });
+  });
+});
