@@ -14,6 +14,7 @@ import { PolicyModule } from '@returns/policy';
 import { QueueModule } from '@returns/queue';
 import { RefundModule } from '@returns/refund';
 import { WorkersModule } from '../../worker/src/workers.module';
+import { AdminController } from './admin/admin.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
 import { BodyParserErrorFilter, IllegalTransitionFilter } from './http/domain-exception.filter';
@@ -62,6 +63,7 @@ export class ApiModule {
         LogisticsController,
         RefundsController,
         PoliciesController,
+        AdminController,
         HealthController,
       ],
       providers: [CaseViewService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: BodyParserErrorFilter },

@@ -43,6 +43,8 @@ class WorkerTuning implements OnApplicationBootstrap {
       worker.concurrency = this.config.concurrency[queue];
       // Read per job and per stalled-check round, so setting them now takes effect.
       Object.assign(worker.opts, { lockDuration: lockMs, lockRenewTime: Math.floor(lockMs / 2), stalledInterval: stalledIntervalMs, maxStalledCount });
+      // Per-minute completion counts for the admin API's throughputPerMin (a day of them).
+      worker.opts.metrics = { maxDataPoints: 24 * 60 };
       const perSecond = this.config.rateLimits[queue];
       if (perSecond) worker.opts.limiter = { max: perSecond, duration: 1000 };
     }

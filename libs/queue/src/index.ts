@@ -3,6 +3,7 @@ export * from './job-producer.service';
 export * from './outbox.entity';
 export * from './outbox.service';
 export * from './outbox.sweeper';
+export * from './queue-stats.service';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './redis.provider';

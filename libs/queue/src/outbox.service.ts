@@ -4,6 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { JobRequest, QUEUE_OF } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 
+/** Arbitrary constant key of the advisory lock held by the one process sweeping the outbox. */
+const OUTBOX_SWEEP_LOCK = 4_711_043;
+
 /** A unit of work: its entity manager, and the jobs to add once it has committed. */
 export interface Tx {
   manager: EntityManager;
@@ -62,12 +65,15 @@ export class OutboxService {
   }
 
   /**
-   * Adds jobs recorded more than `olderThanMs` ago and not yet dispatched. Safe to run in
-   * every process at once: rows are claimed with SKIP LOCKED.
+   * Adds jobs recorded more than `olderThanMs` ago and not yet dispatched. Every worker
+   * process runs it; an advisory lock lets one of them sweep at a time.
    * @returns how many jobs were added
    */
   async sweep(olderThanMs = 5_000, batch = 500): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
+      // One sweeper at a time across every process; the others skip this round.
+      const [{ mine }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS mine', [OUTBOX_SWEEP_LOCK]);
+      if (!mine) return 0;
       const rows: { job_id: string; name: string; data: unknown; delay_ms: number | null; priority: number | null; created_at: Date }[] =
         await manager.query(
           `SELECT job_id, name, data, delay_ms, priority, created_at FROM outbox

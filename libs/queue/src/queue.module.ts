@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ALL_QUEUES } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 import { OutboxService } from './outbox.service';
+import { QueueStatsService } from './queue-stats.service';
 import { redisOptionsFromUrl } from './redis-connection';
 import { RedisClient, RedisPolicyCheck } from './redis.provider';
 
@@ -31,7 +32,7 @@ import { RedisClient, RedisPolicyCheck } from './redis.provider';
       })),
     ),
   ],
-  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck],
-  exports: [BullModule, JobProducer, OutboxService, RedisClient],
+  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck, QueueStatsService],
+  exports: [BullModule, JobProducer, OutboxService, RedisClient, QueueStatsService],
 })
 export class QueueModule {}

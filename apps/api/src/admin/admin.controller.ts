@@ -1,0 +1,89 @@
+import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { QueueName } from '@returns/contracts';
+import { QueueStatsService } from '@returns/queue';
+import { Public, Roles } from '../auth/roles.decorator';
+
+@ApiTags('admin')
+@Controller()
+export class AdminController {
+  constructor(
+    private readonly queues: QueueStatsService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  private queue(name: string): QueueName {
+    if (!this.queues.isQueue(name)) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'QUEUE_NOT_FOUND', message: `no queue named ${name}` });
+    return name;
+  }
+
+  @Get('v1/admin/queues')
+  @ApiBearerAuth()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Per queue: waiting (incl. prioritized), active, delayed, failed, completed, paused, workers, throughputPerMin.' })
+  async list() {
+    return { items: await this.queues.all() };
+  }
+
+  @Post('v1/admin/queues/:name/pause')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @Roles('admin')
+  async pause(@Param('name') name: string) {
+    await this.queues.pause(this.queue(name));
+    return this.queues.stats(this.queue(name));
+  }
+
+  @Post('v1/admin/queues/:name/resume')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @Roles('admin')
+  async resume(@Param('name') name: string) {
+    await this.queues.resume(this.queue(name));
+    return this.queues.stats(this.queue(name));
+  }
+
+  @Post('v1/admin/queues/:name/retry-failed')
+  @HttpCode(202)
+  @ApiBearerAuth()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Redrive: every failed job of the queue back to waiting.' })
+  async retryFailed(@Param('name') name: string) {
+    const retried = await this.queues.retryFailed(this.queue(name));
+    return { retried, queue: await this.queues.stats(this.queue(name)) };
+  }
+
+  /** Prometheus text: queue depths by state (what KEDA scales workers on) and cases by status. */
+  @Get('metrics')
+  @Public()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(): Promise<string> {
+    const [queues, cases] = await Promise.all([
+      this.queues.all(),
+      this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>,
+    ]);
+    const lines = [
+      '# HELP returns_queue_jobs Jobs in each BullMQ queue by state.',
+      '# TYPE returns_queue_jobs gauge',
+      ...queues.flatMap((q) =>
+        (['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const).map((state) => {
+          // `waiting` here is the wait list alone, so waiting + prioritized is the backlog.
+          const value = state === 'waiting' ? q.waiting - q.prioritized : q[state];
+          return `returns_queue_jobs{queue="${q.name}",state="${state}"} ${value}`;
+        }),
+      ),
+      '# HELP returns_queue_workers Worker connections serving each queue.',
+      '# TYPE returns_queue_workers gauge',
+      ...queues.map((q) => `returns_queue_workers{queue="${q.name}"} ${q.workers}`),
+      '# HELP returns_queue_paused 1 when the queue is paused.',
+      '# TYPE returns_queue_paused gauge',
+      ...queues.map((q) => `returns_queue_paused{queue="${q.name}"} ${q.paused ? 1 : 0}`),
+      '# HELP returns_cases Return cases by status.',
+      '# TYPE returns_cases gauge',
+      ...cases.map((c) => `returns_cases{status="${c.status}"} ${c.n}`),
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+}

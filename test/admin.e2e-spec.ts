@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { JobName, QueueName } from '@returns/contracts';
+import { expectError, postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
+import { TestService } from './support/service';
+
+describe('admin: queues and metrics', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await TestService.start({ withWorkers: true });
+  });
+
+  afterAll(() => service.close());
+
+  it('shows every queue with its counts, workers and throughput, to admins only', async () => {
+    const response = await service.as('admin').get('/v1/admin/queues');
+    expect(response.status).toBe(200);
+    expect(response.body.items.map((q: any) => q.name).sort()).toEqual(Object.values(QueueName).sort());
+    for (const q of response.body.items) {
+      expect(q).toMatchObject({ waiting: expect.any(Number), active: expect.any(Number), delayed: expect.any(Number), failed: expect.any(Number), completed: expect.any(Number), paused: false, throughputPerMin: expect.any(Number) });
+      expect(q.workers).toBeGreaterThanOrEqual(1);
+    }
+    expect((await service.as('agent').get('/v1/admin/queues')).status).toBe(403);
+  });
+
+  it('pauses a queue (returns wait, REQUESTED) and resumes it (they flow again)', async () => {
+    const paused = await service.as('admin').post('/v1/admin/queues/intake/pause');
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ name: 'intake', paused: true });
+    const { orderId } = await putOrder(service);
+    const created = await postReturn(service, returnBody(orderId));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await service.as('admin').get(`/v1/returns/${created.body.id}`)).body.status).toBe('REQUESTED');
+    const stats = (await service.as('admin').get('/v1/admin/queues')).body.items.find((q: any) => q.name === 'intake');
+    expect(stats.waiting).toBeGreaterThanOrEqual(1);
+
+    expect((await service.as('admin').post('/v1/admin/queues/intake/resume')).body.paused).toBe(false);
+    await service.waitForStatus(created.body.id, 'AWAITING_SHIPMENT');
+  });
+
+  it('redrives the failed set', async () => {
+    // A job that fails for good on its only attempt, as after a long provider outage.
+    await service.queue(QueueName.Inspection).add(JobName.GradeInspection, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1 });
+    const broken = await service.queue(QueueName.Intake).add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1 });
+    for (const deadline = Date.now() + 10_000; (await broken.getState()) !== 'failed' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    const before = (await service.as('admin').get('/v1/admin/queues')).body.items.find((q: any) => q.name === 'intake');
+    expect(before.failed).toBeGreaterThanOrEqual(1);
+
+    const redriven = await service.as('admin').post('/v1/admin/queues/intake/retry-failed');
+    expect(redriven.status).toBe(202);
+    expect(redriven.body.retried).toBe(before.failed);
+    // It ran again (and, its request being unknown, failed again).
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      const job = await service.queue(QueueName.Intake).getJob(broken.id!);
+      if (job && job.attemptsMade >= 2 && (await job.getState()) === 'failed') break;
+    }
+    expect((await service.queue(QueueName.Intake).getJob(broken.id!))!.attemptsMade).toBeGreaterThanOrEqual(2);
+    expectError(await service.as('admin').post('/v1/admin/queues/billing/retry-failed'), 404, 'QUEUE_NOT_FOUND');
+  });
+
+  it('serves Prometheus text without a key: queue depths by state and cases by status', async () => {
+    const response = await service.http().get('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/text\/plain/);
+    expect(response.text).toMatch(/^returns_queue_jobs\{queue="intake",state="prioritized"\} \d+$/m);
+    expect(response.text).toMatch(/^returns_queue_workers\{queue="refund"\} [1-9]\d*$/m);
+    expect(response.text).toMatch(/^returns_cases\{status="AWAITING_SHIPMENT"\} [1-9]\d*$/m);
+  });
+});
