@@ -68,3 +68,32 @@ describe('admin: queues and metrics', () => {
     expect(response.text).toMatch(/^returns_cases\{status="AWAITING_SHIPMENT"\} [1-9]\d*$/m);
   });
 });
+
+describe('readiness names workers that lost Redis', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await TestService.start({ withWorkers: false, env: { WORKER_HEARTBEAT_INTERVAL: '500ms' } });
+  });
+
+  afterAll(() => service.close());
+
+  it('lists a worker process that stopped reaching Redis, without failing the API', async () => {
+    const worker = await service.spawnWorker({ WORKER_QUEUES: 'notification' });
+    const healthy = await service.http().get('/health/ready');
+    expect(healthy.status).toBe(200);
+    expect(healthy.body.details.workers).toMatchObject({ status: 'up', local: 'none', stale: [] });
+
+    // Frozen (as if cut off from Redis): its heartbeat stops.
+    worker.kill('SIGSTOP');
+    try {
+      let workers: any = {};
+      for (const deadline = Date.now() + 15_000; !workers.stale?.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+        workers = (await service.http().get('/health/ready')).body.details.workers;
+      }
+      expect(workers).toMatchObject({ status: 'up', stale: [expect.objectContaining({ queues: ['notification'], silentForSeconds: expect.any(Number) })] });
+    } finally {
+      worker.kill('SIGCONT');
+    }
+  }, 40_000);
+});

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, Type } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
 import { APP_CONFIG, AppConfig } from '@returns/config';
@@ -9,7 +9,9 @@ import { LogisticsModule, LogisticsProcessor } from '@returns/logistics';
 import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@returns/notification';
 import { OutboxSweeper } from '@returns/queue';
 import { RefundModule, RefundProcessor } from '@returns/refund';
+import { SERVED_QUEUES } from './served-queues';
 import { TimersProcessor } from './timers.processor';
+import { WorkerHeartbeat } from './worker-heartbeat';
 
 /** The processor serving each queue: exactly one per queue, checked at compile time. */
 export const PROCESSORS: Record<QueueName, Type<WorkerHost>> = {
@@ -22,7 +24,6 @@ export const PROCESSORS: Record<QueueName, Type<WorkerHost>> = {
   [QueueName.Timers]: TimersProcessor,
 };
 
-const SERVED_QUEUES = Symbol('SERVED_QUEUES');
 
 /**
  * Applies `<QUEUE>_CONCURRENCY` and the stalled-job settings to each worker: @nestjs/bullmq
@@ -52,6 +53,35 @@ class WorkerTuning implements OnApplicationBootstrap {
 }
 
 /**
+ * The workers running in this process: their health, and their orderly stop. On shutdown
+ * they are closed first (onModuleDestroy, the first phase), which waits for the jobs under
+ * way; only then do the database pool and Redis clients close (onApplicationShutdown), so
+ * a job finishing its work still has both.
+ */
+@Injectable()
+export class LocalWorkers implements OnModuleDestroy {
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Inject(SERVED_QUEUES) private readonly queues: QueueName[],
+  ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.queues.map((queue) => this.moduleRef.get(PROCESSORS[queue], { strict: false }).worker.close()));
+  }
+
+  /** Queues whose worker in this process has no working Redis connection, and its state. */
+  async disconnected(): Promise<{ queue: QueueName; state: string }[]> {
+    const out: { queue: QueueName; state: string }[] = [];
+    for (const queue of this.queues) {
+      const { worker } = this.moduleRef.get(PROCESSORS[queue], { strict: false });
+      const state = await Promise.race([worker.client.then((c) => c.status), new Promise<string>((r) => setTimeout(() => r('connecting'), 500).unref())]);
+      if (state !== 'ready') out.push({ queue, state });
+    }
+    return out;
+  }
+}
+
+/**
  * The BullMQ workers of one process: only the processors of the queues it serves
  * (WORKER_QUEUES), plus the outbox sweep. Expects the config, database and queue modules
  * from its importer.
@@ -66,8 +96,11 @@ export class WorkersModule {
         ...queues.map((queue) => PROCESSORS[queue]),
         { provide: SERVED_QUEUES, useValue: [...queues] },
         WorkerTuning,
+        WorkerHeartbeat,
         OutboxSweeper,
+        LocalWorkers,
       ],
+      exports: [LocalWorkers],
     };
   }
 }

@@ -25,6 +25,8 @@ export interface AppConfig {
    * providers for notifications. 0: no limit.
    */
   rateLimits: Partial<Record<QueueName, number>>;
+  /** How often each worker process records in Redis that it is alive (WORKER_HEARTBEAT_INTERVAL). */
+  workerHeartbeatMs: number;
   /** How long SIGTERM waits for active jobs to finish before the process exits anyway. */
   shutdownGraceMs: number;
   /** api key -> role */
@@ -42,7 +44,7 @@ export interface AppConfig {
   publicBaseUrl: string;
   /** Behaviour of the simulated carriers, payment gateway and notification channels. */
   simulators: {
-    /** upper bound of the random latency of each simulated call */
+    /** each simulated call takes between half of this and all of it */
     latencyMs: number;
     /** share of calls, 0..1, that fail as a provider timeout would */
     failureRate: number;
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stalledIntervalMs: duration('WORKER_STALLED_INTERVAL', env.WORKER_STALLED_INTERVAL, '30s'),
       maxStalledCount: positiveInt('WORKER_MAX_STALLED', env.WORKER_MAX_STALLED, 10),
     },
+    workerHeartbeatMs: duration('WORKER_HEARTBEAT_INTERVAL', env.WORKER_HEARTBEAT_INTERVAL, '5s'),
     shutdownGraceMs: duration('SHUTDOWN_GRACE', env.SHUTDOWN_GRACE, '25s'),
     rateLimits: {
       [QueueName.Logistics]: nonNegativeInt('CARRIER_RATE_LIMIT', env.CARRIER_RATE_LIMIT, 0),

@@ -6,4 +6,5 @@ export * from './outbox.sweeper';
 export * from './queue-stats.service';
 export * from './queue.module';
 export * from './redis-connection';
+export * from './worker-presence';
 export * from './redis.provider';

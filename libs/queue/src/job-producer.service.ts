@@ -1,32 +1,32 @@
-import { Injectable } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { JobName, JobRequest, QUEUE_OF, QueueName } from '@returns/contracts';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { ALL_QUEUES, JobName, JobRequest, QUEUE_OF, QueueName } from '@returns/contracts';
 import { jobOptions } from './job-options';
+import { redisOptionsFromUrl } from './redis-connection';
 
-/** The only way code adds jobs: typed by job name, options from `jobOptions`. */
+/**
+ * The only way code adds jobs: typed by job name, options from `jobOptions`.
+ *
+ * Its queues have their own connection that fails fast when Redis is away (one
+ * reconnection attempt per command, a command timeout) instead of hanging the request: every job was first written to the
+ * outbox in PostgreSQL, and the sweep adds it once Redis is back. (The workers keep
+ * @nestjs/bullmq's patient connection: they should wait for Redis, not give up.)
+ */
 @Injectable()
-export class JobProducer {
+export class JobProducer implements OnApplicationShutdown {
   private readonly queues: Record<QueueName, Queue>;
 
-  constructor(
-    @InjectQueue(QueueName.Intake) intake: Queue,
-    @InjectQueue(QueueName.Logistics) logistics: Queue,
-    @InjectQueue(QueueName.Inspection) inspection: Queue,
-    @InjectQueue(QueueName.Refund) refund: Queue,
-    @InjectQueue(QueueName.Notification) notification: Queue,
-    @InjectQueue(QueueName.Webhooks) webhooks: Queue,
-    @InjectQueue(QueueName.Timers) timers: Queue,
-  ) {
-    this.queues = { intake, logistics, inspection, refund, notification, webhooks, timers };
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    // Not enableOfflineQueue: false, which BullMQ's own start-up commands trip over: a command
+    // made while Redis is away fails after one reconnection attempt instead.
+    const connection = { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 5_000 };
+    this.queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection, prefix: config.queuePrefix })])) as Record<QueueName, Queue>;
+    for (const queue of Object.values(this.queues)) queue.on('error', () => undefined); // each failed add is reported to its caller
   }
 
   queue(name: QueueName): Queue {
     return this.queues[name];
-  }
-
-  allQueues(): Queue[] {
-    return Object.values(this.queues);
   }
 
   async add<J extends JobName>(request: JobRequest<J>): Promise<void> {
@@ -45,5 +45,9 @@ export class JobProducer {
         this.queues[queue].addBulk(list.map((r) => ({ name: r.name, data: r.data, opts: jobOptions(r) }))),
       ),
     );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
   }
 }

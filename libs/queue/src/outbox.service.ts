@@ -4,6 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { JobRequest, QUEUE_OF } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 
+/** Rows one sweep round claims. */
+export const OUTBOX_SWEEP_BATCH = 500;
+
 /** Arbitrary constant key of the advisory lock held by the one process sweeping the outbox. */
 const OUTBOX_SWEEP_LOCK = 4_711_043;
 
@@ -69,7 +72,7 @@ export class OutboxService {
    * process runs it; an advisory lock lets one of them sweep at a time.
    * @returns how many jobs were added
    */
-  async sweep(olderThanMs = 5_000, batch = 500): Promise<number> {
+  async sweep(olderThanMs = 5_000, batch = OUTBOX_SWEEP_BATCH): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       // One sweeper at a time across every process; the others skip this round.
       const [{ mine }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS mine', [OUTBOX_SWEEP_LOCK]);

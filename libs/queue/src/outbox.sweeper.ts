@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { OutboxService } from './outbox.service';
+import { OUTBOX_SWEEP_BATCH, OutboxService } from './outbox.service';
 
 /** Runs `OutboxService.sweep` periodically in worker processes. */
 @Injectable()
@@ -24,7 +24,12 @@ export class OutboxSweeper implements OnApplicationBootstrap {
     if (this.running) return;
     this.running = true;
     try {
-      const added = await this.outbox.sweep(this.config.outboxSweepMs);
+      // After a Redis outage the outbox may hold a surge's worth: keep going while batches come back full.
+      let added = 0;
+      for (let batch = await this.outbox.sweep(this.config.outboxSweepMs); ; batch = await this.outbox.sweep(this.config.outboxSweepMs)) {
+        added += batch;
+        if (batch < OUTBOX_SWEEP_BATCH) break;
+      }
       if (added) this.logger.log(`re-added ${added} job(s) left in the outbox`);
     } catch (error) {
       this.logger.warn(`outbox sweep failed: ${(error as Error).message}`);

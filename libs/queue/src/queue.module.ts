@@ -20,17 +20,7 @@ import { RedisClient, RedisPolicyCheck } from './redis.provider';
         connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
       }),
     }),
-    // Producers fail fast when Redis is away (no offline queue, one retry): the job is
-    // already in the outbox, so the request still succeeds and the sweep adds it later.
-    BullModule.registerQueueAsync(
-      ...ALL_QUEUES.map((name) => ({
-        name,
-        inject: [APP_CONFIG],
-        useFactory: (config: AppConfig) => ({
-          connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 },
-        }),
-      })),
-    ),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
   providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck, QueueStatsService],
   exports: [BullModule, JobProducer, OutboxService, RedisClient, QueueStatsService],

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { redisOptionsFromUrl } from './redis-connection';
@@ -8,7 +8,7 @@ import { redisOptionsFromUrl } from './redis-connection';
  * shared state. Keys should start with `key(...)`, under the queue prefix.
  */
 @Injectable()
-export class RedisClient implements OnModuleDestroy {
+export class RedisClient implements OnApplicationShutdown {
   readonly redis: IORedis;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
@@ -21,7 +21,8 @@ export class RedisClient implements OnModuleDestroy {
     return [this.config.queuePrefix, ...parts].join(':');
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last phase of shutdown: workers finishing their jobs may still need it before. */
+  async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

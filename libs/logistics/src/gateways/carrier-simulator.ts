@@ -50,7 +50,7 @@ export class CarrierSimulator implements CarrierGateway {
 
   private async behave(operation: string): Promise<void> {
     const { latencyMs, failureRate } = this.config.simulators;
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(0, latencyMs + 1)));
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(Math.floor(latencyMs / 2), latencyMs + 1)));
     if (failureRate > 0 && Math.random() < failureRate) throw new Error(`carrier simulator: ${operation} timed out`);
   }
 }

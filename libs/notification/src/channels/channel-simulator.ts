@@ -18,7 +18,7 @@ export class ChannelSimulator implements NotificationChannel {
 
   async send(message: OutgoingMessage): Promise<{ providerMessageId: string }> {
     const { latencyMs, failureRate } = this.config.simulators;
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(0, latencyMs + 1)));
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(Math.floor(latencyMs / 2), latencyMs + 1)));
     if (failureRate > 0 && Math.random() < failureRate) throw new Error(`${message.channel} simulator: provider timed out`);
     const key = this.client.key('sim', 'channel', 'delivered');
     const providerMessageId = `${message.channel.toLowerCase()}-${randomUUID().slice(0, 13)}`;

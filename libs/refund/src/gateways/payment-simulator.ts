@@ -18,7 +18,7 @@ export class PaymentSimulator implements PaymentGateway {
 
   async refund(order: RefundOrder): Promise<GatewayRefund> {
     const { latencyMs, failureRate } = this.config.simulators;
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(0, latencyMs + 1)));
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(Math.floor(latencyMs / 2), latencyMs + 1)));
     const ledger = this.client.key('sim', 'payment', 'refunds');
     const earlier = await this.client.redis.hget(ledger, order.idempotencyKey);
     if (earlier) return JSON.parse(earlier) as GatewayRefund;
