@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobName, QueueName } from '@returns/contracts';
+import { presenceKey, RedisClient } from '@returns/queue';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
@@ -88,10 +89,11 @@ describe('readiness names workers that lost Redis', () => {
     worker.kill('SIGSTOP');
     try {
       let workers: any = {};
-      for (const deadline = Date.now() + 15_000; !workers.stale?.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      for (const deadline = Date.now() + 25_000; !workers.stale?.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
         workers = (await service.http().get('/health/ready')).body.details.workers;
       }
-      expect(workers).toMatchObject({ status: 'up', stale: [expect.objectContaining({ queues: ['notification'], silentForSeconds: expect.any(Number) })] });
+      const presence = await service.get(RedisClient).redis.hgetall(presenceKey(service.config.queuePrefix));
+      expect({ ...workers, presence, now: Date.now() }).toMatchObject({ status: 'up', stale: [expect.objectContaining({ queues: ['notification'], silentForSeconds: expect.any(Number) })] });
     } finally {
       worker.kill('SIGCONT');
     }
