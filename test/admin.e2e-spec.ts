@@ -81,6 +81,9 @@ describe('readiness names workers that lost Redis', () => {
 
   it('lists a worker process that stopped reaching Redis, without failing the API', async () => {
     const worker = await service.spawnWorker({ WORKER_QUEUES: 'notification' });
+    const key = presenceKey(service.config.queuePrefix);
+    for (const deadline = Date.now() + 5_000; !Object.keys(await service.get(RedisClient).redis.hgetall(key)).length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect(Object.values(await service.get(RedisClient).redis.hgetall(key)).map((b) => JSON.parse(b).queues)).toEqual([['notification']]);
     const healthy = await service.http().get('/health/ready');
     expect(healthy.status).toBe(200);
     expect(healthy.body.details.workers).toMatchObject({ status: 'up', local: 'none', stale: [] });
@@ -93,7 +96,8 @@ describe('readiness names workers that lost Redis', () => {
         workers = (await service.http().get('/health/ready')).body.details.workers;
       }
       const presence = await service.get(RedisClient).redis.hgetall(presenceKey(service.config.queuePrefix));
-      expect({ ...workers, presence, now: Date.now() }).toMatchObject({ status: 'up', stale: [expect.objectContaining({ queues: ['notification'], silentForSeconds: expect.any(Number) })] });
+      if (!workers.stale?.length) throw new Error(`no stale worker reported: ${JSON.stringify({ workers, presence, now: Date.now(), pid: worker.pid })}`);
+      expect(workers).toMatchObject({ status: 'up', stale: [expect.objectContaining({ queues: ['notification'], silentForSeconds: expect.any(Number) })] });
     } finally {
       worker.kill('SIGCONT');
     }

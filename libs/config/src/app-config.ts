@@ -7,6 +7,8 @@ export interface AppConfig {
   port: number;
   databaseUrl: string;
   redisUrl: string;
+  /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES=host:port,...); empty for one Redis */
+  redisClusterNodes: { host: string; port: number }[];
   queuePrefix: string;
   workerQueues: QueueName[];
   concurrency: Record<QueueName, number>;
@@ -77,6 +79,26 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
   return n;
+}
+
+function clusterNodes(value: string | undefined): { host: string; port: number }[] {
+  return (value || '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((node) => {
+      const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(node);
+      if (!match) throw new ConfigError(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
+      return { host: match[1], port: Number(match[2]) };
+    });
+}
+
+/** On a cluster every key of the service must hash to one slot: the prefix carries a hash tag. */
+function clusterPrefix(prefix: string, nodes: string | undefined): string {
+  if (nodes && !/\{[^}]+\}/.test(prefix)) {
+    throw new ConfigError(`QUEUE_PREFIX must contain a hash tag such as {returns} on a Redis Cluster, got "${prefix}"`);
+  }
+  return prefix;
 }
 
 function nonNegativeInt(name: string, value: string | undefined, fallback: number): number {
@@ -151,7 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/returns',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    queuePrefix: env.QUEUE_PREFIX || 'returns',
+    redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
+    queuePrefix: clusterPrefix(env.QUEUE_PREFIX || (env.REDIS_CLUSTER_NODES ? '{returns}' : 'returns'), env.REDIS_CLUSTER_NODES),
     workerQueues: parseWorkerQueues(env.WORKER_QUEUES),
     concurrency,
     workerRecovery: {

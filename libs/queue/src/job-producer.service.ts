@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ALL_QUEUES, JobName, JobRequest, QUEUE_OF, QueueName } from '@returns/contracts';
 import { jobOptions } from './job-options';
-import { redisOptionsFromUrl } from './redis-connection';
+import { redisConnection } from './redis-connection';
 
 /**
  * The only way code adds jobs: typed by job name, options from `jobOptions`.
@@ -20,7 +20,7 @@ export class JobProducer implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     // Not enableOfflineQueue: false, which BullMQ's own start-up commands trip over: a command
     // made while Redis is away fails after one reconnection attempt instead.
-    const connection = { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 5_000 };
+    const connection = redisConnection(config, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 5_000 });
     this.queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection, prefix: config.queuePrefix })])) as Record<QueueName, Queue>;
     for (const queue of Object.values(this.queues)) queue.on('error', () => undefined); // each failed add is reported to its caller
   }

@@ -5,7 +5,7 @@ import { ALL_QUEUES } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 import { OutboxService } from './outbox.service';
 import { QueueStatsService } from './queue-stats.service';
-import { redisOptionsFromUrl } from './redis-connection';
+import { redisConnection } from './redis-connection';
 import { RedisClient, RedisPolicyCheck } from './redis.provider';
 
 /** BullMQ connection and every queue, the typed producer and the transactional outbox. */
@@ -17,7 +17,7 @@ import { RedisClient, RedisPolicyCheck } from './redis.provider';
       useFactory: (config: AppConfig) => ({
         prefix: config.queuePrefix,
         // Workers need null here (blocking commands); @nestjs/bullmq reuses this for queues too.
-        connection: { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: null },
+        connection: redisConnection(config, { maxRetriesPerRequest: null }),
       }),
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),

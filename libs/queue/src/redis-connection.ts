@@ -1,4 +1,5 @@
-import { RedisOptions } from 'ioredis';
+import IORedis, { Cluster, RedisOptions } from 'ioredis';
+import { AppConfig } from '@returns/config';
 
 /** ioredis options from a `redis://[user:pass@]host:port[/db]` (or `rediss://`) URL. */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -12,4 +13,37 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     db: parsed.pathname && parsed.pathname !== '/' ? Number(parsed.pathname.slice(1)) : undefined,
     tls: parsed.protocol === 'rediss:' ? {} : undefined,
   };
+}
+
+const clusters = new Set<Cluster>();
+
+/**
+ * What BullMQ and our own clients connect with: plain options for one Redis, or (with
+ * REDIS_CLUSTER_NODES) a Cluster client, which BullMQ shares between queues and duplicates
+ * for each worker's blocking connection. Credentials and TLS come from REDIS_URL either way.
+ */
+export function redisConnection(config: AppConfig, options: RedisOptions): RedisOptions | Cluster {
+  const fromUrl = redisOptionsFromUrl(config.redisUrl);
+  if (!config.redisClusterNodes.length) return { ...fromUrl, ...options };
+  const { host: _host, port: _port, db: _db, ...auth } = fromUrl;
+  const cluster = new IORedis.Cluster(config.redisClusterNodes, {
+    redisOptions: { ...auth, ...options },
+    // Blocking BullMQ commands must not be retried on another node by ioredis itself.
+    maxRedirections: 16,
+  });
+  cluster.on('error', () => undefined); // reported per command
+  clusters.add(cluster);
+  return cluster;
+}
+
+/** A plain client (health, simulators), on one Redis or the cluster. */
+export function redisClient(config: AppConfig, options: RedisOptions): IORedis | Cluster {
+  const connection = redisConnection(config, options);
+  return connection instanceof Cluster ? connection : new IORedis(connection);
+}
+
+/** Closes the cluster clients made here: BullMQ leaves shared connections to their owner. */
+export async function closeClusterConnections(): Promise<void> {
+  await Promise.all([...clusters].map((c) => c.quit().catch(() => c.disconnect())));
+  clusters.clear();
 }

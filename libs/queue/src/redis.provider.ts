@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import IORedis from 'ioredis';
+import IORedis, { Cluster } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { redisOptionsFromUrl } from './redis-connection';
+import { closeClusterConnections, redisClient } from './redis-connection';
 
 /**
  * A plain Redis client for what is not a queue: health checks and the simulators'
@@ -9,10 +9,10 @@ import { redisOptionsFromUrl } from './redis-connection';
  */
 @Injectable()
 export class RedisClient implements OnApplicationShutdown {
-  readonly redis: IORedis;
+  readonly redis: IORedis | Cluster;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.redis = new IORedis({ ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 2, lazyConnect: false });
+    this.redis = redisClient(config, { maxRetriesPerRequest: 2 });
     // Errors surface on each command; the connection itself keeps retrying quietly.
     this.redis.on('error', () => undefined);
   }
@@ -24,6 +24,7 @@ export class RedisClient implements OnApplicationShutdown {
   /** Last phase of shutdown: workers finishing their jobs may still need it before. */
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeClusterConnections();
   }
 }
 

@@ -1,0 +1,85 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { driveToRefunded } from './support/flows';
+import { TestService } from './support/service';
+
+/** Three cluster nodes on spare loopback ports, made by this test and removed after it. */
+class LocalCluster {
+  private readonly nodes: ChildProcess[] = [];
+  readonly ports: number[];
+  private readonly dir = mkdtempSync(join(tmpdir(), 'returns-cluster-'));
+
+  constructor(base = 17_000 + Math.floor(Math.random() * 2_000)) {
+    this.ports = [base, base + 1, base + 2];
+  }
+
+  async start(): Promise<void> {
+    for (const port of this.ports) {
+      const dir = join(this.dir, String(port));
+      execFileSync('mkdir', ['-p', dir]);
+      this.nodes.push(
+        spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }),
+      );
+    }
+    await this.until(() => this.ports.every((port) => this.cli(port, 'ping') === 'PONG'));
+    execFileSync('redis-cli', ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+    await this.until(() => this.ports.every((port) => this.cli(port, 'cluster', 'info').includes('cluster_state:ok')));
+  }
+
+  nodeList(): string {
+    return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
+  }
+
+  keysOn(port: number): number {
+    return Number(this.cli(port, 'dbsize'));
+  }
+
+  stop(): void {
+    for (const node of this.nodes) node.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private cli(port: number, ...args: string[]): string {
+    try {
+      return execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  }
+
+  private async until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (check()) return;
+    throw new Error('the local Redis Cluster did not come up');
+  }
+}
+
+describe('on a Redis Cluster', () => {
+  const cluster = new LocalCluster();
+  let service: TestService;
+
+  beforeAll(async () => {
+    await cluster.start();
+    service = await TestService.start({
+      withWorkers: false,
+      env: { REDIS_CLUSTER_NODES: cluster.nodeList(), QUEUE_PREFIX: `{returns-${randomBytes(3).toString('hex')}}` },
+    });
+    await service.spawnWorker();
+  }, 60_000);
+
+  afterAll(async () => {
+    await service?.close();
+    cluster.stop();
+  });
+
+  it('carries a return from the request to the refund, every key in the prefix hash-tag slot', async () => {
+    const done = await driveToRefunded(service, { returnMethod: 'PICKUP' });
+    expect(done.refund).toMatchObject({ status: 'SUCCEEDED' });
+    expect(done.timeline.at(-1).to).toBe('REFUNDED');
+    // All of the service's keys live on the one node owning the prefix's slot.
+    const holding = cluster.ports.filter((port) => cluster.keysOn(port) > 0);
+    expect(holding).toHaveLength(1);
+  }, 60_000);
+});
