@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CaseStatus } from '@returns/contracts';
@@ -7,6 +7,7 @@ import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
 import { OrderSnapshot } from './order.entity';
 import { assertTransition, IllegalTransitionError } from './state-machine';
+import { notFound } from './api-errors';
 
 /** Statuses whose units no longer count against what the customer may still return. */
 const RELEASED_STATUSES: CaseStatus[] = ['REJECTED', 'CANCELLED', 'CLOSED'];
@@ -36,7 +37,7 @@ export class CaseService {
     if (subject) return subject;
     const [buffered] = await manager.query('SELECT 1 FROM return_requests WHERE id = $1', [caseId]);
     if (buffered) throw new IllegalTransitionError('REQUESTED', to);
-    throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+    throw notFound('RETURN_NOT_FOUND', `return ${caseId} not found`);
   }
 
   /**

@@ -7,3 +7,4 @@ export * from './return-item.entity';
 export * from './state-machine';
 export * from './timeline-entry.entity';
 export * from './priority';
+export * from './api-errors';

@@ -1,7 +1,7 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CaseService, IllegalTransitionError, ReturnCase } from '@returns/case';
+import { CaseService, conflict, IllegalTransitionError, ReturnCase } from '@returns/case';
 import { Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
@@ -28,7 +28,7 @@ export class InspectionService {
         [caseId, inspector, JSON.stringify(items)],
       );
       if (!rows.length) {
-        throw new ConflictException({ statusCode: 409, error: 'Conflict', code: 'INSPECTION_ALREADY_SUBMITTED', message: `return ${caseId} has an inspection being graded` });
+        throw conflict('INSPECTION_ALREADY_SUBMITTED', `return ${caseId} has an inspection being graded`);
       }
       tx.enqueue(Jobs.gradeInspection(caseId, subject.priority));
     });

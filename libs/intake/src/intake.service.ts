@@ -1,8 +1,8 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, casePriority, IllegalTransitionError, OrderSnapshot, ReturnCase } from '@returns/case';
+import { casePriority, CaseService, conflict, IllegalTransitionError, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
 import { Decision, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
@@ -48,10 +48,6 @@ export function reminderLeadMs(reviewMs: number): number {
   return Math.min(Math.floor(reviewMs / 4), 4 * 3_600_000);
 }
 
-function conflict(code: string, message: string): ConflictException {
-  return new ConflictException({ statusCode: 409, error: 'Conflict', code, message });
-}
-
 /**
  * Intake and review: buffers requests, judges them against the policy, opens the case,
  * and takes agents' review decisions and cancellations.
@@ -76,7 +72,7 @@ export class IntakeService {
     const hash = requestHash(body);
     const [order] = await this.dataSource.query(`SELECT customer->>'tier' AS tier FROM orders WHERE id = $1`, [body.orderId]);
     if (!order) {
-      throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'ORDER_NOT_FOUND', message: `order ${body.orderId} is not known` });
+      throw notFound('ORDER_NOT_FOUND', `order ${body.orderId} is not known`);
     }
     const id = newCaseId();
     const createdAt = new Date();
@@ -95,12 +91,7 @@ export class IntakeService {
 
     const existing = await this.dataSource.manager.findOneByOrFail(ReturnRequest, { clientId, idempotencyKey });
     if (existing.requestHash !== hash) {
-      throw new ConflictException({
-        statusCode: 409,
-        error: 'Conflict',
-        code: 'IDEMPOTENCY_KEY_REUSED',
-        message: 'this Idempotency-Key was already used with a different request body',
-      });
+      throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body');
     }
     return { id: existing.id, rmaNumber: existing.rmaNumber, status: 'REQUESTED' };
   }
@@ -344,7 +335,7 @@ export class IntakeService {
   async cancel(caseId: string, actor: string, note?: string): Promise<void> {
     if (!(await this.cases.find(caseId))) {
       if (!(await this.findRequest(caseId))) {
-        throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${caseId} not found` });
+        throw notFound('RETURN_NOT_FOUND', `return ${caseId} not found`);
       }
       await this.judge(caseId);
     }

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, ReturnCase } from '@returns/case';
+import { CaseService, notFound, ReturnCase } from '@returns/case';
 import { Jobs, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
@@ -106,7 +106,7 @@ export class LogisticsService {
   async recordTracking(input: TrackingInput): Promise<{ eventId: string; duplicate: boolean }> {
     const shipment = await this.dataSource.manager.findOne(Shipment, { where: { trackingNumber: input.trackingNumber } });
     if (!shipment || shipment.carrier !== input.carrier) {
-      throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'TRACKING_NUMBER_NOT_FOUND', message: `no ${input.carrier} shipment with tracking number ${input.trackingNumber}` });
+      throw notFound('TRACKING_NUMBER_NOT_FOUND', `no ${input.carrier} shipment with tracking number ${input.trackingNumber}`);
     }
     return this.outbox.transaction(async (tx) => {
       const id = randomUUID();

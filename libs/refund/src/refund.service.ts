@@ -1,8 +1,8 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { CaseService, OrderSnapshot, ReturnCase } from '@returns/case';
+import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
 import { Jobs, reasonGroupOf } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyService } from '@returns/policy';
@@ -150,13 +150,13 @@ export class RefundService {
    */
   async retry(refundId: string, actor: string): Promise<Refund> {
     const found = await this.dataSource.manager.findOne(Refund, { where: { id: refundId } });
-    if (!found) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'REFUND_NOT_FOUND', message: `refund ${refundId} not found` });
+    if (!found) throw notFound('REFUND_NOT_FOUND', `refund ${refundId} not found`);
     const paidAfterAll = await this.gateway.findRefund(found.idempotencyKey);
     await this.outbox.transaction(async (tx) => {
       const subject = (await this.cases.lock(tx.manager, found.caseId))!;
       const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
       if (refund.status !== 'FAILED' || subject.status !== 'REFUND_FAILED') {
-        throw new ConflictException({ statusCode: 409, error: 'Conflict', code: 'REFUND_NOT_FAILED', message: `refund ${refundId} is ${refund.status}: only FAILED refunds can be retried` });
+        throw conflict('REFUND_NOT_FAILED', `refund ${refundId} is ${refund.status}: only FAILED refunds can be retried`);
       }
       await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund retried by finance');
       if (paidAfterAll) {

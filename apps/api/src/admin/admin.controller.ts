@@ -1,10 +1,11 @@
-import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { QueueName } from '@returns/contracts';
 import { QueueStatsService } from '@returns/queue';
 import { Public, Roles } from '../auth/roles.decorator';
+import { notFound } from '@returns/case';
 
 @ApiTags('admin')
 @Controller()
@@ -15,7 +16,7 @@ export class AdminController {
   ) {}
 
   private queue(name: string): QueueName {
-    if (!this.queues.isQueue(name)) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'QUEUE_NOT_FOUND', message: `no queue named ${name}` });
+    if (!this.queues.isQueue(name)) throw notFound('QUEUE_NOT_FOUND', `no queue named ${name}`);
     return name;
   }
 

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
@@ -12,6 +12,7 @@ import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { CreateReturnDto } from '../returns/create-return.dto';
 import { DeliveredOrderDto, UpstreamEventDto } from './event.dto';
+import { badRequest } from '@returns/case';
 
 /** `data.items.0.quantity must not be less than 1`, as the ValidationPipe words it, under `data.`. */
 function messages(errors: ValidationError[], path: string): string[] {
@@ -44,7 +45,7 @@ export class EventsController {
     const shape = event.type === 'order.delivered' ? DeliveredOrderDto : CreateReturnDto;
     const data = plainToInstance(shape as new () => object, event.data);
     const errors = await validate(data, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: messages(errors, 'data') });
+    if (errors.length) throw badRequest(messages(errors, 'data'));
     return this.events.handle({ ...event, data: data as Record<string, unknown> }, caller.clientId);
   }
 }

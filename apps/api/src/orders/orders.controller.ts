@@ -1,6 +1,6 @@
-import { BadRequestException, Body, Controller, Param, Put } from '@nestjs/common';
+import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OrderService, OrderSnapshot } from '@returns/case';
+import { badRequest, OrderService, OrderSnapshot } from '@returns/case';
 import { Roles } from '../auth/roles.decorator';
 import { UpsertOrderDto } from './order.dto';
 
@@ -31,7 +31,7 @@ export class OrdersController {
   @ApiOperation({ summary: 'Insert or replace the snapshot of an order that returns are judged against.' })
   async upsert(@Param('orderId') orderId: string, @Body() body: UpsertOrderDto) {
     if (orderId.length > 128) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['orderId must be at most 128 characters'] });
+      throw badRequest(['orderId must be at most 128 characters']);
     }
     return orderView(await this.orders.upsert(orderId, body));
   }

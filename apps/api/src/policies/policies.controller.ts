@@ -1,17 +1,18 @@
-import { BadRequestException, Body, Controller, Get, NotFoundException, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { PolicyRules, PolicyService, previewPolicy } from '@returns/policy';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, CurrentCaller } from '../auth/caller.decorator';
 import { Public, Roles } from '../auth/roles.decorator';
 import { UpdatePolicyDto } from './policy.dto';
+import { badRequest } from '@returns/case';
 
 const CATEGORY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 function category(raw: string): string {
   const name = raw.trim().toLowerCase();
   if (!CATEGORY.test(name)) {
-    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['category must be 1-64 letters, digits, - or _'] });
+    throw badRequest(['category must be 1-64 letters, digits, - or _']);
   }
   return name;
 }
@@ -44,11 +45,10 @@ export class PoliciesController {
   @ApiQuery({ name: 'locale', required: false, example: 'zh-CN' })
   async preview(@Param('category') raw: string, @Query('locale') locale = 'zh-CN') {
     if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(locale)) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: ['locale must be a language tag like zh-CN'] });
+      throw badRequest(['locale must be a language tag like zh-CN']);
     }
     const name = category(raw);
-    const policy = (await this.policies.currentBook()).for(name);
-    if (!policy) throw new NotFoundException();
+    const policy = (await this.policies.currentBook()).for(name); // every category has one: its own or the default
     return { ...previewPolicy(policy, locale), category: name, appliesPolicyOf: policy.category };
   }
 }

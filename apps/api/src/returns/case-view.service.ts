@@ -1,7 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { CaseService, ReturnCase, ReturnItem } from '@returns/case';
+import { badRequest, CaseService, ReturnCase, ReturnItem } from '@returns/case';
 import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
 import { IntakeService, ReturnRequest } from '@returns/intake';
@@ -177,7 +177,7 @@ function encodeCursor(at: Date, id: string): string {
 function decodeCursor(cursor: string): [string, string] {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'INVALID_CURSOR', message: ['cursor is not one this API gave out'] });
+    throw badRequest(['cursor is not one this API gave out'], 'INVALID_CURSOR');
   }
   return [at, id];
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@returns/config';
@@ -10,6 +10,7 @@ import { knownIdOr404 } from '../http/uuid';
 import { CaseViewService } from './case-view.service';
 import { CancelDto, CreateReturnDto, ReviewDto } from './create-return.dto';
 import { ListReturnsQuery } from './list-returns.query';
+import { badRequest, notFound } from '@returns/case';
 
 @ApiTags('returns')
 @ApiBearerAuth()
@@ -35,10 +36,10 @@ export class ReturnsController {
     @Res({ passthrough: true }) response: Response,
   ) {
     if (!key || !key.trim()) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'IDEMPOTENCY_KEY_REQUIRED', message: ['Idempotency-Key header is required'] });
+      throw badRequest(['Idempotency-Key header is required'], 'IDEMPOTENCY_KEY_REQUIRED');
     }
     if (key.length > 255) {
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'IDEMPOTENCY_KEY_TOO_LONG', message: ['Idempotency-Key must be at most 255 characters'] });
+      throw badRequest(['Idempotency-Key must be at most 255 characters'], 'IDEMPOTENCY_KEY_TOO_LONG');
     }
     try {
       await this.gate.admit();
@@ -62,7 +63,7 @@ export class ReturnsController {
   @ApiOperation({ summary: 'The whole case; REQUESTED while the request waits in the intake queue.' })
   async get(@Param('id') id: string) {
     const view = await this.views.find(knownIdOr404(id, 'return', 'RETURN_NOT_FOUND'));
-    if (!view) throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'RETURN_NOT_FOUND', message: `return ${id} not found` });
+    if (!view) throw notFound('RETURN_NOT_FOUND', `return ${id} not found`);
     return view;
   }
 
