@@ -21,6 +21,27 @@ export class RedisClient implements OnApplicationShutdown {
     return [this.config.queuePrefix, ...parts].join(':');
   }
 
+  /**
+   * Sets `hash[field] = value` only if unset and, in the same atomic step, records the
+   * fact with one more command (`RPUSH key v` or `HSET key f v`): a process killed in
+   * between can never leave one without the other. Both keys must share the prefix (and
+   * so a cluster slot). Resolves true when this call was the first writer.
+   */
+  async setOnceWith(hash: string, field: string, value: string, then: ['RPUSH', string, string] | ['HSET', string, string, string]): Promise<boolean> {
+    const [command, key, ...args] = then;
+    const first = await this.redis.eval(
+      `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call(ARGV[3], KEYS[2], unpack(ARGV, 4)) return 1 end return 0`,
+      2,
+      hash,
+      key,
+      field,
+      value,
+      command,
+      ...args,
+    );
+    return first === 1;
+  }
+
   /** Last phase of shutdown: workers finishing their jobs may still need it before. */
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -32,9 +32,10 @@ export class CarrierSimulator implements CarrierGateway {
       costMinor: quotedCostMinor,
     };
     // First writer wins, so two racing bookings with one key agree.
-    const created = await this.client.redis.hsetnx(key, request.bookingKey, JSON.stringify(booking));
-    if (!created) return JSON.parse((await this.client.redis.hget(key, request.bookingKey))!) as Booking;
-    await this.client.redis.hset(this.client.key('sim', 'carrier', 'tracking'), trackingNumber, request.bookingKey);
+    const tracking = this.client.key('sim', 'carrier', 'tracking');
+    if (!(await this.client.setOnceWith(key, request.bookingKey, JSON.stringify(booking), ['HSET', tracking, trackingNumber, request.bookingKey]))) {
+      return JSON.parse((await this.client.redis.hget(key, request.bookingKey))!) as Booking;
+    }
     return booking;
   }
 

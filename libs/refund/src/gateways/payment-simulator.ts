@@ -32,11 +32,12 @@ export class PaymentSimulator implements PaymentGateway {
     if (failureRate > 0 && Math.random() < failureRate) throw new Error('payment simulator: gateway timed out');
 
     const result: GatewayRefund = { providerRefundId: `${order.provider}-rf-${randomUUID().slice(0, 13)}`, amountMinor: order.amountMinor };
-    // First writer wins: two racing calls with one key pay once and agree on the result.
-    if (!(await this.client.redis.hsetnx(ledger, order.idempotencyKey, JSON.stringify(result)))) {
+    // First writer wins: two racing calls with one key pay once and agree on the result;
+    // the ledger entry and the payout are written together or not at all.
+    const payouts = this.client.key('sim', 'payment', 'payouts');
+    if (!(await this.client.setOnceWith(ledger, order.idempotencyKey, JSON.stringify(result), ['RPUSH', payouts, JSON.stringify({ ...result, ...order })]))) {
       return JSON.parse((await this.client.redis.hget(ledger, order.idempotencyKey))!) as GatewayRefund;
     }
-    await this.client.redis.rpush(this.client.key('sim', 'payment', 'payouts'), JSON.stringify({ ...result, ...order }));
     return result;
   }
 
