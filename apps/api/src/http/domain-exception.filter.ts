@@ -17,13 +17,31 @@ export class IllegalTransitionFilter implements ExceptionFilter {
   }
 }
 
+/** PostgreSQL is restarting or unreachable: SQLSTATE classes 08 and 57P, or no connection at all. */
+export function databaseUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === 'ECONNREFUSED')) return true;
+  return typeof message === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/.test(message);
+}
+
 /**
- * Errors the body parser raises before Nest sees a body (over 100 kB: 413, an unsupported
- * charset: 415, a broken Content-Encoding: 400) in the contract's error shape, with `error`.
+ * Errors that never reach a controller's own handling, in the contract's error shape:
+ * the body parser's (over 100 kB: 413, an unsupported charset: 415, a broken
+ * Content-Encoding: 400), and a database that is restarting (503 with Retry-After, so
+ * clients retry with the same Idempotency-Key rather than treat it as a failure).
  */
 @Catch()
 export class BodyParserErrorFilter extends BaseExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
+    if (!(error instanceof HttpException) && databaseUnavailable(error)) {
+      host.switchToHttp().getResponse<Response>().status(503).setHeader('Retry-After', '2').json({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'DATABASE_UNAVAILABLE',
+        message: 'the database is not answering; retry with the same Idempotency-Key',
+      });
+      return;
+    }
     // http-errors from body-parser: a 4xx status and `expose` (or a parser `type`).
     const parser = error as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: string };
     const status = Number(parser?.statusCode ?? parser?.status);
