@@ -296,6 +296,14 @@ describe('returns service HTTP contract', () => {
       expect(await notifiedEvents(service, view.id)).toEqual(['return.rejected']);
     });
 
+    it('rejects a return of an order not delivered yet as NOT_DELIVERED, a merchant-fault one after 16 days as OUT_OF_WINDOW', async () => {
+      const undelivered = await caseIn(service, ['REJECTED', 'AWAITING_SHIPMENT'], {}, { deliveredAt: undefined });
+      expect(undelivered.decision.codes).toEqual(['NOT_DELIVERED']);
+      const photos = [{ url: 'https://img.example.com/defect.jpg', sha256: 'e'.repeat(64) }];
+      const late = await caseIn(service, ['REJECTED', 'AWAITING_SHIPMENT', 'PENDING_REVIEW'], { reasonCode: 'QUALITY_DEFECT', reasonText: '开线了', photos }, { deliveredAt: daysAgo(16) });
+      expect(late.decision.codes).toEqual(['OUT_OF_WINDOW']);
+    });
+
     it('approves an in-window return and tells the customer', async () => {
       const view = await caseIn(service, 'AWAITING_SHIPMENT');
       expect(view.decision).toMatchObject({ outcome: 'APPROVED', codes: [] });
