@@ -36,6 +36,8 @@ export class InspectionService {
 
   /** Grades the stored report and moves the case on. A replay finds the case moved and stops. */
   async grade(caseId: string): Promise<void> {
+    // Outside the transaction (see IntakeService.judge): the versions the case was decided under.
+    const book = await this.policies.recordedBook((await this.cases.find(caseId))?.decision?.policyVersion);
     await this.outbox.transaction(async (tx) => {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject || subject.status !== 'RECEIVED') return;
@@ -43,7 +45,6 @@ export class InspectionService {
       if (!inspection) return;
       const lines = await this.cases.items(caseId, tx.manager);
       // Graded under the policy versions the case was decided with, not whatever holds today.
-      const book = await this.policies.recordedBook(subject.decision?.policyVersion);
       const grading = gradeInspection({
         reasonCode: subject.reasonCode,
         caseLines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, category: l.category })),

@@ -107,6 +107,9 @@ export class IntakeService {
    * so two cases cannot both claim the same units.
    */
   async judge(caseId: string): Promise<void> {
+    // Read before the transaction: a transaction must never wait for a second pool
+    // connection, or a busy worker's transactions can hold every connection waiting for one.
+    const policies = await this.policies.currentBook();
     await this.outbox.transaction(async (tx) => {
       const request = await tx.manager.findOne(ReturnRequest, { where: { id: caseId } });
       if (!request) throw new Error(`no buffered request ${caseId}`);
@@ -122,7 +125,7 @@ export class IntakeService {
         request: { ...body, photos },
         alreadyClaimed: await this.cases.claimedUnits(tx.manager, order.id, caseId),
         now: new Date(),
-        policies: await this.policies.currentBook(),
+        policies,
         history: await this.history(tx.manager, order.customerId, caseId, photos),
       });
       const decision: Decision = {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
 import { Jobs, reasonGroupOf } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
-import { casePolicy, PolicyService } from '@returns/policy';
+import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
@@ -41,7 +41,9 @@ export class RefundService {
    * @param lastAttempt a failure now marks the refund FAILED instead of asking for a retry
    */
   async issue(caseId: string, lastAttempt: boolean): Promise<void> {
-    const refund = await this.outbox.transaction((tx) => this.prepare(tx, caseId));
+    // Outside the transaction (see IntakeService.judge): the versions the case was decided under.
+    const book = await this.policies.recordedBook((await this.cases.find(caseId))?.decision?.policyVersion);
+    const refund = await this.outbox.transaction((tx) => this.prepare(tx, caseId, book));
     if (!refund) return;
 
     await this.dataSource.query('UPDATE refunds SET attempts = attempts + 1, updated_at = now() WHERE id = $1', [refund.id]);
@@ -76,7 +78,7 @@ export class RefundService {
   }
 
   /** Creates the refund on first sight; returns it when a payment call is due, else null. */
-  private async prepare(tx: Tx, caseId: string): Promise<Refund | null> {
+  private async prepare(tx: Tx, caseId: string, book: PolicyBook): Promise<Refund | null> {
     const subject = await this.cases.lock(tx.manager, caseId);
     if (!subject || subject.status !== 'REFUND_PENDING') return null; // paid before, or not due
     const existing = await tx.manager.findOne(Refund, { where: { caseId } });
@@ -89,7 +91,7 @@ export class RefundService {
       [order.id],
     );
     const lines = await this.cases.items(caseId, tx.manager);
-    const policy = casePolicy(await this.policies.recordedBook(subject.decision?.policyVersion), lines);
+    const policy = casePolicy(book, lines);
     // A restocking fee is for returns the customer chose, never for the merchant's fault or a lost parcel.
     const restockingFeePercent = reasonGroupOf(subject.reasonCode) === 'CUSTOMER' && subject.type !== 'REFUND_ONLY' ? policy.restockingFeePercent : 0;
     const { amount, breakdown } = computeRefund({
