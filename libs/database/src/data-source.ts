@@ -12,7 +12,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     // Room for the API's request handlers and every worker's concurrency at once.
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20) },
+    // A job waiting this long for a connection fails and is retried, rather than hanging.
+    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20), connectionTimeoutMillis: 10_000 },
   };
 }
 

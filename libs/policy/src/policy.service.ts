@@ -18,12 +18,19 @@ function toPolicy(row: { category: string; version: number; rules: PolicyRules }
 @Injectable()
 export class PolicyService {
   private current: { book: PolicyBook; at: number } | null = null;
+  private loading: Promise<PolicyBook> | null = null;
   private readonly versions = new Map<string, ReturnPolicy>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async currentBook(): Promise<PolicyBook> {
     if (this.current && Date.now() - this.current.at < CURRENT_TTL_MS) return this.current.book;
+    // One query however many jobs find the copy expired at once.
+    this.loading ??= this.load().finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  private async load(): Promise<PolicyBook> {
     const rows: { category: string; version: number; rules: PolicyRules }[] = await this.dataSource.query(
       `SELECT DISTINCT ON (category) category, version, rules FROM return_policies ORDER BY category, version DESC`,
     );
