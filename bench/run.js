@@ -1,0 +1,1495 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run bench` (issue 4): in one run on this machine, the baselines (bare BullMQ) and
+ * then the service itself, each figure printed as a ratio to its baseline and checked
+ * against the targets. Plain CommonJS for Node 20: no TypeScript runtime needed.
+ *
+ * Never touches the shared `returns` database or key prefix: everything lives in the
+ * database `returns_bench_<run>` and under the key prefix `bench-<run>`, both removed at
+ * the end, on failure and on Ctrl-C too. Every loop is bounded in count and in time.
+ *
+ * What each figure means and how to read the ratios: bench/README.md.
+ * Knobs (environment): see CONFIG below; BENCH_QUICK=1 runs a small smoke version.
+ */
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { randomBytes, randomUUID } = require('node:crypto');
+
+const ROOT = path.resolve(__dirname, '..');
+const { Queue, Worker } = require('bullmq');
+const IORedis = require('ioredis');
+const { Client } = require('pg');
+const autocannon = require('autocannon');
+
+// ---------------------------------------------------------------------------- config
+
+const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK || '');
+const PROFILE = /^(1|true|yes)$/i.test(process.env.BENCH_PROFILE || '');
+function num(name, full, quick) {
+  const raw = process.env[name];
+  if (raw !== undefined && raw !== '') {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+    return n;
+  }
+  return QUICK ? quick : full;
+}
+
+const CONFIG = {
+  quick: QUICK,
+  // baselines
+  addJobs: num('BENCH_ADD_JOBS', 20_000, 2_000),
+  addInFlight: num('BENCH_ADD_IN_FLIGHT', 64, 64),
+  bulkJobs: num('BENCH_BULK_JOBS', 20_000, 2_000),
+  bulkChunk: 1_000,
+  serialJobs: num('BENCH_SERIAL_JOBS', 5_000, 500),
+  noopJobs: num('BENCH_NOOP_JOBS', 20_000, 2_000),
+  noopConcurrency: 50,
+  pipelineJobs: num('BENCH_PIPELINE_JOBS', 6_000, 1_000),
+  pipelineConcurrency: 50,
+  memoryJobs: num('BENCH_MEMORY_JOBS', 20_000, 2_000),
+  // service
+  orderConnections: 32,
+  ordersViaApi: QUICK ? 400 : 2_000,
+  intakeConnections: num('BENCH_INTAKE_CONNECTIONS', 64, 64),
+  intakeSeconds: num('BENCH_INTAKE_SECONDS', 15, 4),
+  steadyRate: num('BENCH_STEADY_RATE', 1_000, 500),
+  steadySeconds: num('BENCH_STEADY_SECONDS', 15, 4),
+  steadyMaxInFlight: 4_000,
+  steadyOrders: 6_000,
+  e2eReturns: num('BENCH_E2E_RETURNS', 3_000, 300),
+  e2eWorkers: (process.env.BENCH_E2E_WORKERS || (QUICK ? '1,2' : '1,2,4')).split(',').map(Number).filter((n) => n > 0),
+  e2eConnections: 64,
+  // which service phases run (the baselines always do): intake,steady,e2e
+  phases: (process.env.BENCH_PHASES || 'intake,steady,e2e').split(',').map((p) => p.trim()),
+  e2eTimeoutSeconds: num('BENCH_E2E_TIMEOUT', 100, 40),
+  pollMs: 200,
+  // DATABASE_POOL_SIZE of each worker process in the end-to-end rounds (default: see there)
+  workerPoolSize: process.env.BENCH_WORKER_POOL_SIZE ? num('BENCH_WORKER_POOL_SIZE', 20, 20) : undefined,
+  simulatorLatency: process.env.BENCH_SIMULATOR_LATENCY || '1ms',
+  // the whole run is stopped (and cleaned up) past this
+  deadlineSeconds: num('BENCH_DEADLINE', 600, 240),
+};
+
+const TARGETS = {
+  intakeShareOfAdd: 0.25,
+  steadyP99Ms: 50,
+  e2eShareOfPipeline: 0.2,
+  redisBytesPerReturn: 2048,
+};
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const PG_BASE = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const QUEUES = ['intake', 'logistics', 'inspection', 'refund', 'notification', 'webhooks', 'timers'];
+
+const RUN = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+const DB_NAME = `returns_bench_${RUN}`;
+const PREFIX = `bench-${RUN}`;
+const BARE_PREFIX = `bench-${RUN}-bare`;
+const DATABASE_URL = (() => {
+  const url = new URL(PG_BASE);
+  url.pathname = `/${DB_NAME}`;
+  return url.toString();
+})();
+const ADMIN_URL = (() => {
+  const url = new URL(PG_BASE);
+  url.pathname = '/postgres';
+  return url.toString();
+})();
+const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+const LOG_DIR = path.join(RESULTS_DIR, 'logs', RUN);
+// The compiled service is copied here at the start, so a concurrent `npm run build`
+// (which empties dist/) cannot pull it away from under the children.
+const SNAPSHOT = path.join(RESULTS_DIR, `dist-${RUN}`);
+
+// ---------------------------------------------------------------------------- small helpers
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.now();
+const round = (n, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? null : Number(n.toFixed(digits)));
+function log(...args) {
+  const t = ((Date.now() - STARTED) / 1000).toFixed(1).padStart(6);
+  console.log(`[bench ${t}s]`, ...args);
+}
+const STARTED = Date.now();
+
+/** Rejects after `ms` with a message naming what took too long. */
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.round(ms / 1000)} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Runs fn(i) for i in [0, total) with at most `inFlight` at once; bounded by `timeoutMs`. */
+async function pool(total, inFlight, fn, timeoutMs = 120_000) {
+  let next = 0;
+  let errors = 0;
+  let firstError = null;
+  const deadline = Date.now() + timeoutMs;
+  const lane = async () => {
+    while (next < total && Date.now() < deadline) {
+      const i = next++;
+      try {
+        await fn(i);
+      } catch (error) {
+        errors++;
+        firstError ??= error;
+      }
+    }
+  };
+  const t0 = now();
+  await Promise.all(Array.from({ length: Math.min(inFlight, total) }, lane));
+  const ms = now() - t0;
+  return { done: next, ms, errors, firstError };
+}
+
+function percentile(sorted, q) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------- cleanup
+
+const children = new Set();
+const closers = [];
+let cleaned = false;
+let cleaning = null;
+
+function cleanup() {
+  cleaning ??= (async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await withTimeout(Promise.resolve().then(close), 5_000, 'closing a connection').catch(() => undefined);
+    }
+    await Promise.all([...children].map((child) => stopChild(child, 5_000).catch(() => undefined)));
+    await deleteKeys(`*bench-${RUN}*`).catch((e) => console.error(`could not delete the bench keys: ${e.message}`));
+    await dropDatabase().catch((e) => console.error(`could not drop ${DB_NAME}: ${e.message}`));
+    fs.rmSync(SNAPSHOT, { recursive: true, force: true });
+    cleaned = true;
+  })();
+  return cleaning;
+}
+
+/** Deletes every key matching `pattern` (SCAN + UNLINK, bounded). */
+async function deleteKeys(pattern) {
+  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    let deleted = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 2000);
+      if (keys.length) deleted += await redis.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    return deleted;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function dropDatabase() {
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+function killAllNow() {
+  for (const child of children) {
+    try {
+      child.proc.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+process.on('exit', killAllNow);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping the children and removing ${DB_NAME} and ${PREFIX}*`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------- child processes
+
+/**
+ * Starts a compiled entry of the service; resolves once a line of its output matches `ready`.
+ * Its output goes to bench/results/logs/<run>/<name>.log.
+ */
+function startChild(name, entry, env, ready, timeoutMs = 60_000) {
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = path.join(LOG_DIR, `${name}.log`);
+  const out = fs.createWriteStream(logFile);
+  // BENCH_PROFILE=1: V8 tick logs of every child (`node --prof-process <file>` reads them).
+  const profile = PROFILE ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(LOG_DIR, `${name}.v8.log`)}`] : [];
+  const proc = spawn(process.execPath, [...profile, path.join(SNAPSHOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = { name, proc, logFile, exited: null };
+  children.add(child);
+  child.exited = new Promise((resolve) => proc.once('exit', (code, signal) => { children.delete(child); out.end(); resolve({ code, signal }); }));
+  let tail = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name} was not ready in ${timeoutMs / 1000} s`)), timeoutMs);
+    function fail(error) {
+      clearTimeout(timer);
+      reject(new Error(`${error.message}; last output (${logFile}):\n${tail.slice(-3000)}`));
+    }
+    const onData = (chunk) => {
+      out.write(chunk);
+      if (tail !== null) {
+        tail = (tail + chunk.toString()).slice(-20_000);
+        // eslint-disable-next-line no-control-regex
+        if (ready.test(tail.replace(/\x1b\[[0-9;]*m/g, ''))) {
+          clearTimeout(timer);
+          tail = null;
+          resolve(child);
+        }
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (chunk) => { out.write(chunk); if (tail !== null) tail = (tail + chunk.toString()).slice(-20_000); });
+    proc.once('exit', (code, signal) => { if (tail !== null) fail(new Error(`${name} exited (${code ?? signal}) before it was ready`)); });
+    proc.once('error', (error) => fail(error));
+  });
+}
+
+async function stopChild(child, graceMs = 8_000) {
+  if (!children.has(child)) return;
+  try {
+    child.proc.kill('SIGTERM');
+  } catch {
+    /* gone */
+  }
+  const stopped = await Promise.race([child.exited.then(() => true), sleep(graceMs).then(() => false)]);
+  if (!stopped) {
+    try {
+      child.proc.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+    await Promise.race([child.exited, sleep(3_000)]);
+  }
+}
+
+// ---------------------------------------------------------------------------- CPU accounting
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Busy and total jiffies of the whole machine. */
+function machineTicks() {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = line[3] + (line[4] || 0);
+  const total = line.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** CPU seconds and command name of every process on the machine: pid -> { comm, seconds }. */
+function allProcesses() {
+  const out = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(entry), { comm, seconds: (Number(fields[11]) + Number(fields[12])) / CLK_TCK });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+/**
+ * Samples CPU over a phase. `groups` returns { name: [pids] } for our own processes (called
+ * at start and at end). The result gives each group's share of one core (100 = one core
+ * busy the whole phase), the other PostgreSQL processes (background writers and other
+ * databases' backends), the biggest other consumers by command name, the kernel's share
+ * not charged to any process, and the machine's busy share of all its cores.
+ */
+async function cpuProbe(groups) {
+  const start = { at: now(), machine: machineTicks(), procs: allProcesses() };
+  // Sampled every second, so that processes which end during the phase (a connection
+  // pool closing idle PostgreSQL connections, say) still count up to their last sample.
+  const seen = new Map(start.procs);
+  const groupOf = new Map();
+  const sample = async () => {
+    for (const [pid, p] of allProcesses()) {
+      const before = seen.get(pid);
+      if (!before || before.comm === p.comm) seen.set(pid, p);
+    }
+    for (const [name, pids] of Object.entries(await groups())) for (const pid of pids) if (!groupOf.has(pid)) groupOf.set(pid, name);
+  };
+  await sample();
+  let sampling = false;
+  const timer = setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    sample()
+      .catch(() => undefined)
+      .finally(() => (sampling = false));
+  }, 1_000);
+  return async () => {
+    clearInterval(timer);
+    await sample();
+    const seconds = (now() - start.at) / 1000;
+    const m = machineTicks();
+    const delta = new Map();
+    for (const [pid, p] of seen) delta.set(pid, { comm: p.comm, seconds: Math.max(0, p.seconds - (start.procs.get(pid)?.seconds ?? 0)) });
+    const used = {};
+    const claimed = new Set();
+    for (const name of new Set([...groupOf.values()])) used[name] = 0;
+    for (const [pid, name] of groupOf) {
+      if (claimed.has(pid) || !delta.has(pid)) continue;
+      claimed.add(pid);
+      used[name] += delta.get(pid).seconds;
+    }
+    used['bench (load generator)'] = delta.get(process.pid)?.seconds ?? 0;
+    claimed.add(process.pid);
+    used['postgres (other databases)'] = 0;
+    const others = {};
+    for (const [pid, d] of delta) {
+      if (claimed.has(pid)) continue;
+      if (d.comm === 'postgres') used['postgres (other databases)'] += d.seconds;
+      else others[d.comm] = (others[d.comm] || 0) + d.seconds;
+    }
+    const share = {};
+    for (const [name, s] of Object.entries(used)) share[name] = round((100 * s) / seconds);
+    const otherTop = Object.entries(others)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .filter(([, s]) => (100 * s) / seconds >= 1)
+      .map(([comm, s]) => `${comm} ${round((100 * s) / seconds)}`);
+    const processTotal = [...delta.values()].reduce((a, d) => a + d.seconds, 0);
+    const machineSeconds = ((m.busy - start.machine.busy) / Math.max(1, m.total - start.machine.total)) * seconds * os.cpus().length;
+    share['other processes'] = round((100 * Object.values(others).reduce((a, b) => a + b, 0)) / seconds);
+    share['unattributed (kernel, short-lived processes)'] = Math.max(0, round((100 * (machineSeconds - processTotal)) / seconds));
+    const machineBusy = round((100 * (m.busy - start.machine.busy)) / Math.max(1, m.total - start.machine.total));
+    const cpuSecondsOf = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, round(v, 2)]));
+    return { seconds: round(seconds, 1), percentOfOneCore: share, cpuSeconds: cpuSecondsOf, otherProcesses: otherTop, machineBusyPercentOfAllCores: machineBusy };
+  };
+}
+
+/**
+ * CPU milliseconds per unit of work of each of our processes, and the rate the machine's
+ * cores would sustain if nothing else ran (cores x 1000 ms / the service's ms per unit):
+ * a figure that other work on a shared machine does not skew the way throughput is skewed.
+ */
+function cpuCost(cpu, units) {
+  if (!units) return null;
+  const ours = ['api', 'workers', 'redis', 'postgres (bench db backends)', 'postgres (background)'];
+  const msPerUnit = {};
+  for (const name of ours) if (cpu.cpuSeconds[name] !== undefined) msPerUnit[name] = round((1000 * cpu.cpuSeconds[name]) / units, 2);
+  const total = Object.values(msPerUnit).reduce((a, b) => a + b, 0);
+  return { msPerUnit, totalMs: round(total, 2), ceilingPerSecond: total ? round((os.cpus().length * 1000) / total) : null };
+}
+
+/** CPU ms per job of a bare baseline: this process (the producer and workers) and Redis. */
+function bareCost(cpu, units) {
+  if (!units) return null;
+  const msPerUnit = { 'node (producer/workers)': round((1000 * cpu.cpuSeconds['bench (load generator)']) / units, 3), redis: round((1000 * cpu.cpuSeconds.redis) / units, 3) };
+  const total = msPerUnit['node (producer/workers)'] + msPerUnit.redis;
+  return { msPerUnit, totalMs: round(total, 3), ceilingPerSecond: total ? round((os.cpus().length * 1000) / total) : null };
+}
+
+function cpuLine(cpu) {
+  const parts = Object.entries(cpu.percentOfOneCore).map(([k, v]) => `${k} ${v}%`);
+  const others = cpu.otherProcesses.length ? ` [others: ${cpu.otherProcesses.join('%, ')}%]` : '';
+  return `${parts.join(', ')}${others}; machine ${cpu.machineBusyPercentOfAllCores}% busy (of ${os.cpus().length} cores)`;
+}
+
+// ---------------------------------------------------------------------------- Redis helpers
+
+const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 3 });
+closers.push(() => redis.quit());
+
+async function usedMemory() {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)[1]);
+}
+
+/** used_memory after Redis has settled a moment (lazy frees, client buffers). */
+async function settledMemory() {
+  await sleep(300);
+  return usedMemory();
+}
+
+/**
+ * Bytes Redis reports for the keys matching `pattern` (SCAN + MEMORY USAGE, bounded):
+ * a cross-check of the used_memory delta that other clients of a shared Redis cannot skew.
+ */
+async function keyBytes(pattern, maxKeys = 500_000) {
+  let cursor = '0';
+  let bytes = 0;
+  let keys = 0;
+  for (let i = 0; i < 100_000 && keys < maxKeys; i++) {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 2000);
+    if (batch.length) {
+      const pipe = redis.pipeline();
+      for (const key of batch) pipe.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+      for (const [error, size] of await pipe.exec()) if (!error && size) bytes += Number(size);
+      keys += batch.length;
+    }
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  return { bytes, keys };
+}
+
+function newConnection() {
+  return new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+}
+
+// ---------------------------------------------------------------------------- 1. baselines
+
+async function baselines() {
+  const out = {};
+  const connections = [];
+  const conn = () => {
+    const c = newConnection();
+    connections.push(c);
+    return c;
+  };
+  const queue = (name) => new Queue(name, { connection: conn(), prefix: BARE_PREFIX });
+  const data = () => ({ caseId: randomUUID() });
+  const opened = [];
+  const open = (q) => (opened.push(q), q);
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))[1]);
+  const probe = await cpuProbe(async () => ({ redis: [redisPid] }));
+  try {
+    // warm the connection and Lua script cache
+    const warm = open(queue('warm'));
+    await pool(500, 32, () => warm.add('judge', data()));
+
+    // concurrent add
+    {
+      const q = open(queue('add'));
+      const p = await cpuProbe(async () => ({ redis: [redisPid] }));
+      const r = await pool(CONFIG.addJobs, CONFIG.addInFlight, () => q.add('judge', data()));
+      const cpu = await p();
+      if (r.errors) throw new Error(`bare add failed ${r.errors} times: ${r.firstError.message}`);
+      out.concurrentAdd = { jobs: r.done, inFlight: CONFIG.addInFlight, seconds: round(r.ms / 1000, 2), jobsPerSecond: round((r.done * 1000) / r.ms), cpuCost: bareCost(cpu, r.done) };
+      log(`bare concurrent add: ${out.concurrentAdd.jobsPerSecond} jobs/s (${r.done} jobs, ${CONFIG.addInFlight} in flight)`);
+    }
+    // addBulk
+    {
+      const q = open(queue('bulk'));
+      const t0 = now();
+      let n = 0;
+      for (let i = 0; i < CONFIG.bulkJobs; i += CONFIG.bulkChunk) {
+        const size = Math.min(CONFIG.bulkChunk, CONFIG.bulkJobs - i);
+        await q.addBulk(Array.from({ length: size }, () => ({ name: 'judge', data: data() })));
+        n += size;
+      }
+      const ms = now() - t0;
+      out.addBulk = { jobs: n, chunk: CONFIG.bulkChunk, seconds: round(ms / 1000, 2), jobsPerSecond: round((n * 1000) / ms) };
+      log(`bare addBulk: ${out.addBulk.jobsPerSecond} jobs/s (chunks of ${CONFIG.bulkChunk})`);
+    }
+    // one awaited add at a time
+    {
+      const q = open(queue('serial'));
+      const r = await pool(CONFIG.serialJobs, 1, () => q.add('judge', data()), 15_000);
+      out.serialAdd = { jobs: r.done, seconds: round(r.ms / 1000, 2), jobsPerSecond: round((r.done * 1000) / r.ms) };
+      log(`bare serial add: ${out.serialAdd.jobsPerSecond} jobs/s`);
+    }
+    // no-op processing
+    {
+      const q = open(queue('noop'));
+      for (let i = 0; i < CONFIG.noopJobs; i += CONFIG.bulkChunk) {
+        await q.addBulk(Array.from({ length: Math.min(CONFIG.bulkChunk, CONFIG.noopJobs - i) }, () => ({ name: 'judge', data: data() })));
+      }
+      let completed = 0;
+      let finished;
+      const allDone = new Promise((resolve) => (finished = resolve));
+      const worker = new Worker('noop', async () => undefined, { connection: conn(), prefix: BARE_PREFIX, concurrency: CONFIG.noopConcurrency, autorun: false });
+      worker.on('completed', () => {
+        if (++completed === CONFIG.noopJobs) finished();
+      });
+      worker.on('error', () => undefined);
+      await worker.waitUntilReady();
+      const t0 = now();
+      void worker.run();
+      await Promise.race([allDone, sleep(60_000)]);
+      const ms = now() - t0;
+      await worker.close();
+      out.noopProcessing = { jobs: completed, concurrency: CONFIG.noopConcurrency, seconds: round(ms / 1000, 2), jobsPerSecond: round((completed * 1000) / ms) };
+      log(`bare no-op processing: ${out.noopProcessing.jobsPerSecond} jobs/s (concurrency ${CONFIG.noopConcurrency})`);
+    }
+    // three-queue pipeline: q1 -> worker adds to q2 -> worker adds to q3 -> no-op
+    {
+      const [q1, q2, q3] = ['p1', 'p2', 'p3'].map((n) => open(queue(n)));
+      const total = CONFIG.pipelineJobs;
+      let completed = 0;
+      let finished;
+      const allDone = new Promise((resolve) => (finished = resolve));
+      const opts = { connection: conn(), prefix: BARE_PREFIX, concurrency: CONFIG.pipelineConcurrency };
+      const workers = [
+        new Worker('p1', (job) => q2.add('book', job.data), { ...opts, connection: conn() }),
+        new Worker('p2', (job) => q3.add('notify', job.data), { ...opts, connection: conn() }),
+        new Worker('p3', async () => undefined, { ...opts, connection: conn() }),
+      ];
+      workers[2].on('completed', () => {
+        if (++completed === total) finished();
+      });
+      for (const w of workers) w.on('error', () => undefined);
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      const p = await cpuProbe(async () => ({ redis: [redisPid] }));
+      const t0 = now();
+      await pool(total, CONFIG.addInFlight, () => q1.add('judge', data()));
+      await Promise.race([allDone, sleep(60_000)]);
+      const ms = now() - t0;
+      const cpu = await p();
+      await Promise.all(workers.map((w) => w.close()));
+      out.pipeline = { jobs: completed, stages: 3, concurrency: CONFIG.pipelineConcurrency, seconds: round(ms / 1000, 2), jobsPerSecond: round((completed * 1000) / ms), cpuCost: bareCost(cpu, completed) };
+      log(`bare three-queue pipeline: ${out.pipeline.jobsPerSecond} jobs/s end to end`);
+    }
+    // Redis bytes per waiting job
+    {
+      const q = open(queue('mem'));
+      await q.add('judge', data()); // the queue's own keys (meta, id, events) exist before we measure
+      const k0 = await keyBytes(`${BARE_PREFIX}:mem:*`);
+      const m0 = await settledMemory();
+      for (let i = 0; i < CONFIG.memoryJobs; i += CONFIG.bulkChunk) {
+        await q.addBulk(Array.from({ length: Math.min(CONFIG.bulkChunk, CONFIG.memoryJobs - i) }, () => ({ name: 'judge', data: data() })));
+      }
+      const m1 = await settledMemory();
+      const k1 = await keyBytes(`${BARE_PREFIX}:mem:*`);
+      const waiting = await q.getWaitingCount();
+      out.redisBytesPerJob = {
+        jobs: CONFIG.memoryJobs,
+        waitingAfter: waiting,
+        usedMemoryDelta: m1 - m0,
+        bytesPerJob: round((m1 - m0) / CONFIG.memoryJobs),
+        keyBytesPerJob: round((k1.bytes - k0.bytes) / CONFIG.memoryJobs),
+      };
+      log(`bare Redis bytes per waiting job: ${out.redisBytesPerJob.bytesPerJob} (used_memory delta; MEMORY USAGE of its keys: ${out.redisBytesPerJob.keyBytesPerJob})`);
+    }
+    out.cpu = await probe();
+    log(`cpu during the baselines: ${cpuLine(out.cpu)}`);
+  } finally {
+    for (const q of opened) await q.close().catch(() => undefined);
+    for (const c of connections) c.disconnect();
+    await deleteKeys(`${BARE_PREFIX}:*`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------- 2. the service
+
+const ADDRESSES = [
+  { province: '浙江', city: '杭州', district: '西湖区', line: '文三路 1 号', postalCode: '310000' },
+  { province: '广东', city: '深圳', district: '南山区', line: '科技园 8 号', postalCode: '518000' },
+  { province: '北京', city: '北京', district: '海淀区', line: '中关村大街 27 号', postalCode: '100080' },
+  { province: '四川', city: '成都', district: '武侯区', line: '人民南路 4 段 9 号', postalCode: '610041' },
+];
+const DAY = 24 * 3_600_000;
+
+const orderId = (i) => `o-${RUN}-${i}`;
+
+function orderBody(i) {
+  return JSON.stringify({
+    merchantId: 'm-bench',
+    customer: { id: `c-${RUN}-${i}`, name: '李雷', phone: '+8613800000000', email: `c${i}@example.com`, wechatOpenId: `o-${i}`, pushToken: `t-${i}`, locale: i % 5 === 0 ? 'en-US' : 'zh-CN' },
+    address: ADDRESSES[i % ADDRESSES.length],
+    currency: 'CNY',
+    paidAt: new Date(Date.now() - 5 * DAY).toISOString(),
+    deliveredAt: new Date(Date.now() - 2 * DAY).toISOString(),
+    payment: { provider: 'alipay', transactionId: `T-${RUN}-${i}` },
+    items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 1, unitPrice: 9900 }],
+  });
+}
+
+/** Every fourth return asks for a door pickup (pickup.booked), the others drop off (label.ready). */
+function returnBody(i) {
+  return JSON.stringify({
+    orderId: orderId(i),
+    type: 'RETURN_REFUND',
+    reasonCode: 'SIZE_FIT',
+    reasonText: '尺码太小了',
+    returnMethod: i % 4 === 3 ? 'PICKUP' : 'DROP_OFF',
+    items: [{ sku: 'S1', quantity: 1 }],
+    channel: 'app',
+  });
+}
+
+function serviceEnv(extra = {}) {
+  const env = { ...process.env };
+  for (const name of ['API_KEYS', 'WEBHOOK_SECRET', 'OUTBOUND_WEBHOOK_URLS', 'WORKER_QUEUES', 'PORT']) delete env[name];
+  for (const q of QUEUES) delete env[`${q.toUpperCase()}_CONCURRENCY`];
+  return {
+    ...env,
+    NODE_ENV: 'development',
+    DATABASE_URL,
+    REDIS_URL,
+    QUEUE_PREFIX: PREFIX,
+    SEED_DEMO_DATA: 'false',
+    SIMULATOR_LATENCY: CONFIG.simulatorLatency,
+    SIMULATOR_FAILURE_RATE: '0',
+    INTAKE_HIGH_WATER: '10000000',
+    CARRIER_RATE_LIMIT: '0',
+    PAYMENT_RATE_LIMIT: '0',
+    NOTIFICATION_RATE_LIMIT: '0',
+    SHUTDOWN_GRACE: '3s',
+    ...extra,
+  };
+}
+
+/** autocannon as a promise, with the first non-2xx answer kept for the report. */
+async function cannon(opts, makeRequest) {
+  let sample = null;
+  const result = await autocannon({
+    ...opts,
+    requests: [
+      {
+        setupRequest: (req) => makeRequest(req),
+        onResponse: (status, body) => {
+          if ((status < 200 || status >= 300) && !sample) sample = `${status} ${String(body).slice(0, 300)}`;
+        },
+      },
+    ],
+  });
+  return { result, sample };
+}
+
+function statusCount(result, code) {
+  return result.statusCodeStats?.[String(code)]?.count ?? 0;
+}
+
+/** Fixed-rate (open-loop) POSTs: request i is due at t0 + i/rate; its latency counts from when it was due. */
+async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const url = new URL(base);
+  const total = Math.round(rate * seconds);
+  const latencies = [];
+  const serviceLatencies = [];
+  const statuses = {};
+  let errors = 0;
+  let skipped = 0;
+  let inFlight = 0;
+  let sent = 0;
+  let lastAnswer = 0;
+  let firstError = null;
+  const t0 = now();
+  const send = (i) => {
+    const due = t0 + (i * 1000) / rate;
+    const body = returnBody(orderIndexOf(i));
+    inFlight++;
+    const start = now();
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/v1/returns',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-portal', 'idempotency-key': `s-${RUN}-${i}`, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          const end = now();
+          inFlight--;
+          lastAnswer = end;
+          statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
+          latencies.push(end - due);
+          serviceLatencies.push(end - start);
+        });
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', (error) => {
+      inFlight--;
+      errors++;
+      firstError ??= error.message;
+      lastAnswer = now();
+    });
+    req.end(body);
+  };
+  // Dispatch loop: every millisecond, send whatever has fallen due.
+  await new Promise((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((now() - t0) * rate) / 1000) + 1);
+      while (sent < due) {
+        if (inFlight >= maxInFlight) {
+          skipped++;
+          sent++;
+          continue;
+        }
+        send(sent++);
+      }
+      if (sent >= total) return resolve();
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const sendSpan = now() - t0;
+  const waitUntil = Date.now() + 15_000;
+  while (inFlight > 0 && Date.now() < waitUntil) await sleep(20);
+  const unanswered = inFlight;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  serviceLatencies.sort((a, b) => a - b);
+  const accepted = statuses[202] || 0;
+  const span = Math.max(sendSpan, lastAnswer - t0);
+  return {
+    offeredPerSecond: rate,
+    seconds,
+    requests: total,
+    accepted,
+    achievedPerSecond: round((accepted * 1000) / span),
+    sendSpanSeconds: round(sendSpan / 1000, 2),
+    p50Ms: round(percentile(latencies, 0.5), 1),
+    p90Ms: round(percentile(latencies, 0.9), 1),
+    p99Ms: round(percentile(latencies, 0.99), 1),
+    maxMs: round(latencies[latencies.length - 1], 1),
+    p99FromSendMs: round(percentile(serviceLatencies, 0.99), 1),
+    statuses,
+    non202: total - accepted,
+    errors,
+    skipped,
+    unanswered,
+    firstError,
+  };
+}
+
+async function service() {
+  const out = { e2e: [] };
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const e2eTotal = CONFIG.e2eReturns * CONFIG.e2eWorkers.length;
+  // The steady phase cycles over its own orders: one worker judges far fewer returns in it
+  // than it receives (the rest stay buffered and are dropped after), so these suffice.
+  const steadyOrders = Math.min(Math.round(CONFIG.steadyRate * CONFIG.steadySeconds), CONFIG.steadyOrders);
+  const orderCount = steadyOrders + e2eTotal;
+  // Index ranges: steady [0, steadyOrders), e2e rounds after it. Intake (no workers) cycles over all.
+  const e2eFirst = (round) => steadyOrders + round * CONFIG.e2eReturns;
+
+  log(`starting the API on :${port} (database ${DB_NAME}, prefix ${PREFIX})`);
+  const api = await startChild('api', 'apps/api/src/main.js', serviceEnv({ PORT: String(port) }), /listening on/, 90_000);
+  out.apiPid = api.proc.pid;
+
+  const pg = new Client({ connectionString: DATABASE_URL });
+  await pg.connect();
+  closers.push(() => pg.end());
+  const [{ version: pgVersion }] = (await pg.query('SHOW server_version')).rows.map((r) => ({ version: r.server_version }));
+  out.postgresVersion = pgVersion;
+  out.postgresSettings = Object.fromEntries(
+    (await pg.query(`SELECT name, setting FROM pg_settings WHERE name IN ('max_connections','shared_buffers','synchronous_commit','fsync')`)).rows.map((r) => [r.name, r.setting]),
+  );
+
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))[1]);
+  const benchBackend = (await pg.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  const pgBackends = async () =>
+    (await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()`, [DB_NAME])).rows.map((r) => r.pid);
+  // WAL writer, checkpointer, background writer, autovacuum of this database: work our writes cause.
+  const pgBackground = async () =>
+    (await pg.query(`SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend' AND (datname IS NULL OR datname = $1)`, [DB_NAME])).rows.map((r) => r.pid);
+  const workers = [];
+  const groups = async () => ({
+    api: [api.proc.pid],
+    workers: workers.map((w) => w.proc.pid),
+    redis: [redisPid],
+    'postgres (bench db backends)': await pgBackends(),
+    'postgres (background)': await pgBackground(),
+    'postgres (bench polling)': [benchBackend],
+  });
+
+  // The orders every return is judged against: one item each, so no quantity is ever exceeded.
+  // The orders every return is judged against: one item each, so no quantity is ever
+  // exceeded. The first ones go through PUT /v1/orders/{id} like upstream's; the rest are
+  // copies of those made in SQL (new order and customer ids), which saves minutes of setup.
+  const putCount = Math.min(orderCount, CONFIG.ordersViaApi);
+  log(`PUT ${putCount} orders, then ${orderCount - putCount} copies of them in SQL`);
+  {
+    let i = 0;
+    const t0 = now();
+    const { result, sample } = await cannon(
+      { url: base, connections: CONFIG.orderConnections, amount: putCount, method: 'PUT', headers: { authorization: 'Bearer dev-upstream', 'content-type': 'application/json' }, timeout: 30 },
+      (req) => {
+        const n = i++;
+        return { ...req, method: 'PUT', path: `/v1/orders/${orderId(n)}`, body: orderBody(n) };
+      },
+    );
+    const ok = statusCount(result, 200);
+    const putSeconds = (now() - t0) / 1000;
+    if (ok < putCount) throw new Error(`only ${ok} of ${putCount} orders were stored (${result.errors} errors); first bad answer: ${sample}`);
+    if (orderCount > putCount) {
+      // Copy n takes order n % putCount (putCount is a multiple of 4: the same region).
+      await pg.query(
+        `INSERT INTO orders
+         SELECT (jsonb_populate_record(o, jsonb_build_object(
+                  'id', $1 || n, 'customer_id', $2 || n,
+                  'customer', o.customer || jsonb_build_object('id', $2 || n),
+                  'payment', o.payment || jsonb_build_object('transactionId', $3 || n)))).*
+           FROM generate_series($4::int, $5::int) AS n JOIN orders o ON o.id = $1 || (n % $6::int)`,
+        [`o-${RUN}-`, `c-${RUN}-`, `T-${RUN}-`, putCount, orderCount - 1, putCount],
+      );
+    }
+    const [{ count }] = (await pg.query('SELECT count(*)::int AS count FROM orders WHERE id LIKE $1', [`o-${RUN}-%`])).rows;
+    out.orders = { viaApi: putCount, putPerSecond: round(ok / putSeconds), copiedInSql: orderCount - putCount, stored: count };
+    log(`orders stored: ${count} (PUT at ${out.orders.putPerSecond}/s)`);
+    if (count < orderCount) throw new Error(`only ${count} of ${orderCount} orders are there`);
+  }
+
+  const bull = { connection: newConnection(), opened: [] };
+  closers.push(() => bull.connection.disconnect());
+  // The service's effective key prefix (a cluster-ready service may wrap it in a hash tag).
+  let keyPrefix = PREFIX;
+  const queue = (name) => {
+    const q = new Queue(name, { connection: bull.connection, prefix: keyPrefix });
+    bull.opened.push(q);
+    return q;
+  };
+  closers.push(async () => {
+    for (const q of bull.opened) await q.close().catch(() => undefined);
+  });
+  const discoverPrefix = async () => {
+    const [, keys] = await redis.scan('0', 'MATCH', `*${PREFIX}*:intake:*`, 'COUNT', 100_000);
+    const key = keys.find((k) => k.includes(':intake:'));
+    if (key) keyPrefix = key.slice(0, key.indexOf(':intake:'));
+  };
+  const buffered = async (q) => {
+    const c = await q.getJobCounts('waiting', 'prioritized', 'paused');
+    return c.waiting + c.prioritized + c.paused;
+  };
+  /**
+   * Empties every queue of the service and its outbox (workers stopped, API idle): each
+   * phase starts from nothing buffered, and no job of a dropped phase comes back through
+   * the outbox sweep.
+   */
+  const resetQueues = async () => {
+    for (const name of QUEUES) {
+      const q = queue(name);
+      await withTimeout(q.obliterate({ force: true }), 60_000, `emptying queue ${name}`);
+      await q.resume();
+    }
+    await pg.query('DELETE FROM outbox');
+  };
+  /**
+   * Waits (at most 60 s) until the API has answered every request it took: after an
+   * overload it still works through requests whose clients gave up.
+   */
+  const apiDrained = async () => {
+    let previous = -1;
+    let stable = 0;
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && stable < 2) {
+      const [{ n }] = (await pg.query('SELECT count(*)::int AS n FROM return_requests')).rows;
+      stable = n === previous ? stable + 1 : 0;
+      previous = n;
+      await sleep(1_000);
+    }
+  };
+
+  // What PostgreSQL (this database) and Redis (the whole server) did, to divide by returns.
+  const dbWork = async () => {
+    const [row] = (
+      await pg.query(
+        `SELECT xact_commit::bigint AS commits, xact_rollback::bigint AS rollbacks, tup_inserted::bigint AS inserted, tup_updated::bigint AS updated,
+                tup_deleted::bigint AS deleted, deadlocks::bigint AS deadlocks FROM pg_stat_database WHERE datname = $1`,
+        [DB_NAME],
+      )
+    ).rows;
+    const commands = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))[1]);
+    return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), redisCommands: commands };
+  };
+  /** Per table of this database: index and sequential scans, rows inserted, updated, deleted. */
+  const tableWork = async () =>
+    Object.fromEntries(
+      (await pg.query(`SELECT relname, (coalesce(idx_scan, 0) + seq_scan)::bigint AS scans, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, n_tup_del::bigint AS del FROM pg_stat_user_tables`)).rows.map(
+        (r) => [r.relname, { scans: Number(r.scans), ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) }],
+      ),
+    );
+  const tablesPerUnit = (a, b, units) => {
+    const out = {};
+    for (const [name, end] of Object.entries(b)) {
+      const start = a[name] ?? { scans: 0, ins: 0, upd: 0, del: 0 };
+      const d = { scans: end.scans - start.scans, ins: end.ins - start.ins, upd: end.upd - start.upd, del: end.del - start.del };
+      if (d.scans + d.ins + d.upd + d.del > 0 && units) out[name] = Object.fromEntries(Object.entries(d).filter(([, v]) => v).map(([k, v]) => [k, round(v / units, 2)]));
+    }
+    return out;
+  };
+  /**
+   * PostgreSQL backends publish their statistics at most once a second while busy and 10 s
+   * after their last statement when idle (or when they exit): wait for that before reading.
+   */
+  let lastApiActivity = Date.now();
+  const statsSettled = async () => {
+    const wait = lastApiActivity + 10_500 - Date.now();
+    if (wait > 0) await sleep(wait);
+  };
+  const perUnit = (a, b, units) => Object.fromEntries(Object.keys(a).map((k) => [k, units ? round((b[k] - a[k]) / units, 1) : null]));
+  /** Job counts of every queue and a few failure reasons: where a round's work stands. */
+  const queueState = async () => {
+    const state = {};
+    for (const name of QUEUES) {
+      const q = queue(name);
+      const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+      const reasons = new Set();
+      for (const job of [...(await q.getFailed(0, 2)), ...(await q.getDelayed(0, 20))]) if (job?.failedReason) reasons.add(job.failedReason.slice(0, 200));
+      state[name] = { ...counts, ...(reasons.size ? { failureSamples: [...reasons].slice(0, 3) } : {}) };
+    }
+    return state;
+  };
+
+  // a. intake throughput, no workers
+  if (CONFIG.phases.includes('intake')) {
+    log(`a. intake throughput: ${CONFIG.intakeConnections} connections for ${CONFIG.intakeSeconds} s, no workers`);
+    let i = 0;
+    const make = (req) => {
+      const n = i++;
+      return { ...req, headers: { ...req.headers, 'idempotency-key': `a-${RUN}-${n}` }, body: returnBody(n % orderCount) };
+    };
+    const cannonBase = { url: `${base}/v1/returns`, method: 'POST', headers: { authorization: 'Bearer dev-portal', 'content-type': 'application/json' }, timeout: 30 };
+    // warm-up (JIT, pools, Lua scripts), then the measured run
+    await cannon({ ...cannonBase, connections: 16, duration: QUICK ? 2 : 3 }, make);
+    await discoverPrefix();
+    const intake = queue('intake');
+    lastApiActivity = Date.now();
+    await statsSettled();
+    const work0 = await dbWork();
+    const tables0 = await tableWork();
+    const k0 = await keyBytes(`${keyPrefix}:intake:*`);
+    const m0 = await settledMemory();
+    const b0 = await buffered(intake);
+    const probe = await cpuProbe(groups);
+    const { result, sample } = await cannon({ ...cannonBase, connections: CONFIG.intakeConnections, duration: CONFIG.intakeSeconds }, make);
+    const cpu = await probe();
+    const m1 = await settledMemory();
+    const b1 = await buffered(intake);
+    const k1 = await keyBytes(`${keyPrefix}:intake:*`);
+    lastApiActivity = Date.now();
+    await statsSettled();
+    const work1 = await dbWork();
+    const tables1 = await tableWork();
+    const accepted = statusCount(result, 202);
+    const seconds = result.duration || CONFIG.intakeSeconds;
+    out.intake = {
+      connections: CONFIG.intakeConnections,
+      seconds: round(seconds, 2),
+      accepted,
+      acceptedPerSecond: round(accepted / seconds),
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      maxMs: result.latency.max,
+      non202: result.requests.total - accepted,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      firstBadAnswer: sample,
+      perRequest: perUnit(work0, work1, result.requests.total),
+      tablesPerRequest: tablesPerUnit(tables0, tables1, result.requests.total),
+      cpuCost: cpuCost(cpu, accepted),
+      cpu,
+    };
+    out.redisPerReturn = {
+      buffered: b1 - b0,
+      usedMemoryDelta: m1 - m0,
+      bytesPerReturn: b1 > b0 ? round((m1 - m0) / (b1 - b0)) : null,
+      keyBytesPerReturn: b1 > b0 ? round((k1.bytes - k0.bytes) / (b1 - b0)) : null,
+      bufferedTotal: b1,
+    };
+    log(`intake: ${out.intake.acceptedPerSecond} 202/s, p50 ${out.intake.p50Ms} ms, p99 ${out.intake.p99Ms} ms, ${out.intake.non202} non-202, ${out.intake.errors} errors`);
+    log(`Redis bytes per buffered return: ${out.redisPerReturn.bytesPerReturn} (used_memory delta over ${out.redisPerReturn.buffered} returns waiting; MEMORY USAGE of the intake keys: ${out.redisPerReturn.keyBytesPerReturn})`);
+    log(`cpu during intake: ${cpuLine(cpu)}`);
+    log(`per request: ${JSON.stringify(out.intake.perRequest)} (PostgreSQL of this database; Redis commands of the whole server)`);
+    log(`cpu ms per 202: ${JSON.stringify(out.intake.cpuCost?.msPerUnit)} = ${out.intake.cpuCost?.totalMs} ms: at most ~${out.intake.cpuCost?.ceilingPerSecond}/s on ${os.cpus().length} otherwise idle cores`);
+    await resetQueues();
+  }
+
+  const startWorkers = async (n, poolSize) => {
+    const started = await Promise.all(
+      Array.from({ length: n }, (_, k) =>
+        startChild(`worker-${workers.length + k + 1}`, 'apps/worker/src/main.js', serviceEnv({ DATABASE_POOL_SIZE: String(poolSize) }), /serving queues/, 90_000),
+      ),
+    );
+    workers.push(...started);
+    return started;
+  };
+  const stopWorkers = async () => {
+    await Promise.all(workers.map((w) => stopChild(w)));
+    workers.length = 0;
+  };
+
+  // b. steady offered load while one worker process drains
+  if (CONFIG.phases.includes('steady')) {
+    log(`b. steady load: ${CONFIG.steadyRate} requests/s for ${CONFIG.steadySeconds} s while 1 worker process drains`);
+    await startWorkers(1, 20);
+    const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
+    const probe = await cpuProbe(groups);
+    const r = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
+    lastApiActivity = Date.now();
+    const cpu = await probe();
+    const [{ judged }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
+    r.judgedMeanwhile = judged - judged0;
+    r.intakeBacklogAfter = await buffered(queue('intake'));
+    r.cpu = cpu;
+    out.steady = r;
+    log(`steady: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, achieved ${r.achievedPerSecond}/s, ${r.non202} non-202; worker judged ${r.judgedMeanwhile}, backlog ${r.intakeBacklogAfter}`);
+    log(`cpu during steady load: ${cpuLine(cpu)}`);
+    await apiDrained();
+    lastApiActivity = Date.now();
+    await stopWorkers();
+    await resetQueues();
+  }
+
+  // c. end to end with 1, 2, 4 worker processes
+  for (const [roundNo, n] of CONFIG.phases.includes('e2e') ? CONFIG.e2eWorkers.entries() : []) {
+    // Keep a minute for the report and the clean-up within BENCH_DEADLINE.
+    const budgetMs = CONFIG.deadlineSeconds * 1000 - 60_000 - (Date.now() - STARTED) - 25_000;
+    if (budgetMs < 20_000) {
+      log(`c. end to end with ${n} worker process(es): skipped, the run's time budget (BENCH_DEADLINE ${CONFIG.deadlineSeconds} s) is spent`);
+      out.e2eSkipped = [...(out.e2eSkipped ?? []), n];
+      continue;
+    }
+    const first = e2eFirst(roundNo);
+    const count = CONFIG.e2eReturns;
+    // 20 connections each (the service's default), fewer with many processes so that all of
+    // them and the API stay under max_connections (100) - but never fewer than 17: a worker
+    // whose pool is not larger than INTAKE_CONCURRENCY (16) can hang for good (see README).
+    const poolSize = CONFIG.workerPoolSize ?? Math.max(17, Math.min(20, Math.floor(72 / n)));
+    log(`c. end to end: ${count} returns with ${n} worker process(es) (pool ${poolSize} each)`);
+    await startWorkers(n, poolSize);
+    await sleep(500);
+    // Every case of this round is created after `since` (earlier phases are over and their
+    // queues emptied), so one range scan of the newest-first index counts them. The
+    // notifications are counted only once every case awaits shipment: the poll stays cheap
+    // and leaves the per-table figures to the service.
+    const since = (await pg.query('SELECT now() AS t')).rows[0].t;
+    const casesQuery = `SELECT count(*)::int AS cases, count(*) FILTER (WHERE status = 'AWAITING_SHIPMENT')::int AS awaiting
+      FROM return_cases WHERE created_at >= $1`;
+    const toldQuery = `SELECT count(DISTINCT case_id) FILTER (WHERE status = 'SENT')::int AS told, count(*) FILTER (WHERE status <> 'SENT')::int AS untold
+      FROM notifications WHERE created_at >= $1 AND event IN ('label.ready', 'pickup.booked')`;
+    const probe = await cpuProbe(groups);
+    await statsSettled();
+    const work0 = await dbWork();
+    const tables0 = await tableWork();
+    let i = 0;
+    const t0 = now();
+    const progress = [];
+    let nextMark = 0;
+    const posting = cannon(
+      { url: `${base}/v1/returns`, method: 'POST', connections: CONFIG.e2eConnections, amount: count, timeout: 30, headers: { authorization: 'Bearer dev-portal', 'content-type': 'application/json' } },
+      (req) => {
+        const k = first + i++;
+        return { ...req, headers: { ...req.headers, 'idempotency-key': `e-${RUN}-${k}` }, body: returnBody(k) };
+      },
+    ).then((r) => ({ ...r, at: now() }));
+    let last = { cases: 0, awaiting: 0, told: 0, untold: 0 };
+    const poll = async (withTold) => {
+      const c = (await pg.query(casesQuery, [since])).rows[0];
+      const t = withTold || c.awaiting >= count ? (await pg.query(toldQuery, [since])).rows[0] : { told: last.told, untold: last.untold };
+      last = { ...c, ...t };
+    };
+    let doneAt = null;
+    let stalled = false;
+    let lastChange = now();
+    let lastKey = '';
+    const deadline = t0 + Math.min(CONFIG.e2eTimeoutSeconds * 1000, budgetMs);
+    while (now() < deadline) {
+      await sleep(CONFIG.pollMs);
+      const t = (now() - t0) / 1000;
+      await poll(t >= nextMark && nextMark % 10 === 0);
+      if (t >= nextMark) {
+        progress.push({ t: round(t, 1), cases: last.cases, awaiting: last.awaiting, told: last.told });
+        if (nextMark > 0 && nextMark % 10 === 0) log(`  ${nextMark} s: ${last.cases} judged, ${last.awaiting} awaiting shipment, ${last.told} told`);
+        nextMark += 1;
+      }
+      if (last.awaiting >= count && last.told >= count && last.untold === 0) {
+        doneAt = now();
+        break;
+      }
+      const key = `${last.cases}/${last.awaiting}/${last.told}`;
+      if (key !== lastKey) {
+        lastKey = key;
+        lastChange = now();
+      } else if (now() - lastChange > 30_000 && now() - t0 > 40_000) {
+        stalled = true;
+        log(`  no progress for 30 s (${last.cases} judged, ${last.awaiting} awaiting shipment): ending the round`);
+        break;
+      }
+    }
+    if (doneAt === null) await poll(true);
+    const post = await withTimeout(posting, 60_000, 'posting the returns');
+    lastApiActivity = Date.now(); // roughly: the API's last statements were the last POSTs
+    const cpu = await probe();
+    const queues = await queueState();
+    // Workers that exit flush their statistics; the API's idle connections flush 10 s after their last statement.
+    await stopWorkers();
+    await statsSettled();
+    const work = perUnit(work0, await dbWork(), Math.min(last.awaiting, last.told) || last.cases);
+    const tables = tablesPerUnit(tables0, await tableWork(), Math.min(last.awaiting, last.told) || last.cases);
+    const elapsed = ((doneAt ?? now()) - t0) / 1000;
+    const byStatus = Object.fromEntries(
+      (await pg.query('SELECT status, count(*)::int AS n FROM return_cases WHERE created_at >= $1 GROUP BY status', [since])).rows.map((r) => [r.status, r.n]),
+    );
+    const accepted = statusCount(post.result, 202);
+    const r = {
+      workers: n,
+      poolSizeEach: poolSize,
+      returns: count,
+      accepted,
+      postSeconds: round((post.at - t0) / 1000, 2),
+      postPerSecond: round((accepted * 1000) / (post.at - t0)),
+      completed: Math.min(last.awaiting, last.told),
+      finished: doneAt !== null,
+      stalled,
+      seconds: round(elapsed, 2),
+      returnsPerSecond: round((doneAt !== null ? count : Math.min(last.awaiting, last.told)) / elapsed, 1),
+      byStatus,
+      firstBadAnswer: post.sample,
+      perReturn: work,
+      tablesPerReturn: tables,
+      cpuCost: cpuCost(cpu, Math.min(last.awaiting, last.told)),
+      queuesAtEnd: queues,
+      progress,
+      cpu,
+    };
+    out.e2e.push(r);
+    log(
+      `e2e ${n} worker(s): ${r.returnsPerSecond} returns/s (${r.completed}/${count} booked and told in ${r.seconds} s${r.finished ? '' : r.stalled ? ', STALLED: no progress for 30 s' : ', TIMED OUT'}); statuses ${JSON.stringify(byStatus)}`,
+    );
+    log(`cpu during e2e: ${cpuLine(cpu)}`);
+    log(`per return: ${JSON.stringify(work)} (PostgreSQL of this database; Redis commands of the whole server)`);
+    log(`per return, by table: ${Object.entries(tables).map(([t, d]) => `${t} ${Object.entries(d).map(([k, v]) => `${k} ${v}`).join(' ')}`).join('; ')}`);
+    log(`cpu ms per return: ${JSON.stringify(r.cpuCost?.msPerUnit)} = ${r.cpuCost?.totalMs} ms: at most ~${r.cpuCost?.ceilingPerSecond}/s on ${os.cpus().length} otherwise idle cores`);
+    // timers hold the ship-back deadlines (delayed by days): not work left.
+    const stuck = Object.entries(queues).filter(([name, c]) => c.waiting + c.prioritized + c.active + c.failed > 0 || (name !== 'timers' && c.delayed > 0));
+    if (!r.finished) log(`queues at the end: ${JSON.stringify(Object.fromEntries(stuck))}`);
+    await resetQueues();
+  }
+
+  await stopChild(api);
+  return out;
+}
+
+// ---------------------------------------------------------------------------- report
+
+function machineInfo(redisInfo, pgVersion) {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    bullmq: require('bullmq/package.json').version,
+    redis: /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown',
+    redisAppendonly: null,
+    postgres: pgVersion,
+  };
+}
+
+function evaluate(b, s) {
+  const rows = [];
+  const ratio = (a, c) => (a === null || a === undefined || !c ? null : a / c);
+  const pct = (r) => (r === null ? '-' : `${(100 * r).toFixed(1)}%`);
+  const verdict = (pass, prefix = '') => (pass === null ? '' : `${prefix}${pass ? 'PASS' : 'MISS'}`);
+  const add = (figure, value, unit, baselineName, baselineValue, r, target, result = '') =>
+    rows.push({ figure, value, unit, baseline: baselineName, baselineValue, ratio: r, ratioText: pct(r), target, result });
+  const section = (title) => rows.push({ section: title });
+
+  section('baselines: bare BullMQ');
+  add('bare concurrent add', b.concurrentAdd.jobsPerSecond, 'jobs/s', '', null, null, '');
+  add('bare addBulk', b.addBulk.jobsPerSecond, 'jobs/s', '', null, null, '');
+  add('bare awaited add, one at a time', b.serialAdd.jobsPerSecond, 'jobs/s', '', null, null, '');
+  add(`bare no-op processing (concurrency ${b.noopProcessing.concurrency})`, b.noopProcessing.jobsPerSecond, 'jobs/s', '', null, null, '');
+  add('bare three-queue pipeline, end to end', b.pipeline.jobsPerSecond, 'jobs/s', '', null, null, '');
+  add('bare Redis bytes per waiting job', b.redisBytesPerJob.bytesPerJob, 'B', '', null, null, '');
+  if (!s) return rows;
+
+  section('the service, measured');
+  if (s.intake) {
+    const r = ratio(s.intake.acceptedPerSecond, b.concurrentAdd.jobsPerSecond);
+    add(`intake 202/s (${s.intake.connections} conns, no workers)`, s.intake.acceptedPerSecond, '202/s', 'bare concurrent add', b.concurrentAdd.jobsPerSecond, r, `>= ${TARGETS.intakeShareOfAdd * 100}% of add`, verdict(r !== null && r >= TARGETS.intakeShareOfAdd));
+    add('intake latency p50 / p99 (saturated)', `${s.intake.p50Ms} / ${s.intake.p99Ms}`, 'ms', '', null, null, '');
+    add('intake non-202 + errors (saturated)', s.intake.non202 + s.intake.errors, '', '', null, null, '');
+    const rp = s.redisPerReturn.bytesPerReturn;
+    add('Redis bytes per buffered return', rp, 'B', 'bare bytes per job', b.redisBytesPerJob.bytesPerJob, ratio(rp, b.redisBytesPerJob.bytesPerJob), `<= ${TARGETS.redisBytesPerReturn} B`, verdict(rp !== null && rp <= TARGETS.redisBytesPerReturn));
+    const kp = s.redisPerReturn.keyBytesPerReturn;
+    add('  cross-check: MEMORY USAGE of its keys', kp, 'B', 'bare, same way', b.redisBytesPerJob.keyBytesPerJob, ratio(kp, b.redisBytesPerJob.keyBytesPerJob), '', '');
+  }
+  if (s.steady) {
+    const st = s.steady;
+    add(`steady ${st.offeredPerSecond} rps, 1 worker: p50`, st.p50Ms, 'ms', '', null, null, '');
+    add(`steady ${st.offeredPerSecond} rps, 1 worker: p99`, st.p99Ms, 'ms', '', null, null, `< ${TARGETS.steadyP99Ms} ms, all 202`, verdict(st.p99Ms !== null && st.p99Ms < TARGETS.steadyP99Ms && st.non202 === 0));
+    add(`steady ${st.offeredPerSecond} rps: achieved`, st.achievedPerSecond, '202/s', 'offered', st.offeredPerSecond, ratio(st.achievedPerSecond, st.offeredPerSecond), '');
+    add(`steady ${st.offeredPerSecond} rps: non-202 / errors`, `${st.non202} / ${st.errors}`, '', '', null, null, '');
+  }
+  const one = s.e2e.find((r) => r.workers === 1);
+  for (const r of s.e2e) {
+    const e2eRatio = ratio(r.returnsPerSecond, b.pipeline.jobsPerSecond);
+    const scale = one && r.workers !== 1 ? ` (x${(r.returnsPerSecond / one.returnsPerSecond).toFixed(2)} of 1)` : '';
+    add(
+      `end to end, ${r.workers} worker process${r.workers > 1 ? 'es' : ''}${r.finished ? '' : r.stalled ? ' (STALLED)' : ' (timed out)'}${scale}`,
+      r.returnsPerSecond,
+      'returns/s',
+      'bare pipeline',
+      b.pipeline.jobsPerSecond,
+      e2eRatio,
+      r.workers === 1 ? `>= ${TARGETS.e2eShareOfPipeline * 100}% of pipeline` : '',
+      r.workers === 1 ? verdict(r.finished && e2eRatio >= TARGETS.e2eShareOfPipeline) : '',
+    );
+  }
+
+  // CPU spent per unit of work: what the machine could do were it ours alone.
+  section('CPU cost per unit (contention-independent estimate: cores x 1000 ms / ms per unit)');
+  const addCost = b.concurrentAdd.cpuCost;
+  const pipeCost = b.pipeline.cpuCost;
+  if (addCost) add('bare concurrent add: CPU ms per job', addCost.totalMs, 'ms', '', null, null, `ceiling ${addCost.ceilingPerSecond}/s`);
+  if (pipeCost) add('bare pipeline: CPU ms per job', pipeCost.totalMs, 'ms', '', null, null, `ceiling ${pipeCost.ceilingPerSecond}/s`);
+  if (s.intake?.cpuCost && addCost) {
+    const c = s.intake.cpuCost;
+    const r = ratio(addCost.totalMs, c.totalMs);
+    add('intake: CPU ms per 202 (api+redis+postgres)', c.totalMs, 'ms', 'bare add ms', addCost.totalMs, r, `ceiling ${c.ceilingPerSecond}/s`, verdict(r >= TARGETS.intakeShareOfAdd, 'est. '));
+  }
+  if (one?.cpuCost && pipeCost) {
+    const c = one.cpuCost;
+    const r = ratio(pipeCost.totalMs, c.totalMs);
+    add('end to end, 1 worker: CPU ms per return', c.totalMs, 'ms', 'bare pipeline ms', pipeCost.totalMs, r, `ceiling ${c.ceilingPerSecond}/s`, verdict(r >= TARGETS.e2eShareOfPipeline, 'est. '));
+  }
+  return rows;
+}
+
+function printTable(rows, machine) {
+  const header = ['figure', 'value', 'unit', 'baseline', 'ratio', 'target', 'result'];
+  const data = rows.filter((r) => !r.section);
+  const cellsOf = (r) => [
+    r.figure,
+    String(r.value ?? '-'),
+    r.unit,
+    r.baselineValue === null || r.baselineValue === undefined ? '' : `${r.baseline} ${r.baselineValue}`,
+    r.ratio === null ? '' : r.ratioText,
+    r.target,
+    r.result,
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...data.map((r) => cellsOf(r)[i].length)));
+  const line = (c) => c.map((v, i) => (i === 1 || i === 4 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join(' | ').trimEnd();
+  console.log('');
+  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; node ${machine.node}, BullMQ ${machine.bullmq}, Redis ${machine.redis} (appendonly ${machine.redisAppendonly ? 'yes' : 'no'}, ${machine.redisMaxmemoryPolicy}), PostgreSQL ${machine.postgres}`);
+  console.log(line(header));
+  for (const r of rows) {
+    if (r.section) console.log(`${widths.map((w) => '-'.repeat(w)).join('-+-')}\n${r.section}`);
+    else console.log(line(cellsOf(r)));
+  }
+  console.log('');
+}
+
+/** Phases during which processes not of this run took more than a quarter of a core. */
+function contention(report) {
+  const phases = [];
+  const s = report.service;
+  if (report.baselines?.cpu) phases.push(['the baselines', report.baselines.cpu]);
+  if (s?.intake) phases.push(['intake', s.intake.cpu]);
+  if (s?.steady) phases.push(['the steady load', s.steady.cpu]);
+  for (const r of s?.e2e ?? []) phases.push([`end to end with ${r.workers} worker(s)`, r.cpu]);
+  return phases
+    .map(([phase, cpu]) => ({ phase, otherPercentOfOneCore: round((cpu?.percentOfOneCore['other processes'] ?? 0) + (cpu?.percentOfOneCore['postgres (other databases)'] ?? 0)), top: cpu?.otherProcesses ?? [] }))
+    .filter((c) => c.otherPercentOfOneCore > 25);
+}
+
+// ---------------------------------------------------------------------------- SVG chart
+
+function escapeXml(s) {
+  return String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
+}
+
+/**
+ * A hand-written SVG, three panels on log scales: measured throughput (baselines grey,
+ * service orange), each ratio against its target, and the CPU-cost ceilings.
+ */
+function chart(report) {
+  const b = report.baselines;
+  const s = report.service;
+  const W = 900;
+  const x0 = 270;
+  const plotW = W - x0 - 100;
+  const parts = [];
+  let y = 24;
+  const text = (x, yy, t, attrs = '') => parts.push(`<text x="${x}" y="${yy}" ${attrs}>${escapeXml(t)}</text>`);
+  const m = report.machine;
+  text(20, y, `npm run bench ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC: ${m.cpus} x ${m.cpuModel}, node ${m.node}, Redis ${m.redis}, PostgreSQL ${String(m.postgres).split(' ')[0]}`, 'font-size="13" font-weight="bold"');
+  y += 22;
+
+  /** One panel of horizontal bars on a log scale from 10^lo to 10^hi. */
+  function panel(title, bars, lo, hi, format) {
+    text(20, y, title, 'font-size="12" font-weight="bold"');
+    y += 10;
+    const xOf = (v) => x0 + ((Math.log10(Math.min(Math.max(v, 10 ** lo), 10 ** hi)) - lo) / (hi - lo)) * plotW;
+    const top = y;
+    const height = bars.length * 22;
+    for (let p = lo; p <= hi; p++) {
+      const x = xOf(10 ** p);
+      parts.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${top + height}" stroke="#ddd"/>`);
+      text(x - 12, top + height + 12, format(10 ** p), 'font-size="10" fill="#666"');
+    }
+    for (const bar of bars) {
+      text(20, y + 15, bar.label, 'font-size="11"');
+      const w = Math.max(1, xOf(bar.value || 10 ** lo) - x0);
+      parts.push(`<rect x="${x0}" y="${y + 4}" width="${w.toFixed(1)}" height="15" fill="${bar.color}"/>`);
+      if (bar.target !== undefined) parts.push(`<line x1="${xOf(bar.target).toFixed(1)}" y1="${y + 1}" x2="${xOf(bar.target).toFixed(1)}" y2="${y + 22}" stroke="#000" stroke-width="2"/>`);
+      text(x0 + w + 5, y + 15, bar.text ?? String(bar.value ?? '-'), 'font-size="11"');
+      y += 22;
+    }
+    y += 34;
+  }
+  const grey = '#9aa5b1';
+  const orange = '#f08c00';
+  const count = (v) => (v >= 1 ? v.toLocaleString('en-US') : String(v));
+
+  const measured = [
+    { label: 'bare concurrent add', value: b.concurrentAdd.jobsPerSecond, color: grey },
+    { label: 'bare addBulk', value: b.addBulk.jobsPerSecond, color: grey },
+    { label: 'bare awaited add', value: b.serialAdd.jobsPerSecond, color: grey },
+    { label: 'bare no-op processing', value: b.noopProcessing.jobsPerSecond, color: grey },
+    { label: 'bare 3-queue pipeline', value: b.pipeline.jobsPerSecond, color: grey },
+  ];
+  if (s?.intake) measured.push({ label: 'intake 202/s', value: s.intake.acceptedPerSecond, color: orange });
+  if (s?.steady) measured.push({ label: `steady ${s.steady.offeredPerSecond} rps: achieved`, value: s.steady.achievedPerSecond, color: orange });
+  for (const r of s?.e2e ?? []) measured.push({ label: `end to end, ${r.workers} worker${r.workers > 1 ? 's' : ''}${r.finished ? '' : ' (timed out)'}`, value: r.returnsPerSecond, color: orange });
+  panel('Measured, per second (grey: bare BullMQ; orange: the service)', measured, 0, 5, count);
+
+  if (s) {
+    const one = s.e2e.find((r) => r.workers === 1);
+    const ratios = [];
+    const ratioBar = (label, value, target, higherIsBetter) => {
+      const met = target === undefined ? null : higherIsBetter ? value >= target : value <= target;
+      ratios.push({ label, value, target, color: met === null ? orange : met ? '#2f9e44' : '#e03131', text: `${(100 * value).toFixed(1)}%` });
+    };
+    if (s.intake) ratioBar('intake 202/s / bare concurrent add', s.intake.acceptedPerSecond / b.concurrentAdd.jobsPerSecond, TARGETS.intakeShareOfAdd, true);
+    for (const r of s.e2e) ratioBar(`end to end ${r.workers} worker${r.workers > 1 ? 's' : ''} / bare pipeline`, r.returnsPerSecond / b.pipeline.jobsPerSecond, r === one ? TARGETS.e2eShareOfPipeline : undefined, true);
+    if (s.redisPerReturn?.bytesPerReturn) ratioBar('Redis bytes per return / 2 KB target', s.redisPerReturn.bytesPerReturn / TARGETS.redisBytesPerReturn, 1, false);
+    if (s.steady?.p99Ms) ratioBar(`steady p99 / ${TARGETS.steadyP99Ms} ms target`, s.steady.p99Ms / TARGETS.steadyP99Ms, 1, false);
+    panel('Ratios (black mark: target; green: met, red: missed)', ratios, -3, 3, (v) => `${+(100 * v).toPrecision(2)}%`);
+
+    const ceilings = [];
+    if (b.concurrentAdd.cpuCost) ceilings.push({ label: 'bare concurrent add', value: b.concurrentAdd.cpuCost.ceilingPerSecond, color: grey });
+    if (s.intake?.cpuCost) ceilings.push({ label: 'intake 202/s', value: s.intake.cpuCost.ceilingPerSecond, color: orange, text: `${s.intake.cpuCost.ceilingPerSecond} (${s.intake.cpuCost.totalMs} ms each)` });
+    if (b.pipeline.cpuCost) ceilings.push({ label: 'bare 3-queue pipeline', value: b.pipeline.cpuCost.ceilingPerSecond, color: grey });
+    if (one?.cpuCost) ceilings.push({ label: 'end to end (1 worker)', value: one.cpuCost.ceilingPerSecond, color: orange, text: `${one.cpuCost.ceilingPerSecond} (${one.cpuCost.totalMs} ms each)` });
+    if (ceilings.length) panel(`Ceilings from CPU cost: ${m.cpus} cores x 1000 ms / CPU ms per unit (what an otherwise idle machine allows)`, ceilings, 0, 5, count);
+  }
+  const H = y;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">
+<rect width="100%" height="100%" fill="#fff"/>
+${parts.join('\n')}
+</svg>
+`;
+}
+
+// ---------------------------------------------------------------------------- main
+
+/** Copies dist/ (just built by `npm run bench`) to SNAPSHOT; waits a little if a concurrent build is writing it. */
+async function snapshotDist() {
+  const entries = ['apps/api/src/main.js', 'apps/worker/src/main.js'];
+  const present = () => entries.every((e) => fs.existsSync(path.join(ROOT, 'dist', e)));
+  for (let i = 0; i < 60 && !present(); i++) await sleep(1_000);
+  if (!present()) throw new Error('dist/ is missing the API or worker entry: run `npm run build` first (npm run bench does)');
+  await sleep(200);
+  fs.cpSync(path.join(ROOT, 'dist'), SNAPSHOT, { recursive: true });
+  if (!entries.every((e) => fs.existsSync(path.join(SNAPSHOT, e)))) throw new Error('dist/ changed while it was copied (a concurrent build?): run again');
+}
+
+async function main() {
+  // `node bench/run.js --chart results.json [out.svg]`: redraws the chart of an earlier run.
+  if (process.argv[2] === '--chart') {
+    redis.disconnect();
+    const report = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+    const out = process.argv[4] || process.argv[3].replace(/\.json$/, '') + '.svg';
+    fs.writeFileSync(out, chart(report));
+    console.log(`wrote ${out}`);
+    return;
+  }
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await snapshotDist();
+  const hardStop = setTimeout(() => {
+    console.error(`bench: over the ${CONFIG.deadlineSeconds} s deadline, stopping`);
+    void cleanup().finally(() => process.exit(2));
+  }, CONFIG.deadlineSeconds * 1000);
+  hardStop.unref();
+
+  log(`run ${RUN}: database ${DB_NAME}, key prefix ${PREFIX}${QUICK ? ' (QUICK)' : ''}`);
+  const redisInfo = await redis.info('server');
+  const persistence = await redis.info('persistence');
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  const pgVersion = (await admin.query('SHOW server_version')).rows[0].server_version;
+  await admin.end();
+  const machine = machineInfo(redisInfo, pgVersion);
+  machine.redisAppendonly = /aof_enabled:(\d)/.exec(persistence)?.[1] === '1';
+  machine.redisMaxmemoryPolicy = (await redis.config('GET', 'maxmemory-policy').catch(() => []))[1] ?? 'unknown';
+
+  const report = { run: RUN, startedAt: new Date(STARTED).toISOString(), machine, config: CONFIG, targets: TARGETS, baselines: null, service: null, error: null };
+  let failure = null;
+  try {
+    log('1. baselines: bare BullMQ');
+    report.baselines = await baselines();
+    log('2. the service');
+    report.service = await service();
+  } catch (error) {
+    failure = error;
+    report.error = String(error && error.stack ? error.stack : error);
+    console.error(`bench failed: ${error && error.message}`);
+  } finally {
+    await cleanup();
+    clearTimeout(hardStop);
+  }
+  report.finishedAt = new Date().toISOString();
+  report.seconds = round((Date.now() - STARTED) / 1000, 1);
+  report.rows = report.baselines ? evaluate(report.baselines, report.service) : [];
+  report.misses = report.rows.filter((r) => r.result === 'MISS').map((r) => r.figure);
+
+  if (report.baselines) printTable(report.rows, machine);
+  report.contention = contention(report);
+  for (const c of report.contention) log(`WARNING: other work on the machine took ${c.otherPercentOfOneCore}% of a core during ${c.phase} (${c.top.join(', ')}): those figures are pessimistic`);
+  const mem = report.service?.redisPerReturn;
+  if (mem?.bytesPerReturn && mem.keyBytesPerReturn && Math.abs(mem.bytesPerReturn - mem.keyBytesPerReturn) > 0.25 * mem.keyBytesPerReturn) {
+    log(`WARNING: used_memory moved by ${mem.bytesPerReturn} B per return but the intake keys hold ${mem.keyBytesPerReturn} B: other clients of this Redis changed its memory meanwhile`);
+  }
+  const json = JSON.stringify(report, null, 2);
+  const file = path.join(RESULTS_DIR, `bench-${STAMP}.json`);
+  fs.writeFileSync(file, json);
+  fs.writeFileSync(path.join(RESULTS_DIR, 'latest.json'), json);
+  if (report.baselines) fs.writeFileSync(path.join(RESULTS_DIR, 'latest.svg'), chart(report));
+  log(`wrote ${path.relative(ROOT, file)}, bench/results/latest.json and bench/results/latest.svg; child logs in ${path.relative(ROOT, LOG_DIR)}`);
+  log(`cleaned up: ${cleaned ? `database ${DB_NAME} dropped, keys ${PREFIX}* deleted, children stopped` : 'INCOMPLETE'}`);
+  if (report.misses.length) log(`targets missed: ${report.misses.join('; ')}`);
+  if (failure) process.exitCode = 1;
+}
+
+main().catch(async (error) => {
+  console.error(error);
+  await cleanup();
+  process.exit(1);
+});
