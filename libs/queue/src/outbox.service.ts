@@ -1,8 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { JobRequest, QUEUE_OF } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
+
+/** How often the rows of dispatched jobs are deleted. */
+const DELETE_EVERY_MS = 200;
 
 /** Rows one sweep round claims. */
 export const OUTBOX_SWEEP_BATCH = 500;
@@ -23,13 +26,20 @@ export interface Tx {
  * added twice, BullMQ keeps one (same job id) and the handler is idempotent anyway.
  */
 @Injectable()
-export class OutboxService {
+export class OutboxService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxService.name);
+  /** Rows whose jobs are in Redis, removed together: one DELETE per batch, not per transaction. */
+  private dispatched: string[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly flusher: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly producer: JobProducer,
-  ) {}
+  ) {
+    this.flusher = setInterval(() => void this.flush(), DELETE_EVERY_MS);
+    this.flusher.unref();
+  }
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const jobs: JobRequest[] = [];
@@ -64,7 +74,33 @@ export class OutboxService {
 
   private async dispatch(jobs: JobRequest[]): Promise<void> {
     await this.producer.addMany(jobs);
-    await this.dataSource.query(`DELETE FROM outbox WHERE job_id = ANY($1)`, [jobs.map((j) => j.jobId)]);
+    // A row left behind by a crash before the flush is only re-added by the sweep: a no-op
+    // for BullMQ while the job (same id) is still there, a harmless replay after.
+    this.dispatched.push(...jobs.map((j) => j.jobId));
+    if (this.dispatched.length >= OUTBOX_SWEEP_BATCH) void this.flush();
+  }
+
+  /** Deletes the rows of dispatched jobs, in one statement. */
+  async flush(): Promise<void> {
+    if (this.flushing || !this.dispatched.length) return this.flushing ?? undefined;
+    const ids = this.dispatched;
+    this.dispatched = [];
+    this.flushing = this.dataSource
+      .query(`DELETE FROM outbox WHERE job_id = ANY($1)`, [ids])
+      .then(() => undefined)
+      .catch((error: Error) => {
+        this.dispatched.push(...ids); // the database is away: try again next round
+        this.logger.warn(`could not clear ${ids.length} dispatched outbox row(s): ${error.message}`);
+      })
+      .finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  /** After the workers stopped (onModuleDestroy), before the pool closes (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.flusher);
+    await this.flushing;
+    await this.flush();
   }
 
   /**
