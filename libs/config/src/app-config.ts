@@ -38,6 +38,8 @@ export interface AppConfig {
   deadlines: { reviewMs: number; shipBackMs: number; inspectionMs: number };
   intakeHighWater: number;
   carrierSimulatorAutopilot: boolean;
+  /** time between two scans the autopilot posts (CARRIER_AUTOPILOT_STEP, default 2s) */
+  carrierAutopilotStepMs: number;
   /** Seed demo orders at start-up (not in production or test unless asked). */
   seedDemoData: boolean;
   /** Interval of the outbox sweep that re-enqueues jobs whose producer died before adding them. */
@@ -199,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     intakeHighWater: positiveInt('INTAKE_HIGH_WATER', env.INTAKE_HIGH_WATER, 200_000),
     carrierSimulatorAutopilot: bool(env.CARRIER_SIMULATOR_AUTOPILOT, false),
+    carrierAutopilotStepMs: duration('CARRIER_AUTOPILOT_STEP', env.CARRIER_AUTOPILOT_STEP, '2s'),
     seedDemoData: bool(env.SEED_DEMO_DATA, nodeEnv === 'development'),
     outboxSweepMs: duration('OUTBOX_SWEEP_INTERVAL', env.OUTBOX_SWEEP_INTERVAL, '5s'),
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),

@@ -36,12 +36,34 @@ export class CarrierSimulator implements CarrierGateway {
     if (!(await this.client.setOnceWith(key, request.bookingKey, JSON.stringify(booking), ['HSET', tracking, trackingNumber, request.bookingKey]))) {
       return JSON.parse((await this.client.redis.hget(key, request.bookingKey))!) as Booking;
     }
+    if (this.config.carrierSimulatorAutopilot) this.drive(request.carrier, trackingNumber);
     return booking;
   }
 
   async cancel(trackingNumber: string): Promise<void> {
     await this.behave('cancel');
     await this.client.redis.sadd(this.client.key('sim', 'carrier', 'cancelled'), trackingNumber);
+  }
+
+  /**
+   * Autopilot (CARRIER_SIMULATOR_AUTOPILOT=true): like a real courier, posts the parcel's
+   * scans to our tracking webhook (PUBLIC_BASE_URL) by itself, a few seconds apart. Demo
+   * behaviour: scans not yet posted when this process stops are not posted later.
+   */
+  private drive(carrier: string, trackingNumber: string): void {
+    const key = [...this.config.apiKeys].find(([, role]) => role === 'carrier')?.[0];
+    if (!key) return;
+    const steps = ['PICKED_UP', 'IN_TRANSIT', 'DELIVERED_TO_WAREHOUSE'] as const;
+    steps.forEach((status, i) => {
+      setTimeout(() => {
+        void fetch(`${this.config.publicBaseUrl}/v1/logistics/tracking`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ carrier, trackingNumber, status, occurredAt: new Date().toISOString(), location: ['揽收网点', '转运中心', '退货仓'][i] }),
+          signal: AbortSignal.timeout(5_000),
+        }).catch(() => undefined);
+      }, (i + 1) * this.config.carrierAutopilotStepMs).unref();
+    });
   }
 
   /** How many distinct bookings the simulated carriers hold (tests check "booked once"). */
