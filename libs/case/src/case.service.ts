@@ -6,11 +6,8 @@ import { ReturnCase } from './return-case.entity';
 import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
 import { OrderSnapshot } from './order.entity';
-import { assertTransition, IllegalTransitionError } from './state-machine';
+import { assertTransition, IllegalTransitionError, RELEASING_STATUSES } from './state-machine';
 import { notFound } from './api-errors';
-
-/** Statuses whose units no longer count against what the customer may still return. */
-const RELEASED_STATUSES: CaseStatus[] = ['REJECTED', 'CANCELLED', 'CLOSED'];
 
 /**
  * The case record: the only code that changes a case's status. Every move is checked by
@@ -84,7 +81,7 @@ export class CaseService {
          FROM return_items i JOIN return_cases c ON c.id = i.case_id
         WHERE c.order_id = $1 AND c.id <> $2 AND NOT (c.status = ANY($3))
         GROUP BY i.sku`,
-      [orderId, excludeCaseId, RELEASED_STATUSES],
+      [orderId, excludeCaseId, RELEASING_STATUSES],
     );
     return Object.fromEntries(rows.map((r) => [r.sku, Number(r.units)]));
   }

@@ -60,9 +60,4 @@ export class OrderService {
     return this.dataSource.manager.findOne(OrderSnapshot, { where: { id: orderId } });
   }
 
-  /** Just whether the order is known: the hot path of POST /v1/returns. */
-  async exists(orderId: string): Promise<boolean> {
-    const rows = await this.dataSource.query('SELECT 1 FROM orders WHERE id = $1', [orderId]);
-    return rows.length > 0;
-  }
 }

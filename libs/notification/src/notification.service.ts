@@ -72,8 +72,4 @@ export class NotificationService {
     }
     if (failures.length && !lastAttempt) throw new Error(`could not send ${message} for ${subject.rmaNumber}: ${failures.join('; ')}`);
   }
-
-  forCase(caseId: string): Promise<Notification[]> {
-    return this.dataSource.manager.find(Notification, { where: { caseId }, order: { createdAt: 'ASC' } });
-  }
 }

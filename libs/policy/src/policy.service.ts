@@ -85,9 +85,4 @@ export class PolicyService {
     return (await this.currentBook()).all();
   }
 
-  /** The current policy of a category, or null when it has none of its own. */
-  async ownPolicy(category: string): Promise<ReturnPolicy | null> {
-    const policy = (await this.currentBook()).for(category);
-    return policy.category === normalizeCategory(category) ? policy : null;
-  }
 }

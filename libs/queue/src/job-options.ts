@@ -36,8 +36,3 @@ export function jobOptions(request: JobRequest): JobsOptions {
     priority: request.priority,
   };
 }
-
-/** Attempts allowed for a job name: a handler uses it to tell its last attempt. */
-export function maxAttempts(name: JobName): number {
-  return ATTEMPTS[name].attempts;
-}

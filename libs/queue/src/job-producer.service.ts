@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { ALL_QUEUES, JobName, JobRequest, QUEUE_OF, QueueName } from '@returns/contracts';
+import { ALL_QUEUES, JobRequest, QUEUE_OF, QueueName } from '@returns/contracts';
 import { jobOptions } from './job-options';
 import { redisConnection } from './redis-connection';
 
@@ -29,9 +29,6 @@ export class JobProducer implements OnApplicationShutdown {
     return this.queues[name];
   }
 
-  async add<J extends JobName>(request: JobRequest<J>): Promise<void> {
-    await this.queues[QUEUE_OF[request.name]].add(request.name, request.data, jobOptions(request));
-  }
 
   /** Adds many jobs, one round trip per queue. */
   async addMany(requests: JobRequest[]): Promise<void> {
