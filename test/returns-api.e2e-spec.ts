@@ -571,6 +571,17 @@ describe('returns service HTTP contract', () => {
 
     const payoutsOf = async (refundId: string) => (await service.get(PaymentSimulator).payouts()).filter((p) => p.idempotencyKey.includes(refundId));
 
+    it('pays once, under one idempotency key, when the gateway times out twice before answering', async () => {
+      const { orderId } = await putOrder(service, { payment: { provider: 'alipay', transactionId: uniqueId('T-FLAKY') } });
+      const created = await postReturn(service, returnBody(orderId, { type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] }));
+      // Two timeouts, then BullMQ's exponential backoff (5 s, 10 s, with jitter) brings the third attempt.
+      const refunded = await service.waitForStatus(created.body.id, 'REFUNDED', 40_000);
+      expect(refunded.refund).toMatchObject({ status: 'SUCCEEDED', amount: 4500, attempts: 3, lastError: null });
+      const payouts = await payoutsOf(refunded.refund.id);
+      expect(payouts).toHaveLength(1);
+      expect(payouts[0].amountMinor).toBe(4500);
+    }, 60_000);
+
     it('ends a refund the gateway declines as REFUND_FAILED with no payout', async () => {
       const failed = await declinedRefundOnly();
       expect(failed.status).toBe('REFUND_FAILED');
