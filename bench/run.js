@@ -246,8 +246,9 @@ function startChild(name, entry, env, ready, timeoutMs = 60_000) {
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const out = fs.createWriteStream(logFile);
-  // BENCH_PROFILE=1: V8 tick logs of every child (`node --prof-process <file>` reads them).
-  const profile = PROFILE ? ['--prof', '--no-logfile-per-isolate', `--logfile=${path.join(LOG_DIR, `${name}.v8.log`)}`] : [];
+  // BENCH_PROFILE=1: a V8 CPU profile of every child, written when it stops
+  // (`<name>.cpuprofile`: open it in Chrome DevTools, or summarise it with bench/profile-summary.js).
+  const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const proc = spawn(process.execPath, [...profile, path.join(SNAPSHOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const child = { name, proc, logFile, exited: null };
   children.add(child);

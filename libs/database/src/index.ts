@@ -2,3 +2,5 @@ export * from './data-source';
 export * from './database.module';
 export { MIGRATIONS } from './migrations';
 export * from './transformers';
+export * from './errors';
+export * from './group-commit';

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
+import { databaseUnavailable, GroupCommit, GroupCommitOptions } from '@returns/database';
 import { casePriority, CaseService, conflict, IllegalTransitionError, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
 import { Decision, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
@@ -15,6 +16,22 @@ export interface AcceptedReturn {
   rmaNumber: string;
   status: 'REQUESTED';
 }
+
+/** A request as `accept` hands it to a batch. */
+interface IncomingRequest {
+  clientId: string;
+  idempotencyKey: string;
+  body: ReturnRequestBody;
+  hash: string;
+}
+
+type IntakeOutcome =
+  | { kind: 'stored' | 'repeated'; id: string; rmaNumber: string }
+  | { kind: 'unknown-order' }
+  | { kind: 'key-reused' };
+
+/** Most requests stored in one transaction, and most such transactions at once per process. */
+const INTAKE_BATCH: GroupCommitOptions = { maxBatch: 200, inFlight: 4 };
 
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 
@@ -53,8 +70,9 @@ export function reminderLeadMs(reviewMs: number): number {
  * and takes agents' review decisions and cancellations.
  */
 @Injectable()
-export class IntakeService {
+export class IntakeService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(IntakeService.name);
+  private readonly intakeWrites = new GroupCommit<IncomingRequest, IntakeOutcome>((batch) => this.storeBatch(batch), INTAKE_BATCH, databaseUnavailable);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -66,34 +84,91 @@ export class IntakeService {
 
   /**
    * Accepts a request for judging: stores the idempotency record and the job, nothing else.
-   * The same key with the same body answers the same; with another body, 409.
+   * The same key with the same body answers the same; with another body, 409. Requests
+   * that arrive together are stored together (see `storeBatch`).
    */
   async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn> {
-    const hash = requestHash(body);
-    const [order] = await this.dataSource.query(`SELECT customer->>'tier' AS tier FROM orders WHERE id = $1`, [body.orderId]);
-    if (!order) {
-      throw notFound('ORDER_NOT_FOUND', `order ${body.orderId} is not known`);
+    const outcome = await this.intakeWrites.submit({ clientId, idempotencyKey, body, hash: requestHash(body) });
+    switch (outcome.kind) {
+      case 'stored':
+      case 'repeated':
+        return { id: outcome.id, rmaNumber: outcome.rmaNumber, status: 'REQUESTED' };
+      case 'unknown-order':
+        throw notFound('ORDER_NOT_FOUND', `order ${body.orderId} is not known`);
+      case 'key-reused':
+        throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body');
     }
-    const id = newCaseId();
-    const createdAt = new Date();
-    const rmaNumber = rmaNumberFor(id, createdAt);
-    const inserted = await this.outbox.transaction(async (tx) => {
-      const rows: { id: string }[] = await tx.manager.query(
-        `INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (client_id, idempotency_key) DO NOTHING RETURNING id`,
-        [id, clientId, idempotencyKey, hash, rmaNumber, body.orderId, JSON.stringify(body), createdAt],
-      );
-      if (rows.length) tx.enqueue(Jobs.judgeReturn(id, casePriority(order.tier, body.reasonCode)));
-      return rows.length > 0;
-    });
-    if (inserted) return { id, rmaNumber, status: 'REQUESTED' };
+  }
 
-    const existing = await this.dataSource.manager.findOneByOrFail(ReturnRequest, { clientId, idempotencyKey });
-    if (existing.requestHash !== hash) {
-      throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body');
+  /**
+   * Stores a batch of requests in one transaction: one statement checks their orders and
+   * inserts the new ones (a key seen before inserts nothing), one records their judge
+   * jobs in the outbox, one commit; after it, one `addBulk`. A second statement, only
+   * when some keys were seen before, reads what they were first used for.
+   */
+  private async storeBatch(requests: IncomingRequest[]): Promise<IntakeOutcome[]> {
+    const createdAt = new Date();
+    const ids = requests.map(() => newCaseId());
+    const rmaNumbers = ids.map((id) => rmaNumberFor(id, createdAt));
+    const rows = await this.outbox.transaction(async (tx) => {
+      const found: { n: number; tier: string | null; stored: boolean }[] = await tx.manager.query(
+        `WITH input AS (
+           SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+             AS t(n, id, client_id, idempotency_key, request_hash, rma_number, order_id, body)
+         ), known AS (
+           SELECT input.*, o.customer->>'tier' AS tier FROM input JOIN orders o ON o.id = input.order_id
+         ), stored AS (
+           INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
+           SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $9 FROM known ORDER BY n
+           ON CONFLICT (client_id, idempotency_key) DO NOTHING
+           RETURNING id
+         )
+         SELECT known.n, known.tier, stored.id IS NOT NULL AS stored FROM known LEFT JOIN stored ON stored.id = known.id`,
+        [
+          requests.map((_, n) => n),
+          ids,
+          requests.map((r) => r.clientId),
+          requests.map((r) => r.idempotencyKey),
+          requests.map((r) => r.hash),
+          rmaNumbers,
+          requests.map((r) => r.body.orderId),
+          requests.map((r) => JSON.stringify(r.body)),
+          createdAt,
+        ],
+      );
+      for (const row of found) {
+        if (row.stored) tx.enqueue(Jobs.judgeReturn(ids[row.n], casePriority(row.tier, requests[row.n].body.reasonCode)));
+      }
+      return found;
+    });
+
+    const outcomes: IntakeOutcome[] = requests.map(() => ({ kind: 'unknown-order' }));
+    const repeats: number[] = [];
+    for (const row of rows) {
+      if (row.stored) outcomes[row.n] = { kind: 'stored', id: ids[row.n], rmaNumber: rmaNumbers[row.n] };
+      else repeats.push(row.n);
     }
-    return { id: existing.id, rmaNumber: existing.rmaNumber, status: 'REQUESTED' };
+    if (repeats.length) {
+      const earlier: { client_id: string; idempotency_key: string; id: string; rma_number: string; request_hash: string }[] =
+        await this.dataSource.query(
+          `SELECT r.client_id, r.idempotency_key, r.id, r.rma_number, r.request_hash
+             FROM return_requests r JOIN unnest($1::text[], $2::text[]) AS k(client_id, idempotency_key) USING (client_id, idempotency_key)`,
+          [repeats.map((n) => requests[n].clientId), repeats.map((n) => requests[n].idempotencyKey)],
+        );
+      const byKey = new Map(earlier.map((e) => [`${e.client_id}\n${e.idempotency_key}`, e]));
+      for (const n of repeats) {
+        const first = byKey.get(`${requests[n].clientId}\n${requests[n].idempotencyKey}`);
+        if (!first) throw new Error(`request ${requests[n].idempotencyKey} was neither stored nor found`);
+        outcomes[n] =
+          first.request_hash === requests[n].hash ? { kind: 'repeated', id: first.id, rmaNumber: first.rma_number } : { kind: 'key-reused' };
+      }
+    }
+    return outcomes;
+  }
+
+  /** Waits for the requests already accepted to be stored (at shutdown, before the pool closes). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.intakeWrites.drained();
   }
 
   /** The buffered request behind a case id, for answering before the case is opened. */

@@ -18,6 +18,9 @@ export type AuthedRequest = Request & { caller: Caller };
 /** `Authorization: Bearer <api key>`; each key has one role (CONTRACT.md, "Auth"). */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  /** The client id of each configured key, hashed once rather than on every request. */
+  private readonly clientIds = new Map<string, string>();
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -32,11 +35,17 @@ export class ApiKeyGuard implements CanActivate {
     if (!match || !role) {
       throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHENTICATED', message: 'a valid API key is required: Authorization: Bearer <key>' });
     }
-    request.caller = { role, clientId: createHash('sha256').update(match[1]).digest('hex').slice(0, 24) };
+    request.caller = { role, clientId: this.clientIdOf(match[1]) };
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
     if (role !== 'admin' && !allowed.includes(role)) {
       throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN_ROLE', message: `role ${role} may not do this` });
     }
     return true;
+  }
+
+  private clientIdOf(key: string): string {
+    let id = this.clientIds.get(key);
+    if (!id) this.clientIds.set(key, (id = createHash('sha256').update(key).digest('hex').slice(0, 24)));
+    return id;
   }
 }

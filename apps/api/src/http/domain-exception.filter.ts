@@ -3,6 +3,7 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { IllegalTransitionError } from '@returns/case';
+import { databaseUnavailable, textRefused } from '@returns/database';
 
 /** A move the state machine refuses answers 409 INVALID_TRANSITION (and changes nothing). */
 @Catch(IllegalTransitionError)
@@ -17,17 +18,10 @@ export class IllegalTransitionFilter implements ExceptionFilter {
   }
 }
 
-/** PostgreSQL is restarting or unreachable: SQLSTATE classes 08 and 57P, or no connection at all. */
-export function databaseUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === 'ECONNREFUSED')) return true;
-  return typeof message === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/.test(message);
-}
-
 /**
  * Errors that never reach a controller's own handling, in the contract's error shape:
  * the body parser's (over 100 kB: 413, an unsupported charset: 415, a broken
- * Content-Encoding: 400), and a database that is restarting (503 with Retry-After, so
+ * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character: 400), and a database that is restarting (503 with Retry-After, so
  * clients retry with the same Idempotency-Key rather than treat it as a failure).
  */
 @Catch()
@@ -39,6 +33,15 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
         error: 'Service Unavailable',
         code: 'DATABASE_UNAVAILABLE',
         message: 'the database is not answering; retry with the same Idempotency-Key',
+      });
+      return;
+    }
+    if (!(error instanceof HttpException) && textRefused(error)) {
+      host.switchToHttp().getResponse<Response>().status(400).json({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'UNSUPPORTED_TEXT',
+        message: 'text may not contain the NUL character (\\u0000)',
       });
       return;
     }

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { databaseUnavailable } from './domain-exception.filter';
+import { databaseUnavailable, textRefused } from './errors';
 
 describe(databaseUnavailable.name, () => {
   it.each([
@@ -14,4 +14,17 @@ describe(databaseUnavailable.name, () => {
     'leaves other errors alone: %p',
     (error) => expect(databaseUnavailable(error)).toBe(false),
   );
+});
+
+describe(textRefused.name, () => {
+  it('recognises text PostgreSQL cannot store', () => {
+    expect(textRefused({ code: '22P05', message: 'unsupported Unicode escape sequence' })).toBe(true);
+    expect(textRefused({ code: '22021', message: 'invalid byte sequence for encoding "UTF8": 0x00' })).toBe(true);
+  });
+
+  it('does not take other failures for it', () => {
+    expect(textRefused({ code: '23505' })).toBe(false);
+    expect(textRefused(new Error('boom'))).toBe(false);
+    expect(textRefused(undefined)).toBe(false);
+  });
 });

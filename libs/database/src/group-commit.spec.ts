@@ -1,0 +1,94 @@
+import { GroupCommit } from './group-commit';
+
+/** A runner that records each batch it was given and answers item * 10, refusing items listed in `poison`. */
+function recordingRunner(poison: number[] = [], delayMs = 5) {
+  const batches: number[][] = [];
+  const run = async (items: number[]) => {
+    batches.push(items);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (items.some((i) => poison.includes(i))) throw Object.assign(new Error('row refused'), { code: '22P05' });
+    return items.map((i) => i * 10);
+  };
+  return { batches, run };
+}
+
+describe(GroupCommit.name, () => {
+  it('gives each caller its own result, in a batch with the callers that came together', async () => {
+    const { batches, run } = recordingRunner();
+    const commit = new GroupCommit(run, { maxBatch: 100, inFlight: 1 });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => commit.submit(i)));
+    expect(results).toEqual([10, 20, 30, 40, 50]);
+    expect(batches).toEqual([[1, 2, 3, 4, 5]]);
+  });
+
+  it('grows the batches while the running ones take their time, never past maxBatch or inFlight', async () => {
+    const { batches, run } = recordingRunner([], 20);
+    let running = 0;
+    let mostRunning = 0;
+    const commit = new GroupCommit(
+      async (items: number[]) => {
+        mostRunning = Math.max(mostRunning, ++running);
+        try {
+          return await run(items);
+        } finally {
+          running--;
+        }
+      },
+      { maxBatch: 8, inFlight: 2 },
+    );
+    const first = Promise.all([1, 2].map((i) => commit.submit(i)));
+    await new Promise((resolve) => setImmediate(resolve));
+    // arrive while the first batch is being written
+    const rest = Promise.all(Array.from({ length: 30 }, (_, i) => commit.submit(100 + i)));
+    expect(await first).toEqual([10, 20]);
+    expect(await rest).toEqual(Array.from({ length: 30 }, (_, i) => (100 + i) * 10));
+    expect(Math.max(...batches.map((b) => b.length))).toBe(8);
+    expect(mostRunning).toBe(2);
+    expect(batches.flat().sort((a, b) => a - b)).toEqual([1, 2, ...Array.from({ length: 30 }, (_, i) => 100 + i)]);
+  });
+
+  it('lets one refused item fail alone: the rest of its batch is written one by one', async () => {
+    const { batches, run } = recordingRunner([3]);
+    const commit = new GroupCommit(run, { maxBatch: 100, inFlight: 1 });
+    const settled = await Promise.allSettled([1, 2, 3, 4].map((i) => commit.submit(i)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason.message).toBe('row refused');
+    expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
+  });
+
+  it('fails the whole batch at once when the database is away, without retrying item by item', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit(
+      async (items: number[]): Promise<number[]> => {
+        batches.push(items);
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      },
+      { maxBatch: 100, inFlight: 1 },
+      (error) => (error as { code?: string }).code === 'ECONNREFUSED',
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => commit.submit(i)));
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('refuses a runner that answers the wrong number of results', async () => {
+    const commit = new GroupCommit(async () => [1], { maxBatch: 100, inFlight: 1 });
+    await expect(commit.submit(1).then(() => commit.submit(2))).resolves.toBe(1);
+    const settled = await Promise.allSettled([commit.submit(1), commit.submit(2)]);
+    // the pair fails as a batch, then each alone gets its one answer
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled']);
+  });
+
+  it('says when everything submitted has been written', async () => {
+    const { run } = recordingRunner([], 30);
+    const commit = new GroupCommit(run, { maxBatch: 2, inFlight: 1 });
+    const written: number[] = [];
+    for (const i of [1, 2, 3, 4, 5]) void commit.submit(i).then(() => written.push(i));
+    expect(commit.pending).toBe(5);
+    await new Promise((resolve) => setImmediate(resolve));
+    await commit.drained();
+    expect(commit.pending).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Group commit: callers that arrive together share one database round trip and one
+ * commit. Each `submit` waits for the batch it joined; a batch starts at once while fewer
+ * than `inFlight` batches are running, so at low load a caller waits for nothing but its
+ * own statement, and under a surge the batches grow by themselves instead of the commits
+ * queueing up one behind another.
+ *
+ * When a batch of more than one fails for a reason that is not the database going away
+ * (a row it refuses, say), its items are tried again one by one, so one bad item fails
+ * alone and the others still land.
+ */
+export interface GroupCommitOptions {
+  /** Most items in one batch. */
+  maxBatch: number;
+  /** Most batches running at once; keep it below the connection pool's size. */
+  inFlight: number;
+}
+
+/** Runs one batch; answers one result per item, in the same order. */
+export type BatchRunner<I, O> = (items: I[]) => Promise<O[]>;
+
+interface Waiting<I, O> {
+  item: I;
+  resolve(value: O): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommit<I, O> {
+  private queue: Waiting<I, O>[] = [];
+  /** batches being written */
+  private running = 0;
+  /** items in them */
+  private writing = 0;
+  private scheduled = false;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly run: BatchRunner<I, O>,
+    private readonly options: GroupCommitOptions,
+    private readonly isConnectionError: (error: unknown) => boolean = () => false,
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (this.queue.length >= this.options.maxBatch) this.start();
+      else if (!this.scheduled) {
+        // Let the callers already parsed in this turn of the event loop join the batch.
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.start();
+        });
+      }
+    });
+  }
+
+  /** Items waiting or being written. */
+  get pending(): number {
+    return this.queue.length + this.writing;
+  }
+
+  /** Resolves once nothing is waiting or running (for shutdown). */
+  drained(): Promise<void> {
+    if (!this.pending) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private start(): void {
+    while (this.running < this.options.inFlight && this.queue.length) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      this.running++;
+      this.writing += batch.length;
+      void this.write(batch).finally(() => {
+        this.running--;
+        this.writing -= batch.length;
+        if (this.queue.length) this.start();
+        else if (!this.running) this.idle.splice(0).forEach((resolve) => resolve());
+      });
+    }
+  }
+
+  private async write(batch: Waiting<I, O>[]): Promise<void> {
+    try {
+      const results = await this.run(batch.map((w) => w.item));
+      if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${results.length} results`);
+      batch.forEach((w, i) => w.resolve(results[i]));
+    } catch (error) {
+      if (batch.length === 1 || this.isConnectionError(error)) {
+        batch.forEach((w) => w.reject(error));
+        return;
+      }
+      // One item may have spoiled the batch: each on its own, so it fails alone.
+      await Promise.all(batch.map((w) => this.write([w])));
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { QueueName } from '@returns/contracts';
+import { countRows, expectError, jobCounts, postReturn, putOrder } from './support/api-helpers';
+import { returnBody, uniqueId } from './support/factories';
+import { TestService } from './support/service';
+
+/**
+ * Requests that arrive together are stored together (one statement, one commit, one
+ * addBulk). A burst must still answer each caller as if it had come alone: new keys
+ * accepted once, repeated keys the same answer, a reused key 409, an unknown order 404,
+ * and a request PostgreSQL refuses failing alone without taking its batch with it.
+ */
+describe('intake under a burst (group commit)', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    // No workers: every accepted request stays buffered, so the queue can be counted.
+    service = await TestService.start({ withWorkers: false });
+  });
+
+  afterAll(() => service.close());
+
+  it('answers every caller of a concurrent burst as if it had come alone', async () => {
+    const orders = await Promise.all(Array.from({ length: 6 }, () => putOrder(service)));
+    const repeatedKey = uniqueId('key');
+    const reusedKey = uniqueId('key');
+    const fresh = Array.from({ length: 60 }, (_, i) => ({ key: uniqueId('key'), body: returnBody(orders[i % 6].orderId) }));
+    const calls = [
+      ...fresh.map(({ key, body }) => postReturn(service, body, { key })),
+      // the same key and body three times in the same burst: one case
+      ...[0, 1, 2].map(() => postReturn(service, returnBody(orders[0].orderId, { reasonText: 'three times' }), { key: repeatedKey })),
+      // one key, two bodies: one is accepted, the other refused
+      postReturn(service, returnBody(orders[1].orderId, { reasonText: 'first body' }), { key: reusedKey }),
+      postReturn(service, returnBody(orders[1].orderId, { reasonText: 'second body' }), { key: reusedKey }),
+      postReturn(service, returnBody(uniqueId('no-such-order'))),
+      // PostgreSQL cannot store a NUL character: this one fails, its neighbours must not
+      postReturn(service, returnBody(orders[2].orderId, { reasonText: 'bad \u0000 text' })),
+    ];
+    const answers = await Promise.all(calls);
+
+    const freshAnswers = answers.slice(0, 60);
+    expect(freshAnswers.map((a) => a.status)).toEqual(Array(60).fill(202));
+    expect(new Set(freshAnswers.map((a) => a.body.id)).size).toBe(60);
+    expect(new Set(freshAnswers.map((a) => a.body.rmaNumber)).size).toBe(60);
+    for (const a of freshAnswers) expect(a.body).toMatchObject({ status: 'REQUESTED', statusUrl: expect.stringContaining(a.body.id) });
+
+    const repeated = answers.slice(60, 63);
+    expect(repeated.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(new Set(repeated.map((a) => a.body.id)).size).toBe(1);
+    expect(new Set(repeated.map((a) => a.body.rmaNumber)).size).toBe(1);
+
+    const reused = answers.slice(63, 65);
+    expect(reused.map((a) => a.status).sort()).toEqual([202, 409]);
+    expectError(reused.find((a) => a.status === 409)!, 409, 'IDEMPOTENCY_KEY_REUSED');
+
+    expectError(answers[65], 404, 'ORDER_NOT_FOUND');
+    expectError(answers[66], 400, 'UNSUPPORTED_TEXT');
+
+    // Stored once each, and a judge job for each stored one.
+    const keys = [...fresh.map((f) => f.key), repeatedKey, reusedKey];
+    expect(await countRows(service, 'return_requests WHERE idempotency_key = ANY($1)', [keys])).toBe(62);
+    expect(await countRows(service, `return_requests WHERE order_id = $1 AND body->>'reasonText' LIKE 'bad%'`, [orders[2].orderId])).toBe(0);
+    // The jobs are added right after the commit, before the answers go out.
+    const counts = await jobCounts(service, QueueName.Intake);
+    expect(counts.waiting + counts.prioritized).toBe(62);
+
+    // And each is readable at once, REQUESTED, by the id it was given.
+    const view = await service.as('portal').get(`/v1/returns/${repeated[0].body.id}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ id: repeated[0].body.id, status: 'REQUESTED', rmaNumber: repeated[0].body.rmaNumber });
+  });
+
+  it('gives a later repeat of a key from the burst the first answer', async () => {
+    const { orderId } = await putOrder(service);
+    const key = uniqueId('key');
+    const body = returnBody(orderId);
+    const burst = await Promise.all([postReturn(service, body, { key }), postReturn(service, body, { key })]);
+    const later = await postReturn(service, body, { key });
+    expect(new Set([...burst, later].map((a) => `${a.status} ${a.body.id}`)).size).toBe(1);
+    expect(later.status).toBe(202);
+  });
+});
