@@ -35,3 +35,20 @@ const show = (title, map) => {
 console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
 show('self time by package', byPackage);
 show('self time by function', byFunction);
+
+// Inclusive time of the service's own functions (everything they called, counted once per stack).
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const inclusive = new Map();
+for (const [id, us] of self) {
+  const seen = new Set();
+  for (let at = id; at !== undefined; at = parent.get(at)) {
+    const { callFrame: f } = byId.get(at);
+    if (/node_modules|^node:|^$/.test(f.url) || !f.url.includes('/')) continue;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/.*\/(apps|libs)\//, '$1/')}:${f.lineNumber + 1}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+  }
+}
+show('inclusive time of the service\'s functions', inclusive);

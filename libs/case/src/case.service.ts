@@ -6,7 +6,7 @@ import { ReturnCase } from './return-case.entity';
 import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
 import { OrderSnapshot } from './order.entity';
-import { assertTransition, IllegalTransitionError, RELEASING_STATUSES } from './state-machine';
+import { assertTransition, IllegalTransitionError } from './state-machine';
 import { notFound } from './api-errors';
 
 /**
@@ -38,10 +38,17 @@ export class CaseService {
   }
 
   /**
-   * Moves a locked case to `to`. Refused moves throw IllegalTransitionError and leave
-   * nothing but a log line.
+   * Moves a locked case to `to`, with other `fields` changed in the same statement. Refused
+   * moves throw IllegalTransitionError and leave nothing but a log line.
    */
-  async transition(manager: EntityManager, subject: ReturnCase, to: CaseStatus, actor: string, note?: string): Promise<void> {
+  async transition(
+    manager: EntityManager,
+    subject: ReturnCase,
+    to: CaseStatus,
+    actor: string,
+    note?: string,
+    fields: Partial<Omit<ReturnCase, 'status' | 'id' | 'items'>> = {},
+  ): Promise<void> {
     const from = subject.status;
     try {
       assertTransition(from, to, subject.type);
@@ -52,38 +59,42 @@ export class CaseService {
       throw error;
     }
     const now = new Date();
-    await manager.update(ReturnCase, { id: subject.id }, { status: to, updatedAt: now });
+    await manager.update(ReturnCase, { id: subject.id }, { ...fields, status: to, updatedAt: now });
     await manager.insert(TimelineEntry, { caseId: subject.id, at: now, from, to, actor, note: note ?? null });
     subject.status = to;
     subject.updatedAt = now;
   }
 
-  /** Writes a new case in REQUESTED with its items and first timeline entry. */
-  async open(manager: EntityManager, subject: ReturnCase, items: Omit<ReturnItem, 'caseId'>[], actor: string): Promise<void> {
-    await manager.insert(ReturnCase, { ...subject, status: 'REQUESTED' });
+  /**
+   * Writes new cases already moved from REQUESTED to their first decision: the cases, their
+   * items, and two timeline entries each, in three inserts however many there are. Each
+   * move is checked by the state machine like any other.
+   */
+  async openDecided(
+    manager: EntityManager,
+    opened: { subject: ReturnCase; items: Omit<ReturnItem, 'caseId' | 'returnCase'>[]; to: CaseStatus; note?: string }[],
+    actor: string,
+  ): Promise<void> {
+    for (const { subject, to } of opened) assertTransition('REQUESTED', to, subject.type);
     await manager.insert(
-      ReturnItem,
-      items.map((item) => ({ ...item, caseId: subject.id })),
+      ReturnCase,
+      opened.map(({ subject, to }) => ({ ...subject, status: to })),
     );
-    await manager.insert(TimelineEntry, { caseId: subject.id, at: subject.createdAt, from: null, to: 'REQUESTED', actor, note: null });
-    subject.status = 'REQUESTED';
+    const items = opened.flatMap(({ subject, items }) => items.map((item) => ({ ...item, caseId: subject.id })));
+    if (items.length) await manager.insert(ReturnItem, items);
+    await manager.insert(
+      TimelineEntry,
+      opened.flatMap(({ subject, to, note }) => [
+        { caseId: subject.id, at: subject.createdAt, from: null, to: 'REQUESTED' as CaseStatus, actor, note: null },
+        { caseId: subject.id, at: subject.updatedAt, from: 'REQUESTED' as CaseStatus, to, actor, note: note ?? null },
+      ]),
+    );
+    for (const { subject, to } of opened) subject.status = to;
   }
 
   /** Updates fields of a case other than its status. */
   async update(manager: EntityManager, caseId: string, fields: Partial<Omit<ReturnCase, 'status' | 'id' | 'items'>>): Promise<void> {
     await manager.update(ReturnCase, { id: caseId }, { ...fields, updatedAt: new Date() });
-  }
-
-  /** Units per sku of this order held by the customer's other cases that are still open or finished. */
-  async claimedUnits(manager: EntityManager, orderId: string, excludeCaseId: string): Promise<Record<string, number>> {
-    const rows: { sku: string; units: string }[] = await manager.query(
-      `SELECT i.sku, SUM(i.quantity) AS units
-         FROM return_items i JOIN return_cases c ON c.id = i.case_id
-        WHERE c.order_id = $1 AND c.id <> $2 AND NOT (c.status = ANY($3))
-        GROUP BY i.sku`,
-      [orderId, excludeCaseId, RELEASING_STATUSES],
-    );
-    return Object.fromEntries(rows.map((r) => [r.sku, Number(r.units)]));
   }
 
   find(caseId: string, manager: EntityManager = this.dataSource.manager): Promise<ReturnCase | null> {

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions } from '@returns/database';
-import { casePriority, CaseService, conflict, IllegalTransitionError, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
-import { Decision, Jobs } from '@returns/contracts';
+import { casePriority, CaseService, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase, ReturnItem } from '@returns/case';
+import { CaseStatus, Decision, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
 import { judgeReturn } from './policy';
@@ -30,8 +30,34 @@ type IntakeOutcome =
   | { kind: 'unknown-order' }
   | { kind: 'key-reused' };
 
+/** A buffered request with its order, as `judge` reads them. */
+interface JudgedRequestRow {
+  id: string;
+  rma_number: string;
+  body: ReturnRequestBody;
+  created_at: Date;
+  order_id: string;
+  merchant_id: string;
+  customer_id: string;
+  customer: OrderCustomer;
+  currency: string;
+  delivered_at: Date | null;
+  items: OrderItem[];
+}
+
+/** A case `judgeMany` opens: already decided, moved to `to`. */
+interface OpenedCase {
+  subject: ReturnCase;
+  items: Omit<ReturnItem, 'caseId' | 'returnCase'>[];
+  to: CaseStatus;
+  note?: string;
+}
+
 /** Most requests stored in one transaction, and most such transactions at once per process. */
 const INTAKE_BATCH: GroupCommitOptions = { maxBatch: 200, inFlight: 4 };
+
+/** Most requests judged in one transaction, and most such transactions at once per worker process. */
+const JUDGE_BATCH: GroupCommitOptions = { maxBatch: 50, inFlight: 2 };
 
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 
@@ -72,6 +98,7 @@ export function reminderLeadMs(reviewMs: number): number {
 @Injectable()
 export class IntakeService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(IntakeService.name);
+  private readonly judgements = new GroupCommit<string, Error | null>((caseIds) => this.judgeMany(caseIds), JUDGE_BATCH, databaseUnavailable);
   private readonly intakeWrites = new GroupCommit<IncomingRequest, IntakeOutcome>((batch) => this.storeBatch(batch), INTAKE_BATCH, databaseUnavailable);
 
   constructor(
@@ -168,7 +195,7 @@ export class IntakeService implements BeforeApplicationShutdown {
 
   /** Waits for the requests already accepted to be stored (at shutdown, before the pool closes). */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.intakeWrites.drained();
+    await Promise.all([this.intakeWrites.drained(), this.judgements.drained()]);
   }
 
   /** The buffered request behind a case id, for answering before the case is opened. */
@@ -179,90 +206,163 @@ export class IntakeService implements BeforeApplicationShutdown {
   /**
    * Opens the case of a buffered request and decides it. Replays find the case open and
    * do nothing. Requests for one order are judged one at a time (the order row is locked)
-   * so two cases cannot both claim the same units.
+   * so two cases cannot both claim the same units. The jobs a worker runs at the same
+   * time are judged together (see `judgeMany`).
    */
   async judge(caseId: string): Promise<void> {
+    const failure = await this.judgements.submit(caseId);
+    if (failure) throw failure;
+  }
+
+  /**
+   * Judges a batch of buffered requests in one transaction: one statement locks their
+   * orders (in order id order, so two batches never wait on each other in a cycle), one
+   * reads what the database knows about each, three inserts open the cases already
+   * decided, one records the next jobs. Requests of the same order or customer in the
+   * batch see each other, as they would one after another.
+   * @returns per request, null or why it could not be judged (the job fails and is retried)
+   */
+  private async judgeMany(caseIds: string[]): Promise<(Error | null)[]> {
     // Read before the transaction: a transaction must never wait for a second pool
     // connection, or a busy worker's transactions can hold every connection waiting for one.
     const policies = await this.policies.currentBook();
+    const failures = new Map<string, Error>();
     await this.outbox.transaction(async (tx) => {
-      const request = await tx.manager.findOne(ReturnRequest, { where: { id: caseId } });
-      if (!request) throw new Error(`no buffered request ${caseId}`);
-      const order = await tx.manager.findOne(OrderSnapshot, { where: { id: request.orderId }, lock: { mode: 'pessimistic_write' } });
-      if (!order) throw new Error(`order ${request.orderId} of request ${caseId} vanished`);
-      if (await this.cases.find(caseId, tx.manager)) return; // judged before
+      const found: JudgedRequestRow[] = await tx.manager.query(
+        `SELECT r.id, r.rma_number, r.body, r.created_at, o.id AS order_id, o.merchant_id, o.customer_id, o.customer, o.currency, o.delivered_at, o.items
+           FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`,
+        [[...new Set(caseIds)]],
+      );
+      const requests = new Map(found.map((r) => [r.id, r]));
+      for (const id of caseIds) if (!requests.has(id)) failures.set(id, await this.whyNotFound(tx.manager, id));
+      if (!requests.size) return;
 
-      const body = request.body;
-      // Hashes compare as lower-case hex, however the client wrote them.
-      const photos = (body.photos ?? []).map((p) => ({ url: p.url, sha256: p.sha256.toLowerCase() }));
-      const judgement = judgeReturn({
-        order: { deliveredAt: order.deliveredAt, items: order.items },
-        request: { ...body, photos },
-        alreadyClaimed: await this.cases.claimedUnits(tx.manager, order.id, caseId),
-        now: new Date(),
-        policies,
-        history: await this.history(tx.manager, order.customerId, caseId, photos),
-      });
-      const decision: Decision = {
-        outcome: judgement.outcome,
-        codes: judgement.codes,
-        rules: judgement.rules,
-        policyVersion: judgement.policyVersion,
-        decidedBy: SYSTEM_POLICY,
-        decidedAt: new Date().toISOString(),
-      };
-      const subject = Object.assign(new ReturnCase(), {
-        id: caseId,
-        rmaNumber: request.rmaNumber,
-        orderId: order.id,
-        merchantId: order.merchantId,
-        customerId: order.customerId,
-        type: body.type,
-        reasonCode: body.reasonCode,
-        reasonText: body.reasonText ?? null,
-        returnMethod: body.returnMethod ?? null,
-        channel: body.channel ?? null,
-        photos,
-        decision: null,
-        shippingPaidBy: judgement.shippingPaidBy,
-        currency: order.currency,
-        valueMinor: judgement.valueMinor,
-        returnShippingChargeMinor: 0,
-        deadlines: {},
-        risk: judgement.risk ?? null,
-        claimedBy: null,
-        claimedAt: null,
-        priority: casePriority(order.customer.tier, body.reasonCode),
-        createdAt: request.createdAt,
-        updatedAt: new Date(),
-      });
-      // Lines not in the order are not stored: the case is rejected for them anyway.
-      const lines = judgement.lines.map((l) => ({ sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unitPrice: l.unitPrice, acceptedQuantity: null, disposition: null }));
-      await this.cases.open(tx.manager, subject, lines, SYSTEM_POLICY);
-      await this.cases.update(tx.manager, caseId, { decision });
-      await this.applyOutcome(tx, subject, decision, SYSTEM_POLICY);
+      // Asked after the locks, so a concurrent replay that judged one first is seen.
+      const known = await this.whatIsKnown(tx.manager, [...requests.values()]);
+      const opened: OpenedCase[] = [];
+      // What the cases opened earlier in this batch add to what the database knew.
+      const claimedInBatch = new Map<string, Record<string, number>>();
+      const returnsInBatch = new Map<string, number>();
+      const photosInBatch: { customerId: string; sha256: string }[] = [];
+      for (const request of requests.values()) {
+        const facts = known.get(request.id)!;
+        if (facts.judged) continue; // judged before
+        const body = request.body;
+        // Hashes compare as lower-case hex, however the client wrote them.
+        const photos = (body.photos ?? []).map((p) => ({ url: p.url, sha256: p.sha256.toLowerCase() }));
+        const alreadyClaimed = { ...facts.claimed };
+        for (const [sku, units] of Object.entries(claimedInBatch.get(request.order_id) ?? {})) alreadyClaimed[sku] = (alreadyClaimed[sku] ?? 0) + units;
+        const sharedInBatch = new Set(photosInBatch.filter((p) => p.customerId !== request.customer_id && photos.some((q) => q.sha256 === p.sha256)).map((p) => p.customerId));
+        const judgement = judgeReturn({
+          order: { deliveredAt: request.delivered_at, items: request.items },
+          request: { ...body, photos },
+          alreadyClaimed,
+          now: new Date(),
+          policies,
+          history: {
+            returnsLast90Days: facts.returns + (returnsInBatch.get(request.customer_id) ?? 0),
+            ordersLast90Days: facts.orders,
+            photoSharedWithCustomers: photos.length ? (await this.photoSharers(tx.manager, request.customer_id, photos)) + sharedInBatch.size : 0,
+          },
+        });
+        const decision: Decision = {
+          outcome: judgement.outcome,
+          codes: judgement.codes,
+          rules: judgement.rules,
+          policyVersion: judgement.policyVersion,
+          decidedBy: SYSTEM_POLICY,
+          decidedAt: new Date().toISOString(),
+        };
+        const reviewMs = this.config.deadlines.reviewMs;
+        const subject = Object.assign(new ReturnCase(), {
+          id: request.id,
+          rmaNumber: request.rma_number,
+          orderId: request.order_id,
+          merchantId: request.merchant_id,
+          customerId: request.customer_id,
+          type: body.type,
+          reasonCode: body.reasonCode,
+          reasonText: body.reasonText ?? null,
+          returnMethod: body.returnMethod ?? null,
+          channel: body.channel ?? null,
+          photos,
+          decision,
+          shippingPaidBy: judgement.shippingPaidBy,
+          currency: request.currency,
+          valueMinor: judgement.valueMinor,
+          returnShippingChargeMinor: 0,
+          deadlines: decision.outcome === 'PENDING_REVIEW' ? { reviewBy: new Date(Date.now() + reviewMs).toISOString() } : {},
+          risk: judgement.risk ?? null,
+          claimedBy: null,
+          claimedAt: null,
+          priority: casePriority(request.customer.tier, body.reasonCode),
+          createdAt: request.created_at,
+          updatedAt: new Date(),
+        });
+        // Lines not in the order are not stored: the case is rejected for them anyway.
+        const lines = judgement.lines.map((l) => ({ sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unitPrice: l.unitPrice, acceptedQuantity: null, disposition: null }));
+        opened.push({ subject, items: lines, to: decision.outcome, note: decision.codes.join(', ') || undefined });
+
+        returnsInBatch.set(request.customer_id, (returnsInBatch.get(request.customer_id) ?? 0) + 1);
+        photosInBatch.push(...photos.map((p) => ({ customerId: request.customer_id, sha256: p.sha256 })));
+        if (!RELEASING_STATUSES.includes(decision.outcome)) {
+          const held = claimedInBatch.get(request.order_id) ?? {};
+          for (const line of lines) held[line.sku] = (held[line.sku] ?? 0) + line.quantity;
+          claimedInBatch.set(request.order_id, held);
+        }
+      }
+      if (!opened.length) return;
+      // Opened and moved to their outcomes in three inserts (cases, items, timeline).
+      await this.cases.openDecided(tx.manager, opened, SYSTEM_POLICY);
+      for (const { subject } of opened) await this.followOutcome(tx, subject, subject.decision!, SYSTEM_POLICY);
     });
+    return caseIds.map((id) => failures.get(id) ?? null);
   }
 
-  /** What the database says about a request's risk: the customer's recent returns and orders, reused photos. */
-  private async history(manager: EntityManager, customerId: string, caseId: string, photos: { sha256: string }[]) {
-    const [{ returns, orders }] = await manager.query(
-      `SELECT (SELECT count(*)::int FROM return_cases WHERE customer_id = $1 AND id <> $2 AND created_at > now() - interval '90 days') AS returns,
-              (SELECT count(*)::int FROM orders WHERE customer_id = $1 AND COALESCE(paid_at, created_at) > now() - interval '90 days') AS orders`,
-      [customerId, caseId],
+  private async whyNotFound(manager: EntityManager, caseId: string): Promise<Error> {
+    const [request] = await manager.query('SELECT order_id FROM return_requests WHERE id = $1', [caseId]);
+    return new Error(request ? `order ${request.order_id} of request ${caseId} vanished` : `no buffered request ${caseId}`);
+  }
+
+  /**
+   * What the database knows that bears on each request, in one round trip: whether its
+   * case exists already, the units of its order other cases hold, and the customer's
+   * recent returns and orders.
+   */
+  private async whatIsKnown(manager: EntityManager, requests: JudgedRequestRow[]) {
+    const rows: { id: string; judged: boolean; claimed: Record<string, string> | null; returns: number; orders: number }[] = await manager.query(
+      `SELECT k.id,
+              EXISTS (SELECT 1 FROM return_cases WHERE id = k.id) AS judged,
+              (SELECT json_object_agg(sku, units) FROM (
+                 SELECT i.sku, SUM(i.quantity) AS units FROM return_items i JOIN return_cases c ON c.id = i.case_id
+                  WHERE c.order_id = k.order_id AND c.id <> k.id AND NOT (c.status = ANY($4)) GROUP BY i.sku) held) AS claimed,
+              (SELECT count(*)::int FROM return_cases WHERE customer_id = k.customer_id AND id <> k.id AND created_at > now() - interval '90 days') AS returns,
+              (SELECT count(*)::int FROM orders WHERE customer_id = k.customer_id AND COALESCE(paid_at, created_at) > now() - interval '90 days') AS orders
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(id, order_id, customer_id)`,
+      [requests.map((r) => r.id), requests.map((r) => r.order_id), requests.map((r) => r.customer_id), RELEASING_STATUSES],
     );
-    let shared = 0;
-    if (photos.length) {
-      // Containment on the GIN index: any case of another customer holding one of these hashes.
-      const probes = photos.map((p) => JSON.stringify([{ sha256: p.sha256 }]));
-      const [row] = await manager.query(
-        `SELECT count(DISTINCT customer_id)::int AS shared FROM return_cases
-          WHERE customer_id <> $1 AND (${probes.map((_, i) => `photos @> $${i + 2}::jsonb`).join(' OR ')})`,
-        [customerId, ...probes],
-      );
-      shared = row.shared;
-    }
-    return { returnsLast90Days: returns, ordersLast90Days: orders, photoSharedWithCustomers: shared };
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          judged: row.judged,
+          claimed: Object.fromEntries(Object.entries(row.claimed ?? {}).map(([sku, units]) => [sku, Number(units)])),
+          returns: row.returns,
+          orders: row.orders,
+        },
+      ]),
+    );
+  }
+
+  /** How many other customers' cases hold one of these photos (containment on the GIN index). */
+  private async photoSharers(manager: EntityManager, customerId: string, photos: { sha256: string }[]): Promise<number> {
+    const probes = photos.map((p) => JSON.stringify([{ sha256: p.sha256 }]));
+    const [found] = await manager.query(
+      `SELECT count(DISTINCT customer_id)::int AS shared FROM return_cases
+        WHERE customer_id <> $1 AND (${probes.map((_, i) => `photos @> $${i + 2}::jsonb`).join(' OR ')})`,
+      [customerId, ...probes],
+    );
+    return found.shared;
   }
 
   /** An agent's decision on a case in PENDING_REVIEW. */
@@ -290,6 +390,11 @@ export class IntakeService implements BeforeApplicationShutdown {
   /** Moves a case to its decided outcome and records what follows. */
   private async applyOutcome(tx: Tx, subject: ReturnCase, decision: Decision, actor: string, note?: string): Promise<void> {
     await this.cases.transition(tx.manager, subject, decision.outcome, actor, note ?? (decision.codes.join(', ') || undefined));
+    await this.followOutcome(tx, subject, decision, actor);
+  }
+
+  /** What follows a case's move to its decided outcome: the next jobs, and for some outcomes a further move. */
+  private async followOutcome(tx: Tx, subject: ReturnCase, decision: Decision, actor: string): Promise<void> {
     switch (decision.outcome) {
       case 'APPROVED':
         tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority), Jobs.webhook(subject.id, 'return.approved'));
@@ -306,9 +411,8 @@ export class IntakeService implements BeforeApplicationShutdown {
         tx.enqueue(Jobs.notify(subject.id, 'return.rejected', {}, subject.priority), Jobs.webhook(subject.id, 'return.rejected'));
         break;
       case 'PENDING_REVIEW': {
+        // Only judging leads here, and it opened the case with its review deadline.
         const { reviewMs } = this.config.deadlines;
-        const reviewBy = new Date(Date.now() + reviewMs);
-        await this.cases.update(tx.manager, subject.id, { deadlines: { ...subject.deadlines, reviewBy: reviewBy.toISOString() } });
         // A vague or contradicting reason text: ask the customer for more, rather than only saying "in review".
         const unclear = decision.rules.some((r) => r.id === 'reason.text' && !r.passed);
         tx.enqueue(

@@ -87,8 +87,10 @@ export class LogisticsService {
       // A pickup the customer pays for is deducted from the refund; a drop-off they pay at the counter.
       const charge = method === 'PICKUP' && locked.shippingPaidBy === 'CUSTOMER' && !freePickup ? booking.costMinor : 0;
       const shipBackBy = new Date(now.getTime() + this.config.deadlines.shipBackMs).toISOString();
-      await this.cases.update(tx.manager, caseId, { returnShippingChargeMinor: charge, deadlines: { ...locked.deadlines, shipBackBy } });
-      await this.cases.transition(tx.manager, locked, 'AWAITING_SHIPMENT', `system:logistics`, `${quote.carrier} ${booking.trackingNumber}`);
+      await this.cases.transition(tx.manager, locked, 'AWAITING_SHIPMENT', `system:logistics`, `${quote.carrier} ${booking.trackingNumber}`, {
+        returnShippingChargeMinor: charge,
+        deadlines: { ...locked.deadlines, shipBackBy },
+      });
       const params = { carrier: quote.carrier, trackingNumber: booking.trackingNumber, ...(booking.pickupWindow ? { pickupFrom: booking.pickupWindow.from } : {}) };
       tx.enqueue(
         Jobs.notify(caseId, method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params, locked.priority),
