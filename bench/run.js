@@ -647,7 +647,12 @@ function returnBody(i) {
 function serviceEnv(extra = {}) {
   const env = { ...process.env };
   for (const name of ['API_KEYS', 'WEBHOOK_SECRET', 'OUTBOUND_WEBHOOK_URLS', 'WORKER_QUEUES', 'PORT']) delete env[name];
-  for (const q of QUEUES) delete env[`${q.toUpperCase()}_CONCURRENCY`];
+  // BENCH_<QUEUE>_CONCURRENCY (e.g. BENCH_INTAKE_CONCURRENCY=64) sets a queue's concurrency in the service; else its default.
+  for (const q of QUEUES) {
+    const name = `${q.toUpperCase()}_CONCURRENCY`;
+    delete env[name];
+    if (process.env[`BENCH_${name}`]) env[name] = process.env[`BENCH_${name}`];
+  }
   return {
     ...env,
     NODE_ENV: 'development',
@@ -1154,6 +1159,19 @@ async function service() {
     const byStatus = Object.fromEntries(
       (await pg.query('SELECT status, count(*)::int AS n FROM return_cases WHERE created_at >= $1 GROUP BY status', [since])).rows.map((r) => [r.status, r.n]),
     );
+    // When each stage finished its last return of the round, in seconds after the first POST:
+    // the stage whose line ends long after the one before it is where the returns waited.
+    const [stages] = (
+      await pg.query(
+        `SELECT extract(epoch FROM (SELECT max(created_at) FROM return_requests WHERE created_at >= $1) - $1::timestamptz) AS accepted,
+                extract(epoch FROM (SELECT max(t.at) FROM case_timeline t JOIN return_cases c ON c.id = t.case_id
+                                     WHERE c.created_at >= $1 AND t.from_status = 'REQUESTED') - $1::timestamptz) AS judged,
+                extract(epoch FROM (SELECT max(created_at) FROM shipments WHERE created_at >= $1) - $1::timestamptz) AS booked,
+                extract(epoch FROM (SELECT max(sent_at) FROM notifications WHERE created_at >= $1 AND event IN ('label.ready', 'pickup.booked')) - $1::timestamptz) AS told`,
+        [since],
+      )
+    ).rows;
+    const stageDoneSeconds = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v === null ? null : round(Number(v), 2)]));
     const accepted = statusCount(post.result, 202);
     const r = {
       workers: n,
@@ -1168,6 +1186,7 @@ async function service() {
       seconds: round(elapsed, 2),
       returnsPerSecond: round((doneAt !== null ? count : Math.min(last.awaiting, last.told)) / elapsed, 1),
       byStatus,
+      stageDoneSeconds,
       firstBadAnswer: post.sample,
       perReturn: work,
       tablesPerReturn: tables,
@@ -1180,6 +1199,7 @@ async function service() {
     log(
       `e2e ${n} worker(s): ${r.returnsPerSecond} returns/s (${r.completed}/${count} booked and told in ${r.seconds} s${r.finished ? '' : r.stalled ? ', STALLED: no progress for 30 s' : ', TIMED OUT'}); statuses ${JSON.stringify(byStatus)}`,
     );
+    log(`last return of each stage done at (s after the first POST): ${JSON.stringify(stageDoneSeconds)}; POSTs ${r.postPerSecond}/s, p50 ${post.result.latency.p50} ms, p99 ${post.result.latency.p99} ms`);
     log(`cpu during e2e: ${cpuLine(cpu)}`);
     log(`per return: ${JSON.stringify(work)} (PostgreSQL of this database; Redis commands of the whole server)`);
     log(`per return, by table: ${Object.entries(tables).map(([t, d]) => `${t} ${Object.entries(d).map(([k, v]) => `${k} ${v}`).join(' ')}`).join('; ')}`);

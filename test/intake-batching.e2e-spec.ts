@@ -78,4 +78,36 @@ describe('intake under a burst (group commit)', () => {
     expect(new Set([...burst, later].map((a) => `${a.status} ${a.body.id}`)).size).toBe(1);
     expect(later.status).toBe(202);
   });
+
+  it('judges a backlog in batches as if one request came after another: no units claimed twice, one booking each', async () => {
+    // Buffered while no worker runs, then one worker process takes them all at once.
+    const { orderId } = await putOrder(service); // S1: 2 units
+    const other = await putOrder(service);
+    const answers = await Promise.all([
+      ...Array.from({ length: 6 }, () => postReturn(service, returnBody(orderId, { items: [{ sku: 'S1', quantity: 1 }] }))),
+      ...Array.from({ length: 3 }, () => postReturn(service, returnBody(other.orderId, { items: [{ sku: 'MUG', quantity: 1 }] }))),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(Array(9).fill(202));
+    await service.spawnWorker();
+    const views = await Promise.all(answers.map((a) => service.waitForStatus(a.body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'])));
+
+    const ofOrder = views.slice(0, 6);
+    const holding = ofOrder.filter((v) => v.status !== 'REJECTED');
+    expect(holding).toHaveLength(2);
+    for (const v of ofOrder.filter((v) => v.status === 'REJECTED')) expect(v.decision.codes).toContain('QUANTITY_EXCEEDED');
+    // The MUG was bought once: one of three holds it.
+    const mugs = views.slice(6);
+    expect(mugs.filter((v) => v.status !== 'REJECTED')).toHaveLength(1);
+
+    // Each case opened once, with its two first timeline steps, and each booked case booked once.
+    const ids = views.map((v) => v.id);
+    expect(await countRows(service, 'return_cases WHERE id = ANY($1)', [ids])).toBe(9);
+    expect(await countRows(service, `case_timeline WHERE case_id = ANY($1) AND from_status IS NULL`, [ids])).toBe(9);
+    const booked = views.filter((v) => v.status === 'AWAITING_SHIPMENT').map((v) => v.id);
+    expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [ids])).toBe(booked.length);
+    for (const v of views.filter((v) => v.status === 'AWAITING_SHIPMENT')) expect(v.shipment).toMatchObject({ status: 'BOOKED', trackingNumber: expect.any(String) });
+    // No OUTBOUND_WEBHOOK_URLS here: the approvals made no webhook jobs that would do nothing.
+    const webhooks = await jobCounts(service, QueueName.Webhooks);
+    expect(Object.values(webhooks).reduce((a, b) => a + b, 0)).toBe(0);
+  });
 });

@@ -9,6 +9,29 @@ import { OrderSnapshot } from './order.entity';
 import { assertTransition, IllegalTransitionError } from './state-machine';
 import { notFound } from './api-errors';
 
+/** Fields of a case other than its status and id, changed together with a move. */
+export type CaseFields = Partial<Omit<ReturnCase, 'status' | 'id' | 'items'>>;
+
+/** One case to move, as `transitionMany` takes them. */
+export interface CaseMove {
+  subject: ReturnCase;
+  to: CaseStatus;
+  note?: string;
+  fields?: CaseFields;
+}
+
+/** The element type of an array parameter for a column: a fixed-length char would truncate, so text. */
+function arrayElementType(type: unknown): string {
+  const name = String(type);
+  return /^(char|character|varchar|character varying)$/.test(name) ? 'text' : name;
+}
+
+/** A value as an element of a PostgreSQL array parameter of the column's type. */
+function storable(type: unknown, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  return type === 'jsonb' || type === 'json' ? JSON.stringify(value) : value;
+}
+
 /**
  * The case record: the only code that changes a case's status. Every move is checked by
  * the state machine and written to the timeline in the caller's transaction.
@@ -47,22 +70,56 @@ export class CaseService {
     to: CaseStatus,
     actor: string,
     note?: string,
-    fields: Partial<Omit<ReturnCase, 'status' | 'id' | 'items'>> = {},
+    fields: CaseFields = {},
   ): Promise<void> {
-    const from = subject.status;
-    try {
-      assertTransition(from, to, subject.type);
-    } catch (error) {
-      if (error instanceof IllegalTransitionError) {
-        this.logger.warn(`refused ${from} -> ${to} for case ${subject.id} by ${actor}`);
+    await this.transitionMany(manager, [{ subject, to, note, fields }], actor);
+  }
+
+  /**
+   * Moves locked cases, each to its `to` with its other `fields`: one UPDATE for each set of
+   * fields changed and one timeline insert, however many cases. Every move is checked
+   * before anything is written; one refused move refuses them all.
+   */
+  async transitionMany(manager: EntityManager, moves: CaseMove[], actor: string): Promise<void> {
+    for (const { subject, to } of moves) {
+      try {
+        assertTransition(subject.status, to, subject.type);
+      } catch (error) {
+        if (error instanceof IllegalTransitionError) this.logger.warn(`refused ${subject.status} -> ${to} for case ${subject.id} by ${actor}`);
+        throw error;
       }
-      throw error;
     }
+    if (!moves.length) return;
     const now = new Date();
-    await manager.update(ReturnCase, { id: subject.id }, { ...fields, status: to, updatedAt: now });
-    await manager.insert(TimelineEntry, { caseId: subject.id, at: now, from, to, actor, note: note ?? null });
-    subject.status = to;
-    subject.updatedAt = now;
+    const byFields = new Map<string, CaseMove[]>();
+    for (const move of moves) {
+      const key = Object.keys(move.fields ?? {}).sort().join(',');
+      byFields.set(key, [...(byFields.get(key) ?? []), move]);
+    }
+    const metadata = manager.connection.getMetadata(ReturnCase);
+    for (const [key, group] of byFields) {
+      const columns = key ? key.split(',').map((property) => metadata.findColumnWithPropertyName(property)!) : [];
+      const values: unknown[][] = [group.map((m) => m.subject.id), group.map((m) => m.to)];
+      for (const column of columns) {
+        values.push(group.map((m) => storable(column.type, (m.fields as Record<string, unknown>)[column.propertyName])));
+      }
+      const names = ['id', 'status', ...columns.map((c) => c.databaseName)];
+      const types = ['uuid', 'text', ...columns.map((c) => arrayElementType(c.type))];
+      await manager.query(
+        `UPDATE return_cases c SET status = v.status, updated_at = $${names.length + 1}${columns.map((col) => `, "${col.databaseName}" = v."${col.databaseName}"`).join('')}
+           FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) AS v(${names.map((n) => `"${n}"`).join(', ')})
+          WHERE c.id = v.id`,
+        [...values, now],
+      );
+    }
+    await manager.insert(
+      TimelineEntry,
+      moves.map(({ subject, to, note }) => ({ caseId: subject.id, at: now, from: subject.status, to, actor, note: note ?? null })),
+    );
+    for (const { subject, to } of moves) {
+      subject.status = to;
+      subject.updatedAt = now;
+    }
   }
 
   /**
@@ -93,7 +150,7 @@ export class CaseService {
   }
 
   /** Updates fields of a case other than its status. */
-  async update(manager: EntityManager, caseId: string, fields: Partial<Omit<ReturnCase, 'status' | 'id' | 'items'>>): Promise<void> {
+  async update(manager: EntityManager, caseId: string, fields: CaseFields): Promise<void> {
     await manager.update(ReturnCase, { id: caseId }, { ...fields, updatedAt: new Date() });
   }
 

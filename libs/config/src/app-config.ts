@@ -55,12 +55,17 @@ export interface AppConfig {
   };
 }
 
+/**
+ * Jobs each worker process holds at once, per queue. The intake, logistics and notification
+ * workers handle the jobs they hold together (one transaction per batch), so holding more
+ * makes the batches, not the round trips, grow.
+ */
 const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
-  [QueueName.Intake]: 16,
-  [QueueName.Logistics]: 8,
+  [QueueName.Intake]: 64,
+  [QueueName.Logistics]: 32,
   [QueueName.Inspection]: 8,
   [QueueName.Refund]: 4,
-  [QueueName.Notification]: 16,
+  [QueueName.Notification]: 64,
   [QueueName.Webhooks]: 8,
   [QueueName.Timers]: 4,
 };

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, notFound, ReturnCase } from '@returns/case';
-import { Jobs, TrackingStatus } from '@returns/contracts';
+import { CaseService, notFound, OrderSnapshot, ReturnCase, ReturnItem } from '@returns/case';
+import { databaseUnavailable, GroupCommit, GroupCommitOptions } from '@returns/database';
+import { Jobs, ReturnMethod, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
@@ -31,10 +32,22 @@ const PARCEL_RANK: Record<ShipmentStatus, number> = {
   CANCELLED: 6,
 };
 
+/** A carrier's booking for one case, with what recording it needs. */
+type CarrierBooking = Awaited<ReturnType<CarrierGateway['book']>> & {
+  caseId: string;
+  carrier: string;
+  method: ReturnMethod;
+  freePickup: boolean;
+};
+
+/** Most cases booked in one transaction, and most such transactions at once per worker process. */
+const BOOKING_BATCH: GroupCommitOptions = { maxBatch: 50, inFlight: 2 };
+
 /** Return logistics: books the courier, follows the parcel, takes it in at the warehouse. */
 @Injectable()
-export class LogisticsService {
+export class LogisticsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LogisticsService.name);
+  private readonly bookings = new GroupCommit<string, Error | null>((caseIds) => this.bookMany(caseIds), BOOKING_BATCH, databaseUnavailable);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -47,58 +60,113 @@ export class LogisticsService {
 
   /**
    * Books a label or door pickup for an approved case. The carrier call is made outside
-   * the transaction with the case id as booking key, so a replay books nothing new.
+   * the transaction with the case id as booking key, so a replay books nothing new. The
+   * jobs a worker runs at the same time are booked together (see `bookMany`).
    */
   async book(caseId: string): Promise<void> {
-    const subject = await this.cases.find(caseId);
-    if (!subject || subject.status !== 'APPROVED') return; // booked before, or cancelled meanwhile
-    const order = (await this.cases.order(subject.orderId))!;
+    const failure = await this.bookings.submit(caseId);
+    if (failure) throw failure;
+  }
+
+  /**
+   * Books a batch: three reads for all of their cases, orders and items, the carrier calls
+   * at once, then one transaction that locks the cases (in id order), records every
+   * shipment in one insert, moves each case, and records the next jobs in one insert.
+   * @returns per case, null or why it could not be booked (that job fails and is retried)
+   */
+  private async bookMany(caseIds: string[]): Promise<(Error | null)[]> {
+    const ids = [...new Set(caseIds)];
+    const failures = new Map<string, Error>();
+    const subjects = (await this.dataSource.manager.find(ReturnCase, { where: { id: In(ids) } })).filter((c) => c.status === 'APPROVED'); // others: booked before, or cancelled meanwhile
+    if (!subjects.length) return caseIds.map(() => null);
+    const orders = new Map((await this.dataSource.manager.find(OrderSnapshot, { where: { id: In([...new Set(subjects.map((c) => c.orderId))]) } })).map((o) => [o.id, o]));
+    const linesOf = new Map<string, ReturnItem[]>();
+    for (const line of await this.dataSource.manager.find(ReturnItem, { where: { caseId: In(subjects.map((c) => c.id)) }, order: { sku: 'ASC' } })) {
+      linesOf.set(line.caseId, [...(linesOf.get(line.caseId) ?? []), line]);
+    }
+
+    const booked = (
+      await Promise.all(
+        subjects.map(async (subject) => {
+          try {
+            return await this.bookWithCarrier(subject, orders.get(subject.orderId)!, linesOf.get(subject.id) ?? []);
+          } catch (error) {
+            failures.set(subject.id, error as Error);
+            return null;
+          }
+        }),
+      )
+    ).filter((b): b is CarrierBooking => b !== null);
+    if (!booked.length) return caseIds.map((id) => failures.get(id) ?? null);
+
+    const cancelled = await this.outbox.transaction(async (tx) => {
+      const locked = new Map(
+        (await tx.manager.find(ReturnCase, { where: { id: In(booked.map((b) => b.caseId)) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } })).map((c) => [c.id, c]),
+      );
+      // Cancelled while we were booking: those bookings are released below, never recorded.
+      const released = booked.filter((b) => locked.get(b.caseId)?.status === 'CANCELLED');
+      const recorded = booked.filter((b) => locked.get(b.caseId)?.status === 'APPROVED');
+      if (!recorded.length) return released;
+      const now = new Date();
+      await tx.manager.insert(
+        Shipment,
+        recorded.map((b) => ({
+          id: randomUUID(),
+          caseId: b.caseId,
+          carrier: b.carrier,
+          trackingNumber: b.trackingNumber,
+          method: b.method,
+          labelUrl: b.labelUrl,
+          pickupWindow: b.pickupWindow,
+          costMinor: b.costMinor,
+          paidBy: locked.get(b.caseId)!.shippingPaidBy,
+          status: 'BOOKED' as const,
+          statusAt: now,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+      const shipBackBy = new Date(now.getTime() + this.config.deadlines.shipBackMs).toISOString();
+      const moves = recorded.map((b) => {
+        const subject = locked.get(b.caseId)!;
+        // A pickup the customer pays for is deducted from the refund; a drop-off they pay at the counter.
+        const charge = b.method === 'PICKUP' && subject.shippingPaidBy === 'CUSTOMER' && !b.freePickup ? b.costMinor : 0;
+        const params = { carrier: b.carrier, trackingNumber: b.trackingNumber, ...(b.pickupWindow ? { pickupFrom: b.pickupWindow.from } : {}) };
+        tx.enqueue(
+          Jobs.notify(b.caseId, b.method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params, subject.priority),
+          Jobs.deadline(b.caseId, 'ship-back', this.config.deadlines.shipBackMs),
+        );
+        return {
+          subject,
+          to: 'AWAITING_SHIPMENT' as const,
+          note: `${b.carrier} ${b.trackingNumber}`,
+          fields: { returnShippingChargeMinor: charge, deadlines: { ...subject.deadlines, shipBackBy } },
+        };
+      });
+      await this.cases.transitionMany(tx.manager, moves, 'system:logistics');
+      return released;
+    });
+    for (const b of cancelled) await this.carrier.cancel(b.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${b.trackingNumber}: ${e.message}`));
+    return caseIds.map((id) => failures.get(id) ?? null);
+  }
+
+  /** Chooses the carrier for one case and books it (the case id is the booking key). */
+  private async bookWithCarrier(subject: ReturnCase, order: OrderSnapshot, lines: ReturnItem[]): Promise<CarrierBooking> {
     if (!order.address) throw new Error(`order ${order.id} has no address to collect the return from`);
     const method = subject.returnMethod ?? 'DROP_OFF';
     const quote = chooseCarrier({ province: order.address.province, method });
-    const lines = await this.cases.items(caseId);
     const units = lines.reduce((n, i) => n + i.quantity, 0);
     const freePickup = casePolicy(await this.policies.recordedBook(subject.decision?.policyVersion), lines).freePickup;
     const booking = await this.carrier.book(
-      { bookingKey: caseId, carrier: quote.carrier, method, from: { name: order.customer.name, phone: order.customer.phone, ...order.address }, units },
+      { bookingKey: subject.id, carrier: quote.carrier, method, from: { name: order.customer.name, phone: order.customer.phone, ...order.address }, units },
       quote.costMinor,
     );
+    return { ...booking, caseId: subject.id, carrier: quote.carrier, method, freePickup };
+  }
 
-    const cancelled = await this.outbox.transaction(async (tx) => {
-      const locked = (await this.cases.lock(tx.manager, caseId))!;
-      // Cancelled while we were booking: the booking is released below, never recorded.
-      if (locked.status !== 'APPROVED') return locked.status === 'CANCELLED';
-      const now = new Date();
-      await tx.manager.insert(Shipment, {
-        id: randomUUID(),
-        caseId,
-        carrier: quote.carrier,
-        trackingNumber: booking.trackingNumber,
-        method,
-        labelUrl: booking.labelUrl,
-        pickupWindow: booking.pickupWindow,
-        costMinor: booking.costMinor,
-        paidBy: locked.shippingPaidBy,
-        status: 'BOOKED',
-        statusAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
-      // A pickup the customer pays for is deducted from the refund; a drop-off they pay at the counter.
-      const charge = method === 'PICKUP' && locked.shippingPaidBy === 'CUSTOMER' && !freePickup ? booking.costMinor : 0;
-      const shipBackBy = new Date(now.getTime() + this.config.deadlines.shipBackMs).toISOString();
-      await this.cases.transition(tx.manager, locked, 'AWAITING_SHIPMENT', `system:logistics`, `${quote.carrier} ${booking.trackingNumber}`, {
-        returnShippingChargeMinor: charge,
-        deadlines: { ...locked.deadlines, shipBackBy },
-      });
-      const params = { carrier: quote.carrier, trackingNumber: booking.trackingNumber, ...(booking.pickupWindow ? { pickupFrom: booking.pickupWindow.from } : {}) };
-      tx.enqueue(
-        Jobs.notify(caseId, method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params, locked.priority),
-        Jobs.deadline(caseId, 'ship-back', this.config.deadlines.shipBackMs),
-      );
-      return false;
-    });
-    if (cancelled) await this.carrier.cancel(booking.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${booking.trackingNumber}: ${e.message}`));
+  /** Lets the batches already taken finish before the pool closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.bookings.drained();
   }
 
   /**

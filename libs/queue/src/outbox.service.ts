@@ -1,7 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { JobRequest, QUEUE_OF } from '@returns/contracts';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { JobName, JobRequest, QUEUE_OF } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 
 /** How often the rows of dispatched jobs are deleted. */
@@ -36,6 +37,7 @@ export class OutboxService implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly producer: JobProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.flusher = setInterval(() => void this.flush(), DELETE_EVERY_MS);
     this.flusher.unref();
@@ -44,7 +46,7 @@ export class OutboxService implements BeforeApplicationShutdown {
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const jobs: JobRequest[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      const value = await work({ manager, enqueue: (...more) => jobs.push(...more) });
+      const value = await work({ manager, enqueue: (...more) => jobs.push(...more.filter((job) => this.hasWork(job))) });
       await this.record(manager, jobs);
       return value;
     });
@@ -55,6 +57,11 @@ export class OutboxService implements BeforeApplicationShutdown {
       );
     }
     return result;
+  }
+
+  /** A webhook event with no endpoint configured would be a job that does nothing: it is not added. */
+  private hasWork(job: JobRequest): boolean {
+    return job.name !== JobName.DeliverWebhook || this.config.outboundWebhookUrls.length > 0;
   }
 
   private async record(manager: EntityManager, jobs: JobRequest[]): Promise<void> {
