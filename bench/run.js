@@ -54,6 +54,8 @@ const CONFIG = {
   pipelineConcurrency: 50,
   memoryJobs: num('BENCH_MEMORY_JOBS', 20_000, 2_000),
   // service
+  // niceness of the worker draining during the steady load (WORKER_NICE): the API answers first
+  steadyWorkerNice: Number(process.env.BENCH_STEADY_WORKER_NICE ?? 10),
   orderConnections: 32,
   ordersViaApi: QUICK ? 400 : 2_000,
   intakeConnections: num('BENCH_INTAKE_CONNECTIONS', 64, 64),
@@ -1033,10 +1035,10 @@ async function service() {
     await resetQueues();
   }
 
-  const startWorkers = async (n, poolSize) => {
+  const startWorkers = async (n, poolSize, extraEnv = {}) => {
     const started = await Promise.all(
       Array.from({ length: n }, (_, k) =>
-        startChild(`worker-${workers.length + k + 1}`, 'apps/worker/src/main.js', serviceEnv({ DATABASE_POOL_SIZE: String(poolSize) }), /serving queues/, 90_000),
+        startChild(`worker-${workers.length + k + 1}`, 'apps/worker/src/main.js', serviceEnv({ DATABASE_POOL_SIZE: String(poolSize), ...extraEnv }), /serving queues/, 90_000),
       ),
     );
     workers.push(...started);
@@ -1049,8 +1051,8 @@ async function service() {
 
   // b. steady offered load while one worker process drains
   if (CONFIG.phases.includes('steady')) {
-    log(`b. steady load: ${CONFIG.steadyRate} requests/s for ${CONFIG.steadySeconds} s while 1 worker process drains`);
-    await startWorkers(1, 20);
+    log(`b. steady load: ${CONFIG.steadyRate} requests/s for ${CONFIG.steadySeconds} s while 1 worker process (nice ${CONFIG.steadyWorkerNice}) drains`);
+    await startWorkers(1, 20, { WORKER_NICE: String(CONFIG.steadyWorkerNice) });
     const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
     const probe = await cpuProbe(groups);
     const r = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);

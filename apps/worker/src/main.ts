@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setPriority } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@returns/config';
@@ -9,6 +10,7 @@ import { WorkerAppModule } from './worker-app.module';
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   exitAfterGrace(config.shutdownGraceMs);
+  if (config.workerNice) setPriority(config.workerNice);
   await runMigrations(config.databaseUrl);
   const app = await NestFactory.createApplicationContext(WorkerAppModule.register(config.workerQueues), { bufferLogs: false });
   app.enableShutdownHooks();

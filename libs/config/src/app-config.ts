@@ -5,6 +5,11 @@ import { parseDuration } from './duration';
 export interface AppConfig {
   env: 'development' | 'test' | 'production';
   port: number;
+  /**
+   * Niceness a worker process gives itself (WORKER_NICE, 0 to 19, default 0): where API and
+   * workers share cores, a higher value keeps intake answering quickly while a backlog drains.
+   */
+  workerNice: number;
   databaseUrl: string;
   redisUrl: string;
   /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES=host:port,...); empty for one Redis */
@@ -155,6 +160,13 @@ export function parseWorkerQueues(text: string | undefined): QueueName[] {
   return names as QueueName[];
 }
 
+function niceness(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new ConfigError(`WORKER_NICE must be an integer from 0 to 19, got "${value}"`);
+  return n;
+}
+
 /** Reads and validates the environment. Throws ConfigError naming the variable at fault. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = (env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development') as AppConfig['env'];
@@ -178,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: nodeEnv,
     port,
+    workerNice: niceness(env.WORKER_NICE),
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/returns',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),

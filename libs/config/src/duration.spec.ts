@@ -32,6 +32,13 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ REFUND_CONCURRENCY: '2' }).concurrency.refund).toBe(2);
     expect(() => loadConfig({ REFUND_CONCURRENCY: '0' })).toThrow(/REFUND_CONCURRENCY/);
   });
+
+  it('reads the niceness a worker gives itself, 0 to 19', () => {
+    expect(loadConfig({}).workerNice).toBe(0);
+    expect(loadConfig({ WORKER_NICE: '10' }).workerNice).toBe(10);
+    expect(() => loadConfig({ WORKER_NICE: '20' })).toThrow(/WORKER_NICE/);
+    expect(() => loadConfig({ WORKER_NICE: '-5' })).toThrow(/WORKER_NICE/);
+  });
 });
 
 describe(parseApiKeys.name, () => {
