@@ -128,52 +128,68 @@ export class IntakeService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Stores a batch of requests in one transaction: one statement checks their orders and
-   * inserts the new ones (a key seen before inserts nothing), one records their judge
-   * jobs in the outbox, one commit; after it, one `addBulk`. A second statement, only
-   * when some keys were seen before, reads what they were first used for.
+   * Stores a batch of requests in two round trips and no explicit transaction: one read of
+   * their orders (the priority of a judge job depends on the customer's tier), then one
+   * statement that inserts the new requests (a key seen before inserts nothing) and, for
+   * exactly those, their judge jobs in the outbox, atomically; after it, one `addBulk`. A
+   * third read, only when some keys were seen before, finds what they were first used for.
    */
   private async storeBatch(requests: IncomingRequest[]): Promise<IntakeOutcome[]> {
     const createdAt = new Date();
     const ids = requests.map(() => newCaseId());
     const rmaNumbers = ids.map((id) => rmaNumberFor(id, createdAt));
-    const rows = await this.outbox.transaction(async (tx) => {
-      const found: { n: number; tier: string | null; stored: boolean }[] = await tx.manager.query(
-        `WITH input AS (
-           SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-             AS t(n, id, client_id, idempotency_key, request_hash, rma_number, order_id, body)
-         ), known AS (
-           SELECT input.*, o.customer->>'tier' AS tier FROM input JOIN orders o ON o.id = input.order_id
-         ), stored AS (
+    const orders: { id: string; tier: string | null }[] = await this.dataSource.query(
+      `SELECT id, customer->>'tier' AS tier FROM orders WHERE id = ANY($1::text[])`,
+      [[...new Set(requests.map((r) => r.body.orderId))]],
+    );
+    const tierOf = new Map(orders.map((o) => [o.id, o.tier]));
+    const known = requests.map((_, n) => n).filter((n) => tierOf.has(requests[n].body.orderId));
+    const jobs = new Map(known.map((n) => [ids[n], Jobs.judgeReturn(ids[n], casePriority(tierOf.get(requests[n].body.orderId), requests[n].body.reasonCode))]));
+    const stored = new Set<string>();
+    if (known.length) {
+      const outbox = this.outbox.columnsOf([...jobs.values()]);
+      const rows: { id: string }[] = await this.dataSource.query(
+        `WITH stored AS (
            INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
-           SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $9 FROM known ORDER BY n
+           SELECT *, $8::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
            ON CONFLICT (client_id, idempotency_key) DO NOTHING
            RETURNING id
+         ), recorded AS (
+           INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority)
+           SELECT job_id, queue, name, data, delay_ms, priority
+             FROM unnest($9::uuid[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::int[], $15::int[])
+                  AS j(case_id, job_id, queue, name, data, delay_ms, priority)
+             JOIN stored ON stored.id = j.case_id
+           ON CONFLICT (job_id) DO NOTHING
          )
-         SELECT known.n, known.tier, stored.id IS NOT NULL AS stored FROM known LEFT JOIN stored ON stored.id = known.id`,
+         SELECT id FROM stored`,
         [
-          requests.map((_, n) => n),
-          ids,
-          requests.map((r) => r.clientId),
-          requests.map((r) => r.idempotencyKey),
-          requests.map((r) => r.hash),
-          rmaNumbers,
-          requests.map((r) => r.body.orderId),
-          requests.map((r) => JSON.stringify(r.body)),
+          known.map((n) => ids[n]),
+          known.map((n) => requests[n].clientId),
+          known.map((n) => requests[n].idempotencyKey),
+          known.map((n) => requests[n].hash),
+          known.map((n) => rmaNumbers[n]),
+          known.map((n) => requests[n].body.orderId),
+          known.map((n) => JSON.stringify(requests[n].body)),
           createdAt,
+          [...jobs.keys()],
+          outbox.jobId,
+          outbox.queue,
+          outbox.name,
+          outbox.data,
+          outbox.delayMs,
+          outbox.priority,
         ],
       );
-      for (const row of found) {
-        if (row.stored) tx.enqueue(Jobs.judgeReturn(ids[row.n], casePriority(row.tier, requests[row.n].body.reasonCode)));
-      }
-      return found;
-    });
+      for (const row of rows) stored.add(row.id);
+      await this.outbox.afterCommit([...stored].map((id) => jobs.get(id)!));
+    }
 
     const outcomes: IntakeOutcome[] = requests.map(() => ({ kind: 'unknown-order' }));
     const repeats: number[] = [];
-    for (const row of rows) {
-      if (row.stored) outcomes[row.n] = { kind: 'stored', id: ids[row.n], rmaNumber: rmaNumbers[row.n] };
-      else repeats.push(row.n);
+    for (const n of known) {
+      if (stored.has(ids[n])) outcomes[n] = { kind: 'stored', id: ids[n], rmaNumber: rmaNumbers[n] };
+      else repeats.push(n);
     }
     if (repeats.length) {
       const earlier: { client_id: string; idempotency_key: string; id: string; rma_number: string; request_hash: string }[] =

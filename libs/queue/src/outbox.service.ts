@@ -50,13 +50,33 @@ export class OutboxService implements BeforeApplicationShutdown {
       await this.record(manager, jobs);
       return value;
     });
-    if (jobs.length) {
-      await this.dispatch(jobs).catch((error: Error) =>
-        // Committed and recorded: the sweep adds them once Redis answers again.
-        this.logger.warn(`could not add ${jobs.length} job(s) after commit, the outbox sweep will: ${error.message}`),
-      );
-    }
+    await this.afterCommit(jobs);
     return result;
+  }
+
+  /**
+   * The outbox columns of `jobs`, one array per column, for a statement that records them
+   * itself (as `unnest($n::text[], ...)` of job_id, queue, name, data (jsonb), delay_ms, priority).
+   * Once it has committed, hand the jobs it recorded to `afterCommit`.
+   */
+  columnsOf(jobs: JobRequest[]) {
+    return {
+      jobId: jobs.map((j) => j.jobId),
+      queue: jobs.map((j) => QUEUE_OF[j.name]),
+      name: jobs.map((j) => j.name),
+      data: jobs.map((j) => JSON.stringify(j.data)),
+      delayMs: jobs.map((j) => j.delayMs ?? null),
+      priority: jobs.map((j) => j.priority ?? null),
+    };
+  }
+
+  /** Adds jobs whose outbox rows have committed; if Redis is away, the sweep adds them later. */
+  async afterCommit(jobs: JobRequest[]): Promise<void> {
+    if (!jobs.length) return;
+    await this.dispatch(jobs).catch((error: Error) =>
+      // Committed and recorded: the sweep adds them once Redis answers again.
+      this.logger.warn(`could not add ${jobs.length} job(s) after commit, the outbox sweep will: ${error.message}`),
+    );
   }
 
   /** A webhook event with no endpoint configured would be a job that does nothing: it is not added. */
@@ -66,16 +86,12 @@ export class OutboxService implements BeforeApplicationShutdown {
 
   private async record(manager: EntityManager, jobs: JobRequest[]): Promise<void> {
     if (!jobs.length) return;
-    const values: unknown[] = [];
-    const rows = jobs.map((job, i) => {
-      values.push(job.jobId, QUEUE_OF[job.name], job.name, JSON.stringify(job.data), job.delayMs ?? null, job.priority ?? null);
-      const o = i * 6;
-      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}::jsonb, $${o + 5}::integer, $${o + 6}::integer)`;
-    });
+    const c = this.columnsOf(jobs);
     await manager.query(
-      `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority) VALUES ${rows.join(', ')}
+      `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[])
        ON CONFLICT (job_id) DO NOTHING`,
-      values,
+      [c.jobId, c.queue, c.name, c.data, c.delayMs, c.priority],
     );
   }
 
