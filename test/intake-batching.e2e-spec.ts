@@ -83,13 +83,21 @@ describe('intake under a burst (group commit)', () => {
     // Buffered while no worker runs, then one worker process takes them all at once.
     const { orderId } = await putOrder(service); // S1: 2 units
     const other = await putOrder(service);
+    // Two customers with the same photo of a defect: the one judged second is flagged.
+    const photoOrders = [await putOrder(service), await putOrder(service)];
+    const photos = [{ url: 'https://img.example.com/same.jpg', sha256: 'd'.repeat(48) + Date.now().toString(16).padStart(16, '0') }];
     const answers = await Promise.all([
       ...Array.from({ length: 6 }, () => postReturn(service, returnBody(orderId, { items: [{ sku: 'S1', quantity: 1 }] }))),
       ...Array.from({ length: 3 }, () => postReturn(service, returnBody(other.orderId, { items: [{ sku: 'MUG', quantity: 1 }] }))),
+      ...photoOrders.map((o) => postReturn(service, returnBody(o.orderId, { reasonCode: 'QUALITY_DEFECT', reasonText: '质量太差，开线了', photos }))),
     ]);
-    expect(answers.map((a) => a.status)).toEqual(Array(9).fill(202));
+    expect(answers.map((a) => a.status)).toEqual(Array(11).fill(202));
     await service.spawnWorker();
-    const views = await Promise.all(answers.map((a) => service.waitForStatus(a.body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'])));
+    const all = await Promise.all(answers.map((a) => service.waitForStatus(a.body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'])));
+    const flagged = all.slice(9).filter((v) => v.risk.signals.some((s: { signal: string }) => s.signal === 'PHOTO_REUSED'));
+    expect(flagged).toHaveLength(1);
+    expect(flagged[0].status).toBe('PENDING_REVIEW');
+    const views = all.slice(0, 9);
 
     const ofOrder = views.slice(0, 6);
     const holding = ofOrder.filter((v) => v.status !== 'REJECTED');

@@ -255,6 +255,11 @@ export class IntakeService implements BeforeApplicationShutdown {
 
       // Asked after the locks, so a concurrent replay that judged one first is seen.
       const known = await this.whatIsKnown(tx.manager, [...requests.values()]);
+      const photosOf = (request: JudgedRequestRow) => (request.body.photos ?? []).map((p) => ({ url: p.url, sha256: p.sha256.toLowerCase() }));
+      const sharers = await this.photoSharers(
+        tx.manager,
+        [...requests.values()].filter((r) => !known.get(r.id)!.judged).map((r) => ({ id: r.id, customerId: r.customer_id, photos: photosOf(r) })),
+      );
       const opened: OpenedCase[] = [];
       // What the cases opened earlier in this batch add to what the database knew.
       const claimedInBatch = new Map<string, Record<string, number>>();
@@ -265,7 +270,7 @@ export class IntakeService implements BeforeApplicationShutdown {
         if (facts.judged) continue; // judged before
         const body = request.body;
         // Hashes compare as lower-case hex, however the client wrote them.
-        const photos = (body.photos ?? []).map((p) => ({ url: p.url, sha256: p.sha256.toLowerCase() }));
+        const photos = photosOf(request);
         const alreadyClaimed = { ...facts.claimed };
         for (const [sku, units] of Object.entries(claimedInBatch.get(request.order_id) ?? {})) alreadyClaimed[sku] = (alreadyClaimed[sku] ?? 0) + units;
         const sharedInBatch = new Set(photosInBatch.filter((p) => p.customerId !== request.customer_id && photos.some((q) => q.sha256 === p.sha256)).map((p) => p.customerId));
@@ -278,7 +283,7 @@ export class IntakeService implements BeforeApplicationShutdown {
           history: {
             returnsLast90Days: facts.returns + (returnsInBatch.get(request.customer_id) ?? 0),
             ordersLast90Days: facts.orders,
-            photoSharedWithCustomers: photos.length ? (await this.photoSharers(tx.manager, request.customer_id, photos)) + sharedInBatch.size : 0,
+            photoSharedWithCustomers: (sharers.get(request.id) ?? 0) + sharedInBatch.size,
           },
         });
         const decision: Decision = {
@@ -370,15 +375,21 @@ export class IntakeService implements BeforeApplicationShutdown {
     );
   }
 
-  /** How many other customers' cases hold one of these photos (containment on the GIN index). */
-  private async photoSharers(manager: EntityManager, customerId: string, photos: { sha256: string }[]): Promise<number> {
-    const probes = photos.map((p) => JSON.stringify([{ sha256: p.sha256 }]));
-    const [found] = await manager.query(
-      `SELECT count(DISTINCT customer_id)::int AS shared FROM return_cases
-        WHERE customer_id <> $1 AND (${probes.map((_, i) => `photos @> $${i + 2}::jsonb`).join(' OR ')})`,
-      [customerId, ...probes],
+  /**
+   * For each request with photos, how many other customers' cases hold one of them: one
+   * statement for the batch, a containment probe on the GIN index per photo.
+   */
+  private async photoSharers(manager: EntityManager, requests: { id: string; customerId: string; photos: { sha256: string }[] }[]): Promise<Map<string, number>> {
+    const probes = requests.flatMap((r) => r.photos.map((p) => ({ id: r.id, customerId: r.customerId, probe: JSON.stringify([{ sha256: p.sha256 }]) })));
+    if (!probes.length) return new Map();
+    const rows: { id: string; shared: number }[] = await manager.query(
+      `SELECT k.id, count(DISTINCT c.customer_id)::int AS shared
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS k(id, customer_id, probe)
+         JOIN return_cases c ON c.customer_id <> k.customer_id AND c.photos @> k.probe
+        GROUP BY k.id`,
+      [probes.map((p) => p.id), probes.map((p) => p.customerId), probes.map((p) => p.probe)],
     );
-    return found.shared;
+    return new Map(rows.map((r) => [r.id, r.shared]));
   }
 
   /** An agent's decision on a case in PENDING_REVIEW. */
