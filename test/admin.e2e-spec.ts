@@ -68,6 +68,17 @@ describe('admin: queues and metrics', () => {
     expect(response.text).toMatch(/^returns_queue_workers\{queue="refund"\} [1-9]\d*$/m);
     expect(response.text).toMatch(/^returns_cases\{status="AWAITING_SHIPMENT"\} [1-9]\d*$/m);
   });
+
+  it('counts what was written in batches, per stage, so the mean batch size can be watched', async () => {
+    const text = (await service.http().get('/metrics')).text;
+    const value = (metric: string, stage: string) => Number(new RegExp(`^${metric}\\{stage="${stage}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    // The earlier tests of this file posted returns and the in-process workers judged, booked and told them.
+    for (const stage of ['intake', 'judge', 'booking', 'notification']) {
+      expect(value('returns_batches_total', stage)).toBeGreaterThanOrEqual(1);
+      expect(value('returns_batch_items_total', stage)).toBeGreaterThanOrEqual(value('returns_batches_total', stage));
+      expect(value('returns_batch_retried_items_total', stage)).toBe(0);
+    }
+  });
 });
 
 describe('readiness names workers that lost Redis', () => {

@@ -15,7 +15,7 @@ function recordingRunner(poison: number[] = [], delayMs = 5) {
 describe(GroupCommit.name, () => {
   it('gives each caller its own result, in a batch with the callers that came together', async () => {
     const { batches, run } = recordingRunner();
-    const commit = new GroupCommit(run, { maxBatch: 100, inFlight: 1 });
+    const commit = new GroupCommit(run, { name: 'test', maxBatch: 100, inFlight: 1 });
     const results = await Promise.all([1, 2, 3, 4, 5].map((i) => commit.submit(i)));
     expect(results).toEqual([10, 20, 30, 40, 50]);
     expect(batches).toEqual([[1, 2, 3, 4, 5]]);
@@ -34,7 +34,7 @@ describe(GroupCommit.name, () => {
           running--;
         }
       },
-      { maxBatch: 8, inFlight: 2 },
+      { name: 'test', maxBatch: 8, inFlight: 2 },
     );
     const first = Promise.all([1, 2].map((i) => commit.submit(i)));
     await new Promise((resolve) => setImmediate(resolve));
@@ -49,7 +49,7 @@ describe(GroupCommit.name, () => {
 
   it('lets one refused item fail alone: the rest of its batch is written one by one', async () => {
     const { batches, run } = recordingRunner([3]);
-    const commit = new GroupCommit(run, { maxBatch: 100, inFlight: 1 });
+    const commit = new GroupCommit(run, { name: 'test', maxBatch: 100, inFlight: 1 });
     const settled = await Promise.allSettled([1, 2, 3, 4].map((i) => commit.submit(i)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((settled[2] as PromiseRejectedResult).reason.message).toBe('row refused');
@@ -63,7 +63,7 @@ describe(GroupCommit.name, () => {
         batches.push(items);
         throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       },
-      { maxBatch: 100, inFlight: 1 },
+      { name: 'test', maxBatch: 100, inFlight: 1 },
       (error) => (error as { code?: string }).code === 'ECONNREFUSED',
     );
     const settled = await Promise.allSettled([1, 2, 3].map((i) => commit.submit(i)));
@@ -72,7 +72,7 @@ describe(GroupCommit.name, () => {
   });
 
   it('refuses a runner that answers the wrong number of results', async () => {
-    const commit = new GroupCommit(async () => [1], { maxBatch: 100, inFlight: 1 });
+    const commit = new GroupCommit(async () => [1], { name: 'test', maxBatch: 100, inFlight: 1 });
     await expect(commit.submit(1).then(() => commit.submit(2))).resolves.toBe(1);
     const settled = await Promise.allSettled([commit.submit(1), commit.submit(2)]);
     // the pair fails as a batch, then each alone gets its one answer
@@ -81,7 +81,7 @@ describe(GroupCommit.name, () => {
 
   it('says when everything submitted has been written', async () => {
     const { run } = recordingRunner([], 30);
-    const commit = new GroupCommit(run, { maxBatch: 2, inFlight: 1 });
+    const commit = new GroupCommit(run, { name: 'test', maxBatch: 2, inFlight: 1 });
     const written: number[] = [];
     for (const i of [1, 2, 3, 4, 5]) void commit.submit(i).then(() => written.push(i));
     expect(commit.pending).toBe(5);

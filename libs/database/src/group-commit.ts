@@ -10,6 +10,8 @@
  * alone and the others still land.
  */
 export interface GroupCommitOptions {
+  /** What it writes, for the statistics (`/metrics`: returns_batch_items_total{stage=...}). */
+  name: string;
   /** Most items in one batch. */
   maxBatch: number;
   /** Most batches running at once; keep it below the connection pool's size. */
@@ -25,7 +27,32 @@ interface Waiting<I, O> {
   reject(error: unknown): void;
 }
 
+/** What the group commits of one name have done in this process since it started. */
+export interface BatchTotals {
+  /** batches written (the retries of a failed batch's items one by one included) */
+  batches: number;
+  /** items in them */
+  items: number;
+  /** items tried again alone after their batch failed */
+  retried: number;
+}
+
+const live = new Set<GroupCommit<unknown, unknown>>();
+
+/** Totals of every group commit of this process, by name. */
+export function groupCommitTotals(): Record<string, BatchTotals> {
+  const totals: Record<string, BatchTotals> = {};
+  for (const commit of live) {
+    const t = (totals[commit.name] ??= { batches: 0, items: 0, retried: 0 });
+    t.batches += commit.totals.batches;
+    t.items += commit.totals.items;
+    t.retried += commit.totals.retried;
+  }
+  return totals;
+}
+
 export class GroupCommit<I, O> {
+  readonly totals: BatchTotals = { batches: 0, items: 0, retried: 0 };
   private queue: Waiting<I, O>[] = [];
   /** batches being written */
   private running = 0;
@@ -38,7 +65,13 @@ export class GroupCommit<I, O> {
     private readonly run: BatchRunner<I, O>,
     private readonly options: GroupCommitOptions,
     private readonly isConnectionError: (error: unknown) => boolean = () => false,
-  ) {}
+  ) {
+    live.add(this as GroupCommit<unknown, unknown>);
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -81,6 +114,8 @@ export class GroupCommit<I, O> {
   }
 
   private async write(batch: Waiting<I, O>[]): Promise<void> {
+    this.totals.batches++;
+    this.totals.items += batch.length;
     try {
       const results = await this.run(batch.map((w) => w.item));
       if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${results.length} results`);
@@ -91,6 +126,7 @@ export class GroupCommit<I, O> {
         return;
       }
       // One item may have spoiled the batch: each on its own, so it fails alone.
+      this.totals.retried += batch.length;
       await Promise.all(batch.map((w) => this.write([w])));
     }
   }

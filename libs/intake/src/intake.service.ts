@@ -54,10 +54,10 @@ interface OpenedCase {
 }
 
 /** Most requests stored in one transaction, and most such transactions at once per process. */
-const INTAKE_BATCH: GroupCommitOptions = { maxBatch: 200, inFlight: 4 };
+const INTAKE_BATCH: GroupCommitOptions = { name: 'intake', maxBatch: 200, inFlight: 4 };
 
 /** Most requests judged in one transaction, and most such transactions at once per worker process. */
-const JUDGE_BATCH: GroupCommitOptions = { maxBatch: 50, inFlight: 2 };
+const JUDGE_BATCH: GroupCommitOptions = { name: 'judge', maxBatch: 50, inFlight: 2 };
 
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 

@@ -41,7 +41,7 @@ type CarrierBooking = Awaited<ReturnType<CarrierGateway['book']>> & {
 };
 
 /** Most cases booked in one transaction, and most such transactions at once per worker process. */
-const BOOKING_BATCH: GroupCommitOptions = { maxBatch: 50, inFlight: 2 };
+const BOOKING_BATCH: GroupCommitOptions = { name: 'booking', maxBatch: 50, inFlight: 2 };
 
 /** Return logistics: books the courier, follows the parcel, takes it in at the warehouse. */
 @Injectable()

@@ -34,7 +34,7 @@ export interface NotificationRequest {
 type SendOutcome = Error | null;
 
 /** Most requests sent together, and most such batches at once per process. */
-const NOTIFICATION_BATCH: GroupCommitOptions = { maxBatch: 100, inFlight: 2 };
+const NOTIFICATION_BATCH: GroupCommitOptions = { name: 'notification', maxBatch: 100, inFlight: 2 };
 
 /**
  * Tells the customer about a moment of their case on each channel they have: one message

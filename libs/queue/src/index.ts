@@ -1,3 +1,4 @@
+export * from './batch-stats';
 export * from './job-options';
 export * from './job-producer.service';
 export * from './outbox.service';

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ALL_QUEUES } from '@returns/contracts';
+import { BatchStatsPublisher } from './batch-stats';
 import { JobProducer } from './job-producer.service';
 import { OutboxService } from './outbox.service';
 import { QueueStatsService } from './queue-stats.service';
@@ -22,7 +23,7 @@ import { RedisClient, RedisPolicyCheck } from './redis.provider';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck, QueueStatsService],
-  exports: [BullModule, JobProducer, OutboxService, RedisClient, QueueStatsService],
+  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck, QueueStatsService, BatchStatsPublisher],
+  exports: [BullModule, JobProducer, OutboxService, RedisClient, QueueStatsService, BatchStatsPublisher],
 })
 export class QueueModule {}

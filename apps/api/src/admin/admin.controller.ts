@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { QueueName } from '@returns/contracts';
-import { QueueStatsService } from '@returns/queue';
+import { BatchStatsPublisher, QueueStatsService } from '@returns/queue';
 import { Public, Roles } from '../auth/roles.decorator';
 import { notFound } from '@returns/case';
 
@@ -12,6 +12,7 @@ import { notFound } from '@returns/case';
 export class AdminController {
   constructor(
     private readonly queues: QueueStatsService,
+    private readonly batchStats: BatchStatsPublisher,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -56,15 +57,19 @@ export class AdminController {
     return { retried, queue: await this.queues.stats(this.queue(name)) };
   }
 
-  /** Prometheus text: queue depths by state (what KEDA scales workers on) and cases by status. */
+  /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, and batching. */
   @Get('metrics')
   @Public()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
-    const [queues, cases] = await Promise.all([
+    // This process's own figures first, so a scrape always counts them.
+    await this.batchStats.publish();
+    const [queues, cases, batches] = await Promise.all([
       this.queues.all(),
       this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>,
+      this.batchStats.cluster(),
     ]);
+    const stages = Object.entries(batches).sort(([a], [b]) => a.localeCompare(b));
     const lines = [
       '# HELP returns_queue_jobs Jobs in each BullMQ queue by state.',
       '# TYPE returns_queue_jobs gauge',
@@ -84,6 +89,15 @@ export class AdminController {
       '# HELP returns_cases Return cases by status.',
       '# TYPE returns_cases gauge',
       ...cases.map((c) => `returns_cases{status="${c.status}"} ${c.n}`),
+      '# HELP returns_batches_total Batches written together (intake requests; judge, booking, notification jobs), live processes since they started.',
+      '# TYPE returns_batches_total counter',
+      ...stages.map(([stage, t]) => `returns_batches_total{stage="${stage}"} ${t.batches}`),
+      '# HELP returns_batch_items_total Requests or jobs in those batches: divided by returns_batches_total, the mean batch size.',
+      '# TYPE returns_batch_items_total counter',
+      ...stages.map(([stage, t]) => `returns_batch_items_total{stage="${stage}"} ${t.items}`),
+      '# HELP returns_batch_retried_items_total Items tried again alone because their batch failed.',
+      '# TYPE returns_batch_retried_items_total counter',
+      ...stages.map(([stage, t]) => `returns_batch_retried_items_total{stage="${stage}"} ${t.retried}`),
     ];
     return `${lines.join('\n')}\n`;
   }
