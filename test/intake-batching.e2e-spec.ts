@@ -118,4 +118,27 @@ describe('intake under a burst (group commit)', () => {
     const webhooks = await jobCounts(service, QueueName.Webhooks);
     expect(Object.values(webhooks).reduce((a, b) => a + b, 0)).toBe(0);
   });
+
+  it('fails only the job whose request cannot be judged; the rest of its batch is judged', async () => {
+    // The worker spawned by the test before is running: buffer with it paused, then release all at once.
+    await service.queue(QueueName.Intake).pause();
+    const orders = await Promise.all(Array.from({ length: 5 }, () => putOrder(service)));
+    const answers = await Promise.all(orders.map((o) => postReturn(service, returnBody(o.orderId))));
+    expect(answers.map((a) => a.status)).toEqual(Array(5).fill(202));
+    // One order vanishes behind the service's back (it never does through the API).
+    await service.db.query('DELETE FROM orders WHERE id = $1', [orders[2].orderId]);
+    await service.queue(QueueName.Intake).resume();
+
+    const judged = await Promise.all(
+      answers.filter((_, i) => i !== 2).map((a) => service.waitForStatus(a.body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'])),
+    );
+    expect(judged).toHaveLength(4);
+    const job = await service.queue(QueueName.Intake).getJob(`intake:${answers[2].body.id}:judge`);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !job?.failedReason; await new Promise((r) => setTimeout(r, 100))) {
+      Object.assign(job!, await service.queue(QueueName.Intake).getJob(job!.id!));
+    }
+    expect(job!.failedReason).toMatch(/vanished/);
+    expect(await countRows(service, 'return_cases WHERE id = $1', [answers[2].body.id])).toBe(0);
+    await service.queue(QueueName.Intake).remove(job!.id!);
+  });
 });
