@@ -1104,6 +1104,9 @@ async function service() {
     const tables0 = await tableWork();
     let i = 0;
     const t0 = now();
+    // The wall clock of the first POST, for the stage-done times below (PostgreSQL runs on
+    // this machine, so its clock is this one).
+    const postsFrom = new Date();
     const progress = [];
     let nextMark = 0;
     const posting = cannon(
@@ -1165,12 +1168,12 @@ async function service() {
     // the stage whose line ends long after the one before it is where the returns waited.
     const [stages] = (
       await pg.query(
-        `SELECT extract(epoch FROM (SELECT max(created_at) FROM return_requests WHERE created_at >= $1) - $1::timestamptz) AS accepted,
+        `SELECT extract(epoch FROM (SELECT max(created_at) FROM return_requests WHERE created_at >= $1) - $2::timestamptz) AS accepted,
                 extract(epoch FROM (SELECT max(t.at) FROM case_timeline t JOIN return_cases c ON c.id = t.case_id
-                                     WHERE c.created_at >= $1 AND t.from_status = 'REQUESTED') - $1::timestamptz) AS judged,
-                extract(epoch FROM (SELECT max(created_at) FROM shipments WHERE created_at >= $1) - $1::timestamptz) AS booked,
-                extract(epoch FROM (SELECT max(sent_at) FROM notifications WHERE created_at >= $1 AND event IN ('label.ready', 'pickup.booked')) - $1::timestamptz) AS told`,
-        [since],
+                                     WHERE c.created_at >= $1 AND t.from_status = 'REQUESTED') - $2::timestamptz) AS judged,
+                extract(epoch FROM (SELECT max(created_at) FROM shipments WHERE created_at >= $1) - $2::timestamptz) AS booked,
+                extract(epoch FROM (SELECT max(sent_at) FROM notifications WHERE created_at >= $1 AND event IN ('label.ready', 'pickup.booked')) - $2::timestamptz) AS told`,
+        [since, postsFrom],
       )
     ).rows;
     const stageDoneSeconds = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v === null ? null : round(Number(v), 2)]));
