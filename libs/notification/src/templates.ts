@@ -4,11 +4,14 @@ type Params = Record<string, string>;
 type Template = (p: Params) => string;
 type Language = 'zh-Hans' | 'zh-Hant' | 'en';
 
+const PICKUP_TIME: Intl.DateTimeFormatOptions = { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false };
+/** Made once: a formatter costs far more to build than to use. */
+const PICKUP_FORMAT = { en: new Intl.DateTimeFormat('en-GB', PICKUP_TIME), zh: new Intl.DateTimeFormat('zh-CN', PICKUP_TIME) };
+
 /** A pickup time as a customer in China reads it: "11月27日 09:00" / "27 Nov 09:00". */
 function when(iso: string | undefined, language: Language): string {
   if (!iso) return language === 'en' ? 'the agreed time' : '约定时间';
-  const options: Intl.DateTimeFormatOptions = { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false };
-  return new Date(iso).toLocaleString(language === 'en' ? 'en-GB' : 'zh-CN', options);
+  return PICKUP_FORMAT[language === 'en' ? 'en' : 'zh'].format(new Date(iso));
 }
 
 /** Customer-facing texts in Simplified and Traditional Chinese and English. `p.rma` is always there. */
