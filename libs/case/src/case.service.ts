@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CaseStatus } from '@returns/contracts';
+import { arrayElement, arrayElementType, insertMany } from '@returns/database';
 import { ReturnCase } from './return-case.entity';
 import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
@@ -18,18 +19,6 @@ export interface CaseMove {
   to: CaseStatus;
   note?: string;
   fields?: CaseFields;
-}
-
-/** The element type of an array parameter for a column: a fixed-length char would truncate, so text. */
-function arrayElementType(type: unknown): string {
-  const name = String(type);
-  return /^(char|character|varchar|character varying)$/.test(name) ? 'text' : name;
-}
-
-/** A value as an element of a PostgreSQL array parameter of the column's type. */
-function storable(type: unknown, value: unknown): unknown {
-  if (value === undefined || value === null) return null;
-  return type === 'jsonb' || type === 'json' ? JSON.stringify(value) : value;
 }
 
 /**
@@ -101,7 +90,7 @@ export class CaseService {
       const columns = key ? key.split(',').map((property) => metadata.findColumnWithPropertyName(property)!) : [];
       const values: unknown[][] = [group.map((m) => m.subject.id), group.map((m) => m.to)];
       for (const column of columns) {
-        values.push(group.map((m) => storable(column.type, (m.fields as Record<string, unknown>)[column.propertyName])));
+        values.push(group.map((m) => arrayElement(column.type, (m.fields as Record<string, unknown>)[column.propertyName])));
       }
       const names = ['id', 'status', ...columns.map((c) => c.databaseName)];
       const types = ['uuid', 'text', ...columns.map((c) => arrayElementType(c.type))];
@@ -112,7 +101,8 @@ export class CaseService {
         [...values, now],
       );
     }
-    await manager.insert(
+    await insertMany(
+      manager,
       TimelineEntry,
       moves.map(({ subject, to, note }) => ({ caseId: subject.id, at: now, from: subject.status, to, actor, note: note ?? null })),
     );
@@ -133,13 +123,18 @@ export class CaseService {
     actor: string,
   ): Promise<void> {
     for (const { subject, to } of opened) assertTransition('REQUESTED', to, subject.type);
-    await manager.insert(
+    await insertMany(
+      manager,
       ReturnCase,
       opened.map(({ subject, to }) => ({ ...subject, status: to })),
     );
-    const items = opened.flatMap(({ subject, items }) => items.map((item) => ({ ...item, caseId: subject.id })));
-    if (items.length) await manager.insert(ReturnItem, items);
-    await manager.insert(
+    await insertMany(
+      manager,
+      ReturnItem,
+      opened.flatMap(({ subject, items }) => items.map((item) => ({ ...item, caseId: subject.id }))),
+    );
+    await insertMany(
+      manager,
       TimelineEntry,
       opened.flatMap(({ subject, to, note }) => [
         { caseId: subject.id, at: subject.createdAt, from: null, to: 'REQUESTED' as CaseStatus, actor, note: null },

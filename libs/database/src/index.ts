@@ -4,3 +4,4 @@ export { MIGRATIONS } from './migrations';
 export * from './transformers';
 export * from './errors';
 export * from './group-commit';
+export * from './insert-many';

@@ -4,7 +4,7 @@ import { DataSource, In } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService, notFound, OrderSnapshot, ReturnCase, ReturnItem } from '@returns/case';
-import { databaseUnavailable, GroupCommit, GroupCommitOptions } from '@returns/database';
+import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertMany } from '@returns/database';
 import { Jobs, ReturnMethod, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
@@ -108,7 +108,8 @@ export class LogisticsService implements BeforeApplicationShutdown {
       const recorded = booked.filter((b) => locked.get(b.caseId)?.status === 'APPROVED');
       if (!recorded.length) return released;
       const now = new Date();
-      await tx.manager.insert(
+      await insertMany(
+        tx.manager,
         Shipment,
         recorded.map((b) => ({
           id: randomUUID(),
