@@ -39,15 +39,18 @@ export interface BatchTotals {
 
 const live = new Set<GroupCommit<unknown, unknown>>();
 
+/** Adds `more` to the totals kept under `name` in `into`. */
+export function addBatchTotals(into: Record<string, BatchTotals>, name: string, more: BatchTotals): void {
+  const t = (into[name] ??= { batches: 0, items: 0, retried: 0 });
+  t.batches += more.batches;
+  t.items += more.items;
+  t.retried += more.retried;
+}
+
 /** Totals of every group commit of this process, by name. */
 export function groupCommitTotals(): Record<string, BatchTotals> {
   const totals: Record<string, BatchTotals> = {};
-  for (const commit of live) {
-    const t = (totals[commit.name] ??= { batches: 0, items: 0, retried: 0 });
-    t.batches += commit.totals.batches;
-    t.items += commit.totals.items;
-    t.retried += commit.totals.retried;
-  }
+  for (const commit of live) addBatchTotals(totals, commit.name, commit.totals);
   return totals;
 }
 

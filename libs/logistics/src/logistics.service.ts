@@ -80,16 +80,16 @@ export class LogisticsService implements BeforeApplicationShutdown {
     const subjects = (await this.dataSource.manager.find(ReturnCase, { where: { id: In(ids) } })).filter((c) => c.status === 'APPROVED'); // others: booked before, or cancelled meanwhile
     if (!subjects.length) return caseIds.map(() => null);
     const orders = new Map((await this.dataSource.manager.find(OrderSnapshot, { where: { id: In([...new Set(subjects.map((c) => c.orderId))]) } })).map((o) => [o.id, o]));
-    const linesOf = new Map<string, ReturnItem[]>();
+    const linesOf = new Map<string, ReturnItem[]>(subjects.map((c) => [c.id, []]));
     for (const line of await this.dataSource.manager.find(ReturnItem, { where: { caseId: In(subjects.map((c) => c.id)) }, order: { sku: 'ASC' } })) {
-      linesOf.set(line.caseId, [...(linesOf.get(line.caseId) ?? []), line]);
+      linesOf.get(line.caseId)!.push(line);
     }
 
     const booked = (
       await Promise.all(
         subjects.map(async (subject) => {
           try {
-            return await this.bookWithCarrier(subject, orders.get(subject.orderId)!, linesOf.get(subject.id) ?? []);
+            return await this.bookWithCarrier(subject, orders.get(subject.orderId)!, linesOf.get(subject.id)!);
           } catch (error) {
             failures.set(subject.id, error as Error);
             return null;

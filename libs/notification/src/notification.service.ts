@@ -148,7 +148,11 @@ export class NotificationService implements BeforeApplicationShutdown {
     );
 
     const failures = new Map<number, string[]>();
-    for (const a of answers) if (a.error) failures.set(a.note.n, [...(failures.get(a.note.n) ?? []), `${a.note.channel}: ${a.error}`]);
+    for (const a of answers.filter((a) => a.error)) {
+      const reasons = failures.get(a.note.n) ?? [];
+      reasons.push(`${a.note.channel}: ${a.error}`);
+      failures.set(a.note.n, reasons);
+    }
     for (const [n, reasons] of failures) {
       if (requests[n].lastAttempt) continue; // recorded as FAILED: nothing left to retry
       const subject = cases.get(requests[n].caseId)!;

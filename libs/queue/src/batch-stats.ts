@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { BatchTotals, groupCommitTotals } from '@returns/database';
+import { addBatchTotals, BatchTotals, groupCommitTotals } from '@returns/database';
 import { RedisClient } from './redis.provider';
 import { FORGET_AFTER_MS, staleAfterMs, workerId } from './worker-presence';
 
@@ -55,19 +55,15 @@ export class BatchStatsPublisher implements OnApplicationBootstrap, OnApplicatio
    */
   async cluster(): Promise<Record<string, BatchTotals>> {
     const published = await this.client.redis.hgetall(batchStatsKey(this.config.queuePrefix));
-    const fresh = Date.now() - staleAfterMs(this.config.workerHeartbeatMs);
+    const now = Date.now();
+    const fresh = now - staleAfterMs(this.config.workerHeartbeatMs);
     const sum: Record<string, BatchTotals> = {};
     const gone: string[] = [];
     for (const [id, raw] of Object.entries(published)) {
       const { at, totals } = JSON.parse(raw) as PublishedTotals;
-      if (at < Date.now() - FORGET_AFTER_MS) gone.push(id);
+      if (at < now - FORGET_AFTER_MS) gone.push(id);
       if (at < fresh) continue;
-      for (const [name, t] of Object.entries(totals)) {
-        const s = (sum[name] ??= { batches: 0, items: 0, retried: 0 });
-        s.batches += t.batches;
-        s.items += t.items;
-        s.retried += t.retried;
-      }
+      for (const [name, t] of Object.entries(totals)) addBatchTotals(sum, name, t);
     }
     if (gone.length) await this.client.redis.hdel(batchStatsKey(this.config.queuePrefix), ...gone).catch(() => undefined);
     return sum;
