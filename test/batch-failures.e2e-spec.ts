@@ -1,0 +1,162 @@
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { CaseService } from '@returns/case';
+import { IntakeService } from '@returns/intake';
+import { Booking, BookingRequest, CarrierGateway, LogisticsService } from '@returns/logistics';
+import { NotificationChannel, NotificationService, OutgoingMessage } from '@returns/notification';
+import { PolicyService } from '@returns/policy';
+import { OutboxService } from '@returns/queue';
+import { countRows, postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
+import { TestService } from './support/service';
+
+/**
+ * Providers failing inside a batch: judge, booking and notification jobs are handled
+ * together, but a provider that fails for one of them must fail that job alone, leave
+ * what it owes for the retry, and not send or book anything twice. The services run on
+ * the real database and queues; only the external provider is a stand-in that fails on cue.
+ */
+describe('a provider failing for one job of a batch', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    // No workers: the test calls the stage services itself, with its own providers.
+    service = await TestService.start({ withWorkers: false });
+  });
+
+  afterAll(() => service.close());
+
+  /** New orders, each with one return judged (APPROVED, its booking job left waiting). */
+  async function approvedCases(count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const { orderId } = await putOrder(service);
+      const created = await postReturn(service, returnBody(orderId));
+      expect(created.status).toBe(202);
+      ids.push(created.body.id);
+    }
+    await Promise.all(ids.map((id) => service.get(IntakeService).judge(id)));
+    for (const id of ids) expect((await service.get(CaseService).find(id))!.status).toBe('APPROVED');
+    return ids;
+  }
+
+  describe('notifications', () => {
+    /** Delivers every message but the emails about the RMA numbers in `failingEmailsAbout`, which time out. */
+    class FlakyChannel implements NotificationChannel {
+      readonly sent: OutgoingMessage[] = [];
+      failingEmailsAbout = new Set<string>();
+      async send(message: OutgoingMessage): Promise<{ providerMessageId: string }> {
+        this.sent.push(message);
+        if (message.channel === 'EMAIL' && [...this.failingEmailsAbout].some((rma) => message.body.includes(rma))) {
+          throw new Error(`${message.channel} provider timed out`);
+        }
+        return { providerMessageId: `pm-${message.messageId}` };
+      }
+    }
+
+    it('fails only the moment a channel refused, resends only the message still owed, and records a last failure', async () => {
+      const [ok, flaky] = await approvedCases(2);
+      const channel = new FlakyChannel();
+      const notifications = new NotificationService(service.get(DataSource), channel);
+      channel.failingEmailsAbout.add((await service.get(CaseService).find(flaky))!.rmaNumber);
+
+      // One batch: both cases, and the flaky one twice (a job and its replay).
+      const first = await notifications.sendMany([
+        { caseId: ok, message: 'return.approved', params: {}, lastAttempt: false },
+        { caseId: flaky, message: 'return.approved', params: {}, lastAttempt: false },
+        { caseId: flaky, message: 'return.approved', params: {}, lastAttempt: false },
+      ]);
+      expect(first[0]).toBeNull();
+      expect(first[1]?.message).toMatch(/EMAIL: EMAIL provider timed out/);
+      expect(first[2]).toBe(first[1]);
+      // Push and email each, once per case: the replay in the batch sent nothing more.
+      expect(channel.sent).toHaveLength(4);
+      const rows = async (caseId: string) =>
+        service.db.query(`SELECT channel, status, attempts, last_error FROM notifications WHERE case_id = $1 ORDER BY channel`, [caseId]);
+      expect(await rows(ok)).toEqual([
+        { channel: 'EMAIL', status: 'SENT', attempts: 1, last_error: null },
+        { channel: 'PUSH', status: 'SENT', attempts: 1, last_error: null },
+      ]);
+      expect(await rows(flaky)).toEqual([
+        { channel: 'EMAIL', status: 'PENDING', attempts: 1, last_error: 'EMAIL provider timed out' },
+        { channel: 'PUSH', status: 'SENT', attempts: 1, last_error: null },
+      ]);
+
+      // The job's last attempt: only the email is tried again, and its failure is recorded, not thrown.
+      channel.sent.length = 0;
+      const last = await notifications.sendMany([{ caseId: flaky, message: 'return.approved', params: {}, lastAttempt: true }]);
+      expect(last).toEqual([null]);
+      expect(channel.sent.map((m) => m.channel)).toEqual(['EMAIL']);
+      expect((await rows(flaky))[0]).toMatchObject({ channel: 'EMAIL', status: 'FAILED', attempts: 2 });
+
+      // A moment whose case does not exist fails its job and sends nothing.
+      channel.sent.length = 0;
+      const [missing] = await notifications.sendMany([{ caseId: '00000000-0000-4000-8000-000000000000', message: 'return.approved', params: {}, lastAttempt: false }]);
+      expect(missing?.message).toMatch(/not found/);
+      expect(channel.sent).toHaveLength(0);
+    });
+  });
+
+  describe('bookings', () => {
+    /** Books like a carrier would (one booking per key); fails for `failing` keys; runs `during` mid-call. */
+    class FlakyCarrier implements CarrierGateway {
+      readonly booked = new Map<string, Booking>();
+      readonly cancelled: string[] = [];
+      failing = new Set<string>();
+      during = new Map<string, () => Promise<void>>();
+      async book(request: BookingRequest, quotedCostMinor: number): Promise<Booking> {
+        await this.during.get(request.bookingKey)?.();
+        if (this.failing.has(request.bookingKey)) throw new Error('carrier timed out');
+        const booking = this.booked.get(request.bookingKey) ?? {
+          trackingNumber: `T-${request.bookingKey.slice(0, 8)}`,
+          labelUrl: `https://carrier.example/label/${request.bookingKey}`,
+          pickupWindow: null,
+          costMinor: quotedCostMinor,
+        };
+        this.booked.set(request.bookingKey, booking);
+        return booking;
+      }
+      async cancel(trackingNumber: string): Promise<void> {
+        this.cancelled.push(trackingNumber);
+      }
+    }
+
+    it('books the rest of a batch when the carrier fails for one case, and releases the booking of a case cancelled meanwhile', async () => {
+      const [a, failing, cancelledMeanwhile, d] = await approvedCases(4);
+      const carrier = new FlakyCarrier();
+      carrier.failing.add(failing);
+      carrier.during.set(cancelledMeanwhile, async () => {
+        const cancel = await service.as('portal').post(`/v1/returns/${cancelledMeanwhile}/cancel`, {});
+        expect(cancel.status).toBe(200);
+      });
+      const logistics = new LogisticsService(
+        service.get(DataSource),
+        service.get<AppConfig>(APP_CONFIG),
+        carrier,
+        service.get(OutboxService),
+        service.get(CaseService),
+        service.get(PolicyService),
+      );
+
+      const settled = await Promise.allSettled([a, failing, cancelledMeanwhile, d].map((id) => logistics.book(id)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((settled[1] as PromiseRejectedResult).reason.message).toBe('carrier timed out');
+
+      const statusOf = async (id: string) => (await service.get(CaseService).find(id))!.status;
+      expect(await statusOf(a)).toBe('AWAITING_SHIPMENT');
+      expect(await statusOf(d)).toBe('AWAITING_SHIPMENT');
+      expect(await statusOf(failing)).toBe('APPROVED');
+      expect(await statusOf(cancelledMeanwhile)).toBe('CANCELLED');
+      expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [[a, failing, cancelledMeanwhile, d]])).toBe(2);
+      expect(carrier.cancelled).toEqual([carrier.booked.get(cancelledMeanwhile)!.trackingNumber]);
+
+      // The retry books it, once; booking a booked case again changes nothing.
+      carrier.failing.clear();
+      await logistics.book(failing);
+      await logistics.book(a);
+      expect(await statusOf(failing)).toBe('AWAITING_SHIPMENT');
+      expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [[a, failing]])).toBe(2);
+      expect(await countRows(service, `case_timeline WHERE case_id = $1 AND to_status = 'AWAITING_SHIPMENT'`, [a])).toBe(1);
+    });
+  });
+});
