@@ -147,7 +147,6 @@ export class IntakeService implements BeforeApplicationShutdown {
     const jobs = new Map(known.map((n) => [ids[n], Jobs.judgeReturn(ids[n], casePriority(tierOf.get(requests[n].body.orderId), requests[n].body.reasonCode))]));
     const stored = new Set<string>();
     if (known.length) {
-      const outbox = this.outbox.columnsOf([...jobs.values()]);
       const rows: { id: string }[] = await this.dataSource.query(
         `WITH stored AS (
            INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
@@ -155,12 +154,7 @@ export class IntakeService implements BeforeApplicationShutdown {
            ON CONFLICT (client_id, idempotency_key) DO NOTHING
            RETURNING id
          ), recorded AS (
-           INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority)
-           SELECT job_id, queue, name, data, delay_ms, priority
-             FROM unnest($9::uuid[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::int[], $15::int[])
-                  AS j(case_id, job_id, queue, name, data, delay_ms, priority)
-             JOIN stored ON stored.id = j.case_id
-           ON CONFLICT (job_id) DO NOTHING
+           ${this.outbox.recordSql(9, `WHERE (j.data->>'caseId')::uuid IN (SELECT id FROM stored)`)}
          )
          SELECT id FROM stored`,
         [
@@ -172,13 +166,7 @@ export class IntakeService implements BeforeApplicationShutdown {
           known.map((n) => requests[n].body.orderId),
           known.map((n) => JSON.stringify(requests[n].body)),
           createdAt,
-          [...jobs.keys()],
-          outbox.jobId,
-          outbox.queue,
-          outbox.name,
-          outbox.data,
-          outbox.delayMs,
-          outbox.priority,
+          ...this.outbox.jobParams([...jobs.values()]),
         ],
       );
       for (const row of rows) stored.add(row.id);

@@ -55,19 +55,29 @@ export class OutboxService implements BeforeApplicationShutdown {
   }
 
   /**
-   * The outbox columns of `jobs`, one array per column, for a statement that records them
-   * itself (as `unnest($n::text[], ...)` of job_id, queue, name, data (jsonb), delay_ms, priority).
-   * Once it has committed, hand the jobs it recorded to `afterCommit`.
+   * The statement that records jobs in the outbox, for a caller that makes it part of its
+   * own statement (a data-modifying CTE): its parameters, from `$first`, are `jobParams(jobs)`;
+   * `where` may keep only some of them (`j` is the job row: j.job_id, j.data, ...). Once the
+   * caller's statement has committed, hand the jobs it recorded to `afterCommit`.
    */
-  columnsOf(jobs: JobRequest[]) {
-    return {
-      jobId: jobs.map((j) => j.jobId),
-      queue: jobs.map((j) => QUEUE_OF[j.name]),
-      name: jobs.map((j) => j.name),
-      data: jobs.map((j) => JSON.stringify(j.data)),
-      delayMs: jobs.map((j) => j.delayMs ?? null),
-      priority: jobs.map((j) => j.priority ?? null),
-    };
+  recordSql(first: number, where = ''): string {
+    const p = (i: number) => `$${first + i}`;
+    return `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority)
+       SELECT j.* FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::int[], ${p(5)}::int[])
+         AS j(job_id, queue, name, data, delay_ms, priority) ${where}
+       ON CONFLICT (job_id) DO NOTHING`;
+  }
+
+  /** The parameters of `recordSql` for `jobs`: six arrays, one per outbox column. */
+  jobParams(jobs: JobRequest[]): unknown[][] {
+    return [
+      jobs.map((j) => j.jobId),
+      jobs.map((j) => QUEUE_OF[j.name]),
+      jobs.map((j) => j.name),
+      jobs.map((j) => JSON.stringify(j.data)),
+      jobs.map((j) => j.delayMs ?? null),
+      jobs.map((j) => j.priority ?? null),
+    ];
   }
 
   /** Adds jobs whose outbox rows have committed; if Redis is away, the sweep adds them later. */
@@ -85,15 +95,9 @@ export class OutboxService implements BeforeApplicationShutdown {
   }
 
   private async record(manager: EntityManager, jobs: JobRequest[]): Promise<void> {
-    if (!jobs.length) return;
-    const c = this.columnsOf(jobs);
-    await manager.query(
-      `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[])
-       ON CONFLICT (job_id) DO NOTHING`,
-      [c.jobId, c.queue, c.name, c.data, c.delayMs, c.priority],
-    );
+    if (jobs.length) await manager.query(this.recordSql(1), this.jobParams(jobs));
   }
+
 
   private async dispatch(jobs: JobRequest[]): Promise<void> {
     await this.producer.addMany(jobs);
