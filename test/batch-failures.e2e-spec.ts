@@ -16,7 +16,7 @@ import { TestService } from './support/service';
  * what it owes for the retry, and not send or book anything twice. The services run on
  * the real database and queues; only the external provider is a stand-in that fails on cue.
  */
-describe('a provider failing for one job of a batch', () => {
+describe('a provider failing, or a job replayed, inside a batch', () => {
   let service: TestService;
 
   beforeAll(async () => {
@@ -39,6 +39,18 @@ describe('a provider failing for one job of a batch', () => {
     for (const id of ids) expect((await service.get(CaseService).find(id))!.status).toBe('APPROVED');
     return ids;
   }
+
+  it('judges a request and its replay that land in the same batch once', async () => {
+    const { orderId } = await putOrder(service);
+    const created = await postReturn(service, returnBody(orderId));
+    const intake = service.get(IntakeService);
+    // Same turn of the event loop: one batch holding the same case twice, then a late replay.
+    await Promise.all([intake.judge(created.body.id), intake.judge(created.body.id)]);
+    await intake.judge(created.body.id);
+    expect(await countRows(service, 'return_cases WHERE id = $1', [created.body.id])).toBe(1);
+    expect(await countRows(service, 'case_timeline WHERE case_id = $1', [created.body.id])).toBe(2);
+    expect(await countRows(service, 'return_items WHERE case_id = $1', [created.body.id])).toBe(1);
+  });
 
   describe('notifications', () => {
     /** Delivers every message but the emails about the RMA numbers in `failingEmailsAbout`, which time out. */
