@@ -32,7 +32,8 @@ describe('carrier simulator autopilot', () => {
     await service.waitForStatus(created.body.id, 'IN_TRANSIT');
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
       const view = (await service.as('admin').get(`/v1/returns/${created.body.id}`)).body;
-      if (view.shipment.events.length === 3) break;
+      // Stored, then applied by a logistics job: wait for both.
+      if (view.shipment.events.length === 3 && view.shipment.status === 'DELIVERED_TO_WAREHOUSE') break;
     }
     const view = (await service.as('admin').get(`/v1/returns/${created.body.id}`)).body;
     expect(view.shipment.events.map((e: { status: string }) => e.status)).toEqual(['PICKED_UP', 'IN_TRANSIT', 'DELIVERED_TO_WAREHOUSE']);
