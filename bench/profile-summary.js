@@ -2,12 +2,20 @@
 'use strict';
 // Summarises a V8 .cpuprofile (from BENCH_PROFILE=1): self time by function and by package,
 // so the heavy parts of a hot path can be read without a browser.
-//   node bench/profile-summary.js bench/results/logs/<run>/api.cpuprofile [top]
+//   node bench/profile-summary.js bench/results/logs/<run>/api.cpuprofile [top] [--busiest <seconds>] [--after <seconds>]
+// --busiest 4: only the 4 s in which the process was busiest, without idle time, so the shares
+// are of the work done then; --after 10: that window begins at least 10 s into the profile
+// (past start-up, which is busy too).
 const fs = require('node:fs');
 
-const [file, topArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const busiestAt = args.indexOf('--busiest');
+const windowUs = busiestAt >= 0 ? Number(args.splice(busiestAt, 2)[1]) * 1e6 : 0;
+const afterAt = args.indexOf('--after');
+const afterUs = afterAt >= 0 ? Number(args.splice(afterAt, 2)[1]) * 1e6 : 0;
+const [file, topArg] = args;
 if (!file) {
-  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [top]');
+  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [top] [--busiest <seconds>]');
   process.exit(2);
 }
 const top = Number(topArg) || 40;
@@ -15,7 +23,29 @@ const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map();
 const dt = profile.timeDeltas;
-for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+const idle = (i) => byId.get(profile.samples[i]).callFrame.functionName === '(idle)';
+let [from, to] = [0, profile.samples.length];
+if (windowUs) {
+  // Two pointers over the samples: the window of windowUs with the most busy time.
+  let best = -1;
+  let busy = 0;
+  let span = 0;
+  let first = 0;
+  for (let t = 0; first < profile.samples.length && t < afterUs; first++) t += dt[first] ?? 0;
+  for (let start = first, end = first; end < profile.samples.length; end++) {
+    span += dt[end] ?? 0;
+    if (!idle(end)) busy += dt[end] ?? 0;
+    for (; span > windowUs; start++) {
+      span -= dt[start] ?? 0;
+      if (!idle(start)) busy -= dt[start] ?? 0;
+    }
+    if (busy > best) [best, from, to] = [busy, start, end + 1];
+  }
+}
+for (let i = from; i < to; i++) {
+  if (windowUs && idle(i)) continue;
+  self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+}
 
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const byFunction = new Map();

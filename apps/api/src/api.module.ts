@@ -15,7 +15,7 @@ import { QueueModule } from '@returns/queue';
 import { RefundModule } from '@returns/refund';
 import { WorkersModule } from '../../worker/src/workers.module';
 import { AdminController } from './admin/admin.controller';
-import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyGuard, ApiKeys } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
 import { BodyParserErrorFilter, IllegalTransitionFilter } from './http/domain-exception.filter';
 import { LogisticsController } from './logistics/logistics.controller';
@@ -25,6 +25,8 @@ import { PoliciesController } from './policies/policies.controller';
 import { ReviewController } from './review/review.controller';
 import { RefundsController } from './refunds/refunds.controller';
 import { CaseViewService } from './returns/case-view.service';
+import { ReturnAcceptor } from './returns/return-acceptor';
+import { IntakeHotPath } from './returns/intake-hot-path';
 import { ReturnsController } from './returns/returns.controller';
 import { WarehouseController } from './warehouse/warehouse.controller';
 
@@ -66,8 +68,15 @@ export class ApiModule {
         AdminController,
         HealthController,
       ],
-      providers: [CaseViewService, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: BodyParserErrorFilter },
-        { provide: APP_FILTER, useClass: IllegalTransitionFilter },],
+      providers: [
+        CaseViewService,
+        ApiKeys,
+        ReturnAcceptor,
+        IntakeHotPath,
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: BodyParserErrorFilter },
+        { provide: APP_FILTER, useClass: IllegalTransitionFilter },
+      ],
     };
   }
 }

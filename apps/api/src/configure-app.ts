@@ -1,20 +1,22 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { IntakeHotPath } from './returns/intake-hot-path';
+
+/** How every body, query and parameter is validated; Nest's error shape: { statusCode: 400, error, message: [ "field ..." ] }. */
+export const VALIDATION: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  validationError: { target: false, value: false },
+};
 
 /**
- * Pipes and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
+ * Pipes, the intake hot path and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
  * same validation the service runs with.
  */
 export function configureApp(app: INestApplication): void {
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      // Nest's error shape: { statusCode: 400, error, message: [ "field ..." ] }
-      validationError: { target: false, value: false },
-    }),
-  );
+  app.useGlobalPipes(new ValidationPipe(VALIDATION));
+  app.get(IntakeHotPath).install(app.getHttpServer());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

@@ -15,37 +15,53 @@ export interface Caller {
 
 export type AuthedRequest = Request & { caller: Caller };
 
-/** `Authorization: Bearer <api key>`; each key has one role (CONTRACT.md, "Auth"). */
+/** The configured API keys: who an `Authorization` header names, and what their role may do. */
 @Injectable()
-export class ApiKeyGuard implements CanActivate {
+export class ApiKeys {
   /** The client id of each configured key, hashed once rather than on every request. */
   private readonly clientIds = new Map<string, string>();
 
-  constructor(
-    private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const request = context.switchToHttp().getRequest<AuthedRequest>();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  /** `Bearer <key>` of a configured key: its caller; anything else, undefined. */
+  callerOf(authorization: string | undefined): Caller | undefined {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     const role = match ? this.config.apiKeys.get(match[1]) : undefined;
-    if (!match || !role) {
-      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHENTICATED', message: 'a valid API key is required: Authorization: Bearer <key>' });
-    }
-    request.caller = { role, clientId: this.clientIdOf(match[1]) };
-    const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
-    if (role !== 'admin' && !allowed.includes(role)) {
-      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN_ROLE', message: `role ${role} may not do this` });
-    }
-    return true;
+    return match && role ? { role, clientId: this.clientIdOf(match[1]) } : undefined;
+  }
+
+  /** Whether `role` may call a route open to `allowed`; admin may call every route. */
+  allows(role: Role, allowed: readonly Role[]): boolean {
+    return role === 'admin' || allowed.includes(role);
   }
 
   private clientIdOf(key: string): string {
     let id = this.clientIds.get(key);
     if (!id) this.clientIds.set(key, (id = createHash('sha256').update(key).digest('hex').slice(0, 24)));
     return id;
+  }
+}
+
+/** `Authorization: Bearer <api key>`; each key has one role (CONTRACT.md, "Auth"). */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeys,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const caller = this.keys.callerOf(request.headers.authorization);
+    if (!caller) {
+      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHENTICATED', message: 'a valid API key is required: Authorization: Bearer <key>' });
+    }
+    request.caller = caller;
+    if (!this.keys.allows(caller.role, this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [])) {
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN_ROLE', message: `role ${caller.role} may not do this` });
+    }
+    return true;
   }
 }

@@ -1,8 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { APP_CONFIG, AppConfig } from '@returns/config';
-import { IntakeBacklogException, IntakeGate, IntakeService } from '@returns/intake';
+import { IntakeBacklogException, IntakeService } from '@returns/intake';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, agentOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
@@ -10,6 +9,7 @@ import { knownIdOr404 } from '../http/uuid';
 import { CaseViewService } from './case-view.service';
 import { CancelDto, CreateReturnDto, ReviewDto } from './create-return.dto';
 import { ListReturnsQuery } from './list-returns.query';
+import { idempotencyKeyProblem, ReturnAcceptor } from './return-acceptor';
 import { badRequest, notFound } from '@returns/case';
 
 @ApiTags('returns')
@@ -19,10 +19,10 @@ export class ReturnsController {
   constructor(
     private readonly intake: IntakeService,
     private readonly views: CaseViewService,
-    private readonly gate: IntakeGate,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly acceptor: ReturnAcceptor,
   ) {}
 
+  /** Answers what `IntakeHotPath` leaves to it: everything but certainly valid requests it could accept. */
   @Post()
   @HttpCode(202)
   @Roles('upstream', 'portal')
@@ -35,20 +35,14 @@ export class ReturnsController {
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
   ) {
-    if (!key || !key.trim()) {
-      throw badRequest(['Idempotency-Key header is required'], 'IDEMPOTENCY_KEY_REQUIRED');
-    }
-    if (key.length > 255) {
-      throw badRequest(['Idempotency-Key must be at most 255 characters'], 'IDEMPOTENCY_KEY_TOO_LONG');
-    }
+    const problem = idempotencyKeyProblem(key);
+    if (problem) throw badRequest([problem[0]], problem[1]);
     try {
-      await this.gate.admit();
+      return await this.acceptor.accept(caller.clientId, key!, { ...body });
     } catch (error) {
       if (error instanceof IntakeBacklogException) response.setHeader('Retry-After', String(error.retryAfterSeconds));
       throw error;
     }
-    const accepted = await this.intake.accept(caller.clientId, key, { ...body });
-    return { ...accepted, statusUrl: `${this.config.publicBaseUrl}/v1/returns/${accepted.id}` };
   }
 
   @Get()
