@@ -62,6 +62,8 @@ const CONFIG = {
   intakeSeconds: num('BENCH_INTAKE_SECONDS', 15, 4),
   steadyRate: num('BENCH_STEADY_RATE', 1_000, 500),
   steadySeconds: num('BENCH_STEADY_SECONDS', 15, 4),
+  // the same load first, unmeasured, while connections open and the code warms up (reported apart)
+  steadyWarmupSeconds: num('BENCH_STEADY_WARMUP_SECONDS', 3, 1),
   steadyMaxInFlight: 4_000,
   steadyOrders: 6_000,
   e2eReturns: num('BENCH_E2E_RETURNS', 3_000, 300),
@@ -695,12 +697,13 @@ function statusCount(result, code) {
 }
 
 /** Fixed-rate (open-loop) POSTs: request i is due at t0 + i/rate; its latency counts from when it was due. */
-async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight, { keyPrefix = 's', agent } = {}) {
   const url = new URL(base);
   const total = Math.round(rate * seconds);
   const latencies = [];
   const serviceLatencies = [];
+  // the worst latency of the requests due in each second of the run: where a stall was
+  const worstBySecond = new Array(Math.ceil(seconds)).fill(0);
   const statuses = {};
   let errors = 0;
   let skipped = 0;
@@ -721,7 +724,7 @@ async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight) {
         path: '/v1/returns',
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-portal', 'idempotency-key': `s-${RUN}-${i}`, 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-portal', 'idempotency-key': `${keyPrefix}-${RUN}-${i}`, 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         res.resume();
@@ -732,6 +735,8 @@ async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight) {
           statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
           latencies.push(end - due);
           serviceLatencies.push(end - start);
+          const second = Math.min(worstBySecond.length - 1, Math.floor((due - t0) / 1000));
+          worstBySecond[second] = Math.max(worstBySecond[second], end - due);
         });
       },
     );
@@ -765,7 +770,6 @@ async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight) {
   const waitUntil = Date.now() + 15_000;
   while (inFlight > 0 && Date.now() < waitUntil) await sleep(20);
   const unanswered = inFlight;
-  agent.destroy();
   latencies.sort((a, b) => a - b);
   serviceLatencies.sort((a, b) => a - b);
   const accepted = statuses[202] || 0;
@@ -782,6 +786,7 @@ async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight) {
     p99Ms: round(percentile(latencies, 0.99), 1),
     maxMs: round(latencies[latencies.length - 1], 1),
     p99FromSendMs: round(percentile(serviceLatencies, 0.99), 1),
+    worstMsBySecond: worstBySecond.map((ms) => Math.round(ms)),
     statuses,
     non202: total - accepted,
     errors,
@@ -1053,9 +1058,15 @@ async function service() {
   if (CONFIG.phases.includes('steady')) {
     log(`b. steady load: ${CONFIG.steadyRate} requests/s for ${CONFIG.steadySeconds} s while 1 worker process (nice ${CONFIG.steadyWorkerNice}) drains`);
     await startWorkers(1, 20, { WORKER_NICE: String(CONFIG.steadyWorkerNice) });
+    // One keep-alive pool for the warm-up and the measured run: the measured run finds its connections open.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+    const warmup = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadyWarmupSeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight, { keyPrefix: 'w', agent });
+    log(`steady warm-up (${CONFIG.steadyWarmupSeconds} s, not in the figures): p50 ${warmup.p50Ms} ms, p99 ${warmup.p99Ms} ms, max ${warmup.maxMs} ms, ${warmup.non202} non-202`);
     const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
     const probe = await cpuProbe(groups);
-    const r = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
+    const r = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight, { agent });
+    agent.destroy();
+    r.warmup = warmup;
     lastApiActivity = Date.now();
     const cpu = await probe();
     const [{ judged }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
@@ -1064,6 +1075,7 @@ async function service() {
     r.cpu = cpu;
     out.steady = r;
     log(`steady: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, achieved ${r.achievedPerSecond}/s, ${r.non202} non-202; worker judged ${r.judgedMeanwhile}, backlog ${r.intakeBacklogAfter}`);
+    log(`steady: worst latency of the requests due in each second (ms): ${r.worstMsBySecond.join(" ")}`);
     log(`cpu during steady load: ${cpuLine(cpu)}`);
     await apiDrained();
     lastApiActivity = Date.now();

@@ -131,8 +131,9 @@ export class IntakeService implements BeforeApplicationShutdown {
    * Stores a batch of requests in two round trips and no explicit transaction: one read of
    * their orders (the priority of a judge job depends on the customer's tier), then one
    * statement that inserts the new requests (a key seen before inserts nothing) and, for
-   * exactly those, their judge jobs in the outbox, atomically; after it, one `addBulk`. A
-   * third read, only when some keys were seen before, finds what they were first used for.
+   * exactly those, their judge jobs in the outbox, atomically; after it, one `addBulk`, which
+   * the answers do not wait for. A third read, only when some keys were seen before, finds
+   * what they were first used for.
    */
   private async storeBatch(requests: IncomingRequest[]): Promise<IntakeOutcome[]> {
     const createdAt = new Date();
@@ -170,7 +171,8 @@ export class IntakeService implements BeforeApplicationShutdown {
         ],
       );
       for (const row of rows) stored.add(row.id);
-      await this.outbox.afterCommit([...stored].map((id) => jobs.get(id)!));
+      // The answer waits for the commit, not for Redis: a 202 costs one round trip less.
+      this.outbox.afterCommitInBackground([...stored].map((id) => jobs.get(id)!));
     }
 
     const outcomes: IntakeOutcome[] = requests.map(() => ({ kind: 'unknown-order' }));

@@ -33,6 +33,8 @@ export class OutboxService implements BeforeApplicationShutdown {
   private dispatched: string[] = [];
   private flushing: Promise<void> | null = null;
   private readonly flusher: NodeJS.Timeout;
+  /** `afterCommitInBackground` calls not yet done: awaited at shutdown, before Redis closes. */
+  private readonly inBackground = new Set<Promise<void>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -89,6 +91,16 @@ export class OutboxService implements BeforeApplicationShutdown {
     );
   }
 
+  /**
+   * `afterCommit` without holding the caller: for an answer that needs only the rows
+   * committed, not the jobs in Redis (should this process die first, the sweep adds them).
+   */
+  afterCommitInBackground(jobs: JobRequest[]): void {
+    if (!jobs.length) return;
+    const done: Promise<void> = this.afterCommit(jobs).finally(() => this.inBackground.delete(done));
+    this.inBackground.add(done);
+  }
+
   /** A webhook event with no endpoint configured would be a job that does nothing: it is not added. */
   private hasWork(job: JobRequest): boolean {
     return job.name !== JobName.DeliverWebhook || this.config.outboundWebhookUrls.length > 0;
@@ -126,6 +138,7 @@ export class OutboxService implements BeforeApplicationShutdown {
   /** After the workers stopped (onModuleDestroy), before the pool closes (onApplicationShutdown). */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.flusher);
+    await Promise.all(this.inBackground);
     await this.flushing;
     await this.flush();
   }
