@@ -421,6 +421,8 @@ function global(re: RegExp): RegExp {
 
 /** The first occurrence of `re` that no negation governs, as [start, end) in the normalised text. */
 function firstAffirmed(re: RegExp, text: string, isTopic: boolean): [number, number] | undefined {
+  // Most patterns do not occur at all: one search says so far cheaper than matchAll's iterator.
+  if (text.search(re) < 0) return undefined;
   for (const m of text.matchAll(global(re))) {
     if (m[0] === '') continue;
     const from = m.index!;
