@@ -938,6 +938,24 @@ async function service() {
     return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), redisCommands: commands };
   };
   /** Per table of this database: index and sequential scans, rows inserted, updated, deleted. */
+  // Batches written per stage, from the API's /metrics (which counts the workers' too): the
+  // mean batch size of a phase says how much group commit shared its round trips.
+  const batchTotals = async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const totals = {};
+    for (const [, metric, stage, n] of text.matchAll(/^returns_batch(es|_items)_total\{stage="([^"]+)"\} (\d+)$/gm)) {
+      totals[stage] ??= { batches: 0, items: 0 };
+      totals[stage][metric === 'es' ? 'batches' : 'items'] = Number(n);
+    }
+    return totals;
+  };
+  const meanBatches = (before, after) =>
+    Object.fromEntries(
+      Object.entries(after)
+        .map(([stage, t]) => [stage, t.batches - (before[stage]?.batches ?? 0), t.items - (before[stage]?.items ?? 0)])
+        .filter(([, batches]) => batches > 0)
+        .map(([stage, batches, items]) => [stage, { batches, meanSize: round(items / batches, 1) }]),
+    );
   const tableWork = async () =>
     Object.fromEntries(
       (await pg.query(`SELECT relname, (coalesce(idx_scan, 0) + seq_scan)::bigint AS scans, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, n_tup_del::bigint AS del FROM pg_stat_user_tables`)).rows.map(
@@ -996,9 +1014,11 @@ async function service() {
     const k0 = await keyBytes(`${keyPrefix}:intake:*`);
     const m0 = await settledMemory();
     const b0 = await buffered(intake);
+    const batches0 = await batchTotals();
     const probe = await cpuProbe(groups);
     const { result, sample } = await cannon({ ...cannonBase, connections: CONFIG.intakeConnections, duration: CONFIG.intakeSeconds }, make);
     const cpu = await probe();
+    const batches = meanBatches(batches0, await batchTotals());
     const m1 = await settledMemory();
     const b1 = await buffered(intake);
     const k1 = await keyBytes(`${keyPrefix}:intake:*`);
@@ -1023,6 +1043,7 @@ async function service() {
       perRequest: perUnit(work0, work1, result.requests.total),
       tablesPerRequest: tablesPerUnit(tables0, tables1, result.requests.total),
       cpuCost: cpuCost(cpu, accepted),
+      batches,
       cpu,
     };
     out.redisPerReturn = {
@@ -1036,6 +1057,7 @@ async function service() {
     log(`Redis bytes per buffered return: ${out.redisPerReturn.bytesPerReturn} (used_memory delta over ${out.redisPerReturn.buffered} returns waiting; MEMORY USAGE of the intake keys: ${out.redisPerReturn.keyBytesPerReturn})`);
     log(`cpu during intake: ${cpuLine(cpu)}`);
     log(`per request: ${JSON.stringify(out.intake.perRequest)} (PostgreSQL of this database; Redis commands of the whole server)`);
+    log(`batches: ${JSON.stringify(batches)}`);
     log(`cpu ms per 202: ${JSON.stringify(out.intake.cpuCost?.msPerUnit)} = ${out.intake.cpuCost?.totalMs} ms: at most ~${out.intake.cpuCost?.ceilingPerSecond}/s on ${os.cpus().length} otherwise idle cores`);
     await resetQueues();
   }
@@ -1114,6 +1136,7 @@ async function service() {
     await statsSettled();
     const work0 = await dbWork();
     const tables0 = await tableWork();
+    const batches0 = await batchTotals();
     let i = 0;
     const t0 = now();
     // The wall clock of the first POST, for the stage-done times below (PostgreSQL runs on
@@ -1170,6 +1193,7 @@ async function service() {
     // Workers that exit flush their statistics; the API's idle connections flush 10 s after their last statement.
     await stopWorkers();
     await statsSettled();
+    const batches = meanBatches(batches0, await batchTotals());
     const work = perUnit(work0, await dbWork(), Math.min(last.awaiting, last.told) || last.cases);
     const tables = tablesPerUnit(tables0, await tableWork(), Math.min(last.awaiting, last.told) || last.cases);
     const elapsed = ((doneAt ?? now()) - t0) / 1000;
@@ -1207,6 +1231,7 @@ async function service() {
       firstBadAnswer: post.sample,
       perReturn: work,
       tablesPerReturn: tables,
+      batches,
       cpuCost: cpuCost(cpu, Math.min(last.awaiting, last.told)),
       queuesAtEnd: queues,
       progress,
@@ -1219,6 +1244,7 @@ async function service() {
     log(`last return of each stage done at (s after the first POST): ${JSON.stringify(stageDoneSeconds)}; POSTs ${r.postPerSecond}/s, p50 ${post.result.latency.p50} ms, p99 ${post.result.latency.p99} ms`);
     log(`cpu during e2e: ${cpuLine(cpu)}`);
     log(`per return: ${JSON.stringify(work)} (PostgreSQL of this database; Redis commands of the whole server)`);
+    log(`batches: ${JSON.stringify(batches)}`);
     log(`per return, by table: ${Object.entries(tables).map(([t, d]) => `${t} ${Object.entries(d).map(([k, v]) => `${k} ${v}`).join(' ')}`).join('; ')}`);
     log(`cpu ms per return: ${JSON.stringify(r.cpuCost?.msPerUnit)} = ${r.cpuCost?.totalMs} ms: at most ~${r.cpuCost?.ceilingPerSecond}/s on ${os.cpus().length} otherwise idle cores`);
     // timers hold the ship-back deadlines (delayed by days): not work left.
