@@ -1062,10 +1062,11 @@ async function service() {
     await resetQueues();
   }
 
-  const startWorkers = async (n, poolSize, extraEnv = {}) => {
+  // `round` names the log files, so each phase keeps its own (steady-worker-1.log, e2e2-worker-2.log).
+  const startWorkers = async (round, n, poolSize, extraEnv = {}) => {
     const started = await Promise.all(
       Array.from({ length: n }, (_, k) =>
-        startChild(`worker-${workers.length + k + 1}`, 'apps/worker/src/main.js', serviceEnv({ DATABASE_POOL_SIZE: String(poolSize), ...extraEnv }), /serving queues/, 90_000),
+        startChild(`${round}-worker-${workers.length + k + 1}`, 'apps/worker/src/main.js', serviceEnv({ DATABASE_POOL_SIZE: String(poolSize), ...extraEnv }), /serving queues/, 90_000),
       ),
     );
     workers.push(...started);
@@ -1079,7 +1080,7 @@ async function service() {
   // b. steady offered load while one worker process drains
   if (CONFIG.phases.includes('steady')) {
     log(`b. steady load: ${CONFIG.steadyRate} requests/s for ${CONFIG.steadySeconds} s while 1 worker process (nice ${CONFIG.steadyWorkerNice}) drains`);
-    await startWorkers(1, 20, { WORKER_NICE: String(CONFIG.steadyWorkerNice) });
+    await startWorkers('steady', 1, 20, { WORKER_NICE: String(CONFIG.steadyWorkerNice) });
     // One keep-alive pool for the warm-up and the measured run: the measured run finds its connections open.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
     const warmup = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadyWarmupSeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight, { keyPrefix: 'w', agent });
@@ -1121,7 +1122,7 @@ async function service() {
     // whose pool is not larger than INTAKE_CONCURRENCY (16) can hang for good (see README).
     const poolSize = CONFIG.workerPoolSize ?? Math.max(17, Math.min(20, Math.floor(72 / n)));
     log(`c. end to end: ${count} returns with ${n} worker process(es) (pool ${poolSize} each)`);
-    await startWorkers(n, poolSize);
+    await startWorkers(`e2e${n}`, n, poolSize);
     await sleep(500);
     // Every case of this round is created after `since` (earlier phases are over and their
     // queues emptied), so one range scan of the newest-first index counts them. The

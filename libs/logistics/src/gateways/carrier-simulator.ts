@@ -21,7 +21,8 @@ export class CarrierSimulator implements CarrierGateway {
     const key = this.client.key('sim', 'carrier', 'bookings');
     const existing = await this.client.redis.hget(key, request.bookingKey);
     if (existing) return JSON.parse(existing) as Booking;
-    const trackingNumber = `${request.carrier}${Date.now().toString().slice(-6)}${String(randomInt(0, 1e6)).padStart(6, '0')}`;
+    const tracking = this.client.key('sim', 'carrier', 'tracking');
+    const trackingNumber = await this.newTrackingNumber(request, tracking);
     const pickup = request.method === 'PICKUP';
     const tomorrow = new Date(Date.now() + 24 * 3_600_000);
     tomorrow.setUTCHours(1, 0, 0, 0); // 09:00 in China
@@ -32,12 +33,23 @@ export class CarrierSimulator implements CarrierGateway {
       costMinor: quotedCostMinor,
     };
     // First writer wins, so two racing bookings with one key agree.
-    const tracking = this.client.key('sim', 'carrier', 'tracking');
     if (!(await this.client.setOnceWith(key, request.bookingKey, JSON.stringify(booking), ['HSET', tracking, trackingNumber, request.bookingKey]))) {
       return JSON.parse((await this.client.redis.hget(key, request.bookingKey))!) as Booking;
     }
     if (this.config.carrierSimulatorAutopilot) this.drive(request.carrier, trackingNumber);
     return booking;
+  }
+
+  /**
+   * Like a courier's waybill number: the carrier's code and 15 digits, never handed out
+   * twice (claimed in Redis, which every process shares). The service stores tracking
+   * numbers as unique, so a repeated one would fail that booking on every retry.
+   */
+  private async newTrackingNumber(request: BookingRequest, tracking: string): Promise<string> {
+    for (;;) {
+      const candidate = `${request.carrier}${String(randomInt(0, 1e9)).padStart(9, '0')}${String(randomInt(0, 1e6)).padStart(6, '0')}`;
+      if (await this.client.redis.hsetnx(tracking, candidate, request.bookingKey)) return candidate;
+    }
   }
 
   async cancel(trackingNumber: string): Promise<void> {

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@returns/config';
+import { RedisClient } from '@returns/queue';
+import { BookingRequest } from '../carrier-gateway.interface';
+import { CarrierSimulator } from './carrier-simulator';
+
+/**
+ * The simulated courier against the real Redis, as two worker processes would share it.
+ * The service stores tracking numbers as unique: a number handed out twice failed that
+ * booking on every retry (the simulator answers a retried key with the same booking), and
+ * left the return APPROVED for good. It was seen once in an end-to-end bench round.
+ */
+describe('CarrierSimulator tracking numbers', () => {
+  const config = loadConfig({ ...process.env, QUEUE_PREFIX: `test-carrier-${randomUUID()}`, SIMULATOR_LATENCY: '0ms', SIMULATOR_FAILURE_RATE: '0' });
+  const clients = [new RedisClient(config), new RedisClient(config)];
+  const carriers = clients.map((client) => new CarrierSimulator(client, { ...config, carrierSimulatorAutopilot: false }));
+
+  afterAll(async () => {
+    const keys = await clients[0].redis.keys(`${config.queuePrefix}:*`);
+    if (keys.length) await clients[0].redis.del(...keys);
+    await Promise.all(clients.map((c) => c.onApplicationShutdown()));
+  });
+
+  const request = (n: number): BookingRequest => ({
+    bookingKey: `case-${n}`,
+    carrier: 'SF',
+    method: 'DROP_OFF',
+    from: { province: '浙江', city: '杭州', line: '文三路 1 号' },
+    units: 1,
+  });
+
+  it('are never handed out twice, however many bookings race from two processes', async () => {
+    const bookings = await Promise.all(Array.from({ length: 4000 }, (_, n) => carriers[n % 2].book(request(n), 1200)));
+    const numbers = bookings.map((b) => b.trackingNumber);
+    expect(new Set(numbers).size).toBe(4000);
+    for (const number of numbers) expect(number).toMatch(/^SF\d{15}$/);
+  });
+
+  it('are the same for a retried booking key, from either process', async () => {
+    const first = await carriers[0].book(request(9000), 1200);
+    expect(await carriers[1].book(request(9000), 1200)).toEqual(first);
+  });
+});
