@@ -671,6 +671,8 @@ function serviceEnv(extra = {}) {
     PAYMENT_RATE_LIMIT: '0',
     NOTIFICATION_RATE_LIMIT: '0',
     SHUTDOWN_GRACE: '3s',
+    // workers publish their batch statistics every heartbeat: a round reads them before stopping them
+    WORKER_HEARTBEAT_INTERVAL: '1s',
     ...extra,
   };
 }
@@ -1191,10 +1193,12 @@ async function service() {
     lastApiActivity = Date.now(); // roughly: the API's last statements were the last POSTs
     const cpu = await probe();
     const queues = await queueState();
+    // A stopped worker's batch statistics leave /metrics with it: read them once more published, first.
+    await sleep(1_500);
+    const batches = meanBatches(batches0, await batchTotals());
     // Workers that exit flush their statistics; the API's idle connections flush 10 s after their last statement.
     await stopWorkers();
     await statsSettled();
-    const batches = meanBatches(batches0, await batchTotals());
     const work = perUnit(work0, await dbWork(), Math.min(last.awaiting, last.told) || last.cases);
     const tables = tablesPerUnit(tables0, await tableWork(), Math.min(last.awaiting, last.told) || last.cases);
     const elapsed = ((doneAt ?? now()) - t0) / 1000;
