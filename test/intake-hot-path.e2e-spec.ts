@@ -1,4 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { ApiKeyGuard } from '../apps/api/src/auth/api-key.guard';
 import { countRows, expectError, expectFieldError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
@@ -111,5 +113,29 @@ describe('the intake hot path', () => {
     const other = await service.as('portal').post('/v1/returns/00000000-0000-4000-8000-000000000000/cancel', returnBody(orderId), { 'Idempotency-Key': uniqueId('k') });
     expect(other.status).toBe(400);
     expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(0);
+  });
+
+  it('survives a client that hangs up halfway through its body, and stores nothing of it', async () => {
+    const { orderId } = await putOrder(service);
+    const server = service.app.getHttpServer();
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const body = JSON.stringify(returnBody(orderId));
+    const key = uniqueId('k');
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          `POST /v1/returns HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-portal\r\nIdempotency-Key: ${key}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 20)}`,
+        );
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    // The process is still here, and the next request is answered.
+    expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+    expect(await countRows(service, 'return_requests WHERE idempotency_key = $1', [key])).toBe(0);
   });
 });
