@@ -66,11 +66,11 @@ export interface AppConfig {
  * makes the batches, not the round trips, grow.
  */
 const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
-  [QueueName.Intake]: 64,
+  [QueueName.Intake]: 128,
   [QueueName.Logistics]: 32,
   [QueueName.Inspection]: 8,
   [QueueName.Refund]: 4,
-  [QueueName.Notification]: 64,
+  [QueueName.Notification]: 128,
   [QueueName.Webhooks]: 8,
   [QueueName.Timers]: 4,
 };
