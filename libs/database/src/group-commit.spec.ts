@@ -1,4 +1,4 @@
-import { GroupCommit } from './group-commit';
+import { drainGroupCommits, GroupCommit } from './group-commit';
 
 /** A runner that records each batch it was given and answers item * 10, refusing items listed in `poison`. */
 function recordingRunner(poison: number[] = [], delayMs = 5) {
@@ -90,5 +90,25 @@ describe(GroupCommit.name, () => {
     expect(commit.pending).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(written.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('drains every group commit of the process at shutdown, even one a drained batch fed', async () => {
+    const later = new GroupCommit(recordingRunner([], 20).run, { name: 'later', maxBatch: 10, inFlight: 1 });
+    const fed: number[] = [];
+    const first = new GroupCommit(
+      async (items: number[]) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        // Writing this batch hands work to another group commit, as a judge batch starts its adds.
+        for (const i of items) void later.submit(i).then((v) => fed.push(v));
+        return items;
+      },
+      { name: 'first', maxBatch: 10, inFlight: 1 },
+    );
+    void first.submit(1);
+    void first.submit(2);
+    await drainGroupCommits();
+    expect(first.pending + later.pending).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fed.sort()).toEqual([10, 20]);
   });
 });

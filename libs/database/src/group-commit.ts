@@ -47,6 +47,14 @@ export function addBatchTotals(into: Record<string, BatchTotals>, name: string, 
   t.retried += more.retried;
 }
 
+/**
+ * Resolves once every group commit of this process has written all it was given: at
+ * shutdown, after the workers stopped taking jobs and before the pool closes.
+ */
+export async function drainGroupCommits(): Promise<void> {
+  while ([...live].some((commit) => commit.pending > 0)) await Promise.all([...live].map((commit) => commit.drained()));
+}
+
 /** Totals of every group commit of this process, by name. */
 export function groupCommitTotals(): Record<string, BatchTotals> {
   const totals: Record<string, BatchTotals> = {};

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
@@ -96,7 +96,7 @@ export function reminderLeadMs(reviewMs: number): number {
  * and takes agents' review decisions and cancellations.
  */
 @Injectable()
-export class IntakeService implements BeforeApplicationShutdown {
+export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
   private readonly judgements = new GroupCommit<string, Error | null>((caseIds) => this.judgeMany(caseIds), JUDGE_BATCH, databaseUnavailable);
   private readonly intakeWrites = new GroupCommit<IncomingRequest, IntakeOutcome>((batch) => this.storeBatch(batch), INTAKE_BATCH, databaseUnavailable);
@@ -197,11 +197,6 @@ export class IntakeService implements BeforeApplicationShutdown {
       }
     }
     return outcomes;
-  }
-
-  /** Waits for the requests already accepted to be stored (at shutdown, before the pool closes). */
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([this.intakeWrites.drained(), this.judgements.drained()]);
   }
 
   /** The buffered request behind a case id, for answering before the case is opened. */

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { randomUUID } from 'node:crypto';
@@ -45,7 +45,7 @@ const BOOKING_BATCH: GroupCommitOptions = { name: 'booking', maxBatch: 50, inFli
 
 /** Return logistics: books the courier, follows the parcel, takes it in at the warehouse. */
 @Injectable()
-export class LogisticsService implements BeforeApplicationShutdown {
+export class LogisticsService {
   private readonly logger = new Logger(LogisticsService.name);
   private readonly bookings = new GroupCommit<string, Error | null>((caseIds) => this.bookMany(caseIds), BOOKING_BATCH, databaseUnavailable);
 
@@ -163,11 +163,6 @@ export class LogisticsService implements BeforeApplicationShutdown {
       quote.costMinor,
     );
     return { ...booking, caseId: subject.id, carrier: quote.carrier, method, freePickup };
-  }
-
-  /** Lets the batches already taken finish before the pool closes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.bookings.drained();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderCustomer } from '@returns/case';
@@ -46,7 +46,7 @@ const NOTIFICATION_BATCH: GroupCommitOptions = { name: 'notification', maxBatch:
  * what each answered. Three round trips to PostgreSQL per batch, not eight per job.
  */
 @Injectable()
-export class NotificationService implements BeforeApplicationShutdown {
+export class NotificationService {
   private readonly logger = new Logger(NotificationService.name);
   private readonly batches = new GroupCommit<NotificationRequest, SendOutcome>((requests) => this.sendMany(requests), NOTIFICATION_BATCH, databaseUnavailable);
 
@@ -159,10 +159,5 @@ export class NotificationService implements BeforeApplicationShutdown {
       outcomes[n] = new Error(`could not send ${requests[n].message} for ${subject.rma_number}: ${reasons.join('; ')}`);
     }
     return answer();
-  }
-
-  /** Lets the batches already taken finish before the pool closes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.batches.drained();
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { JobName, JobRequest, QUEUE_OF } from '@returns/contracts';
+import { drainGroupCommits } from '@returns/database';
 import { JobProducer } from './job-producer.service';
 
 /** How often the rows of dispatched jobs are deleted. */
@@ -135,9 +136,14 @@ export class OutboxService implements BeforeApplicationShutdown {
     return this.flushing;
   }
 
-  /** After the workers stopped (onModuleDestroy), before the pool closes (onApplicationShutdown). */
+  /**
+   * After the workers stopped (onModuleDestroy), before the pool closes (onApplicationShutdown):
+   * the batches still being written first (they record jobs and start their adds), then
+   * those adds, then the deletes of what was added. In this order, in this one hook.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.flusher);
+    await drainGroupCommits();
     await Promise.all(this.inBackground);
     await this.flushing;
     await this.flush();
