@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { IntakeService } from '@returns/intake';
 import { ApiKeyGuard } from '../apps/api/src/auth/api-key.guard';
 import { countRows, expectError, expectFieldError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
@@ -81,12 +82,16 @@ describe('the intake hot path', () => {
   });
 
   it('leaves a request it could not accept to the controller, which answers the error once', async () => {
+    // One attempt per request, whichever way it came: the controller answers with the hot path's error.
+    const attempts = jest.spyOn(IntakeService.prototype, 'accept');
     const unknown = await postReturn(service, returnBody(uniqueId('no-such-order')));
     expectError(unknown, 404, 'ORDER_NOT_FOUND');
     const { orderId } = await putOrder(service);
     const nul = await postReturn(service, returnBody(orderId, { reasonText: 'a\u0000b' }));
     expectError(nul, 400, 'UNSUPPORTED_TEXT');
     expect(controllerCalls.count()).toBe(2);
+    expect(attempts).toHaveBeenCalledTimes(2);
+    attempts.mockRestore();
     expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(0);
   });
 

@@ -19,9 +19,10 @@ const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8
  * accepting the request does; Nest's guard, pipes and class-transformer as much again.
  *
  * Every other request, and this one whenever anything is in doubt (a header, the JSON,
- * the body, or an error of the acceptance: 404, 409, 429, 503), goes to Express exactly
- * as it came in, body and all, and `ReturnsController.create` answers it as it always has.
- * Accepting is idempotent, so a request that failed here and is accepted there is one return.
+ * the body), goes to Express exactly as it came in, body and all, and
+ * `ReturnsController.create` answers it as it always has. So does a request whose
+ * acceptance failed here (404, 409, 429, 503): the controller answers with that error
+ * (`ReturnAcceptor.failedBefore`) instead of trying it a second time.
  */
 @Injectable()
 export class IntakeHotPath {
@@ -63,7 +64,9 @@ export class IntakeHotPath {
         },
         (error: unknown) => {
           this.logger.debug(`accepting in the hot path failed (${String(error)}); the controller answers`);
-          app(replay(request, bytes), response);
+          const handedOn = replay(request, bytes);
+          this.acceptor.failedBefore(handedOn, error);
+          app(handedOn, response);
         },
       );
     });

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { AcceptedReturn, IntakeGate, IntakeService, ReturnRequestBody } from '@returns/intake';
 
@@ -19,11 +20,24 @@ export class ReturnAcceptor {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Throws `IntakeBacklogException` (429) past the high-water mark; else buffers the request for judging. */
-  async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedAnswer> {
+  /** Why the hot path could not accept a request it handed on: the controller answers with it. */
+  private readonly failures = new WeakMap<IncomingMessage, unknown>();
+
+  /**
+   * Throws `IntakeBacklogException` (429) past the high-water mark; else buffers the request
+   * for judging. A request the hot path already tried (`failedBefore`) is not tried again:
+   * its error is thrown, so it is one attempt whichever way it came.
+   */
+  async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody, request?: IncomingMessage): Promise<AcceptedAnswer> {
+    if (request && this.failures.has(request)) throw this.failures.get(request);
     await this.gate.admit();
     const accepted = await this.intake.accept(clientId, idempotencyKey, body);
     return { ...accepted, statusUrl: `${this.config.publicBaseUrl}/v1/returns/${accepted.id}` };
+  }
+
+  /** Records that accepting `request` failed with `error`, for the controller it is handed to. */
+  failedBefore(request: IncomingMessage, error: unknown): void {
+    this.failures.set(request, error);
   }
 }
 
