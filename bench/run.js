@@ -25,6 +25,7 @@ const { Queue, Worker } = require('bullmq');
 const IORedis = require('ioredis');
 const { Client } = require('pg');
 const autocannon = require('autocannon');
+const { RawHttpPool, requestBytes } = require('./raw-http');
 
 // ---------------------------------------------------------------------------- config
 
@@ -253,7 +254,9 @@ function startChild(name, entry, env, ready, timeoutMs = 60_000) {
   // BENCH_PROFILE=1: a V8 CPU profile of every child, written when it stops
   // (`<name>.cpuprofile`: open it in Chrome DevTools, or summarise it with bench/profile-summary.js).
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const proc = spawn(process.execPath, [...profile, path.join(SNAPSHOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_ARGS: more flags for every child, e.g. `--trace-gc` to see its collections in its log
+  const extra = (process.env.BENCH_NODE_ARGS || '').split(/\s+/).filter(Boolean);
+  const proc = spawn(process.execPath, [...profile, ...extra, path.join(SNAPSHOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const child = { name, proc, logFile, exited: null };
   children.add(child);
   child.exited = new Promise((resolve) => proc.once('exit', (code, signal) => { children.delete(child); out.end(); resolve({ code, signal }); }));
@@ -698,10 +701,23 @@ function statusCount(result, code) {
   return result.statusCodeStats?.[String(code)]?.count ?? 0;
 }
 
-/** Fixed-rate (open-loop) POSTs: request i is due at t0 + i/rate; its latency counts from when it was due. */
-async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight, { keyPrefix = 's', agent } = {}) {
-  const url = new URL(base);
+/**
+ * Fixed-rate (open-loop) POSTs: request i is due at t0 + i/rate; its latency counts from when
+ * it was due. The requests are built before the clock starts and sent on `client`'s raw
+ * keep-alive connections (bench/raw-http.js), so the generator takes as little of the
+ * machine as it can.
+ */
+async function steadyLoad(client, rate, seconds, orderIndexOf, maxInFlight, { keyPrefix = 's' } = {}) {
   const total = Math.round(rate * seconds);
+  const requests = Array.from({ length: total }, (_, i) =>
+    requestBytes({
+      method: 'POST',
+      host: `${client.host}:${client.port}`,
+      path: '/v1/returns',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer dev-portal', 'idempotency-key': `${keyPrefix}-${RUN}-${i}` },
+      body: returnBody(orderIndexOf(i)),
+    }),
+  );
   const latencies = [];
   const serviceLatencies = [];
   // the worst latency of the requests due in each second of the run: where a stall was
@@ -716,40 +732,27 @@ async function steadyLoad(base, rate, seconds, orderIndexOf, maxInFlight, { keyP
   const t0 = now();
   const send = (i) => {
     const due = t0 + (i * 1000) / rate;
-    const body = returnBody(orderIndexOf(i));
     inFlight++;
     const start = now();
-    const req = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: '/v1/returns',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-portal', 'idempotency-key': `${keyPrefix}-${RUN}-${i}`, 'content-length': Buffer.byteLength(body) },
+    client.request(requests[i]).then(
+      ({ status }) => {
+        const end = now();
+        inFlight--;
+        lastAnswer = end;
+        statuses[status] = (statuses[status] || 0) + 1;
+        latencies.push(end - due);
+        serviceLatencies.push(end - start);
+        const second = Math.min(worstBySecond.length - 1, Math.floor((due - t0) / 1000));
+        worstBySecond[second] = Math.max(worstBySecond[second], end - due);
       },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          const end = now();
-          inFlight--;
-          lastAnswer = end;
-          statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
-          latencies.push(end - due);
-          serviceLatencies.push(end - start);
-          const second = Math.min(worstBySecond.length - 1, Math.floor((due - t0) / 1000));
-          worstBySecond[second] = Math.max(worstBySecond[second], end - due);
-        });
+      (error) => {
+        inFlight--;
+        errors++;
+        firstError ??= error.message;
+        lastAnswer = now();
       },
     );
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.on('error', (error) => {
-      inFlight--;
-      errors++;
-      firstError ??= error.message;
-      lastAnswer = now();
-    });
-    req.end(body);
+    requests[i] = null;
   };
   // Dispatch loop: every millisecond, send whatever has fallen due.
   await new Promise((resolve) => {
@@ -927,19 +930,20 @@ async function service() {
     }
   };
 
-  // What PostgreSQL (this database) and Redis (the whole server) did, to divide by returns.
+  // What PostgreSQL (this database; the WAL of the whole server) and Redis (the whole server) did, to divide by returns.
   const dbWork = async () => {
     const [row] = (
       await pg.query(
         `SELECT xact_commit::bigint AS commits, xact_rollback::bigint AS rollbacks, tup_inserted::bigint AS inserted, tup_updated::bigint AS updated,
-                tup_deleted::bigint AS deleted, deadlocks::bigint AS deadlocks FROM pg_stat_database WHERE datname = $1`,
+                tup_deleted::bigint AS deleted, deadlocks::bigint AS deadlocks,
+                pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS "walBytes" FROM pg_stat_database WHERE datname = $1`,
         [DB_NAME],
       )
     ).rows;
     const commands = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))[1]);
     return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), redisCommands: commands };
   };
-  /** Per table of this database: index and sequential scans, rows inserted, updated, deleted. */
+  /** Per table of this database: index and sequential scans, rows inserted, updated (hot: of them, heap-only updates that touched no index), deleted. */
   // Batches written per stage, from the API's /metrics (which counts the workers' too): the
   // mean batch size of a phase says how much group commit shared its round trips.
   const batchTotals = async () => {
@@ -960,15 +964,15 @@ async function service() {
     );
   const tableWork = async () =>
     Object.fromEntries(
-      (await pg.query(`SELECT relname, (coalesce(idx_scan, 0) + seq_scan)::bigint AS scans, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, n_tup_del::bigint AS del FROM pg_stat_user_tables`)).rows.map(
-        (r) => [r.relname, { scans: Number(r.scans), ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) }],
+      (await pg.query(`SELECT relname, (coalesce(idx_scan, 0) + seq_scan)::bigint AS scans, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, n_tup_hot_upd::bigint AS hot, n_tup_del::bigint AS del FROM pg_stat_user_tables`)).rows.map(
+        (r) => [r.relname, { scans: Number(r.scans), ins: Number(r.ins), upd: Number(r.upd), hot: Number(r.hot), del: Number(r.del) }],
       ),
     );
   const tablesPerUnit = (a, b, units) => {
     const out = {};
     for (const [name, end] of Object.entries(b)) {
-      const start = a[name] ?? { scans: 0, ins: 0, upd: 0, del: 0 };
-      const d = { scans: end.scans - start.scans, ins: end.ins - start.ins, upd: end.upd - start.upd, del: end.del - start.del };
+      const start = a[name] ?? { scans: 0, ins: 0, upd: 0, hot: 0, del: 0 };
+      const d = { scans: end.scans - start.scans, ins: end.ins - start.ins, upd: end.upd - start.upd, hot: end.hot - start.hot, del: end.del - start.del };
       if (d.scans + d.ins + d.upd + d.del > 0 && units) out[name] = Object.fromEntries(Object.entries(d).filter(([, v]) => v).map(([k, v]) => [k, round(v / units, 2)]));
     }
     return out;
@@ -1084,13 +1088,14 @@ async function service() {
     log(`b. steady load: ${CONFIG.steadyRate} requests/s for ${CONFIG.steadySeconds} s while 1 worker process (nice ${CONFIG.steadyWorkerNice}) drains`);
     await startWorkers('steady', 1, 20, { WORKER_NICE: String(CONFIG.steadyWorkerNice) });
     // One keep-alive pool for the warm-up and the measured run: the measured run finds its connections open.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-    const warmup = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadyWarmupSeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight, { keyPrefix: 'w', agent });
+    const client = new RawHttpPool(new URL(base).hostname, Number(new URL(base).port));
+    const warmup = await steadyLoad(client, CONFIG.steadyRate, CONFIG.steadyWarmupSeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight, { keyPrefix: 'w' });
     log(`steady warm-up (${CONFIG.steadyWarmupSeconds} s, not in the figures): p50 ${warmup.p50Ms} ms, p99 ${warmup.p99Ms} ms, max ${warmup.maxMs} ms, ${warmup.non202} non-202`);
     const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
     const probe = await cpuProbe(groups);
-    const r = await steadyLoad(base, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight, { agent });
-    agent.destroy();
+    const r = await steadyLoad(client, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
+    r.connections = client.open;
+    client.destroy();
     r.warmup = warmup;
     lastApiActivity = Date.now();
     const cpu = await probe();

@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from './migrations';
+import { backendNiceness } from './backend-niceness';
 
 /** Options shared by the app and the migration CLI: schema only ever changes by migration. */
 export function dataSourceOptions(url: string): DataSourceOptions {
@@ -13,7 +14,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'schema_migrations',
     // Room for the API's request handlers and every worker's concurrency at once.
     // A job waiting this long for a connection fails and is retried, rather than hanging.
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20), connectionTimeoutMillis: 10_000 },
+    // A niced worker's statements run niced too when the server is on this machine.
+    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20), connectionTimeoutMillis: 10_000, onConnect: backendNiceness(url) },
   };
 }
 

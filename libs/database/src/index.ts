@@ -1,4 +1,5 @@
 export * from './data-source';
+export * from './backend-niceness';
 export * from './database.module';
 export { MIGRATIONS } from './migrations';
 export * from './transformers';
