@@ -362,15 +362,18 @@ export class IntakeService {
 
   /**
    * For each request with photos, how many other customers' cases hold one of them: one
-   * statement for the batch, a containment probe on the GIN index per photo.
+   * statement for the batch, a containment probe on the GIN index per photo. The probes run
+   * one by one (LATERAL, fenced by OFFSET 0): as one join, the planner judged a batch of
+   * ~60 probes cheaper as a scan of every case, 0.8 s at 25,000 cases and growing with the
+   * table, against 0.6 ms this way.
    */
   private async photoSharers(manager: EntityManager, requests: { id: string; customerId: string; photos: { sha256: string }[] }[]): Promise<Map<string, number>> {
     const probes = requests.flatMap((r) => r.photos.map((p) => ({ id: r.id, customerId: r.customerId, probe: JSON.stringify([{ sha256: p.sha256 }]) })));
     if (!probes.length) return new Map();
     const rows: { id: string; shared: number }[] = await manager.query(
-      `SELECT k.id, count(DISTINCT c.customer_id)::int AS shared
+      `SELECT k.id, count(DISTINCT s.customer_id)::int AS shared
          FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS k(id, customer_id, probe)
-         JOIN return_cases c ON c.customer_id <> k.customer_id AND c.photos @> k.probe
+         CROSS JOIN LATERAL (SELECT c.customer_id FROM return_cases c WHERE c.photos @> k.probe AND c.customer_id <> k.customer_id OFFSET 0) s
         GROUP BY k.id`,
       [probes.map((p) => p.id), probes.map((p) => p.customerId), probes.map((p) => p.probe)],
     );
