@@ -15,6 +15,9 @@ Load
   --seed S               seed of the mix: the same seed, the same returns (default double11)
   --time-limit D         hard limit on sending (default 4 x the planned time, at least planned + 10m)
   --request-timeout D    per request (default 30s)
+  --orders api|db        how the orders are set up: PUT /v1/orders/{id} each (default), or
+                         written straight into the service's database (--database-url) in
+                         batches of 5,000, for a replay of a million returns
 
 Queues and database
   --redis-url URL        Redis of the service's queues (env REDIS_URL; default redis://127.0.0.1:6379)
@@ -68,6 +71,7 @@ const FLAGS = {
   seed: 'string',
   'time-limit': 'duration',
   'request-timeout': 'duration',
+  orders: 'string',
   'redis-url': 'string',
   prefix: 'string',
   'database-url': 'string',
@@ -101,6 +105,8 @@ function parseArgs(argv, env = process.env) {
   if (!['flat', 'day'].includes(profile)) throw new UsageError('--profile is flat or day');
   const verify = given.verify ?? 'auto';
   if (!['auto', 'db', 'api', 'none'].includes(verify)) throw new UsageError('--verify is auto, db, api or none');
+  const orders = given.orders ?? 'api';
+  if (!['api', 'db'].includes(orders)) throw new UsageError('--orders is api or db');
   const runId = given['run-id'] ?? defaultRunId();
   if (!/^[A-Za-z0-9-]{1,40}$/.test(runId)) throw new UsageError('--run-id: letters, digits and dashes, at most 40');
   return {
@@ -113,6 +119,7 @@ function parseArgs(argv, env = process.env) {
     seed: given.seed ?? 'double11',
     timeLimitMs: given['time-limit'] ?? null,
     requestTimeoutMs: given['request-timeout'] ?? 30_000,
+    orders,
     redisUrl: given['redis-url'] ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     prefix: given.prefix ?? env.QUEUE_PREFIX ?? 'returns',
     databaseUrl: given['database-url'] ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/returns',
