@@ -15,7 +15,10 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     // Room for the API's request handlers and every worker's concurrency at once.
     // A job waiting this long for a connection fails and is retried, rather than hanging.
     // A niced worker's statements run niced too when the server is on this machine.
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20), connectionTimeoutMillis: 10_000, onConnect: backendNiceness(url) },
+    // No JIT: its compile time dwarfs the statements of a returns service. In a replay the
+    // planner's cost of a batch's checks passed jit_above_cost: statements of 5 ms took
+    // 200-550 ms, and judging went from 266 to 354 returns/s once those sessions were gone.
+    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20), connectionTimeoutMillis: 10_000, onConnect: backendNiceness(url), options: '-c jit=off' },
   };
 }
 
