@@ -7,6 +7,7 @@ import { InspectionModule, InspectionProcessor } from '@returns/inspection';
 import { IntakeModule, IntakeProcessor } from '@returns/intake';
 import { LogisticsModule, LogisticsProcessor } from '@returns/logistics';
 import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@returns/notification';
+import { TableUpkeep } from '@returns/database';
 import { OutboxSweeper } from '@returns/queue';
 import { RefundModule, RefundProcessor } from '@returns/refund';
 import { SERVED_QUEUES } from './served-queues';
@@ -83,7 +84,8 @@ export class LocalWorkers implements OnModuleDestroy {
 
 /**
  * The BullMQ workers of one process: only the processors of the queues it serves
- * (WORKER_QUEUES), plus the outbox sweep. Expects the config, database and queue modules
+ * (WORKER_QUEUES), plus the outbox sweep and, where the server has no autovacuum, the
+ * tables' upkeep. Expects the config, database and queue modules
  * from its importer.
  */
 @Module({})
@@ -98,6 +100,7 @@ export class WorkersModule {
         WorkerTuning,
         WorkerHeartbeat,
         OutboxSweeper,
+        TableUpkeep,
         LocalWorkers,
       ],
       exports: [LocalWorkers],

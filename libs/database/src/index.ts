@@ -6,3 +6,4 @@ export * from './transformers';
 export * from './errors';
 export * from './group-commit';
 export * from './insert-many';
+export * from './table-upkeep';

@@ -1,0 +1,68 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from './data-source';
+import { TableUpkeep, upkeepOf } from './table-upkeep';
+
+describe(upkeepOf.name, () => {
+  it("asks for autovacuum's work past autovacuum's thresholds, with a floor for small tables", () => {
+    expect(upkeepOf({ table: 'outbox', live: 200, dead: 244_000, modifiedSinceAnalyze: 4_900_000 })).toBe('vacuum');
+    expect(upkeepOf({ table: 'return_cases', live: 500_000, dead: 50_000, modifiedSinceAnalyze: 900_000 })).toBe('analyze');
+    expect(upkeepOf({ table: 'return_cases', live: 500_000, dead: 50_000, modifiedSinceAnalyze: 40_000 })).toBeNull();
+    expect(upkeepOf({ table: 'orders', live: 20, dead: 900, modifiedSinceAnalyze: 900 })).toBeNull();
+  });
+});
+
+describe(TableUpkeep.name, () => {
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = await new DataSource(dataSourceOptions(process.env.DATABASE_URL!)).initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource.query('DROP TABLE IF EXISTS upkeep_probe');
+    await dataSource.destroy();
+  });
+
+  /** Dead and modified rows of a table as the statistics tell them. */
+  async function churnOf(table: string): Promise<{ dead: number; modified: number }> {
+    const [row] = await dataSource.query(
+      `SELECT n_dead_tup::int AS dead, n_mod_since_analyze::int AS modified FROM pg_stat_user_tables WHERE relname = $1`,
+      [table],
+    );
+    return row;
+  }
+
+  it('vacuums a table full of dead rows, and analyzes it, once; the next round finds nothing to do there', async () => {
+    await dataSource.query('DROP TABLE IF EXISTS upkeep_probe');
+    await dataSource.query('CREATE TABLE upkeep_probe (id int PRIMARY KEY, note text)');
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`INSERT INTO upkeep_probe SELECT g, 'churn' FROM generate_series(1, 5000) g`);
+      await runner.query('DELETE FROM upkeep_probe WHERE id > 100');
+      // Statistics reach shared memory at most once a second; this session's, now.
+      await runner.query('SELECT pg_stat_force_next_flush()');
+      await runner.query('SELECT 1');
+    } finally {
+      await runner.release();
+    }
+    expect((await churnOf('upkeep_probe')).dead).toBe(4900);
+
+    const upkeep = new TableUpkeep(dataSource);
+    expect((await upkeep.keep()).upkeep_probe).toBe('vacuum');
+    expect(await churnOf('upkeep_probe')).toEqual({ dead: 0, modified: 0 });
+    expect((await upkeep.keep()).upkeep_probe).toBeUndefined();
+  });
+
+  it('leaves the round to another process that holds the upkeep lock', async () => {
+    const other = dataSource.createQueryRunner();
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock(4711044)');
+      expect(await new TableUpkeep(dataSource).keep()).toEqual({});
+      await other.query('SELECT pg_advisory_unlock(4711044)');
+    } finally {
+      await other.release();
+    }
+  });
+});
