@@ -63,11 +63,10 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
     await this.running;
   }
 
-  private tick(): Promise<void> {
+  private tick(): void {
     this.running ??= this.keep()
-      .catch((error: Error) => this.logger.warn(`table upkeep failed: ${error.message}`))
+      .then(() => undefined, (error: Error) => this.logger.warn(`table upkeep failed: ${error.message}`))
       .finally(() => (this.running = null));
-    return this.running;
   }
 
   /**
