@@ -14,7 +14,6 @@
  */
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -943,7 +942,6 @@ async function service() {
     const commands = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))[1]);
     return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), redisCommands: commands };
   };
-  /** Per table of this database: index and sequential scans, rows inserted, updated (hot: of them, heap-only updates that touched no index), deleted. */
   // Batches written per stage, from the API's /metrics (which counts the workers' too): the
   // mean batch size of a phase says how much group commit shared its round trips.
   const batchTotals = async () => {
@@ -962,6 +960,7 @@ async function service() {
         .filter(([, batches]) => batches > 0)
         .map(([stage, batches, items]) => [stage, { batches, meanSize: round(items / batches, 1) }]),
     );
+  /** Per table of this database: index and sequential scans, rows inserted, updated (hot: of them, heap-only updates that touched no index), deleted. */
   const tableWork = async () =>
     Object.fromEntries(
       (await pg.query(`SELECT relname, (coalesce(idx_scan, 0) + seq_scan)::bigint AS scans, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, n_tup_hot_upd::bigint AS hot, n_tup_del::bigint AS del FROM pg_stat_user_tables`)).rows.map(
@@ -971,8 +970,7 @@ async function service() {
   const tablesPerUnit = (a, b, units) => {
     const out = {};
     for (const [name, end] of Object.entries(b)) {
-      const start = a[name] ?? { scans: 0, ins: 0, upd: 0, hot: 0, del: 0 };
-      const d = { scans: end.scans - start.scans, ins: end.ins - start.ins, upd: end.upd - start.upd, hot: end.hot - start.hot, del: end.del - start.del };
+      const d = Object.fromEntries(Object.entries(end).map(([k, v]) => [k, v - (a[name]?.[k] ?? 0)]));
       if (d.scans + d.ins + d.upd + d.del > 0 && units) out[name] = Object.fromEntries(Object.entries(d).filter(([, v]) => v).map(([k, v]) => [k, round(v / units, 2)]));
     }
     return out;
