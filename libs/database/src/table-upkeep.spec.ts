@@ -54,6 +54,31 @@ describe(TableUpkeep.name, () => {
     expect((await upkeep.keep()).upkeep_probe).toBeUndefined();
   });
 
+  it('skips a table another session holds, without waiting for it, and keeps it in a later round', async () => {
+    await dataSource.query('DROP TABLE IF EXISTS upkeep_probe');
+    await dataSource.query('CREATE TABLE upkeep_probe (id int PRIMARY KEY)');
+    const holder = dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.query(`INSERT INTO upkeep_probe SELECT g FROM generate_series(1, 3000) g`);
+      await holder.query('DELETE FROM upkeep_probe');
+      await holder.query('SELECT pg_stat_force_next_flush()');
+      await holder.query('SELECT 1');
+      // A migration, say: the lock VACUUM and ANALYZE need, held.
+      await holder.startTransaction();
+      await holder.query('LOCK TABLE upkeep_probe IN SHARE UPDATE EXCLUSIVE MODE');
+      const started = Date.now();
+      await new TableUpkeep(dataSource).keep();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await churnOf('upkeep_probe')).dead).toBe(3000);
+      await holder.commitTransaction();
+    } finally {
+      await holder.release();
+    }
+    expect((await new TableUpkeep(dataSource).keep()).upkeep_probe).toBe('vacuum');
+    expect((await churnOf('upkeep_probe')).dead).toBe(0);
+  });
+
   it('leaves the round to another process that holds the upkeep lock', async () => {
     const other = dataSource.createQueryRunner();
     await other.connect();

@@ -71,7 +71,7 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * One round: vacuums or analyzes what needs it, if no other process is doing so.
-   * @returns what it did, table by table
+   * @returns what it asked for, table by table (a table it found locked was skipped)
    */
   async keep(): Promise<Record<string, 'vacuum' | 'analyze'>> {
     const done: Record<string, 'vacuum' | 'analyze'> = {};
@@ -90,7 +90,9 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
           const need = upkeepOf(table);
           if (!need) continue;
           const name = `"${table.table.replace(/"/g, '""')}"`;
-          await runner.query(need === 'vacuum' ? `VACUUM (ANALYZE) ${name}` : `ANALYZE ${name}`);
+          // SKIP_LOCKED, as autovacuum does: a table a migration or another session holds is
+          // left for the next round instead of holding this one (and shutdown) behind it.
+          await runner.query(need === 'vacuum' ? `VACUUM (ANALYZE, SKIP_LOCKED) ${name}` : `ANALYZE (SKIP_LOCKED) ${name}`);
           done[table.table] = need;
         }
         if (Object.keys(done).length) this.logger.log(`table upkeep: ${Object.entries(done).map(([t, what]) => `${what} ${t}`).join(', ')}`);
