@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { dataSourceOptions } from './data-source';
 import { TableUpkeep, upkeepOf } from './table-upkeep';
 
@@ -32,20 +32,28 @@ describe(TableUpkeep.name, () => {
     return row;
   }
 
-  it('vacuums a table full of dead rows, and analyzes it, once; the next round finds nothing to do there', async () => {
+  /**
+   * A new `upkeep_probe` that had `rows` inserted and all but `kept` deleted, with the
+   * statistics published; on `runner` (its own session) when given, else on one of its own.
+   */
+  async function churnedProbe(rows: number, kept: number, runner?: QueryRunner): Promise<void> {
     await dataSource.query('DROP TABLE IF EXISTS upkeep_probe');
-    await dataSource.query('CREATE TABLE upkeep_probe (id int PRIMARY KEY, note text)');
-    const runner = dataSource.createQueryRunner();
-    await runner.connect();
+    await dataSource.query('CREATE TABLE upkeep_probe (id int PRIMARY KEY)');
+    const session = runner ?? dataSource.createQueryRunner();
+    if (!runner) await session.connect();
     try {
-      await runner.query(`INSERT INTO upkeep_probe SELECT g, 'churn' FROM generate_series(1, 5000) g`);
-      await runner.query('DELETE FROM upkeep_probe WHERE id > 100');
+      await session.query('INSERT INTO upkeep_probe SELECT g FROM generate_series(1, $1::int) g', [rows]);
+      await session.query('DELETE FROM upkeep_probe WHERE id > $1', [kept]);
       // Statistics reach shared memory at most once a second; this session's, now.
-      await runner.query('SELECT pg_stat_force_next_flush()');
-      await runner.query('SELECT 1');
+      await session.query('SELECT pg_stat_force_next_flush()');
+      await session.query('SELECT 1');
     } finally {
-      await runner.release();
+      if (!runner) await session.release();
     }
+  }
+
+  it('vacuums a table full of dead rows, and analyzes it, once; the next round finds nothing to do there', async () => {
+    await churnedProbe(5000, 100);
     expect((await churnOf('upkeep_probe')).dead).toBe(4900);
 
     const upkeep = new TableUpkeep(dataSource);
@@ -55,15 +63,10 @@ describe(TableUpkeep.name, () => {
   });
 
   it('skips a table another session holds, without waiting for it, and keeps it in a later round', async () => {
-    await dataSource.query('DROP TABLE IF EXISTS upkeep_probe');
-    await dataSource.query('CREATE TABLE upkeep_probe (id int PRIMARY KEY)');
     const holder = dataSource.createQueryRunner();
     await holder.connect();
     try {
-      await holder.query(`INSERT INTO upkeep_probe SELECT g FROM generate_series(1, 3000) g`);
-      await holder.query('DELETE FROM upkeep_probe');
-      await holder.query('SELECT pg_stat_force_next_flush()');
-      await holder.query('SELECT 1');
+      await churnedProbe(3000, 0, holder);
       // A migration, say: the lock VACUUM and ANALYZE need, held.
       await holder.startTransaction();
       await holder.query('LOCK TABLE upkeep_probe IN SHARE UPDATE EXCLUSIVE MODE');
