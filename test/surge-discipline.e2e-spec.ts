@@ -51,9 +51,12 @@ describe('queue discipline under a surge', () => {
       const vip = await putOrder(service, { customer: { ...orderBody().customer, tier: 'VIP' } });
       const photos = [{ url: 'https://img.example.com/defect.jpg', sha256: 'd'.repeat(64) }];
       const urgent = (await postReturn(service, returnBody(vip.orderId, { reasonCode: 'QUALITY_DEFECT', reasonText: '开线了', photos }))).body.id;
+      // The tier is read in any case, as the judge reads it.
+      const vipInLowerCase = await putOrder(service, { customer: { ...orderBody().customer, tier: 'vip' } });
+      const vipOnly = (await postReturn(service, returnBody(vipInLowerCase.orderId))).body.id;
 
       const waiting = await service.queue(QueueName.Intake).getJobs(['prioritized', 'waiting']);
-      expect(Object.fromEntries(waiting.map((j) => [j.data.caseId, j.opts.priority]))).toMatchObject({ [urgent]: 1, [normal[0]]: 5 });
+      expect(Object.fromEntries(waiting.map((j) => [j.data.caseId, j.opts.priority]))).toMatchObject({ [urgent]: 1, [vipOnly]: 2, [normal[0]]: 5 });
 
       // One worker taking one intake job at a time shows the order they are served in.
       await service.spawnWorker({ WORKER_QUEUES: 'intake', INTAKE_CONCURRENCY: '1' });

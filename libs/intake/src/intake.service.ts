@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions } from '@returns/database';
-import { casePriority, CaseService, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase, ReturnItem } from '@returns/case';
-import { CaseStatus, Decision, Jobs } from '@returns/contracts';
+import { casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase, ReturnItem } from '@returns/case';
+import { CaseStatus, Decision, JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
 import { judgeReturn } from './policy';
@@ -128,59 +128,65 @@ export class IntakeService {
   }
 
   /**
-   * Stores a batch of requests in two round trips and no explicit transaction: one read of
-   * their orders (the priority of a judge job depends on the customer's tier), then one
-   * statement that inserts the new requests (a key seen before inserts nothing) and, for
+   * Stores a batch of requests in one statement and no explicit transaction: it reads their
+   * orders (an unknown order stores nothing; the priority of a judge job depends on the
+   * customer's tier), inserts the new requests (a key seen before inserts nothing) and, for
    * exactly those, their judge jobs in the outbox, atomically; after it, one `addBulk`, which
-   * the answers do not wait for. A third read, only when some keys were seen before, finds
+   * the answers do not wait for. A second read, only when some keys were seen before, finds
    * what they were first used for.
    */
   private async storeBatch(requests: IncomingRequest[]): Promise<IntakeOutcome[]> {
     const createdAt = new Date();
     const ids = requests.map(() => newCaseId());
     const rmaNumbers = ids.map((id) => rmaNumberFor(id, createdAt));
-    const orders: { id: string; tier: string | null }[] = await this.dataSource.query(
-      `SELECT id, customer->>'tier' AS tier FROM orders WHERE id = ANY($1::text[])`,
-      [[...new Set(requests.map((r) => r.body.orderId))]],
+    // Each judge job as for a customer with no tier; the statement, which reads the order,
+    // takes the VIP priority instead where the customer is one.
+    const jobs = requests.map((r, n) => Jobs.judgeReturn(ids[n], casePriority(null, r.body.reasonCode)));
+    const rows: { n: number; priority: number; stored: boolean }[] = await this.dataSource.query(
+      `WITH incoming AS (
+         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $15 THEN r.vip_priority ELSE r.job_priority END AS priority
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                       $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::int[], $14::int[], $16::int[])
+             WITH ORDINALITY AS r(id, client_id, idempotency_key, request_hash, rma_number, order_id, body,
+                                  job_id, queue, name, data, delay_ms, job_priority, vip_priority, n)
+           JOIN orders o ON o.id = r.order_id
+       ), stored AS (
+         INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
+         SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $8::timestamptz FROM incoming
+         ON CONFLICT (client_id, idempotency_key) DO NOTHING
+         RETURNING id
+       ), recorded AS (
+         ${this.outbox.recordRowsSql(`SELECT job_id, queue, name, data, delay_ms, priority FROM incoming WHERE id IN (SELECT id FROM stored)`)}
+       )
+       SELECT n::int, priority, id IN (SELECT id FROM stored) AS stored FROM incoming`,
+      [
+        ids,
+        requests.map((r) => r.clientId),
+        requests.map((r) => r.idempotencyKey),
+        requests.map((r) => r.hash),
+        rmaNumbers,
+        requests.map((r) => r.body.orderId),
+        requests.map((r) => JSON.stringify(r.body)),
+        createdAt,
+        ...this.outbox.jobParams(jobs),
+        VIP_TIER,
+        requests.map((r) => casePriority(VIP_TIER, r.body.reasonCode)),
+      ],
     );
-    const tierOf = new Map(orders.map((o) => [o.id, o.tier]));
-    const known = requests.map((_, n) => n).filter((n) => tierOf.has(requests[n].body.orderId));
-    const jobs = new Map(known.map((n) => [ids[n], Jobs.judgeReturn(ids[n], casePriority(tierOf.get(requests[n].body.orderId), requests[n].body.reasonCode))]));
-    const stored = new Set<string>();
-    if (known.length) {
-      const rows: { id: string }[] = await this.dataSource.query(
-        `WITH stored AS (
-           INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
-           SELECT *, $8::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
-           ON CONFLICT (client_id, idempotency_key) DO NOTHING
-           RETURNING id
-         ), recorded AS (
-           ${this.outbox.recordSql(9, `WHERE (j.data->>'caseId')::uuid IN (SELECT id FROM stored)`)}
-         )
-         SELECT id FROM stored`,
-        [
-          known.map((n) => ids[n]),
-          known.map((n) => requests[n].clientId),
-          known.map((n) => requests[n].idempotencyKey),
-          known.map((n) => requests[n].hash),
-          known.map((n) => rmaNumbers[n]),
-          known.map((n) => requests[n].body.orderId),
-          known.map((n) => JSON.stringify(requests[n].body)),
-          createdAt,
-          ...this.outbox.jobParams([...jobs.values()]),
-        ],
-      );
-      for (const row of rows) stored.add(row.id);
-      // The answer waits for the commit, not for Redis: a 202 costs one round trip less.
-      this.outbox.afterCommitInBackground([...stored].map((id) => jobs.get(id)!));
-    }
 
     const outcomes: IntakeOutcome[] = requests.map(() => ({ kind: 'unknown-order' }));
+    const storedJobs: JobRequest[] = [];
     const repeats: number[] = [];
-    for (const n of known) {
-      if (stored.has(ids[n])) outcomes[n] = { kind: 'stored', id: ids[n], rmaNumber: rmaNumbers[n] };
-      else repeats.push(n);
+    for (const { n: ordinal, priority, stored } of rows) {
+      const n = ordinal - 1;
+      if (!stored) repeats.push(n);
+      else {
+        outcomes[n] = { kind: 'stored', id: ids[n], rmaNumber: rmaNumbers[n] };
+        storedJobs.push({ ...jobs[n], priority });
+      }
     }
+    // The answer waits for the commit, not for Redis: a 202 costs one round trip less.
+    this.outbox.afterCommitInBackground(storedJobs);
     if (repeats.length) {
       const earlier: { client_id: string; idempotency_key: string; id: string; rma_number: string; request_hash: string }[] =
         await this.dataSource.query(

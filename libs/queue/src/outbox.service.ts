@@ -65,10 +65,19 @@ export class OutboxService implements BeforeApplicationShutdown {
    */
   recordSql(first: number, where = ''): string {
     const p = (i: number) => `$${first + i}`;
-    return `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority)
-       SELECT j.* FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::int[], ${p(5)}::int[])
-         AS j(job_id, queue, name, data, delay_ms, priority) ${where}
-       ON CONFLICT (job_id) DO NOTHING`;
+    return this.recordRowsSql(
+      `SELECT j.* FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::int[], ${p(5)}::int[])
+         AS j(job_id, queue, name, data, delay_ms, priority) ${where}`,
+    );
+  }
+
+  /**
+   * The statement that records the jobs `rows` selects, in the columns (and the order) of
+   * `jobParams`: job_id, queue, name, data, delay_ms, priority. For a caller whose own
+   * statement computes some of them.
+   */
+  recordRowsSql(rows: string): string {
+    return `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority) ${rows} ON CONFLICT (job_id) DO NOTHING`;
   }
 
   /** The parameters of `recordSql` for `jobs`: six arrays, one per outbox column. */
