@@ -40,4 +40,26 @@ describe('CarrierSimulator tracking numbers', () => {
     const first = await carriers[0].book(request(9000), 1200);
     expect(await carriers[1].book(request(9000), 1200)).toEqual(first);
   });
+
+  it('make one booking of a key that two processes book at the same moment', async () => {
+    const before = await carriers[0].bookingCount();
+    const racing = await Promise.all(Array.from({ length: 20 }, (_, n) => carriers[n % 2].book(request(9100), 1200)));
+    expect(new Set(racing.map((b) => JSON.stringify(b))).size).toBe(1);
+    expect(await carriers[0].bookingCount()).toBe(before + 1);
+  });
+
+  it('draw another number when the one drawn is already held', async () => {
+    // A courier whose first two draws are a number an earlier booking holds.
+    const taken = (await carriers[0].book(request(9200), 1200)).trackingNumber;
+    let draws = 0;
+    const unlucky = new (class extends CarrierSimulator {
+      protected trackingCandidate(carrier: string): string {
+        return ++draws <= 2 ? taken : super.trackingCandidate(carrier);
+      }
+    })(clients[1], { ...config, carrierSimulatorAutopilot: false });
+    const booking = await unlucky.book(request(9201), 1200);
+    expect(draws).toBe(3);
+    expect(booking.trackingNumber).not.toBe(taken);
+    expect(await carriers[0].book(request(9200), 1200)).toMatchObject({ trackingNumber: taken });
+  });
 });

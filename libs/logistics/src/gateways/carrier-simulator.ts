@@ -5,6 +5,19 @@ import { RedisClient } from '@returns/queue';
 import { Booking, BookingRequest, CarrierGateway } from '../carrier-gateway.interface';
 
 /**
+ * One booking key's booking, made at most once, in one round trip: answers the booking
+ * already held under the key (KEYS[1]); else claims the tracking number in KEYS[2] and
+ * stores ARGV[3] under the key, answering it; nil when the number is another booking's.
+ * Both keys share the prefix, and so a cluster slot.
+ */
+const BOOK_ONCE = `
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+if held then return held end
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[1]) == 0 then return nil end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return ARGV[3]`;
+
+/**
  * Simulated couriers (SF, JD, ZTO, YTO, EMS): latency, idempotent bookings kept in Redis so
  * every process sees the same ones, and injectable failures (SIMULATOR_FAILURE_RATE) that
  * look like a provider timeout.
@@ -18,38 +31,35 @@ export class CarrierSimulator implements CarrierGateway {
 
   async book(request: BookingRequest, quotedCostMinor: number): Promise<Booking> {
     await this.behave('book');
-    const key = this.client.key('sim', 'carrier', 'bookings');
-    const existing = await this.client.redis.hget(key, request.bookingKey);
-    if (existing) return JSON.parse(existing) as Booking;
+    const bookings = this.client.key('sim', 'carrier', 'bookings');
     const tracking = this.client.key('sim', 'carrier', 'tracking');
-    const trackingNumber = await this.newTrackingNumber(request, tracking);
     const pickup = request.method === 'PICKUP';
     const tomorrow = new Date(Date.now() + 24 * 3_600_000);
     tomorrow.setUTCHours(1, 0, 0, 0); // 09:00 in China
-    const booking: Booking = {
-      trackingNumber,
-      labelUrl: pickup ? null : `https://labels.${request.carrier.toLowerCase()}.example/${trackingNumber}.pdf`,
-      pickupWindow: pickup ? { from: tomorrow.toISOString(), to: new Date(tomorrow.getTime() + 4 * 3_600_000).toISOString() } : null,
-      costMinor: quotedCostMinor,
-    };
-    // First writer wins, so two racing bookings with one key agree.
-    if (!(await this.client.setOnceWith(key, request.bookingKey, JSON.stringify(booking), ['HSET', tracking, trackingNumber, request.bookingKey]))) {
-      return JSON.parse((await this.client.redis.hget(key, request.bookingKey))!) as Booking;
+    for (;;) {
+      const trackingNumber = this.trackingCandidate(request.carrier);
+      const booking: Booking = {
+        trackingNumber,
+        labelUrl: pickup ? null : `https://labels.${request.carrier.toLowerCase()}.example/${trackingNumber}.pdf`,
+        pickupWindow: pickup ? { from: tomorrow.toISOString(), to: new Date(tomorrow.getTime() + 4 * 3_600_000).toISOString() } : null,
+        costMinor: quotedCostMinor,
+      };
+      const json = JSON.stringify(booking);
+      const held = (await this.client.redis.eval(BOOK_ONCE, 2, bookings, tracking, request.bookingKey, trackingNumber, json)) as string | null;
+      if (held === null) continue; // the number is another booking's: draw again
+      if (held !== json) return JSON.parse(held) as Booking; // booked before under this key
+      if (this.config.carrierSimulatorAutopilot) this.drive(request.carrier, trackingNumber);
+      return booking;
     }
-    if (this.config.carrierSimulatorAutopilot) this.drive(request.carrier, trackingNumber);
-    return booking;
   }
 
   /**
-   * Like a courier's waybill number: the carrier's code and 15 digits, never handed out
-   * twice (claimed in Redis, which every process shares). The service stores tracking
-   * numbers as unique, so a repeated one would fail that booking on every retry.
+   * Like a courier's waybill number: the carrier's code and 15 random digits. `BOOK_ONCE`
+   * claims it, so it is never handed out twice: the service stores tracking numbers as
+   * unique, and a repeated one would fail that booking on every retry.
    */
-  private async newTrackingNumber(request: BookingRequest, tracking: string): Promise<string> {
-    for (;;) {
-      const candidate = `${request.carrier}${String(randomInt(0, 1e9)).padStart(9, '0')}${String(randomInt(0, 1e6)).padStart(6, '0')}`;
-      if (await this.client.redis.hsetnx(tracking, candidate, request.bookingKey)) return candidate;
-    }
+  protected trackingCandidate(carrier: string): string {
+    return `${carrier}${String(randomInt(0, 1e9)).padStart(9, '0')}${String(randomInt(0, 1e6)).padStart(6, '0')}`;
   }
 
   async cancel(trackingNumber: string): Promise<void> {
