@@ -33,5 +33,12 @@ describe('graceful shutdown', () => {
     expect(await logistics.getActiveCount()).toBe(0);
     const [job] = await logistics.getJobs(['completed']);
     expect(job.data.caseId).toBe(created.body.id);
+
+    // What the booking decided reached Redis before the process went (a worker's batch does
+    // not wait for its adds; shutdown does), rather than being left to the outbox sweep.
+    const told = await service.queue(QueueName.Notification).getJobs(['waiting', 'prioritized']);
+    expect(told.filter((j) => j.data.caseId === created.body.id).map((j) => j.data.message)).toContain(view.shipment.method === 'PICKUP' ? 'pickup.booked' : 'label.ready');
+    expect(await service.queue(QueueName.Timers).getJob(`timers:${created.body.id}:ship-back`)).toBeTruthy();
+    expect(await service.db.query('SELECT job_id FROM outbox WHERE job_id LIKE $1', [`%${created.body.id}%`])).toEqual([]);
   }, 40_000);
 });

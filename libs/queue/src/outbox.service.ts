@@ -53,7 +53,9 @@ export class OutboxService implements BeforeApplicationShutdown {
       await this.record(manager, jobs);
       return value;
     });
-    await this.afterCommit(jobs);
+    // Committed with their outbox rows, the jobs are safe: the caller (a worker's batch of
+    // jobs, an API answer) need not wait for Redis, and the next batch starts sooner.
+    this.afterCommitInBackground(jobs);
     return result;
   }
 
