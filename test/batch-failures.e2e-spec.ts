@@ -109,6 +109,41 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
     });
   });
 
+  describe('notifications whose sending was not recorded', () => {
+    it('are sent again under the same message ids, so the provider delivers each once', async () => {
+      const [caseId] = await approvedCases(1);
+      const sent: string[] = [];
+      const delivered = new Set<string>();
+      // A provider that, like a real one, delivers one message per idempotency key.
+      const channel: NotificationChannel = {
+        async send(message: OutgoingMessage) {
+          sent.push(message.messageId);
+          delivered.add(message.messageId);
+          return { providerMessageId: `pm-${message.messageId}` };
+        },
+      };
+      const notifications = new NotificationService(service.get(DataSource), channel);
+      expect(await notifications.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }])).toEqual([null]);
+      const first = [...sent];
+      expect(first).toHaveLength(2);
+
+      // The process died after the providers answered, before its statement recorded them.
+      await service.db.query('DELETE FROM notifications WHERE case_id = $1', [caseId]);
+      const again = new NotificationService(service.get(DataSource), channel);
+      expect(await again.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }])).toEqual([null]);
+      expect(sent.slice(2).sort()).toEqual([...first].sort());
+      expect(delivered.size).toBe(2);
+      const rows: { id: string; status: string }[] = await service.db.query('SELECT id, status FROM notifications WHERE case_id = $1', [caseId]);
+      expect(rows.map((r) => r.id).sort()).toEqual([...first].sort());
+      expect(rows.every((r) => r.status === 'SENT')).toBe(true);
+
+      // Recorded this time: a replay sends nothing.
+      sent.length = 0;
+      expect(await again.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }])).toEqual([null]);
+      expect(sent).toEqual([]);
+    });
+  });
+
   describe('bookings', () => {
     /** Books like a carrier would (one booking per key); fails for `failing` keys; runs `during` mid-call. */
     class FlakyCarrier implements CarrierGateway {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -33,6 +34,29 @@ export interface NotificationRequest {
 /** What became of a request: null when every channel took it, else why not. */
 type SendOutcome = Error | null;
 
+/** A message recorded by an earlier attempt, as `sendMany` reads it. */
+interface RecordedMessage {
+  event: string;
+  channel: NotificationChannelName;
+  id: string;
+  status: 'PENDING' | 'SENT' | 'FAILED';
+  recipient: string;
+  body: string;
+}
+
+/**
+ * The id of a case's message about one moment on one channel, the same on every attempt
+ * and in every process (a name-based UUID, version 5 layout): the provider's idempotency
+ * key, so a message sent by a process that died before recording it is not sent twice.
+ */
+export function messageIdOf(caseId: string, message: string, channel: string): string {
+  const hash = createHash('sha1').update(`${caseId}\n${message}\n${channel}`).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** Most requests sent together, and most such batches at once per process. */
 const NOTIFICATION_BATCH: GroupCommitOptions = { name: 'notification', maxBatch: 100, inFlight: 2 };
 
@@ -41,9 +65,10 @@ const NOTIFICATION_BATCH: GroupCommitOptions = { name: 'notification', maxBatch:
  * per case, moment and channel, however often the job runs.
  *
  * The jobs a worker runs at the same time are sent together: one query reads their
- * cases and customers, one records their messages (a message recorded before is not
- * recorded again), the providers are called concurrently, and one statement records
- * what each answered. Three round trips to PostgreSQL per batch, not eight per job.
+ * cases, customers and the messages earlier attempts recorded, the providers are called
+ * concurrently with the messages still owed (each under an id that is the same on every
+ * attempt, the provider's idempotency key), and one statement records what each answered.
+ * Two round trips to PostgreSQL and one commit per batch.
  */
 @Injectable()
 export class NotificationService {
@@ -64,15 +89,18 @@ export class NotificationService {
   /** Sends a batch; answers, per request, null or what went wrong. Throws only when PostgreSQL does. */
   async sendMany(requests: NotificationRequest[]): Promise<SendOutcome[]> {
     const caseIds = [...new Set(requests.map((r) => r.caseId))];
-    const found: { id: string; rma_number: string; customer_id: string; customer: OrderCustomer }[] = await this.dataSource.query(
-      `SELECT c.id, c.rma_number, o.customer_id, o.customer FROM return_cases c JOIN orders o ON o.id = c.order_id WHERE c.id = ANY($1::uuid[])`,
-      [caseIds],
+    const found: { id: string; rma_number: string; customer_id: string; customer: OrderCustomer; told: RecordedMessage[] | null }[] = await this.dataSource.query(
+      `SELECT c.id, c.rma_number, o.customer_id, o.customer,
+              (SELECT json_agg(json_build_object('event', n.event, 'channel', n.channel, 'id', n.id, 'status', n.status, 'recipient', n.recipient, 'body', n.body))
+                 FROM notifications n WHERE n.case_id = c.id AND n.event = ANY($2::text[])) AS told
+         FROM return_cases c JOIN orders o ON o.id = c.order_id WHERE c.id = ANY($1::uuid[])`,
+      [caseIds, [...new Set(requests.map((r) => r.message))]],
     );
     const cases = new Map(found.map((c) => [c.id, c]));
     const outcomes: SendOutcome[] = requests.map(() => null);
 
-    // Every message of the batch, recorded once: (request, channel, recipient, locale, body).
-    const wanted: { n: number; channel: NotificationChannelName; recipient: string; locale: string; body: string }[] = [];
+    // Every message of the batch still owed: (request, message id, channel, recipient, locale, body).
+    const due: { n: number; id: string; channel: NotificationChannelName; recipient: string; locale: string; body: string }[] = [];
     // The same moment twice in a batch (a job and its replay) is sent once; both get its outcome.
     const firstOf = new Map<string, number>();
     const sameAs = requests.map((r, n) => {
@@ -91,35 +119,16 @@ export class NotificationService {
       const body = renderMessage(request.message, locale, { rma: subject.rma_number, ...request.params });
       const targets = reachableChannels(subject.customer);
       if (!targets.length) this.logger.warn(`customer ${subject.customer_id} has no channel to tell about ${request.message} of ${subject.rma_number}`);
-      for (const t of targets) wanted.push({ n, channel: t.channel, recipient: t.recipient, locale, body });
+      for (const t of targets) {
+        const told = subject.told?.find((m) => m.event === request.message && m.channel === t.channel);
+        if (told && told.status !== 'PENDING') continue; // sent, or given up on, before
+        // A message tried before is tried again as it was, under its id: the provider's idempotency key.
+        if (told) due.push({ n, id: told.id, channel: t.channel, recipient: told.recipient, locale, body: told.body });
+        else due.push({ n, id: messageIdOf(request.caseId, request.message, t.channel), channel: t.channel, recipient: t.recipient, locale, body });
+      }
     });
     const answer = () => outcomes.map((_, n) => outcomes[sameAs[n]]);
-    if (!wanted.length) return answer();
-
-    // New rows and the PENDING ones a failed attempt left: the statement does not see its own inserts, so the two parts never overlap.
-    const due: { id: string; n: number; channel: NotificationChannelName; recipient: string; body: string }[] = await this.dataSource.query(
-      `WITH input AS (
-         SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-           AS t(n, case_id, event, channel, recipient, locale, body)
-       ), recorded AS (
-         INSERT INTO notifications (id, case_id, event, channel, recipient, locale, body, status)
-         SELECT gen_random_uuid(), case_id, event, channel, recipient, locale, body, 'PENDING' FROM input
-         ON CONFLICT (case_id, event, channel) DO NOTHING
-         RETURNING id, case_id, event, channel, recipient, body
-       )
-       SELECT r.id, input.n, r.channel, r.recipient, r.body FROM recorded r JOIN input USING (case_id, event, channel)
-       UNION ALL
-       SELECT x.id, input.n, x.channel, x.recipient, x.body FROM notifications x JOIN input USING (case_id, event, channel) WHERE x.status = 'PENDING'`,
-      [
-        wanted.map((w) => w.n),
-        wanted.map((w) => requests[w.n].caseId),
-        wanted.map((w) => requests[w.n].message),
-        wanted.map((w) => w.channel),
-        wanted.map((w) => w.recipient),
-        wanted.map((w) => w.locale),
-        wanted.map((w) => w.body),
-      ],
-    );
+    if (!due.length) return answer();
 
     const answers = await Promise.all(
       due.map((note) =>
@@ -129,18 +138,30 @@ export class NotificationService {
         ),
       ),
     );
-    if (!answers.length) return answer();
+    // What each provider answered, in one statement: a message tried for the first time is
+    // recorded now; one tried before counts one more attempt. One that another process sent
+    // meanwhile stays SENT.
     await this.dataSource.query(
-      `UPDATE notifications n
-          SET status = CASE WHEN a.error IS NULL THEN 'SENT' WHEN a.final THEN 'FAILED' ELSE 'PENDING' END,
-              provider_message_id = COALESCE(a.provider_message_id, n.provider_message_id),
-              sent_at = CASE WHEN a.error IS NULL THEN now() ELSE n.sent_at END,
+      `INSERT INTO notifications AS n (id, case_id, event, channel, recipient, locale, body, status, provider_message_id, attempts, last_error, sent_at)
+       SELECT a.id, a.case_id, a.event, a.channel, a.recipient, a.locale, a.body,
+              CASE WHEN a.error IS NULL THEN 'SENT' WHEN a.final THEN 'FAILED' ELSE 'PENDING' END,
+              a.provider_message_id, 1, a.error, CASE WHEN a.error IS NULL THEN now() END
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[])
+           AS a(id, case_id, event, channel, recipient, locale, body, provider_message_id, error, final)
+       ON CONFLICT (case_id, event, channel) DO UPDATE
+          SET status = CASE WHEN n.status = 'SENT' THEN 'SENT' ELSE EXCLUDED.status END,
+              provider_message_id = COALESCE(EXCLUDED.provider_message_id, n.provider_message_id),
+              sent_at = COALESCE(n.sent_at, EXCLUDED.sent_at),
               attempts = n.attempts + 1,
-              last_error = a.error
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[]) AS a(id, provider_message_id, error, final)
-        WHERE n.id = a.id`,
+              last_error = CASE WHEN n.status = 'SENT' THEN n.last_error ELSE EXCLUDED.last_error END`,
       [
         answers.map((a) => a.note.id),
+        answers.map((a) => requests[a.note.n].caseId),
+        answers.map((a) => requests[a.note.n].message),
+        answers.map((a) => a.note.channel),
+        answers.map((a) => a.note.recipient),
+        answers.map((a) => a.note.locale),
+        answers.map((a) => a.note.body),
         answers.map((a) => a.providerMessageId),
         answers.map((a) => a.error),
         answers.map((a) => requests[a.note.n].lastAttempt),
