@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { JobName, QueueName } from '@returns/contracts';
-import { presenceKey, RedisClient } from '@returns/queue';
+import { WorkerHost } from '@nestjs/bullmq';
+import { IntakeProcessor } from '@returns/intake';
+import { LogisticsProcessor } from '@returns/logistics';
+import { NotificationProcessor } from '@returns/notification';
+import { JOB_RETENTION, presenceKey, RedisClient } from '@returns/queue';
+import { TimersProcessor } from '../apps/worker/src/timers.processor';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
@@ -77,6 +82,20 @@ describe('admin: queues and metrics', () => {
       expect(value('returns_batches_total', stage)).toBeGreaterThanOrEqual(1);
       expect(value('returns_batch_items_total', stage)).toBeGreaterThanOrEqual(value('returns_batches_total', stage));
       expect(value('returns_batch_retried_items_total', stage)).toBe(0);
+    }
+  });
+
+  it('keeps finished jobs as the workers\' retention says: the jobs themselves carry none', async () => {
+    const { orderId } = await putOrder(service);
+    const created = await postReturn(service, returnBody(orderId));
+    await service.drain();
+    const judge = (await service.queue(QueueName.Intake).getJob(`intake:${created.body.id}:judge`))!;
+    // Kept after completing (a replayed add with its id stays a no-op), by the worker's rule, not its own.
+    expect(await judge.isCompleted()).toBe(true);
+    expect(judge.opts.removeOnComplete).toBeUndefined();
+    expect(judge.opts.removeOnFail).toBeUndefined();
+    for (const processor of [IntakeProcessor, LogisticsProcessor, NotificationProcessor, TimersProcessor]) {
+      expect(service.get(processor as never as new () => WorkerHost).worker.opts).toMatchObject(JOB_RETENTION);
     }
   });
 });

@@ -8,7 +8,7 @@ import { IntakeModule, IntakeProcessor } from '@returns/intake';
 import { LogisticsModule, LogisticsProcessor } from '@returns/logistics';
 import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@returns/notification';
 import { TableUpkeep } from '@returns/database';
-import { OutboxSweeper } from '@returns/queue';
+import { JOB_RETENTION, OutboxSweeper } from '@returns/queue';
 import { RefundModule, RefundProcessor } from '@returns/refund';
 import { SERVED_QUEUES } from './served-queues';
 import { TimersProcessor } from './timers.processor';
@@ -45,6 +45,7 @@ class WorkerTuning implements OnApplicationBootstrap {
       worker.concurrency = this.config.concurrency[queue];
       // Read per job and per stalled-check round, so setting them now takes effect.
       Object.assign(worker.opts, { lockDuration: lockMs, lockRenewTime: Math.floor(lockMs / 2), stalledInterval: stalledIntervalMs, maxStalledCount });
+      Object.assign(worker.opts, JOB_RETENTION);
       // Per-minute completion counts for the admin API's throughputPerMin (a day of them).
       worker.opts.metrics = { maxDataPoints: 24 * 60 };
       const perSecond = this.config.rateLimits[queue];

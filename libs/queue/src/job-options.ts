@@ -5,8 +5,12 @@ import { JobName, JobRequest } from '@returns/contracts';
  * The one place that decides attempts, backoff and retention of every job.
  * Completed jobs are kept long enough that a replayed add with the same
  * deterministic id is a no-op, and bounded so Redis does not grow with history.
+ *
+ * Retention is a worker option (every worker applies it when a job finishes), not a
+ * job option: stored with each of a surge's buffered jobs it cost ~100 bytes of Redis
+ * apiece. A job added with its own retention (by an earlier version) keeps it.
  */
-const RETENTION: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
+export const JOB_RETENTION: Required<Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'>> = {
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 14 * 24 * 3600, count: 100_000 },
 };
@@ -27,7 +31,6 @@ const ATTEMPTS: Record<JobName, { attempts: number; backoffMs: number }> = {
 export function jobOptions(request: JobRequest): JobsOptions {
   const { attempts, backoffMs } = ATTEMPTS[request.name];
   return {
-    ...RETENTION,
     jobId: request.jobId,
     attempts,
     // Jitter spreads retries of a provider outage so they do not return as one wave.
