@@ -63,7 +63,7 @@ export class OutboxService implements BeforeApplicationShutdown {
    * The statement that records jobs in the outbox, for a caller that makes it part of its
    * own statement (a data-modifying CTE): its parameters, from `$first`, are `jobParams(jobs)`;
    * `where` may keep only some of them (`j` is the job row: j.job_id, j.data, ...). Once the
-   * caller's statement has committed, hand the jobs it recorded to `afterCommit`.
+   * caller's statement has committed, hand the jobs it recorded to `afterCommitInBackground`.
    */
   recordSql(first: number, where = ''): string {
     const p = (i: number) => `$${first + i}`;
@@ -95,7 +95,7 @@ export class OutboxService implements BeforeApplicationShutdown {
   }
 
   /** Adds jobs whose outbox rows have committed; if Redis is away, the sweep adds them later. */
-  async afterCommit(jobs: JobRequest[]): Promise<void> {
+  private async afterCommit(jobs: JobRequest[]): Promise<void> {
     if (!jobs.length) return;
     await this.dispatch(jobs).catch((error: Error) =>
       // Committed and recorded: the sweep adds them once Redis answers again.
@@ -104,8 +104,9 @@ export class OutboxService implements BeforeApplicationShutdown {
   }
 
   /**
-   * `afterCommit` without holding the caller: for an answer that needs only the rows
-   * committed, not the jobs in Redis (should this process die first, the sweep adds them).
+   * Adds jobs whose outbox rows have committed, without holding the caller, who needs only
+   * the rows committed (should this process die first, the sweep adds them). Shutdown
+   * waits for the adds under way.
    */
   afterCommitInBackground(jobs: JobRequest[]): void {
     if (!jobs.length) return;
