@@ -59,7 +59,7 @@ describe('intake under a burst (group commit)', () => {
     const keys = [...fresh.map((f) => f.key), repeatedKey, reusedKey];
     expect(await countRows(service, 'return_requests WHERE idempotency_key = ANY($1)', [keys])).toBe(62);
     expect(await countRows(service, `return_requests WHERE order_id = $1 AND body->>'reasonText' LIKE 'bad%'`, [orders[2].orderId])).toBe(0);
-    // The jobs are added right after the commit, before the answers go out.
+    // The jobs are added right after the commit (the answers do not wait for it).
     const counts = await jobCounts(service, QueueName.Intake);
     expect(counts.waiting + counts.prioritized).toBe(62);
 

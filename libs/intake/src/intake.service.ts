@@ -144,15 +144,15 @@ export class IntakeService {
     const jobs = requests.map((r, n) => Jobs.judgeReturn(ids[n], casePriority(null, r.body.reasonCode)));
     const rows: { n: number; priority: number; stored: boolean }[] = await this.dataSource.query(
       `WITH incoming AS (
-         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $15 THEN r.vip_priority ELSE r.job_priority END AS priority
+         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $16 THEN r.vip_priority ELSE r.job_priority END AS priority
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                       $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::int[], $14::int[], $16::int[])
+                       $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::int[], $13::int[], $14::int[])
              WITH ORDINALITY AS r(id, client_id, idempotency_key, request_hash, rma_number, order_id, body,
                                   job_id, queue, name, data, delay_ms, job_priority, vip_priority, n)
            JOIN orders o ON o.id = r.order_id
        ), stored AS (
          INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
-         SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $8::timestamptz FROM incoming
+         SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $15::timestamptz FROM incoming
          ON CONFLICT (client_id, idempotency_key) DO NOTHING
          RETURNING id
        ), recorded AS (
@@ -167,10 +167,10 @@ export class IntakeService {
         rmaNumbers,
         requests.map((r) => r.body.orderId),
         requests.map((r) => JSON.stringify(r.body)),
-        createdAt,
         ...this.outbox.jobParams(jobs),
-        VIP_TIER,
         requests.map((r) => casePriority(VIP_TIER, r.body.reasonCode)),
+        createdAt,
+        VIP_TIER,
       ],
     );
 
