@@ -142,6 +142,30 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       expect(await again.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }])).toEqual([null]);
       expect(sent).toEqual([]);
     });
+
+    it('leave a message another process recorded as sent meanwhile SENT, whatever this attempt got', async () => {
+      const [caseId] = await approvedCases(1);
+      // While this attempt waits on the provider, a stalled copy of the job in another process
+      // sends the email and records it; this attempt's provider then times out.
+      const channel: NotificationChannel = {
+        async send(message: OutgoingMessage) {
+          if (message.channel !== 'EMAIL') return { providerMessageId: `pm-${message.messageId}` };
+          await service.db.query(
+            `INSERT INTO notifications (id, case_id, event, channel, recipient, locale, body, status, provider_message_id, attempts, sent_at)
+             VALUES ($1, $2, 'return.approved', 'EMAIL', $3, 'zh-CN', $4, 'SENT', 'pm-other', 1, now())`,
+            [message.messageId, caseId, message.recipient, message.body],
+          );
+          throw new Error('EMAIL provider timed out');
+        },
+      };
+      const [outcome] = await new NotificationService(service.get(DataSource), channel).sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: true }]);
+      expect(outcome).toBeNull(); // a last attempt records its failure instead of throwing it
+      const rows = await service.db.query(`SELECT channel, status, provider_message_id, attempts, last_error FROM notifications WHERE case_id = $1 ORDER BY channel`, [caseId]);
+      expect(rows).toEqual([
+        { channel: 'EMAIL', status: 'SENT', provider_message_id: 'pm-other', attempts: 2, last_error: null },
+        { channel: 'PUSH', status: 'SENT', provider_message_id: expect.stringMatching(/^pm-/), attempts: 1, last_error: null },
+      ]);
+    });
   });
 
   describe('bookings', () => {
