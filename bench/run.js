@@ -499,16 +499,8 @@ async function baselines() {
     const warm = open(queue('warm'));
     await pool(500, 32, () => warm.add('judge', data()));
 
-    // concurrent add
-    {
-      const q = open(queue('add'));
-      const p = await cpuProbe(async () => ({ redis: [redisPid] }));
-      const r = await pool(CONFIG.addJobs, CONFIG.addInFlight, () => q.add('judge', data()));
-      const cpu = await p();
-      if (r.errors) throw new Error(`bare add failed ${r.errors} times: ${r.firstError.message}`);
-      out.concurrentAdd = { jobs: r.done, inFlight: CONFIG.addInFlight, seconds: round(r.ms / 1000, 2), jobsPerSecond: round((r.done * 1000) / r.ms), cpuCost: bareCost(cpu, r.done) };
-      log(`bare concurrent add: ${out.concurrentAdd.jobsPerSecond} jobs/s (${r.done} jobs, ${CONFIG.addInFlight} in flight)`);
-    }
+    const kit = { queue: (name) => open(queue(name)), conn, redisPid };
+    out.concurrentAdd = await measureConcurrentAdd(kit);
     // addBulk
     {
       const q = open(queue('bulk'));
@@ -553,34 +545,7 @@ async function baselines() {
       out.noopProcessing = { jobs: completed, concurrency: CONFIG.noopConcurrency, seconds: round(ms / 1000, 2), jobsPerSecond: round((completed * 1000) / ms) };
       log(`bare no-op processing: ${out.noopProcessing.jobsPerSecond} jobs/s (concurrency ${CONFIG.noopConcurrency})`);
     }
-    // three-queue pipeline: q1 -> worker adds to q2 -> worker adds to q3 -> no-op
-    {
-      const [q1, q2, q3] = ['p1', 'p2', 'p3'].map((n) => open(queue(n)));
-      const total = CONFIG.pipelineJobs;
-      let completed = 0;
-      let finished;
-      const allDone = new Promise((resolve) => (finished = resolve));
-      const opts = { connection: conn(), prefix: BARE_PREFIX, concurrency: CONFIG.pipelineConcurrency };
-      const workers = [
-        new Worker('p1', (job) => q2.add('book', job.data), { ...opts, connection: conn() }),
-        new Worker('p2', (job) => q3.add('notify', job.data), { ...opts, connection: conn() }),
-        new Worker('p3', async () => undefined, { ...opts, connection: conn() }),
-      ];
-      workers[2].on('completed', () => {
-        if (++completed === total) finished();
-      });
-      for (const w of workers) w.on('error', () => undefined);
-      await Promise.all(workers.map((w) => w.waitUntilReady()));
-      const p = await cpuProbe(async () => ({ redis: [redisPid] }));
-      const t0 = now();
-      await pool(total, CONFIG.addInFlight, () => q1.add('judge', data()));
-      await Promise.race([allDone, sleep(60_000)]);
-      const ms = now() - t0;
-      const cpu = await p();
-      await Promise.all(workers.map((w) => w.close()));
-      out.pipeline = { jobs: completed, stages: 3, concurrency: CONFIG.pipelineConcurrency, seconds: round(ms / 1000, 2), jobsPerSecond: round((completed * 1000) / ms), cpuCost: bareCost(cpu, completed) };
-      log(`bare three-queue pipeline: ${out.pipeline.jobsPerSecond} jobs/s end to end`);
-    }
+    out.pipeline = await measurePipeline(kit);
     // Redis bytes per waiting job
     {
       const q = open(queue('mem'));
@@ -610,6 +575,80 @@ async function baselines() {
     await deleteKeys(`${BARE_PREFIX}:*`);
   }
   return out;
+}
+
+/** Bare concurrent add: `CONFIG.addJobs` adds, `CONFIG.addInFlight` at a time. */
+async function measureConcurrentAdd({ queue, redisPid, when = '' }) {
+  const q = queue('add');
+  const data = () => ({ caseId: randomUUID() });
+  const p = await cpuProbe(async () => ({ redis: [redisPid] }));
+  const r = await pool(CONFIG.addJobs, CONFIG.addInFlight, () => q.add('judge', data()));
+  const cpu = await p();
+  if (r.errors) throw new Error(`bare add failed ${r.errors} times: ${r.firstError.message}`);
+  const out = { jobs: r.done, inFlight: CONFIG.addInFlight, seconds: round(r.ms / 1000, 2), jobsPerSecond: round((r.done * 1000) / r.ms), cpuCost: bareCost(cpu, r.done) };
+  log(`bare concurrent add${when}: ${out.jobsPerSecond} jobs/s (${r.done} jobs, ${CONFIG.addInFlight} in flight)`);
+  return out;
+}
+
+/** Bare three-queue pipeline: q1 -> a worker adds to q2 -> a worker adds to q3 -> a no-op worker. */
+async function measurePipeline({ queue, conn, redisPid, when = '' }) {
+  const [q1, q2, q3] = ['p1', 'p2', 'p3'].map((n) => queue(n));
+  const data = () => ({ caseId: randomUUID() });
+  const total = CONFIG.pipelineJobs;
+  let completed = 0;
+  let finished;
+  const allDone = new Promise((resolve) => (finished = resolve));
+  const opts = { connection: conn(), prefix: BARE_PREFIX, concurrency: CONFIG.pipelineConcurrency };
+  const workers = [
+    new Worker('p1', (job) => q2.add('book', job.data), { ...opts, connection: conn() }),
+    new Worker('p2', (job) => q3.add('notify', job.data), { ...opts, connection: conn() }),
+    new Worker('p3', async () => undefined, { ...opts, connection: conn() }),
+  ];
+  workers[2].on('completed', () => {
+    if (++completed === total) finished();
+  });
+  for (const w of workers) w.on('error', () => undefined);
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const p = await cpuProbe(async () => ({ redis: [redisPid] }));
+  const t0 = now();
+  await pool(total, CONFIG.addInFlight, () => q1.add('judge', data()));
+  await Promise.race([allDone, sleep(60_000)]);
+  const ms = now() - t0;
+  const cpu = await p();
+  await Promise.all(workers.map((w) => w.close()));
+  const out = { jobs: completed, stages: 3, concurrency: CONFIG.pipelineConcurrency, seconds: round(ms / 1000, 2), jobsPerSecond: round((completed * 1000) / ms), cpuCost: bareCost(cpu, completed) };
+  log(`bare three-queue pipeline${when}: ${out.jobsPerSecond} jobs/s end to end`);
+  return out;
+}
+
+/**
+ * Measures a baseline again (`measureConcurrentAdd` or `measurePipeline`), right after the
+ * service phase it is the yardstick of: the machine's speed moves between minutes, so a
+ * ratio is taken against the mean of the samples before and after (see `bracket`).
+ */
+async function baselineAgain(measure) {
+  const connections = [];
+  const queues = [];
+  const conn = () => {
+    const c = newConnection();
+    connections.push(c);
+    return c;
+  };
+  const queue = (name) => {
+    const q = new Queue(name, { connection: conn(), prefix: BARE_PREFIX });
+    queues.push(q);
+    return q;
+  };
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))[1]);
+  try {
+    const warm = queue('warm');
+    await pool(500, 32, () => warm.add('judge', { caseId: randomUUID() }));
+    return await measure({ queue, conn, redisPid, when: ' (again, after the service phase)' });
+  } finally {
+    for (const q of queues) await q.close().catch(() => undefined);
+    for (const c of connections) c.disconnect();
+    await deleteKeys(`${BARE_PREFIX}:*`);
+  }
 }
 
 // ---------------------------------------------------------------------------- 2. the service
@@ -1081,6 +1120,9 @@ async function service() {
     workers.length = 0;
   };
 
+  // the intake's yardstick, measured again now that the phase is over (see `bracket`)
+  if (CONFIG.phases.includes('intake')) out.concurrentAddAfter = await baselineAgain(measureConcurrentAdd);
+
   // b. steady offered load while one worker process drains
   if (CONFIG.phases.includes('steady')) {
     log(`b. steady load: ${CONFIG.steadyRate} requests/s for ${CONFIG.steadySeconds} s while 1 worker process (nice ${CONFIG.steadyWorkerNice}) drains`);
@@ -1260,6 +1302,7 @@ async function service() {
     if (!r.finished) log(`queues at the end: ${JSON.stringify(Object.fromEntries(stuck))}`);
     await resetQueues();
   }
+  if (out.e2e.length) out.pipelineAfter = await baselineAgain(measurePipeline);
 
   await stopChild(api);
   return out;
@@ -1282,8 +1325,31 @@ function machineInfo(redisInfo, pgVersion) {
   };
 }
 
+/**
+ * The yardstick a ratio is taken against: the mean of a baseline's sample before the service
+ * phases and its sample right after the phase it is compared with, when there is one. This
+ * VM's speed moved 30-40% between minutes; one sample measured the moment as much as the
+ * service. The mean is of rates and of CPU ms per job alike.
+ */
+function bracket(before, after) {
+  const mean = (a, c) => (a === null || a === undefined ? c : c === null || c === undefined ? a : (a + c) / 2);
+  const cpuMs = mean(before.cpuCost?.totalMs ?? null, after?.cpuCost?.totalMs ?? null);
+  return {
+    jobsPerSecond: round(mean(before.jobsPerSecond, after?.jobsPerSecond)),
+    samples: after ? [before.jobsPerSecond, after.jobsPerSecond] : [before.jobsPerSecond],
+    cpuMs: cpuMs === null ? null : round(cpuMs, 3),
+    ceilingPerSecond: cpuMs ? round((os.cpus().length * 1000) / cpuMs) : null,
+  };
+}
+
+function yardsticks(b, s) {
+  return { add: bracket(b.concurrentAdd, s?.concurrentAddAfter), pipeline: bracket(b.pipeline, s?.pipelineAfter) };
+}
+
 function evaluate(b, s) {
   const rows = [];
+  const y = yardsticks(b, s);
+  const named = (what, stick) => (stick.samples.length > 1 ? `${what}, mean` : what);
   const ratio = (a, c) => (a === null || a === undefined || !c ? null : a / c);
   const pct = (r) => (r === null ? '-' : `${(100 * r).toFixed(1)}%`);
   const verdict = (pass, prefix = '') => (pass === null ? '' : `${prefix}${pass ? 'PASS' : 'MISS'}`);
@@ -1297,13 +1363,15 @@ function evaluate(b, s) {
   add('bare awaited add, one at a time', b.serialAdd.jobsPerSecond, 'jobs/s', '', null, null, '');
   add(`bare no-op processing (concurrency ${b.noopProcessing.concurrency})`, b.noopProcessing.jobsPerSecond, 'jobs/s', '', null, null, '');
   add('bare three-queue pipeline, end to end', b.pipeline.jobsPerSecond, 'jobs/s', '', null, null, '');
+  if (s?.concurrentAddAfter) add('bare concurrent add, again after intake', s.concurrentAddAfter.jobsPerSecond, 'jobs/s', '', null, null, '');
+  if (s?.pipelineAfter) add('bare pipeline, again after end to end', s.pipelineAfter.jobsPerSecond, 'jobs/s', '', null, null, '');
   add('bare Redis bytes per waiting job', b.redisBytesPerJob.bytesPerJob, 'B', '', null, null, '');
   if (!s) return rows;
 
   section('the service, measured');
   if (s.intake) {
-    const r = ratio(s.intake.acceptedPerSecond, b.concurrentAdd.jobsPerSecond);
-    add(`intake 202/s (${s.intake.connections} conns, no workers)`, s.intake.acceptedPerSecond, '202/s', 'bare concurrent add', b.concurrentAdd.jobsPerSecond, r, `>= ${TARGETS.intakeShareOfAdd * 100}% of add`, verdict(r !== null && r >= TARGETS.intakeShareOfAdd));
+    const r = ratio(s.intake.acceptedPerSecond, y.add.jobsPerSecond);
+    add(`intake 202/s (${s.intake.connections} conns, no workers)`, s.intake.acceptedPerSecond, '202/s', named('bare concurrent add', y.add), y.add.jobsPerSecond, r, `>= ${TARGETS.intakeShareOfAdd * 100}% of add`, verdict(r !== null && r >= TARGETS.intakeShareOfAdd));
     add('intake latency p50 / p99 (saturated)', `${s.intake.p50Ms} / ${s.intake.p99Ms}`, 'ms', '', null, null, '');
     add('intake non-202 + errors (saturated)', s.intake.non202 + s.intake.errors, '', '', null, null, '');
     const rp = s.redisPerReturn.bytesPerReturn;
@@ -1320,14 +1388,14 @@ function evaluate(b, s) {
   }
   const one = s.e2e.find((r) => r.workers === 1);
   for (const r of s.e2e) {
-    const e2eRatio = ratio(r.returnsPerSecond, b.pipeline.jobsPerSecond);
+    const e2eRatio = ratio(r.returnsPerSecond, y.pipeline.jobsPerSecond);
     const scale = one && r.workers !== 1 ? ` (x${(r.returnsPerSecond / one.returnsPerSecond).toFixed(2)} of 1)` : '';
     add(
       `end to end, ${r.workers} worker process${r.workers > 1 ? 'es' : ''}${r.finished ? '' : r.stalled ? ' (STALLED)' : ' (timed out)'}${scale}`,
       r.returnsPerSecond,
       'returns/s',
-      'bare pipeline',
-      b.pipeline.jobsPerSecond,
+      named('bare pipeline', y.pipeline),
+      y.pipeline.jobsPerSecond,
       e2eRatio,
       r.workers === 1 ? `>= ${TARGETS.e2eShareOfPipeline * 100}% of pipeline` : '',
       r.workers === 1 ? verdict(r.finished && e2eRatio >= TARGETS.e2eShareOfPipeline) : '',
@@ -1336,10 +1404,10 @@ function evaluate(b, s) {
 
   // CPU spent per unit of work: what the machine could do were it ours alone.
   section('CPU cost per unit (contention-independent estimate: cores x 1000 ms / ms per unit)');
-  const addCost = b.concurrentAdd.cpuCost;
-  const pipeCost = b.pipeline.cpuCost;
-  if (addCost) add('bare concurrent add: CPU ms per job', addCost.totalMs, 'ms', '', null, null, `ceiling ${addCost.ceilingPerSecond}/s`);
-  if (pipeCost) add('bare pipeline: CPU ms per job', pipeCost.totalMs, 'ms', '', null, null, `ceiling ${pipeCost.ceilingPerSecond}/s`);
+  const addCost = y.add.cpuMs ? { totalMs: y.add.cpuMs, ceilingPerSecond: y.add.ceilingPerSecond } : null;
+  const pipeCost = y.pipeline.cpuMs ? { totalMs: y.pipeline.cpuMs, ceilingPerSecond: y.pipeline.ceilingPerSecond } : null;
+  if (addCost) add(named('bare concurrent add: CPU ms per job', y.add), addCost.totalMs, 'ms', '', null, null, `ceiling ${addCost.ceilingPerSecond}/s`);
+  if (pipeCost) add(named('bare pipeline: CPU ms per job', y.pipeline), pipeCost.totalMs, 'ms', '', null, null, `ceiling ${pipeCost.ceilingPerSecond}/s`);
   if (s.intake?.cpuCost && addCost) {
     const c = s.intake.cpuCost;
     const r = ratio(addCost.totalMs, c.totalMs);
@@ -1403,6 +1471,7 @@ function escapeXml(s) {
 function chart(report) {
   const b = report.baselines;
   const s = report.service;
+  const stick = yardsticks(b, s);
   const W = 900;
   const x0 = 270;
   const plotW = W - x0 - 100;
@@ -1458,16 +1527,16 @@ function chart(report) {
       const met = target === undefined ? null : higherIsBetter ? value >= target : value <= target;
       ratios.push({ label, value, target, color: met === null ? orange : met ? '#2f9e44' : '#e03131', text: `${(100 * value).toFixed(1)}%` });
     };
-    if (s.intake) ratioBar('intake 202/s / bare concurrent add', s.intake.acceptedPerSecond / b.concurrentAdd.jobsPerSecond, TARGETS.intakeShareOfAdd, true);
-    for (const r of s.e2e) ratioBar(`end to end ${r.workers} worker${r.workers > 1 ? 's' : ''} / bare pipeline`, r.returnsPerSecond / b.pipeline.jobsPerSecond, r === one ? TARGETS.e2eShareOfPipeline : undefined, true);
+    if (s.intake) ratioBar('intake 202/s / bare concurrent add', s.intake.acceptedPerSecond / stick.add.jobsPerSecond, TARGETS.intakeShareOfAdd, true);
+    for (const r of s.e2e) ratioBar(`end to end ${r.workers} worker${r.workers > 1 ? 's' : ''} / bare pipeline`, r.returnsPerSecond / stick.pipeline.jobsPerSecond, r === one ? TARGETS.e2eShareOfPipeline : undefined, true);
     if (s.redisPerReturn?.bytesPerReturn) ratioBar('Redis bytes per return / 2 KB target', s.redisPerReturn.bytesPerReturn / TARGETS.redisBytesPerReturn, 1, false);
     if (s.steady?.p99Ms) ratioBar(`steady p99 / ${TARGETS.steadyP99Ms} ms target`, s.steady.p99Ms / TARGETS.steadyP99Ms, 1, false);
     panel('Ratios (black mark: target; green: met, red: missed)', ratios, -3, 3, (v) => `${+(100 * v).toPrecision(2)}%`);
 
     const ceilings = [];
-    if (b.concurrentAdd.cpuCost) ceilings.push({ label: 'bare concurrent add', value: b.concurrentAdd.cpuCost.ceilingPerSecond, color: grey });
+    if (stick.add.ceilingPerSecond) ceilings.push({ label: 'bare concurrent add', value: stick.add.ceilingPerSecond, color: grey });
     if (s.intake?.cpuCost) ceilings.push({ label: 'intake 202/s', value: s.intake.cpuCost.ceilingPerSecond, color: orange, text: `${s.intake.cpuCost.ceilingPerSecond} (${s.intake.cpuCost.totalMs} ms each)` });
-    if (b.pipeline.cpuCost) ceilings.push({ label: 'bare 3-queue pipeline', value: b.pipeline.cpuCost.ceilingPerSecond, color: grey });
+    if (stick.pipeline.ceilingPerSecond) ceilings.push({ label: 'bare 3-queue pipeline', value: stick.pipeline.ceilingPerSecond, color: grey });
     if (one?.cpuCost) ceilings.push({ label: 'end to end (1 worker)', value: one.cpuCost.ceilingPerSecond, color: orange, text: `${one.cpuCost.ceilingPerSecond} (${one.cpuCost.totalMs} ms each)` });
     if (ceilings.length) panel(`Ceilings from CPU cost: ${m.cpus} cores x 1000 ms / CPU ms per unit (what an otherwise idle machine allows)`, ceilings, 0, 5, count);
   }
@@ -1539,6 +1608,7 @@ async function main() {
   }
   report.finishedAt = new Date().toISOString();
   report.seconds = round((Date.now() - STARTED) / 1000, 1);
+  report.yardsticks = report.baselines ? yardsticks(report.baselines, report.service) : null;
   report.rows = report.baselines ? evaluate(report.baselines, report.service) : [];
   report.misses = report.rows.filter((r) => r.result === 'MISS').map((r) => r.figure);
 
