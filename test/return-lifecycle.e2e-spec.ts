@@ -115,6 +115,38 @@ describe.each([
     }
   });
 
+  it('books a door pickup under the policy the case was decided by, though the category policy changed since', async () => {
+    const category = uniqueId('coats');
+    const policyCacheMs = 2_100; // a process trusts its copy of the current policies for 2 s
+    const pickupFor = async () => {
+      const orderId = uniqueId('o');
+      await service.as('upstream').put(`/v1/orders/${orderId}`, orderBody({ items: [{ sku: 'C1', name: '大衣', category, quantity: 1, unitPrice: 59900 }] })).expect(200);
+      const created = await service.as('portal').post('/v1/returns', returnBody(orderId, { returnMethod: 'PICKUP', items: [{ sku: 'C1', quantity: 1 }] }), { 'Idempotency-Key': uniqueId('key') });
+      expect(created.status).toBe(202);
+      return created.body.id as string;
+    };
+
+    await service.as('admin').put(`/v1/policies/${category}`, { freePickup: true }).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, policyCacheMs));
+    // Approved under the free-pickup version; booked only after the merchant withdrew it.
+    await service.queue(QueueName.Logistics).pause();
+    const decidedFree = await pickupFor();
+    expect((await service.waitForStatus(decidedFree, 'APPROVED')).decision.policyVersion).toBe(`${category}@1`);
+    await service.as('admin').put(`/v1/policies/${category}`, { freePickup: false }).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, policyCacheMs)); // every process now knows only the new version as current
+    await service.queue(QueueName.Logistics).resume();
+    const free = await service.waitForStatus(decidedFree, 'AWAITING_SHIPMENT');
+    expect(free.shippingPaidBy).toBe('CUSTOMER');
+    expect(free.shipment).toMatchObject({ method: 'PICKUP', status: 'BOOKED', costMinor: expect.any(Number) });
+    expect(free.returnShippingChargeMinor).toBe(0);
+
+    // Decided under the new version, the customer pays for the pickup.
+    const paid = await service.waitForStatus(await pickupFor(), 'AWAITING_SHIPMENT');
+    expect(paid.decision.policyVersion).toBe(`${category}@2`);
+    expect(paid.shipment.costMinor).toBeGreaterThan(0);
+    expect(paid.returnShippingChargeMinor).toBe(paid.shipment.costMinor);
+  });
+
   it('refunds a REFUND_ONLY request without anything coming back', async () => {
     const orderId = uniqueId('o');
     await service.as('upstream').put(`/v1/orders/${orderId}`, orderBody({ deliveredAt: undefined }));

@@ -13,9 +13,12 @@ import { notFound } from './api-errors';
 /** Fields of a case other than its status and id, changed together with a move. */
 export type CaseFields = Partial<Omit<ReturnCase, 'status' | 'id' | 'items'>>;
 
+/** What moving a case needs of it: a whole ReturnCase, or only these columns read with the lock. */
+export type CaseToMove = Pick<ReturnCase, 'id' | 'status' | 'type' | 'updatedAt'>;
+
 /** One case to move, as `transitionMany` takes them. */
 export interface CaseMove {
-  subject: ReturnCase;
+  subject: CaseToMove;
   to: CaseStatus;
   note?: string;
   fields?: CaseFields;
@@ -108,7 +111,7 @@ export class CaseService {
   }
 
   /** The state machine's word on one move; a refused one leaves a log line and throws IllegalTransitionError. */
-  private checkMove(subject: ReturnCase, from: CaseStatus, to: CaseStatus, actor: string): void {
+  private checkMove(subject: Pick<ReturnCase, 'id' | 'type'>, from: CaseStatus, to: CaseStatus, actor: string): void {
     try {
       assertTransition(from, to, subject.type);
     } catch (error) {

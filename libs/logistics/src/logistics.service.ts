@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, notFound, OrderSnapshot, ReturnCase, ReturnItem } from '@returns/case';
+import { CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertMany } from '@returns/database';
-import { Jobs, ReturnMethod, TrackingStatus } from '@returns/contracts';
+import { CaseStatus, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
@@ -40,6 +40,21 @@ type CarrierBooking = Awaited<ReturnType<CarrierGateway['book']>> & {
   freePickup: boolean;
 };
 
+/** What booking one case needs to know (`bookingSubjects`). */
+interface BookingSubject {
+  id: string;
+  orderId: string;
+  returnMethod: ReturnMethod | null;
+  /** The policy versions its decision was made under. */
+  policyVersion: string | null;
+  address: OrderAddress | null;
+  customer: OrderCustomer;
+  lines: { category: string; unitPrice: number; quantity: number }[];
+}
+
+/** A case locked to record its booking (`lockBooked`): what the move and the next jobs need. */
+type BookedCase = Pick<ReturnCase, 'id' | 'status' | 'type' | 'shippingPaidBy' | 'deadlines' | 'priority' | 'updatedAt'>;
+
 /** Most cases booked in one transaction, and most such transactions at once per worker process. */
 const BOOKING_BATCH: GroupCommitOptions = { name: 'booking', maxBatch: 50, inFlight: 2 };
 
@@ -69,27 +84,21 @@ export class LogisticsService {
   }
 
   /**
-   * Books a batch: three reads for all of their cases, orders and items, the carrier calls
-   * at once, then one transaction that locks the cases (in id order), records every
+   * Books a batch: one read of what booking needs of every case, the carrier calls at once,
+   * then one transaction that locks the cases (in id order), records every
    * shipment in one insert, moves each case, and records the next jobs in one insert.
    * @returns per case, null or why it could not be booked (that job fails and is retried)
    */
   private async bookMany(caseIds: string[]): Promise<(Error | null)[]> {
-    const ids = [...new Set(caseIds)];
     const failures = new Map<string, Error>();
-    const subjects = (await this.dataSource.manager.find(ReturnCase, { where: { id: In(ids) } })).filter((c) => c.status === 'APPROVED'); // others: booked before, or cancelled meanwhile
+    const subjects = await this.bookingSubjects([...new Set(caseIds)]);
     if (!subjects.length) return caseIds.map(() => null);
-    const orders = new Map((await this.dataSource.manager.find(OrderSnapshot, { where: { id: In([...new Set(subjects.map((c) => c.orderId))]) } })).map((o) => [o.id, o]));
-    const linesOf = new Map<string, ReturnItem[]>(subjects.map((c) => [c.id, []]));
-    for (const line of await this.dataSource.manager.find(ReturnItem, { where: { caseId: In(subjects.map((c) => c.id)) }, order: { sku: 'ASC' } })) {
-      linesOf.get(line.caseId)!.push(line);
-    }
 
     const booked = (
       await Promise.all(
         subjects.map(async (subject) => {
           try {
-            return await this.bookWithCarrier(subject, orders.get(subject.orderId)!, linesOf.get(subject.id)!);
+            return await this.bookWithCarrier(subject);
           } catch (error) {
             failures.set(subject.id, error as Error);
             return null;
@@ -100,9 +109,7 @@ export class LogisticsService {
     if (!booked.length) return caseIds.map((id) => failures.get(id) ?? null);
 
     const cancelled = await this.outbox.transaction(async (tx) => {
-      const locked = new Map(
-        (await tx.manager.find(ReturnCase, { where: { id: In(booked.map((b) => b.caseId)) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } })).map((c) => [c.id, c]),
-      );
+      const locked = await this.lockBooked(tx, booked.map((b) => b.caseId));
       // Cancelled while we were booking: those bookings are released below, never recorded.
       const released = booked.filter((b) => locked.get(b.caseId)?.status === 'CANCELLED');
       const recorded = booked.filter((b) => locked.get(b.caseId)?.status === 'APPROVED');
@@ -151,15 +158,64 @@ export class LogisticsService {
     return caseIds.map((id) => failures.get(id) ?? null);
   }
 
+  /**
+   * What booking needs of each case still APPROVED (others were booked before, or cancelled
+   * meanwhile), with its order's address and customer and its lines, in one statement: only
+   * the columns used, no entities (a batch's three entity reads parsed every jsonb column).
+   */
+  private async bookingSubjects(caseIds: string[]): Promise<BookingSubject[]> {
+    const rows: {
+      id: string;
+      order_id: string;
+      return_method: ReturnMethod | null;
+      policy_version: string | null;
+      address: OrderAddress | null;
+      customer: OrderCustomer;
+      lines: BookingSubject['lines'] | null;
+    }[] = await this.dataSource.query(
+      `SELECT c.id, c.order_id, c.return_method, c.decision ->> 'policyVersion' AS policy_version, o.address, o.customer,
+              (SELECT json_agg(json_build_object('category', i.category, 'unitPrice', i.unit_price_minor, 'quantity', i.quantity) ORDER BY i.sku)
+                 FROM return_items i WHERE i.case_id = c.id) AS lines
+         FROM return_cases c JOIN orders o ON o.id = c.order_id
+        WHERE c.id = ANY($1::uuid[]) AND c.status = 'APPROVED'`,
+      [caseIds],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      orderId: r.order_id,
+      returnMethod: r.return_method,
+      policyVersion: r.policy_version,
+      address: r.address,
+      customer: r.customer,
+      lines: r.lines ?? [],
+    }));
+  }
+
+  /** Locks the cases about to be recorded as booked, in id order, reading what the recording needs. */
+  private async lockBooked(tx: Tx, caseIds: string[]): Promise<Map<string, BookedCase>> {
+    const rows: { id: string; status: CaseStatus; type: BookedCase['type']; shipping_paid_by: ShippingPayer; deadlines: CaseDeadlines; priority: number; updated_at: Date }[] =
+      await tx.manager.query(
+        `SELECT id, status, type, shipping_paid_by, deadlines, priority, updated_at FROM return_cases
+          WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+        [caseIds],
+      );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        { id: r.id, status: r.status, type: r.type, shippingPaidBy: r.shipping_paid_by, deadlines: r.deadlines, priority: r.priority, updatedAt: r.updated_at },
+      ]),
+    );
+  }
+
   /** Chooses the carrier for one case and books it (the case id is the booking key). */
-  private async bookWithCarrier(subject: ReturnCase, order: OrderSnapshot, lines: ReturnItem[]): Promise<CarrierBooking> {
-    if (!order.address) throw new Error(`order ${order.id} has no address to collect the return from`);
+  private async bookWithCarrier(subject: BookingSubject): Promise<CarrierBooking> {
+    if (!subject.address) throw new Error(`order ${subject.orderId} has no address to collect the return from`);
     const method = subject.returnMethod ?? 'DROP_OFF';
-    const quote = chooseCarrier({ province: order.address.province, method });
-    const units = lines.reduce((n, i) => n + i.quantity, 0);
-    const freePickup = casePolicy(await this.policies.recordedBook(subject.decision?.policyVersion), lines).freePickup;
+    const quote = chooseCarrier({ province: subject.address.province, method });
+    const units = subject.lines.reduce((n, i) => n + i.quantity, 0);
+    const freePickup = casePolicy(await this.policies.recordedBook(subject.policyVersion), subject.lines).freePickup;
     const booking = await this.carrier.book(
-      { bookingKey: subject.id, carrier: quote.carrier, method, from: { name: order.customer.name, phone: order.customer.phone, ...order.address }, units },
+      { bookingKey: subject.id, carrier: quote.carrier, method, from: { name: subject.customer.name, phone: subject.customer.phone, ...subject.address }, units },
       quote.costMinor,
     );
     return { ...booking, caseId: subject.id, carrier: quote.carrier, method, freePickup };
