@@ -1,4 +1,4 @@
-import { drainGroupCommits, GroupCommit } from './group-commit';
+import { drainGroupCommits, GroupCommit, groupCommitTotals } from './group-commit';
 
 /** A runner that records each batch it was given and answers item * 10, refusing items listed in `poison`. */
 function recordingRunner(poison: number[] = [], delayMs = 5) {
@@ -110,5 +110,19 @@ describe(GroupCommit.name, () => {
     expect(first.pending + later.pending).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(fed.sort()).toEqual([10, 20]);
+  });
+
+  it('leaves the totals and the shutdown drain once closed, as its application shuts down', async () => {
+    const { run } = recordingRunner();
+    const commit = new GroupCommit(run, { name: 'closing', maxBatch: 10, inFlight: 1 });
+    await Promise.all([commit.submit(1), commit.submit(2)]);
+    expect(groupCommitTotals().closing).toEqual({ batches: 1, items: 2, retried: 0 });
+    commit.close();
+    expect(groupCommitTotals().closing).toBeUndefined();
+    // Still usable (a late caller is answered), but no longer the process's to drain.
+    const late = commit.submit(3);
+    await drainGroupCommits();
+    expect(commit.pending).toBe(1);
+    expect(await late).toBe(30);
   });
 });

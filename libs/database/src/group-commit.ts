@@ -104,6 +104,15 @@ export class GroupCommit<I, O> {
     return this.queue.length + this.writing;
   }
 
+  /**
+   * Leaves the process's registry (`drainGroupCommits`, `groupCommitTotals`) once its owner
+   * shuts down, after the drain: a process that runs more than one application (the tests)
+   * would otherwise keep every closed one's batches in its totals, and the instances alive.
+   */
+  close(): void {
+    live.delete(this as GroupCommit<unknown, unknown>);
+  }
+
   /** Resolves once nothing is waiting or running (for shutdown). */
   drained(): Promise<void> {
     if (!this.pending) return Promise.resolve();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
@@ -96,7 +96,7 @@ export function reminderLeadMs(reviewMs: number): number {
  * and takes agents' review decisions and cancellations.
  */
 @Injectable()
-export class IntakeService {
+export class IntakeService implements OnApplicationShutdown {
   private readonly logger = new Logger(IntakeService.name);
   private readonly judgements = new GroupCommit<string, Error | null>((caseIds) => this.judgeMany(caseIds), JUDGE_BATCH, databaseUnavailable);
   private readonly intakeWrites = new GroupCommit<IncomingRequest, IntakeOutcome>((batch) => this.storeBatch(batch), INTAKE_BATCH, databaseUnavailable);
@@ -108,6 +108,12 @@ export class IntakeService {
     private readonly cases: CaseService,
     private readonly policies: PolicyService,
   ) {}
+
+  /** After the outbox drained every group commit (beforeApplicationShutdown). */
+  onApplicationShutdown(): void {
+    this.judgements.close();
+    this.intakeWrites.close();
+  }
 
   /**
    * Accepts a request for judging: stores the idempotency record and the job, nothing else.

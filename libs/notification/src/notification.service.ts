@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderCustomer } from '@returns/case';
@@ -71,7 +71,7 @@ const NOTIFICATION_BATCH: GroupCommitOptions = { name: 'notification', maxBatch:
  * Two round trips to PostgreSQL and one commit per batch.
  */
 @Injectable()
-export class NotificationService {
+export class NotificationService implements OnApplicationShutdown {
   private readonly logger = new Logger(NotificationService.name);
   private readonly batches = new GroupCommit<NotificationRequest, SendOutcome>((requests) => this.sendMany(requests), NOTIFICATION_BATCH, databaseUnavailable);
 
@@ -79,6 +79,11 @@ export class NotificationService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
   ) {}
+
+  /** After the outbox drained every group commit (beforeApplicationShutdown). */
+  onApplicationShutdown(): void {
+    this.batches.close();
+  }
 
   /** Sends one moment of a case; throws (for the job to be retried) when a channel failed. */
   async send(caseId: string, message: CustomerMessage, params: Record<string, string> = {}, lastAttempt = false): Promise<void> {
