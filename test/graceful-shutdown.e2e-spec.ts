@@ -1,4 +1,9 @@
-import { QueueName } from '@returns/contracts';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { Jobs, QueueName } from '@returns/contracts';
+import { JobProducer, OutboxService } from '@returns/queue';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
@@ -41,4 +46,34 @@ describe('graceful shutdown', () => {
     expect(await service.queue(QueueName.Timers).getJob(`timers:${created.body.id}:ship-back`)).toBeTruthy();
     expect(await service.db.query('SELECT job_id FROM outbox WHERE job_id LIKE $1', [`%${created.body.id}%`])).toEqual([]);
   }, 40_000);
+
+  it('adds the jobs a committed transaction handed to the background before it lets Redis and the pool go', async () => {
+    // An application of its own, closed by the test: its adds made slow on purpose, as a busy Redis makes them.
+    const closing = await TestService.start({ withWorkers: false });
+    const producer = closing.get(JobProducer);
+    const addMany = producer.addMany.bind(producer);
+    producer.addMany = async (requests) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return addMany(requests);
+    };
+    const caseId = randomUUID();
+    const job = Jobs.notify(caseId, 'return.approved', {}, 5);
+    await closing.get(OutboxService).transaction(async (tx) => tx.enqueue(job));
+
+    await closing.close(); // at once: the add is still sleeping
+
+    const redis = new IORedis(closing.config.redisUrl, { maxRetriesPerRequest: null });
+    const notifications = new Queue(QueueName.Notification, { connection: redis, prefix: closing.config.queuePrefix });
+    const db = new Client({ connectionString: closing.config.databaseUrl });
+    await db.connect();
+    try {
+      expect((await notifications.getJob(job.jobId))?.data).toEqual(job.data);
+      // ... and its outbox row was cleared on the way out, not left for the sweep.
+      expect((await db.query('SELECT job_id FROM outbox WHERE job_id = $1', [job.jobId])).rows).toEqual([]);
+    } finally {
+      await notifications.close();
+      redis.disconnect();
+      await db.end();
+    }
+  });
 });
