@@ -590,6 +590,11 @@ async function measureConcurrentAdd({ queue, redisPid, when = '' }) {
   return out;
 }
 
+/** Commands the Redis server has run since it started (those a Lua script runs included). */
+async function redisCommandsProcessed() {
+  return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))[1]);
+}
+
 /** Bare three-queue pipeline: q1 -> a worker adds to q2 -> a worker adds to q3 -> a no-op worker. */
 async function measurePipeline({ queue, conn, redisPid, when = '' }) {
   const [q1, q2, q3] = ['p1', 'p2', 'p3'].map((n) => queue(n));
@@ -610,13 +615,24 @@ async function measurePipeline({ queue, conn, redisPid, when = '' }) {
   for (const w of workers) w.on('error', () => undefined);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   const p = await cpuProbe(async () => ({ redis: [redisPid] }));
+  const commands0 = await redisCommandsProcessed();
   const t0 = now();
   await pool(total, CONFIG.addInFlight, () => q1.add('judge', data()));
   await Promise.race([allDone, sleep(60_000)]);
   const ms = now() - t0;
   const cpu = await p();
+  const commands = (await redisCommandsProcessed()) - commands0;
   await Promise.all(workers.map((w) => w.close()));
-  const out = { jobs: completed, stages: 3, concurrency: CONFIG.pipelineConcurrency, seconds: round(ms / 1000, 2), jobsPerSecond: round((completed * 1000) / ms), cpuCost: bareCost(cpu, completed) };
+  const out = {
+    jobs: completed,
+    stages: 3,
+    concurrency: CONFIG.pipelineConcurrency,
+    seconds: round(ms / 1000, 2),
+    jobsPerSecond: round((completed * 1000) / ms),
+    cpuCost: bareCost(cpu, completed),
+    // Redis counts the commands a Lua script runs too: what one item costs Redis, to set beside a return's.
+    redisCommandsPerJob: completed ? round(commands / completed, 1) : null,
+  };
   log(`bare three-queue pipeline${when}: ${out.jobsPerSecond} jobs/s end to end`);
   return out;
 }
@@ -978,8 +994,7 @@ async function service() {
         [DB_NAME],
       )
     ).rows;
-    const commands = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))[1]);
-    return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), redisCommands: commands };
+    return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), redisCommands: await redisCommandsProcessed() };
   };
   // Batches written per stage, from the API's /metrics (which counts the workers' too): the
   // mean batch size of a phase says how much group commit shared its round trips.
@@ -1339,6 +1354,7 @@ function bracket(before, after) {
     samples: after ? [before.jobsPerSecond, after.jobsPerSecond] : [before.jobsPerSecond],
     cpuMs: cpuMs === null ? null : round(cpuMs, 3),
     ceilingPerSecond: cpuMs ? round((os.cpus().length * 1000) / cpuMs) : null,
+    redisCommandsPerJob: before.redisCommandsPerJob === undefined ? null : round(mean(before.redisCommandsPerJob, after?.redisCommandsPerJob), 1),
   };
 }
 
@@ -1400,6 +1416,12 @@ function evaluate(b, s) {
       r.workers === 1 ? `>= ${TARGETS.e2eShareOfPipeline * 100}% of pipeline` : '',
       r.workers === 1 ? verdict(r.finished && e2eRatio >= TARGETS.e2eShareOfPipeline) : '',
     );
+  }
+
+  // What Redis runs for a return against a bare item: BullMQ's share of the budget (bench/README, "The budget").
+  const commands = one?.perReturn?.redisCommands;
+  if (commands && y.pipeline.redisCommandsPerJob) {
+    add('Redis commands per return, 1 worker', round(commands, 1), 'commands', named('bare pipeline item', y.pipeline), y.pipeline.redisCommandsPerJob, ratio(commands, y.pipeline.redisCommandsPerJob), '');
   }
 
   // CPU spent per unit of work: what the machine could do were it ours alone.
