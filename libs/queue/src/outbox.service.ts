@@ -60,29 +60,16 @@ export class OutboxService implements BeforeApplicationShutdown {
   }
 
   /**
-   * The statement that records jobs in the outbox, for a caller that makes it part of its
-   * own statement (a data-modifying CTE): its parameters, from `$first`, are `jobParams(jobs)`;
-   * `where` may keep only some of them (`j` is the job row: j.job_id, j.data, ...). Once the
-   * caller's statement has committed, hand the jobs it recorded to `afterCommitInBackground`.
-   */
-  recordSql(first: number, where = ''): string {
-    const p = (i: number) => `$${first + i}`;
-    return this.recordRowsSql(
-      `SELECT j.* FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::int[], ${p(5)}::int[])
-         AS j(job_id, queue, name, data, delay_ms, priority) ${where}`,
-    );
-  }
-
-  /**
    * The statement that records the jobs `rows` selects, in the columns (and the order) of
-   * `jobParams`: job_id, queue, name, data, delay_ms, priority. For a caller whose own
-   * statement computes some of them.
+   * `jobParams`: job_id, queue, name, data, delay_ms, priority. A caller may make it part of
+   * its own statement (a data-modifying CTE) and compute some of them there; once that
+   * statement has committed, hand the jobs it recorded to `afterCommitInBackground`.
    */
   recordRowsSql(rows: string): string {
     return `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority) ${rows} ON CONFLICT (job_id) DO NOTHING`;
   }
 
-  /** The parameters of `recordSql` for `jobs`: six arrays, one per outbox column. */
+  /** The outbox rows of `jobs` as six array parameters, one per column of `recordRowsSql`. */
   jobParams(jobs: JobRequest[]): unknown[][] {
     return [
       jobs.map((j) => j.jobId),
@@ -120,7 +107,9 @@ export class OutboxService implements BeforeApplicationShutdown {
   }
 
   private async record(manager: EntityManager, jobs: JobRequest[]): Promise<void> {
-    if (jobs.length) await manager.query(this.recordSql(1), this.jobParams(jobs));
+    if (!jobs.length) return;
+    const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[])`;
+    await manager.query(this.recordRowsSql(rows), this.jobParams(jobs));
   }
 
 
