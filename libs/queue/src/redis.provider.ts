@@ -23,11 +23,11 @@ export class RedisClient implements OnApplicationShutdown {
 
   /**
    * Sets `hash[field] = value` only if unset and, in the same atomic step, records the
-   * fact with one more command (`RPUSH key v` or `HSET key f v`): a process killed in
+   * fact with one more command (`RPUSH key v`): a process killed in
    * between can never leave one without the other. Both keys must share the prefix (and
    * so a cluster slot). Resolves true when this call was the first writer.
    */
-  async setOnceWith(hash: string, field: string, value: string, then: ['RPUSH', string, string] | ['HSET', string, string, string]): Promise<boolean> {
+  async setOnceWith(hash: string, field: string, value: string, then: ['RPUSH', string, string]): Promise<boolean> {
     const [command, key, ...args] = then;
     const first = await this.redis.eval(
       `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call(ARGV[3], KEYS[2], unpack(ARGV, 4)) return 1 end return 0`,
