@@ -175,7 +175,9 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       readonly cancelled: string[] = [];
       failing = new Set<string>();
       during = new Map<string, () => Promise<void>>();
+      readonly calls: string[] = [];
       async book(request: BookingRequest, quotedCostMinor: number): Promise<Booking> {
+        this.calls.push(request.bookingKey);
         await this.during.get(request.bookingKey)?.();
         if (this.failing.has(request.bookingKey)) throw new Error('carrier timed out');
         const booking = this.booked.get(request.bookingKey) ?? {
@@ -192,6 +194,26 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       }
     }
 
+    const logisticsWith = (carrier: CarrierGateway) =>
+      new LogisticsService(
+        service.get(DataSource),
+        service.get<AppConfig>(APP_CONFIG),
+        carrier,
+        service.get(OutboxService),
+        service.get(CaseService),
+        service.get(PolicyService),
+      );
+
+    it('books a case once when its job and a replay of it land in the same batch', async () => {
+      const [a, b] = await approvedCases(2);
+      const carrier = new FlakyCarrier();
+      const logistics = logisticsWith(carrier);
+      await Promise.all([logistics.book(a), logistics.book(a), logistics.book(b)]);
+      expect(carrier.calls.sort()).toEqual([a, b].sort());
+      expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [[a, b]])).toBe(2);
+      expect(await countRows(service, `case_timeline WHERE case_id = ANY($1) AND to_status = 'AWAITING_SHIPMENT'`, [[a, b]])).toBe(2);
+    });
+
     it('books the rest of a batch when the carrier fails for one case, and releases the booking of a case cancelled meanwhile', async () => {
       const [a, failing, cancelledMeanwhile, d] = await approvedCases(4);
       const carrier = new FlakyCarrier();
@@ -200,14 +222,7 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
         const cancel = await service.as('portal').post(`/v1/returns/${cancelledMeanwhile}/cancel`, {});
         expect(cancel.status).toBe(200);
       });
-      const logistics = new LogisticsService(
-        service.get(DataSource),
-        service.get<AppConfig>(APP_CONFIG),
-        carrier,
-        service.get(OutboxService),
-        service.get(CaseService),
-        service.get(PolicyService),
-      );
+      const logistics = logisticsWith(carrier);
 
       const settled = await Promise.allSettled([a, failing, cancelledMeanwhile, d].map((id) => logistics.book(id)));
       expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
