@@ -6,6 +6,8 @@ import { Booking, BookingRequest, CarrierGateway, LogisticsService } from '@retu
 import { NotificationChannel, NotificationService, OutgoingMessage } from '@returns/notification';
 import { PolicyService } from '@returns/policy';
 import { OutboxService } from '@returns/queue';
+import { CUSTOMER_MESSAGES, Jobs, QueueName } from '@returns/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { countRows, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
@@ -212,6 +214,28 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       expect(carrier.calls.sort()).toEqual([a, b].sort());
       expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [[a, b]])).toBe(2);
       expect(await countRows(service, `case_timeline WHERE case_id = ANY($1) AND to_status = 'AWAITING_SHIPMENT'`, [[a, b]])).toBe(2);
+    });
+
+    it('tells the approval alone when the carrier fails, once however often, and with the label when a retry books', async () => {
+      const [bookedAtOnce, failing] = await approvedCases(2);
+      const carrier = new FlakyCarrier();
+      carrier.failing.add(failing);
+      const logistics = logisticsWith(carrier);
+      const settled = await Promise.allSettled([bookedAtOnce, failing].map((id) => logistics.book(id)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+      await expect(logistics.book(failing)).rejects.toThrow('carrier timed out');
+      carrier.failing.clear();
+      await logistics.book(failing);
+
+      // The jobs are added after each commit, in the background: wait for the last one.
+      const messages = service.queue(QueueName.Notification);
+      const queued = async (caseId: string) => {
+        const jobs = await Promise.all(CUSTOMER_MESSAGES.map((m) => messages.getJob(Jobs.notify(caseId, m).jobId)));
+        return jobs.filter((job) => job).map((job) => job!.data.message);
+      };
+      for (let waited = 0; !(await queued(failing)).includes('label.ready') && waited < 5_000; waited += 50) await sleep(50);
+      expect(await queued(bookedAtOnce)).toEqual(['label.ready']);
+      expect(await queued(failing)).toEqual(['return.approved', 'label.ready']);
     });
 
     it('books the rest of a batch when the carrier fails for one case, and releases the booking of a case cancelled meanwhile', async () => {

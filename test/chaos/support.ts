@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
-import { QueueName } from '@returns/contracts';
+import { Jobs, QueueName } from '@returns/contracts';
 import { runMigrations } from '@returns/database';
 import { ChannelSimulator } from '@returns/notification';
 import { RedisClient } from '@returns/queue';
@@ -190,8 +190,14 @@ const TIMELINE: Record<Kind, string[]> = {
 };
 const EVENTS: Record<Kind, string[]> = {
   REFUND_ONLY: ['refund.succeeded', 'return.approved'],
-  DROP_OFF: ['label.ready', 'return.approved'],
+  DROP_OFF: ['label.ready'],
 };
+/**
+ * Told only sometimes: a case sent back hears of its approval on its own when its booking
+ * failed once (the carrier simulator keeps its bookings in the Redis being restarted), so
+ * only where the booking job ran more than once.
+ */
+const EVENTS_IF_BOOKING_FAILED: Record<Kind, string[]> = { REFUND_ONLY: [], DROP_OFF: ['return.approved'] };
 /** The factory customer has a push token and an email address. */
 const CHANNELS = ['EMAIL', 'PUSH'];
 
@@ -254,14 +260,23 @@ export async function settle(service: TestService, accepted: Accepted[], timeout
   while (Date.now() - start < timeoutMs) {
     try {
       const open = await unfinished(service, accepted);
-      const [{ sent }] = await service.db.query(`SELECT count(*)::int AS sent FROM notifications WHERE case_id = ANY($1) AND status = 'SENT'`, [ids]);
+      let owed = 0;
+      for (const kind of ['REFUND_ONLY', 'DROP_OFF'] as Kind[]) {
+        const ofKind = accepted.filter((a) => a.kind === kind).map((a) => a.id);
+        const [{ sent }] = await service.db.query(
+          `SELECT count(*)::int AS sent FROM notifications WHERE case_id = ANY($1) AND event = ANY($2) AND status = 'SENT'`,
+          [ofKind, EVENTS[kind]],
+        );
+        owed += ofKind.length * EVENTS[kind].length * CHANNELS.length - sent;
+      }
+      const [{ unsent }] = await service.db.query(`SELECT count(*)::int AS unsent FROM notifications WHERE case_id = ANY($1) AND status <> 'SENT'`, [ids]);
       const [{ outbox }] = await service.db.query('SELECT count(*)::int AS outbox FROM outbox');
       const counts = await jobCounts(service);
       const busy = Object.entries(counts).reduce(
         (n, [queue, c]) => n + c.waiting + c.active + c.prioritized + c.paused + (queue === QueueName.Timers ? 0 : c.delayed),
         0,
       );
-      if (open === 0 && sent === ids.length * EVENTS.REFUND_ONLY.length * CHANNELS.length && outbox === 0 && busy === 0) {
+      if (open === 0 && owed === 0 && unsent === 0 && outbox === 0 && busy === 0) {
         return { ms: Date.now() - start, settled: true };
       }
     } catch {
@@ -373,7 +388,12 @@ export async function brokenPromises(service: TestService, accepted: Accepted[])
 
     const notes = notificationsOf.get(a.id) ?? [];
     const got = notes.map((n) => `${n.event}/${n.channel}`).sort();
-    const want = EVENTS[a.kind].flatMap((e) => CHANNELS.map((c) => `${e}/${c}`)).sort();
+    const told = [...EVENTS[a.kind]];
+    if (EVENTS_IF_BOOKING_FAILED[a.kind].some((e) => notes.some((n) => n.event === e))) {
+      const booking = await service.queue(QueueName.Logistics).getJob(Jobs.bookShipment(a.id).jobId);
+      if ((booking?.attemptsStarted ?? 0) > 1) told.push(...EVENTS_IF_BOOKING_FAILED[a.kind]);
+    }
+    const want = told.flatMap((e) => CHANNELS.map((c) => `${e}/${c}`)).sort();
     if (JSON.stringify(got) !== JSON.stringify(want)) broken.push(`${tag}: notifications ${got.join(', ')}, expected ${want.join(', ')}`);
     for (const n of notes) {
       const messages = deliveredById.get(n.id) ?? [];

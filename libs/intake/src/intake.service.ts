@@ -424,13 +424,17 @@ export class IntakeService implements OnApplicationShutdown {
   private async followOutcome(tx: Tx, subject: ReturnCase, decision: Decision, actor: string): Promise<void> {
     switch (decision.outcome) {
       case 'APPROVED':
-        tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority), Jobs.webhook(subject.id, 'return.approved'));
+        tx.enqueue(Jobs.webhook(subject.id, 'return.approved'));
         if (subject.type === 'REFUND_ONLY') {
+          tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority));
           // Nothing comes back: every unit asked for is accepted and refunded now.
           await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
           await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund only: nothing to send back');
           tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));
         } else {
+          // The customer hears of the approval with how to send the item back (`label.ready`,
+          // `pickup.booked`): one message, not two seconds apart. Booking tells it alone if
+          // the carrier fails a first time.
           tx.enqueue(Jobs.bookShipment(subject.id, subject.priority));
         }
         break;

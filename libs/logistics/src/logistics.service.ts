@@ -50,6 +50,7 @@ interface BookingSubject {
   address: OrderAddress | null;
   customer: OrderCustomer;
   lines: { category: string; unitPrice: number; quantity: number }[];
+  priority: number;
 }
 
 /** A case locked to record its booking (`lockBooked`): what the move and the next jobs need. */
@@ -111,6 +112,7 @@ export class LogisticsService implements OnApplicationShutdown {
         }),
       )
     ).filter((b): b is CarrierBooking => b !== null);
+    if (failures.size) await this.tellApprovalAlone(subjects.filter((s) => failures.has(s.id)));
     if (!booked.length) return caseIds.map((id) => failures.get(id) ?? null);
 
     const cancelled = await this.outbox.transaction(async (tx) => {
@@ -164,6 +166,17 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /**
+   * The carrier could not book these cases this time: their customers hear of the approval
+   * now, on its own, instead of with the label a retry will bring. The message's job id and
+   * the notifications it leaves make retries tell it once.
+   */
+  private async tellApprovalAlone(subjects: BookingSubject[]): Promise<void> {
+    await this.outbox.transaction(async (tx) => {
+      tx.enqueue(...subjects.map((s) => Jobs.notify(s.id, 'return.approved', {}, s.priority)));
+    });
+  }
+
+  /**
    * What booking needs of each case still APPROVED (others were booked before, or cancelled
    * meanwhile), with its order's address and customer and its lines, in one statement that
    * reads only the columns used: no entities, no jsonb column parsed for nothing.
@@ -177,8 +190,9 @@ export class LogisticsService implements OnApplicationShutdown {
       address: OrderAddress | null;
       customer: OrderCustomer;
       lines: BookingSubject['lines'] | null;
+      priority: number;
     }[] = await this.dataSource.query(
-      `SELECT c.id, c.order_id, c.return_method, c.decision ->> 'policyVersion' AS policy_version, o.address, o.customer,
+      `SELECT c.id, c.order_id, c.return_method, c.decision ->> 'policyVersion' AS policy_version, o.address, o.customer, c.priority,
               (SELECT json_agg(json_build_object('category', i.category, 'unitPrice', i.unit_price_minor, 'quantity', i.quantity) ORDER BY i.sku)
                  FROM return_items i WHERE i.case_id = c.id) AS lines
          FROM return_cases c JOIN orders o ON o.id = c.order_id
@@ -193,6 +207,7 @@ export class LogisticsService implements OnApplicationShutdown {
       address: r.address,
       customer: r.customer,
       lines: r.lines ?? [],
+      priority: r.priority,
     }));
   }
 

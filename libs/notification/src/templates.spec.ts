@@ -15,6 +15,13 @@ describe(renderMessage.name, () => {
     expect(renderMessage('pickup.booked', 'en', params)).toContain('09:00');
   });
 
+  it('says the return is approved in the label and pickup messages, which tell a case sent back of its approval', () => {
+    expect(renderMessage('label.ready', 'zh-CN', params)).toContain('已通过审核');
+    expect(renderMessage('pickup.booked', 'zh-TW', params)).toContain('已通過審核');
+    expect(renderMessage('label.ready', 'en', params)).toContain('is approved');
+    expect(renderMessage('pickup.booked', 'en', params)).toContain('is approved');
+  });
+
   it('speaks Simplified to mainland customers and Traditional to Taiwan and Hong Kong', () => {
     expect(renderMessage('return.approved', 'zh-CN', params)).toContain('退货');
     expect(renderMessage('return.approved', 'zh-HK', params)).toContain('退貨');

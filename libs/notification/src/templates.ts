@@ -14,7 +14,12 @@ function when(iso: string | undefined, language: Language): string {
   return PICKUP_FORMAT[language === 'en' ? 'en' : 'zh'].format(new Date(iso));
 }
 
-/** Customer-facing texts in Simplified and Traditional Chinese and English. `p.rma` is always there. */
+/**
+ * Customer-facing texts in Simplified and Traditional Chinese and English. `p.rma` is always there.
+ * `label.ready` and `pickup.booked` tell the approval too: a case sent back hears of its approval
+ * with how to send it (`return.approved` alone goes to refund-only cases, and to cases whose
+ * booking failed a first time, see `LogisticsService`).
+ */
 const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
   'return.approved': {
     'zh-Hans': (p) => `您的退货申请 ${p.rma} 已通过审核，我们将尽快安排退货物流。`,
@@ -37,14 +42,14 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     en: (p) => `Your return ${p.rma} needs a few more details: please describe what is wrong with the item and add photos on your order page.`,
   },
   'label.ready': {
-    'zh-Hans': (p) => `退货 ${p.rma}：请用 ${p.carrier} 寄回商品，运单号 ${p.trackingNumber}。`,
-    'zh-Hant': (p) => `退貨 ${p.rma}：請用 ${p.carrier} 寄回商品，運單號 ${p.trackingNumber}。`,
-    en: (p) => `Return ${p.rma}: please send it back with ${p.carrier}, tracking number ${p.trackingNumber}.`,
+    'zh-Hans': (p) => `您的退货申请 ${p.rma} 已通过审核，请用 ${p.carrier} 寄回商品，运单号 ${p.trackingNumber}。`,
+    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已通過審核，請用 ${p.carrier} 寄回商品，運單號 ${p.trackingNumber}。`,
+    en: (p) => `Your return ${p.rma} is approved: please send it back with ${p.carrier}, tracking number ${p.trackingNumber}.`,
   },
   'pickup.booked': {
-    'zh-Hans': (p) => `退货 ${p.rma}：${p.carrier} 将于 ${when(p.pickupFrom, 'zh-Hans')} 起上门取件，运单号 ${p.trackingNumber}。`,
-    'zh-Hant': (p) => `退貨 ${p.rma}：${p.carrier} 將於 ${when(p.pickupFrom, 'zh-Hant')} 起上門取件，運單號 ${p.trackingNumber}。`,
-    en: (p) => `Return ${p.rma}: ${p.carrier} will collect it from ${when(p.pickupFrom, 'en')}, tracking number ${p.trackingNumber}.`,
+    'zh-Hans': (p) => `您的退货申请 ${p.rma} 已通过审核，${p.carrier} 将于 ${when(p.pickupFrom, 'zh-Hans')} 起上门取件，运单号 ${p.trackingNumber}。`,
+    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已通過審核，${p.carrier} 將於 ${when(p.pickupFrom, 'zh-Hant')} 起上門取件，運單號 ${p.trackingNumber}。`,
+    en: (p) => `Your return ${p.rma} is approved: ${p.carrier} will collect it from ${when(p.pickupFrom, 'en')}, tracking number ${p.trackingNumber}.`,
   },
   'return.received': {
     'zh-Hans': (p) => `仓库已收到您的退货 ${p.rma}，正在质检。`,
