@@ -1,0 +1,32 @@
+import { canonicalJson, requestHash, rmaNumberFor } from './request-identity';
+
+describe(rmaNumberFor.name, () => {
+  const acceptedAt = new Date('2026-11-11T03:04:05Z');
+
+  it.each([
+    ['00000000-0000-4000-8000-000000000000', 'RMA-20261111-0000000000'],
+    ['ffffffff-ffff-4fff-bfff-ffffffffffff', 'RMA-20261111-ZZZZZZZZZZ'],
+    ['3f2a9c1e-7b4d-4e8a-9c3f-5d6e7f8a9b0c', 'RMA-20261111-TXDSZRN6RC'],
+    ['a1b2c3d4-e5f6-4789-8abc-def012345678', 'RMA-20261111-6YY0938NKR'],
+  ])('writes the low 50 bits of %s in Crockford base32 after the day: %s', (caseId, rma) => {
+    expect(rmaNumberFor(caseId, acceptedAt)).toBe(rma);
+  });
+
+  it('takes the day in UTC', () => {
+    expect(rmaNumberFor('00000000-0000-4000-8000-000000000000', new Date('2026-11-10T23:59:59Z'))).toBe('RMA-20261110-0000000000');
+  });
+});
+
+describe(canonicalJson.name, () => {
+  it('sorts keys at every depth, drops undefined values and keeps nulls and array order', () => {
+    expect(canonicalJson({ b: 1, a: [{ y: 2, x: undefined, z: null }, 'q'], c: 's' })).toBe('{"a":[{"y":2,"z":null},"q"],"b":1,"c":"s"}');
+    expect(canonicalJson({})).toBe('{}');
+    expect(canonicalJson({ a: undefined })).toBe('{}');
+  });
+
+  it('hashes equal bodies equal whatever their key order, and different bodies differently', () => {
+    const body = { orderId: 'o-1', items: [{ sku: 'S1', quantity: 1 }], reasonCode: 'SIZE_FIT' };
+    expect(requestHash({ reasonCode: 'SIZE_FIT', items: [{ quantity: 1, sku: 'S1' }], orderId: 'o-1' })).toBe(requestHash(body));
+    expect(requestHash({ ...body, items: [{ sku: 'S1', quantity: 2 }] })).not.toBe(requestHash(body));
+  });
+});
