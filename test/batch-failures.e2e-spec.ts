@@ -217,12 +217,15 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
     });
 
     it('tells the approval alone when the carrier fails, once however often, and with the label when a retry books', async () => {
-      const [bookedAtOnce, failing] = await approvedCases(2);
+      const [bookedAtOnce, failing, cancelledMeanwhile] = await approvedCases(3);
       const carrier = new FlakyCarrier();
-      carrier.failing.add(failing);
+      carrier.failing.add(failing).add(cancelledMeanwhile);
+      carrier.during.set(cancelledMeanwhile, async () => {
+        expect((await service.as('portal').post(`/v1/returns/${cancelledMeanwhile}/cancel`, {})).status).toBe(200);
+      });
       const logistics = logisticsWith(carrier);
-      const settled = await Promise.allSettled([bookedAtOnce, failing].map((id) => logistics.book(id)));
-      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+      const settled = await Promise.allSettled([bookedAtOnce, failing, cancelledMeanwhile].map((id) => logistics.book(id)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
       await expect(logistics.book(failing)).rejects.toThrow('carrier timed out');
       carrier.failing.clear();
       await logistics.book(failing);
@@ -236,6 +239,8 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       for (let waited = 0; !(await queued(failing)).includes('label.ready') && waited < 5_000; waited += 50) await sleep(50);
       expect(await queued(bookedAtOnce)).toEqual(['label.ready']);
       expect(await queued(failing)).toEqual(['return.approved', 'label.ready']);
+      // Cancelled while the carrier failed: told of the cancellation, not of an approval.
+      expect(await queued(cancelledMeanwhile)).toEqual(['return.cancelled']);
     });
 
     it('books the rest of a batch when the carrier fails for one case, and releases the booking of a case cancelled meanwhile', async () => {

@@ -167,12 +167,18 @@ export class LogisticsService implements OnApplicationShutdown {
 
   /**
    * The carrier could not book these cases this time: their customers hear of the approval
-   * now, on its own, instead of with the label a retry will bring. The message's job id and
-   * the notifications it leaves make retries tell it once.
+   * now, on its own, instead of with the label a retry will bring. Not a case cancelled
+   * during the call (its row is read under a share lock, which a cancel's waits for). The
+   * message's job id and the notifications it leaves make retries tell it once.
    */
   private async tellApprovalAlone(subjects: BookingSubject[]): Promise<void> {
     await this.outbox.transaction(async (tx) => {
-      tx.enqueue(...subjects.map((s) => Jobs.notify(s.id, 'return.approved', {}, s.priority)));
+      const approved: { id: string }[] = await tx.manager.query(
+        `SELECT id FROM return_cases WHERE id = ANY($1::uuid[]) AND status = 'APPROVED' ORDER BY id FOR SHARE`,
+        [subjects.map((s) => s.id)],
+      );
+      const still = new Set(approved.map((r) => r.id));
+      tx.enqueue(...subjects.filter((s) => still.has(s.id)).map((s) => Jobs.notify(s.id, 'return.approved', {}, s.priority)));
     });
   }
 
