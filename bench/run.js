@@ -60,6 +60,8 @@ const CONFIG = {
   ordersViaApi: QUICK ? 400 : 2_000,
   intakeConnections: num('BENCH_INTAKE_CONNECTIONS', 64, 64),
   intakeSeconds: num('BENCH_INTAKE_SECONDS', 15, 4),
+  // the intake run's load generator: `raw` (closed loop on bench/raw-http.js) or `autocannon`
+  intakeClient: process.env.BENCH_INTAKE_CLIENT || 'raw',
   steadyRate: num('BENCH_STEADY_RATE', 1_000, 500),
   steadySeconds: num('BENCH_STEADY_SECONDS', 15, 4),
   // the same load first, unmeasured, while connections open and the code warms up (reported apart)
@@ -751,6 +753,55 @@ async function cannon(opts, makeRequest) {
   return { result, sample };
 }
 
+/**
+ * The intake run's closed loop on raw keep-alive sockets (bench/raw-http.js): `connections`
+ * requests in flight for `seconds`, each connection sending its next request as soon as the
+ * answer to the last is read, as autocannon does, for less of the machine's CPU. Answers in
+ * autocannon's result shape, so both generators are reported alike.
+ */
+async function closedLoop({ host, port, connections, seconds }, nextRequest) {
+  const client = new RawHttpPool(host, port, { timeoutMs: 30_000 });
+  const latencies = [];
+  const statusCodeStats = {};
+  let errors = 0;
+  let timeouts = 0;
+  let sample = null;
+  const t0 = now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (now() < until) {
+        const bytes = requestBytes({ method: 'POST', host: `${host}:${port}`, path: '/v1/returns', ...nextRequest() });
+        const start = now();
+        try {
+          const { status, body } = await client.request(bytes);
+          latencies.push(now() - start);
+          (statusCodeStats[status] ??= { count: 0 }).count++;
+          if ((status < 200 || status >= 300) && !sample) sample = `${status} ${body.toString('utf8', 0, 300)}`;
+        } catch (error) {
+          if (error.message === 'timeout') timeouts++;
+          else errors++;
+        }
+      }
+    }),
+  );
+  const duration = (now() - t0) / 1000;
+  client.destroy();
+  latencies.sort((a, b) => a - b);
+  const ms = (q) => round(percentile(latencies, q), 1);
+  return {
+    result: {
+      duration,
+      latency: { p50: ms(0.5), p99: ms(0.99), max: round(latencies[latencies.length - 1] ?? 0, 1) },
+      requests: { total: latencies.length + errors + timeouts },
+      statusCodeStats,
+      errors,
+      timeouts,
+    },
+    sample,
+  };
+}
+
 function statusCount(result, code) {
   return result.statusCodeStats?.[String(code)]?.count ?? 0;
 }
@@ -1054,15 +1105,20 @@ async function service() {
 
   // a. intake throughput, no workers
   if (CONFIG.phases.includes('intake')) {
-    log(`a. intake throughput: ${CONFIG.intakeConnections} connections for ${CONFIG.intakeSeconds} s, no workers`);
+    log(`a. intake throughput: ${CONFIG.intakeConnections} connections for ${CONFIG.intakeSeconds} s, no workers (generator: ${CONFIG.intakeClient})`);
     let i = 0;
     const make = (req) => {
       const n = i++;
       return { ...req, headers: { ...req.headers, 'idempotency-key': `a-${RUN}-${n}` }, body: returnBody(n % orderCount) };
     };
-    const cannonBase = { url: `${base}/v1/returns`, method: 'POST', headers: { authorization: 'Bearer dev-portal', 'content-type': 'application/json' }, timeout: 30 };
+    const headers = { authorization: 'Bearer dev-portal', 'content-type': 'application/json' };
+    const cannonBase = { url: `${base}/v1/returns`, method: 'POST', headers, timeout: 30 };
+    const load = (connections, seconds) =>
+      CONFIG.intakeClient === 'autocannon'
+        ? cannon({ ...cannonBase, connections, duration: seconds }, make)
+        : closedLoop({ host: '127.0.0.1', port, connections, seconds }, () => make({ headers }));
     // warm-up (JIT, pools, Lua scripts), then the measured run
-    await cannon({ ...cannonBase, connections: 16, duration: QUICK ? 2 : 3 }, make);
+    await load(16, QUICK ? 2 : 3);
     await discoverPrefix();
     const intake = queue('intake');
     lastApiActivity = Date.now();
@@ -1074,7 +1130,7 @@ async function service() {
     const b0 = await buffered(intake);
     const batches0 = await batchTotals();
     const probe = await cpuProbe(groups);
-    const { result, sample } = await cannon({ ...cannonBase, connections: CONFIG.intakeConnections, duration: CONFIG.intakeSeconds }, make);
+    const { result, sample } = await load(CONFIG.intakeConnections, CONFIG.intakeSeconds);
     const cpu = await probe();
     const batches = meanBatches(batches0, await batchTotals());
     const m1 = await settledMemory();
@@ -1087,6 +1143,7 @@ async function service() {
     const accepted = statusCount(result, 202);
     const seconds = result.duration || CONFIG.intakeSeconds;
     out.intake = {
+      generator: CONFIG.intakeClient,
       connections: CONFIG.intakeConnections,
       seconds: round(seconds, 2),
       accepted,
