@@ -13,6 +13,11 @@
 const net = require('node:net');
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
+/**
+ * A connection idle longer than this is closed rather than reused: Node's HTTP server closes
+ * one idle for its keepAliveTimeout (5 s), and a request written as it does so meets a reset.
+ */
+const MAX_IDLE_MS = 4_000;
 
 /** Builds the bytes of one request. */
 function requestBytes({ method, host, path, headers, body }) {
@@ -90,7 +95,10 @@ class Connection {
       p.resolve({ status, body });
     }
     if (/\r\nconnection:\s*close/.test(lower)) this.socket.destroy();
-    else this.onIdle(this);
+    else {
+      this.idleSince = Date.now();
+      this.onIdle(this);
+    }
   }
 }
 
@@ -106,8 +114,13 @@ class RawHttpPool {
 
   /** Sends ready-made request bytes; resolves { status, body } or rejects on error/timeout. */
   request(bytes) {
+    let reused = this.idle.pop();
+    while (reused && Date.now() - reused.idleSince > MAX_IDLE_MS) {
+      reused.socket.destroy();
+      reused = this.idle.pop();
+    }
     const connection =
-      this.idle.pop() ||
+      reused ||
       new Connection(
         this.host,
         this.port,
