@@ -93,6 +93,7 @@ export class LogisticsService implements OnApplicationShutdown {
    * Books a batch: one read of what booking needs of every case, the carrier calls at once,
    * then one transaction that locks the cases (in id order), records every
    * shipment in one insert, moves each case, and records the next jobs in one insert.
+   * The customers of cases the carrier failed hear of their approval now (`tellApprovalAlone`).
    * @returns per case, null or why it could not be booked (that job fails and is retried)
    */
   private async bookMany(caseIds: string[]): Promise<(Error | null)[]> {
