@@ -7,3 +7,4 @@ export * from './errors';
 export * from './group-commit';
 export * from './insert-many';
 export * from './table-upkeep';
+export * from './prepared-query';

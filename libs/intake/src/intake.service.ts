@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { databaseUnavailable, GroupCommit, GroupCommitOptions } from '@returns/database';
+import { databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
 import { casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase, ReturnItem } from '@returns/case';
 import { CaseStatus, Decision, JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
@@ -100,6 +100,8 @@ export class IntakeService implements OnApplicationShutdown {
   private readonly logger = new Logger(IntakeService.name);
   private readonly judgements = new GroupCommit<string, Error | null>((caseIds) => this.judgeMany(caseIds), JUDGE_BATCH, databaseUnavailable);
   private readonly intakeWrites = new GroupCommit<IncomingRequest, IntakeOutcome>((batch) => this.storeBatch(batch), INTAKE_BATCH, databaseUnavailable);
+  /** `storeBatch`'s statement, prepared once per connection (`preparedQuery`). */
+  private readonly storeStatement: PreparedStatement;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -107,7 +109,27 @@ export class IntakeService implements OnApplicationShutdown {
     private readonly outbox: OutboxService,
     private readonly cases: CaseService,
     private readonly policies: PolicyService,
-  ) {}
+  ) {
+    this.storeStatement = {
+      name: 'intake-store-batch',
+      text: `WITH incoming AS (
+         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $16 THEN r.vip_priority ELSE r.job_priority END AS priority
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                       $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::int[], $13::int[], $14::int[])
+             WITH ORDINALITY AS r(id, client_id, idempotency_key, request_hash, rma_number, order_id, body,
+                                  job_id, queue, name, data, delay_ms, job_priority, vip_priority, n)
+           JOIN orders o ON o.id = r.order_id
+       ), stored AS (
+         INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
+         SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $15::timestamptz FROM incoming
+         ON CONFLICT (client_id, idempotency_key) DO NOTHING
+         RETURNING id
+       ), recorded AS (
+         ${this.outbox.recordRowsSql(`SELECT job_id, queue, name, data, delay_ms, priority FROM incoming WHERE id IN (SELECT id FROM stored)`)}
+       )
+       SELECT n::int, priority, id IN (SELECT id FROM stored) AS stored FROM incoming`,
+    };
+  }
 
   /** After the outbox drained every group commit (beforeApplicationShutdown). */
   onApplicationShutdown(): void {
@@ -148,23 +170,9 @@ export class IntakeService implements OnApplicationShutdown {
     // Each judge job as for a customer with no tier; the statement, which reads the order,
     // takes the VIP priority instead where the customer is one.
     const jobs = requests.map((r, n) => Jobs.judgeReturn(ids[n], casePriority(null, r.body.reasonCode)));
-    const rows: { n: number; priority: number; stored: boolean }[] = await this.dataSource.query(
-      `WITH incoming AS (
-         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $16 THEN r.vip_priority ELSE r.job_priority END AS priority
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                       $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::int[], $13::int[], $14::int[])
-             WITH ORDINALITY AS r(id, client_id, idempotency_key, request_hash, rma_number, order_id, body,
-                                  job_id, queue, name, data, delay_ms, job_priority, vip_priority, n)
-           JOIN orders o ON o.id = r.order_id
-       ), stored AS (
-         INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
-         SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $15::timestamptz FROM incoming
-         ON CONFLICT (client_id, idempotency_key) DO NOTHING
-         RETURNING id
-       ), recorded AS (
-         ${this.outbox.recordRowsSql(`SELECT job_id, queue, name, data, delay_ms, priority FROM incoming WHERE id IN (SELECT id FROM stored)`)}
-       )
-       SELECT n::int, priority, id IN (SELECT id FROM stored) AS stored FROM incoming`,
+    const rows = await preparedQuery<{ n: number; priority: number; stored: boolean }>(
+      this.dataSource,
+      this.storeStatement,
       [
         ids,
         requests.map((r) => r.clientId),

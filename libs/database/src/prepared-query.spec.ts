@@ -1,0 +1,30 @@
+import { DataSource } from 'typeorm';
+import { textRefused } from './errors';
+import { preparedQuery } from './prepared-query';
+
+describe(preparedQuery.name, () => {
+  // One connection, so what one call prepares the next one finds.
+  const dataSource = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL!, extra: { max: 1 } });
+  beforeAll(() => dataSource.initialize());
+  afterAll(() => dataSource.destroy());
+
+  const statement = { name: 'spec-double', text: 'SELECT n, n * 2 AS twice FROM unnest($1::int[]) AS n ORDER BY n' };
+
+  it('answers the rows, and leaves the statement prepared on the connection for the next call', async () => {
+    expect(await preparedQuery(dataSource, statement, [[2, 1]])).toEqual([
+      { n: 1, twice: 2 },
+      { n: 2, twice: 4 },
+    ]);
+    const prepared = await preparedQuery<{ statement: string }>(dataSource, { name: 'spec-prepared', text: 'SELECT statement FROM pg_prepared_statements WHERE name = $1' }, [
+      statement.name,
+    ]);
+    expect(prepared.map((p) => p.statement)).toEqual([statement.text]);
+    expect(await preparedQuery(dataSource, statement, [[3]])).toEqual([{ n: 3, twice: 6 }]);
+  });
+
+  it("rejects with PostgreSQL's error and its SQLSTATE, as the error helpers read it", async () => {
+    const refusal = preparedQuery(dataSource, { name: 'spec-nul', text: 'SELECT $1::jsonb AS body' }, ['{"reasonText":"\\u0000"}']);
+    await expect(refusal).rejects.toMatchObject({ code: '22P05' });
+    expect(textRefused(await refusal.catch((error: unknown) => error))).toBe(true);
+  });
+});
