@@ -50,7 +50,6 @@ interface BookingSubject {
   address: OrderAddress | null;
   customer: OrderCustomer;
   lines: { category: string; unitPrice: number; quantity: number }[];
-  priority: number;
 }
 
 /** A case locked to record its booking (`lockBooked`): what the move and the next jobs need. */
@@ -113,7 +112,7 @@ export class LogisticsService implements OnApplicationShutdown {
         }),
       )
     ).filter((b): b is CarrierBooking => b !== null);
-    if (failures.size) await this.tellApprovalAlone(subjects.filter((s) => failures.has(s.id)));
+    if (failures.size) await this.tellApprovalAlone([...failures.keys()]);
     if (!booked.length) return caseIds.map((id) => failures.get(id) ?? null);
 
     const cancelled = await this.outbox.transaction(async (tx) => {
@@ -169,17 +168,14 @@ export class LogisticsService implements OnApplicationShutdown {
   /**
    * The carrier could not book these cases this time: their customers hear of the approval
    * now, on its own, instead of with the label a retry will bring. Not a case cancelled
-   * during the call (its row is read under a share lock, which a cancel's waits for). The
-   * message's job id and the notifications it leaves make retries tell it once.
+   * during the call (the cases are read under the lock a cancel takes too). The message's
+   * job id and the notifications it leaves make retries tell it once.
    */
-  private async tellApprovalAlone(subjects: BookingSubject[]): Promise<void> {
+  private async tellApprovalAlone(caseIds: string[]): Promise<void> {
     await this.outbox.transaction(async (tx) => {
-      const approved: { id: string }[] = await tx.manager.query(
-        `SELECT id FROM return_cases WHERE id = ANY($1::uuid[]) AND status = 'APPROVED' ORDER BY id FOR SHARE`,
-        [subjects.map((s) => s.id)],
-      );
-      const still = new Set(approved.map((r) => r.id));
-      tx.enqueue(...subjects.filter((s) => still.has(s.id)).map((s) => Jobs.notify(s.id, 'return.approved', {}, s.priority)));
+      for (const subject of (await this.lockBooked(tx, caseIds)).values()) {
+        if (subject.status === 'APPROVED') tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority));
+      }
     });
   }
 
@@ -197,9 +193,8 @@ export class LogisticsService implements OnApplicationShutdown {
       address: OrderAddress | null;
       customer: OrderCustomer;
       lines: BookingSubject['lines'] | null;
-      priority: number;
     }[] = await this.dataSource.query(
-      `SELECT c.id, c.order_id, c.return_method, c.decision ->> 'policyVersion' AS policy_version, o.address, o.customer, c.priority,
+      `SELECT c.id, c.order_id, c.return_method, c.decision ->> 'policyVersion' AS policy_version, o.address, o.customer,
               (SELECT json_agg(json_build_object('category', i.category, 'unitPrice', i.unit_price_minor, 'quantity', i.quantity) ORDER BY i.sku)
                  FROM return_items i WHERE i.case_id = c.id) AS lines
          FROM return_cases c JOIN orders o ON o.id = c.order_id
@@ -214,11 +209,10 @@ export class LogisticsService implements OnApplicationShutdown {
       address: r.address,
       customer: r.customer,
       lines: r.lines ?? [],
-      priority: r.priority,
     }));
   }
 
-  /** Locks the cases about to be recorded as booked, in id order, reading what the recording needs. */
+  /** Locks cases of a booking batch in id order (as a cancel does), reading what recording them needs. */
   private async lockBooked(tx: Tx, caseIds: string[]): Promise<Map<string, BookedCase>> {
     const rows: { id: string; status: CaseStatus; type: BookedCase['type']; shipping_paid_by: ShippingPayer; deadlines: CaseDeadlines; priority: number; updated_at: Date }[] =
       await tx.manager.query(
