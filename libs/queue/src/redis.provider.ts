@@ -22,22 +22,20 @@ export class RedisClient implements OnApplicationShutdown {
   }
 
   /**
-   * Sets `hash[field] = value` only if unset and, in the same atomic step, records the
-   * fact with one more command (`RPUSH key v`): a process killed in
-   * between can never leave one without the other. Both keys must share the prefix (and
-   * so a cluster slot). Resolves true when this call was the first writer.
+   * Sets `hash[field] = value` only if unset and, in the same atomic step, appends `item`
+   * to the list `list`: a process killed in between can never leave one without the other.
+   * Both keys must share the prefix (and so a cluster slot). Resolves true when this call
+   * was the first writer.
    */
-  async setOnceWith(hash: string, field: string, value: string, then: ['RPUSH', string, string]): Promise<boolean> {
-    const [command, key, ...args] = then;
+  async setOnceWith(hash: string, field: string, value: string, list: string, item: string): Promise<boolean> {
     const first = await this.redis.eval(
-      `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call(ARGV[3], KEYS[2], unpack(ARGV, 4)) return 1 end return 0`,
+      `if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then redis.call('RPUSH', KEYS[2], ARGV[3]) return 1 end return 0`,
       2,
       hash,
-      key,
+      list,
       field,
       value,
-      command,
-      ...args,
+      item,
     );
     return first === 1;
   }

@@ -35,7 +35,7 @@ export class PaymentSimulator implements PaymentGateway {
     // First writer wins: two racing calls with one key pay once and agree on the result;
     // the ledger entry and the payout are written together or not at all.
     const payouts = this.client.key('sim', 'payment', 'payouts');
-    if (!(await this.client.setOnceWith(ledger, order.idempotencyKey, JSON.stringify(result), ['RPUSH', payouts, JSON.stringify({ ...result, ...order })]))) {
+    if (!(await this.client.setOnceWith(ledger, order.idempotencyKey, JSON.stringify(result), payouts, JSON.stringify({ ...result, ...order })))) {
       return JSON.parse((await this.client.redis.hget(ledger, order.idempotencyKey))!) as GatewayRefund;
     }
     return result;
