@@ -1,16 +1,19 @@
 import { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
+import { databaseUnavailable } from '@returns/database';
 import { IntakeService } from '@returns/intake';
 import { Booking, BookingRequest, CarrierGateway, LogisticsService } from '@returns/logistics';
 import { NotificationChannel, NotificationService, OutgoingMessage } from '@returns/notification';
 import { PolicyService } from '@returns/policy';
-import { OutboxService } from '@returns/queue';
+import { JobProducer, OutboxService } from '@returns/queue';
 import { CUSTOMER_MESSAGES, Jobs, QueueName } from '@returns/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countRows, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
+import { TcpProxy } from './support/tcp-proxy';
 
 /**
  * Providers failing inside a batch: judge, booking and notification jobs are handled
@@ -196,15 +199,19 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       }
     }
 
-    const logisticsWith = (carrier: CarrierGateway) =>
-      new LogisticsService(
-        service.get(DataSource),
-        service.get<AppConfig>(APP_CONFIG),
-        carrier,
-        service.get(OutboxService),
-        service.get(CaseService),
-        service.get(PolicyService),
-      );
+    const logisticsWith = (carrier: CarrierGateway, dataSource = service.get(DataSource), outbox = service.get(OutboxService)) =>
+      new LogisticsService(dataSource, service.get<AppConfig>(APP_CONFIG), carrier, outbox, service.get(CaseService), service.get(PolicyService));
+
+    /** A pool of the stage's own, with the service's entities, to `url` with `settings`. */
+    const ownPool = (url: string, settings: Record<string, unknown>) =>
+      new DataSource({ ...(service.get(DataSource).options as PostgresConnectionOptions), url, extra: { max: 4, ...settings } }).initialize();
+
+    /** Jobs of the customer messages queued for a case, by message (the adds follow each commit in the background). */
+    const queuedMessages = async (caseId: string) => {
+      const messages = service.queue(QueueName.Notification);
+      const jobs = await Promise.all(CUSTOMER_MESSAGES.map((m) => messages.getJob(Jobs.notify(caseId, m).jobId)));
+      return jobs.filter((job) => job).map((job) => job!.data.message);
+    };
 
     it('books a case once when its job and a replay of it land in the same batch', async () => {
       const [a, b] = await approvedCases(2);
@@ -231,16 +238,83 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       await logistics.book(failing);
 
       // The jobs are added after each commit, in the background: wait for the last one.
-      const messages = service.queue(QueueName.Notification);
-      const queued = async (caseId: string) => {
-        const jobs = await Promise.all(CUSTOMER_MESSAGES.map((m) => messages.getJob(Jobs.notify(caseId, m).jobId)));
-        return jobs.filter((job) => job).map((job) => job!.data.message);
-      };
-      for (let waited = 0; !(await queued(failing)).includes('label.ready') && waited < 5_000; waited += 50) await sleep(50);
-      expect(await queued(bookedAtOnce)).toEqual(['label.ready']);
-      expect(await queued(failing)).toEqual(['return.approved', 'label.ready']);
+      for (let waited = 0; !(await queuedMessages(failing)).includes('label.ready') && waited < 5_000; waited += 50) await sleep(50);
+      expect(await queuedMessages(bookedAtOnce)).toEqual(['label.ready']);
+      expect(await queuedMessages(failing)).toEqual(['return.approved', 'label.ready']);
       // Cancelled while the carrier failed: told of the cancellation, not of an approval.
-      expect(await queued(cancelledMeanwhile)).toEqual(['return.cancelled']);
+      expect(await queuedMessages(cancelledMeanwhile)).toEqual(['return.cancelled']);
+    });
+
+    it('loses and doubles nothing when PostgreSQL goes away while the carrier is booking a batch and failing one case', async () => {
+      const [bookable, failing] = await approvedCases(2);
+      // This stage's own pool reaches PostgreSQL through a relay the test cuts, as if the server went away.
+      const url = new URL(process.env.DATABASE_URL!);
+      const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+      const dataSource = await ownPool(proxy.relayed(url.toString()), { connectionTimeoutMillis: 2_000 });
+      const outbox = new OutboxService(dataSource, service.get(JobProducer), service.get<AppConfig>(APP_CONFIG));
+      try {
+        const carrier = new FlakyCarrier();
+        carrier.failing.add(failing);
+        // Both carrier calls are under way (the batch's cases were read) when the database goes.
+        carrier.during.set(failing, () => proxy.cut());
+        const logistics = logisticsWith(carrier, dataSource, outbox);
+        const settled = await Promise.allSettled([bookable, failing].map((id) => logistics.book(id)));
+        // Neither job succeeds: the booking the carrier made could not be recorded, and the batch's jobs fail together.
+        expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+        for (const s of settled) expect(databaseUnavailable((s as PromiseRejectedResult).reason)).toBe(true);
+        const statusOf = async (id: string) => (await service.get(CaseService).find(id))!.status;
+        expect([await statusOf(bookable), await statusOf(failing)]).toEqual(['APPROVED', 'APPROVED']);
+        expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [[bookable, failing]])).toBe(0);
+
+        // Back, and the carrier too: the retries record the booking the carrier already made
+        // (asked again under the same key, it answers the same booking), and book the other.
+        await proxy.restore();
+        carrier.failing.clear();
+        carrier.during.clear();
+        await Promise.all([bookable, failing].map((id) => logistics.book(id)));
+        expect(carrier.calls.sort()).toEqual([bookable, bookable, failing, failing].sort());
+        expect(carrier.booked.size).toBe(2);
+        expect([await statusOf(bookable), await statusOf(failing)]).toEqual(['AWAITING_SHIPMENT', 'AWAITING_SHIPMENT']);
+        expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [[bookable, failing]])).toBe(2);
+        const shipment = await service.get(DataSource).query('SELECT tracking_number FROM shipments WHERE case_id = $1', [bookable]);
+        expect(shipment[0].tracking_number).toBe(carrier.booked.get(bookable)!.trackingNumber);
+        // Told once each, with the label; the approval alone could not be recorded while the database was away.
+        for (let waited = 0; (await queuedMessages(failing)).length === 0 && waited < 5_000; waited += 50) await sleep(50);
+        expect(await queuedMessages(bookable)).toEqual(['label.ready']);
+        expect(await queuedMessages(failing)).toEqual(['label.ready']);
+      } finally {
+        await outbox.beforeApplicationShutdown();
+        await dataSource.destroy();
+        await proxy.close();
+      }
+    });
+
+    it('records the bookings of a batch even when telling a failed case of its approval fails', async () => {
+      const [bookable, failing] = await approvedCases(2);
+      // This stage's pool gives up waiting for a row lock after 300 ms; another transaction
+      // holds the failing case's row, so the lone approval's transaction fails.
+      const dataSource = await ownPool(process.env.DATABASE_URL!, { options: '-c lock_timeout=300' });
+      const outbox = new OutboxService(dataSource, service.get(JobProducer), service.get<AppConfig>(APP_CONFIG));
+      const holder = service.get(DataSource).createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.startTransaction();
+        await holder.query('SELECT 1 FROM return_cases WHERE id = $1 FOR UPDATE', [failing]);
+        const carrier = new FlakyCarrier();
+        carrier.failing.add(failing);
+        const logistics = logisticsWith(carrier, dataSource, outbox);
+        const settled = await Promise.allSettled([bookable, failing].map((id) => logistics.book(id)));
+        expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+        // The failing case's job fails for the carrier's reason, and the other was booked at the first call.
+        expect((settled[1] as PromiseRejectedResult).reason.message).toBe('carrier timed out');
+        expect(carrier.calls.sort()).toEqual([bookable, failing].sort());
+        expect((await service.get(CaseService).find(bookable))!.status).toBe('AWAITING_SHIPMENT');
+      } finally {
+        await holder.rollbackTransaction().catch(() => undefined);
+        await holder.release();
+        await outbox.beforeApplicationShutdown();
+        await dataSource.destroy();
+      }
     });
 
     it('books the rest of a batch when the carrier fails for one case, and releases the booking of a case cancelled meanwhile', async () => {

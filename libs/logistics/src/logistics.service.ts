@@ -112,9 +112,16 @@ export class LogisticsService implements OnApplicationShutdown {
         }),
       )
     ).filter((b): b is CarrierBooking => b !== null);
+    if (booked.length) await this.recordBookings(booked);
     if (failures.size) await this.tellApprovalAlone([...failures.keys()]);
-    if (!booked.length) return caseIds.map((id) => failures.get(id) ?? null);
+    return caseIds.map((id) => failures.get(id) ?? null);
+  }
 
+  /**
+   * Records what the carrier booked, in one transaction, and releases the bookings of cases
+   * cancelled while it was booking them.
+   */
+  private async recordBookings(booked: CarrierBooking[]): Promise<void> {
     const cancelled = await this.outbox.transaction(async (tx) => {
       const locked = await this.lockBooked(tx, booked.map((b) => b.caseId));
       // Cancelled while we were booking: those bookings are released below, never recorded.
@@ -162,21 +169,25 @@ export class LogisticsService implements OnApplicationShutdown {
       return released;
     });
     for (const b of cancelled) await this.carrier.cancel(b.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${b.trackingNumber}: ${e.message}`));
-    return caseIds.map((id) => failures.get(id) ?? null);
   }
 
   /**
    * The carrier could not book these cases this time: their customers hear of the approval
    * now, on its own, instead of with the label a retry will bring. Not a case cancelled
    * during the call (the cases are read under the lock a cancel takes too). The message's
-   * job id and the notifications it leaves make retries tell it once.
+   * job id and the notifications it leaves make retries tell it once. Runs after the
+   * batch's bookings are recorded, and a failure here (the database going away) is only
+   * logged: those cases' jobs fail anyway, and their retry tells them, or books them and
+   * sends the label, which says the return was approved.
    */
   private async tellApprovalAlone(caseIds: string[]): Promise<void> {
-    await this.outbox.transaction(async (tx) => {
-      for (const subject of (await this.lockBooked(tx, caseIds)).values()) {
-        if (subject.status === 'APPROVED') tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority));
-      }
-    });
+    await this.outbox
+      .transaction(async (tx) => {
+        for (const subject of (await this.lockBooked(tx, caseIds)).values()) {
+          if (subject.status === 'APPROVED') tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority));
+        }
+      })
+      .catch((error: Error) => this.logger.warn(`could not tell ${caseIds.length} case(s) of their approval after a failed booking; their retries will: ${error.message}`));
   }
 
   /**
