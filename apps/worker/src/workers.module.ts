@@ -9,7 +9,7 @@ import { LogisticsModule, LogisticsProcessor } from '@returns/logistics';
 import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@returns/notification';
 import { TableUpkeep } from '@returns/database';
 import { JOB_RETENTION, OutboxSweeper } from '@returns/queue';
-import { RefundModule, RefundProcessor } from '@returns/refund';
+import { RefundModule, RefundProcessor, RefundReconciler } from '@returns/refund';
 import { SERVED_QUEUES } from './served-queues';
 import { TimersProcessor } from './timers.processor';
 import { WorkerHeartbeat } from './worker-heartbeat';
@@ -102,6 +102,8 @@ export class WorkersModule {
         WorkerHeartbeat,
         OutboxSweeper,
         TableUpkeep,
+        // The nightly refund reconciliation, where refunds are paid.
+        ...(queues.includes(QueueName.Refund) ? [RefundReconciler] : []),
         LocalWorkers,
       ],
       exports: [LocalWorkers],

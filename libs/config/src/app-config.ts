@@ -51,6 +51,16 @@ export interface AppConfig {
   outboxSweepMs: number;
   /** Public base URL used in statusUrl and survey links. */
   publicBaseUrl: string;
+  /** The nightly comparison of our refunds with the payment gateway's (libs/refund, `RefundReconciliation`). */
+  reconciliation: {
+    /** when it runs, a cron expression (RECONCILIATION_CRON, default `0 3 * * *`), in `timeZone` (RECONCILIATION_TIMEZONE, default Asia/Shanghai) */
+    cron: string;
+    timeZone: string;
+    /** refunds changed within this long before a run are compared, and every PENDING one (RECONCILIATION_WINDOW, default 3d) */
+    windowMs: number;
+    /** a PENDING refund untouched this long is no longer being paid by a worker (RECONCILIATION_GRACE, default 1h) */
+    graceMs: number;
+  };
   /** Behaviour of the simulated carriers, payment gateway and notification channels. */
   simulators: {
     /** each simulated call takes between half of this and all of it */
@@ -223,6 +233,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemoData: bool(env.SEED_DEMO_DATA, nodeEnv === 'development'),
     outboxSweepMs: duration('OUTBOX_SWEEP_INTERVAL', env.OUTBOX_SWEEP_INTERVAL, '5s'),
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),
+    reconciliation: {
+      cron: env.RECONCILIATION_CRON || '0 3 * * *',
+      timeZone: env.RECONCILIATION_TIMEZONE || 'Asia/Shanghai',
+      windowMs: duration('RECONCILIATION_WINDOW', env.RECONCILIATION_WINDOW, '3d'),
+      graceMs: duration('RECONCILIATION_GRACE', env.RECONCILIATION_GRACE, '1h'),
+    },
     simulators: {
       latencyMs: duration('SIMULATOR_LATENCY', env.SIMULATOR_LATENCY, '20ms'),
       failureRate: fraction('SIMULATOR_FAILURE_RATE', env.SIMULATOR_FAILURE_RATE),

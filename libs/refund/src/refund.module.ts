@@ -4,10 +4,11 @@ import { PaymentSimulator } from './gateways/payment-simulator';
 import { PAYMENT_GATEWAY } from './payment-gateway.interface';
 import { Refund } from './refund.entity';
 import { RefundService } from './refund.service';
+import { RefundReconciliation } from './reconciliation.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Refund])],
-  providers: [RefundService, PaymentSimulator, { provide: PAYMENT_GATEWAY, useExisting: PaymentSimulator }],
-  exports: [RefundService, PaymentSimulator, PAYMENT_GATEWAY],
+  providers: [RefundService, RefundReconciliation, PaymentSimulator, { provide: PAYMENT_GATEWAY, useExisting: PaymentSimulator }],
+  exports: [RefundService, RefundReconciliation, PaymentSimulator, PAYMENT_GATEWAY],
 })
 export class RefundModule {}

@@ -7,16 +7,9 @@ import { Jobs, reasonGroupOf } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
+import { refundKey, roundOf } from './reconciliation';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
-
-function idempotencyKey(refundId: string, round: number): string {
-  return `rf-${refundId}-${round}`;
-}
-
-function roundOf(key: string): number {
-  return Number(key.slice(key.lastIndexOf('-') + 1));
-}
 
 function major(amountMinor: number, currency: string): string {
   return `${(amountMinor / 100).toFixed(2)} ${currency}`;
@@ -113,7 +106,7 @@ export class RefundService {
       method: order.payment?.provider ?? 'original',
       paymentTransactionId: order.payment?.transactionId ?? null,
       status: 'PENDING',
-      idempotencyKey: idempotencyKey(id, 1),
+      idempotencyKey: refundKey(id, 1),
       providerRefundId: null,
       attempts: 0,
       lastError: null,
@@ -167,10 +160,33 @@ export class RefundService {
         return;
       }
       const round = roundOf(refund.idempotencyKey) + 1;
-      await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING', idempotencyKey: idempotencyKey(refundId, round), lastError: null, updatedAt: new Date() });
+      await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING', idempotencyKey: refundKey(refundId, round), lastError: null, updatedAt: new Date() });
       tx.enqueue(Jobs.issueRefund(subject.id, round, subject.priority));
     });
     return this.dataSource.manager.findOneByOrFail(Refund, { id: refundId });
+  }
+
+  /**
+   * The gateway paid a refund we recorded as PENDING or FAILED (the reconciliation found
+   * it): records the success as the payment's own run would have, case REFUNDED and the
+   * customer told. Does nothing if it was settled meanwhile.
+   * @returns whether it recorded anything
+   */
+  async settlePaid(refundId: string, providerRefundId: string, actor: string): Promise<boolean> {
+    const found = await this.dataSource.manager.findOne(Refund, { where: { id: refundId } });
+    if (!found) throw notFound('REFUND_NOT_FOUND', `refund ${refundId} not found`);
+    return this.outbox.transaction(async (tx) => {
+      const subject = (await this.cases.lock(tx.manager, found.caseId))!;
+      const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
+      if (refund.status === 'FAILED' && subject.status === 'REFUND_FAILED') {
+        await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'the gateway paid after all');
+        await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING' });
+      } else if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') {
+        return false;
+      }
+      await this.succeed(tx, subject, refund, providerRefundId);
+      return true;
+    });
   }
 
   findByCase(caseId: string): Promise<Refund | null> {

@@ -1,16 +1,26 @@
-import { Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RefundService } from '@returns/refund';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { conflict } from '@returns/case';
+import { RefundReconciliation, RefundService } from '@returns/refund';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { knownIdOr404 } from '../http/uuid';
 
+class ReconciliationsQuery {
+  @ApiPropertyOptional({ default: 10, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+}
+
 @ApiTags('refunds')
 @ApiBearerAuth()
 @Controller('v1/refunds')
 export class RefundsController {
-  constructor(private readonly refunds: RefundService) {}
+  constructor(
+    private readonly refunds: RefundService,
+    private readonly reconciliation: RefundReconciliation,
+  ) {}
 
   @Post(':refundId/retry')
   @HttpCode(202)
@@ -19,5 +29,26 @@ export class RefundsController {
   async retry(@Param('refundId') refundId: string, @CurrentCaller() caller: Caller) {
     const refund = await this.refunds.retry(knownIdOr404(refundId, 'refund', 'REFUND_NOT_FOUND'), actorOf(caller));
     return { id: refund.id, caseId: refund.caseId, status: refund.status, amount: refund.amount, currency: refund.currency };
+  }
+
+  @Post('reconciliations')
+  @HttpCode(201)
+  @Roles('finance')
+  @ApiOperation({
+    summary:
+      'Compare our refunds with the gateway now (as the nightly run does): records what the gateway paid and we had not, ' +
+      'reports the rest (MISSING_AT_GATEWAY, AMOUNT_MISMATCH, PAID_TWICE, STUCK_PENDING); 409 RECONCILIATION_RUNNING while one runs.',
+  })
+  async reconcile() {
+    const report = await this.reconciliation.run('manual');
+    if (!report) throw conflict('RECONCILIATION_RUNNING', 'a reconciliation is running; try again when it ends');
+    return report;
+  }
+
+  @Get('reconciliations')
+  @Roles('finance')
+  @ApiOperation({ summary: 'The latest reconciliation runs, newest first.' })
+  async reconciliations(@Query() query: ReconciliationsQuery) {
+    return { items: await this.reconciliation.recent(query.limit ?? 10) };
   }
 }

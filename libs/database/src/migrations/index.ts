@@ -2,6 +2,7 @@ import { InitialSchema1764140000000 } from './1764140000000-initial-schema';
 import { IntakeDepth1764150000000 } from './1764150000000-intake-depth';
 import { LeanWrites1764160000000 } from './1764160000000-lean-writes';
 import { PhotoProbes1764170000000 } from './1764170000000-photo-probes';
+import { RefundReconciliation1764180000000 } from './1764180000000-refund-reconciliation';
 
 /** Every migration, oldest first. Listed explicitly so the compiled app needs no glob. */
-export const MIGRATIONS = [InitialSchema1764140000000, IntakeDepth1764150000000, LeanWrites1764160000000, PhotoProbes1764170000000];
+export const MIGRATIONS = [InitialSchema1764140000000, IntakeDepth1764150000000, LeanWrites1764160000000, PhotoProbes1764170000000, RefundReconciliation1764180000000];

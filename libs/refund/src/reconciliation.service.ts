@@ -1,0 +1,209 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { RefundStatus } from '@returns/contracts';
+import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
+import { compareRefund, DISCREPANCIES, Finding, GatewayPayout, keysSoFar, RefundOnRecord } from './reconciliation';
+import { RefundService } from './refund.service';
+
+/** A refund the comparison did not find in order, for finance. */
+export interface Discrepancy {
+  refundId: string;
+  caseId: string;
+  finding: Finding;
+  ours: { status: RefundStatus; amountMinor: number; idempotencyKey: string };
+  gateway: GatewayPayout[];
+}
+
+/** One run: what it compared, what it recorded, and what it left for finance. */
+export interface ReconciliationReport {
+  id: string;
+  trigger: 'schedule' | 'manual';
+  windowFrom: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** refunds compared */
+  checked: number;
+  /** refunds the gateway had paid that we had not recorded as paid: recorded now */
+  settled: number;
+  /** refunds that could not be compared (the gateway or the database did not answer): the next run tries them again */
+  unreached: number;
+  discrepancies: Discrepancy[];
+  /** why the run stopped before the end, if it did */
+  error: string | null;
+}
+
+/** Arbitrary constant key of the advisory lock held by the one process reconciling. */
+const RECONCILIATION_LOCK = 4_711_044;
+
+/** Refunds read per page, and gateway look-ups at once. */
+const PAGE = 500;
+const LOOKUPS_AT_ONCE = 8;
+
+/**
+ * The nightly comparison of our refunds with the payment gateway's (DESIGN.md: "a nightly
+ * reconciliation compares our refunds with the gateway's"). Every refund changed within the
+ * window, and every one still PENDING, is looked up under each key it was or could have been
+ * paid under. What the gateway paid and we had not recorded (a worker that died, or the
+ * database that went away, between the payment and its record on the job's last attempt) is
+ * recorded now, exactly as the payment's own run would have. Anything else out of order is
+ * left as it is and reported: nothing pays, or takes back, money on its own.
+ */
+@Injectable()
+export class RefundReconciliation {
+  private readonly logger = new Logger(RefundReconciliation.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly refunds: RefundService,
+  ) {}
+
+  /**
+   * Runs one reconciliation now, unless another process is running one.
+   * @returns its report, or null when another run holds the lock
+   */
+  async run(trigger: ReconciliationReport['trigger']): Promise<ReconciliationReport | null> {
+    // A session lock on a connection of its own, held for the whole run: a process that dies
+    // mid-run releases it with its connection.
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ mine }] = await runner.query('SELECT pg_try_advisory_lock($1) AS mine', [RECONCILIATION_LOCK]);
+      if (!mine) return null;
+      try {
+        return await this.reconcile(trigger);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RECONCILIATION_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** The latest runs, newest first. */
+  async recent(limit: number): Promise<ReconciliationReport[]> {
+    const rows = await this.dataSource.query(
+      `SELECT id, trigger, window_from, started_at, finished_at, checked, settled, unreached, discrepancies, error
+         FROM refund_reconciliations ORDER BY started_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r: Record<string, any>) => ({
+      id: r.id,
+      trigger: r.trigger,
+      windowFrom: new Date(r.window_from).toISOString(),
+      startedAt: new Date(r.started_at).toISOString(),
+      finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+      checked: r.checked,
+      settled: r.settled,
+      unreached: r.unreached,
+      discrepancies: r.discrepancies,
+      error: r.error,
+    }));
+  }
+
+  private async reconcile(trigger: ReconciliationReport['trigger']): Promise<ReconciliationReport> {
+    const { windowMs, graceMs } = this.config.reconciliation;
+    const startedAt = new Date();
+    const report: ReconciliationReport = {
+      id: randomUUID(),
+      trigger,
+      windowFrom: new Date(startedAt.getTime() - windowMs).toISOString(),
+      startedAt: startedAt.toISOString(),
+      finishedAt: null,
+      checked: 0,
+      settled: 0,
+      unreached: 0,
+      discrepancies: [],
+      error: null,
+    };
+    await this.dataSource.query(
+      `INSERT INTO refund_reconciliations (id, trigger, window_from, started_at) VALUES ($1, $2, $3, $4)`,
+      [report.id, trigger, report.windowFrom, report.startedAt],
+    );
+    try {
+      for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+        const page = await this.page(report.windowFrom, after);
+        if (!page.length) break;
+        await this.comparePage(page, startedAt, graceMs, report);
+        after = page[page.length - 1].id;
+      }
+    } catch (error) {
+      report.error = (error as Error).message;
+      this.logger.warn(`reconciliation ${report.id} stopped after ${report.checked} refund(s): ${report.error}`);
+    }
+    report.finishedAt = new Date().toISOString();
+    await this.dataSource.query(
+      `UPDATE refund_reconciliations SET finished_at = $2, checked = $3, settled = $4, unreached = $5, discrepancies = $6, error = $7 WHERE id = $1`,
+      [report.id, report.finishedAt, report.checked, report.settled, report.unreached, JSON.stringify(report.discrepancies), report.error],
+    );
+    const found = report.discrepancies.length;
+    const line =
+      `reconciliation ${report.id}: ${report.checked} refund(s) compared, ${report.settled} settled, ` +
+      `${found} discrepanc${found === 1 ? 'y' : 'ies'}${report.unreached ? `, ${report.unreached} not reached (${report.error})` : ''}`;
+    if (found) this.logger.warn(`${line}: ${report.discrepancies.map((d) => `${d.finding} ${d.refundId}`).join(', ')}`);
+    else this.logger.log(line);
+    return report;
+  }
+
+  /** Refunds changed since `windowFrom`, and every PENDING one, after `after` in id order. */
+  private async page(windowFrom: string, after: string): Promise<RefundOnRecord[]> {
+    const rows: { id: string; case_id: string; status: RefundStatus; amount_minor: string; idempotency_key: string; updated_at: Date }[] =
+      await this.dataSource.query(
+        `SELECT id, case_id, status, amount_minor, idempotency_key, updated_at FROM refunds
+          WHERE (updated_at >= $1 OR status = 'PENDING') AND id > $2 ORDER BY id LIMIT $3`,
+        [windowFrom, after, PAGE],
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      caseId: r.case_id,
+      status: r.status,
+      amount: Number(r.amount_minor),
+      idempotencyKey: r.idempotency_key,
+      updatedAt: new Date(r.updated_at),
+    }));
+  }
+
+  private async comparePage(page: RefundOnRecord[], now: Date, graceMs: number, report: ReconciliationReport): Promise<void> {
+    let next = 0;
+    const lookUp = async () => {
+      for (let i = next++; i < page.length; i = next++) {
+        await this.compareOne(page[i], now, graceMs, report).catch((error: Error) => {
+          // The gateway or the database did not answer for this one: the next run compares it again.
+          report.unreached++;
+          report.error ??= `not compared: ${error.message}`;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, page.length) }, lookUp));
+  }
+
+  private async compareOne(refund: RefundOnRecord, now: Date, graceMs: number, report: ReconciliationReport): Promise<void> {
+    const paid = await this.payoutsOf(refund);
+    const finding = compareRefund(refund, paid, now, graceMs);
+    if (finding === 'SETTLE' && (await this.refunds.settlePaid(refund.id, paid[0].providerRefundId, 'system:reconciliation'))) {
+      report.settled++;
+      this.logger.warn(`refund ${refund.id} was paid by the gateway (${paid[0].providerRefundId}) but recorded ${refund.status}: recorded as paid now`);
+    }
+    if (DISCREPANCIES.includes(finding)) {
+      report.discrepancies.push({
+        refundId: refund.id,
+        caseId: refund.caseId,
+        finding,
+        ours: { status: refund.status, amountMinor: refund.amount, idempotencyKey: refund.idempotencyKey },
+        gateway: paid,
+      });
+    }
+    report.checked++;
+  }
+
+  /** What the gateway paid under each key the refund has had. */
+  private async payoutsOf(refund: RefundOnRecord): Promise<GatewayPayout[]> {
+    const keys = keysSoFar(refund.id, refund.idempotencyKey);
+    const found = await Promise.all(keys.map((key) => this.gateway.findRefund(key)));
+    return found.flatMap((payout, i) => (payout ? [{ key: keys[i], ...payout }] : []));
+  }
+}

@@ -1,0 +1,68 @@
+import type { RefundStatus } from '@returns/contracts';
+import type { GatewayRefund } from './payment-gateway.interface';
+
+/** The gateway's idempotency key of a refund's `round`: one round per try finance starts. */
+export function refundKey(refundId: string, round: number): string {
+  return `rf-${refundId}-${round}`;
+}
+
+export function roundOf(key: string): number {
+  return Number(key.slice(key.lastIndexOf('-') + 1));
+}
+
+/** Every key a refund has been paid under or could have been: its rounds so far, first to current. */
+export function keysSoFar(refundId: string, currentKey: string): string[] {
+  return Array.from({ length: roundOf(currentKey) }, (_, i) => refundKey(refundId, i + 1));
+}
+
+/** A refund as we recorded it. */
+export interface RefundOnRecord {
+  id: string;
+  caseId: string;
+  status: RefundStatus;
+  /** minor units */
+  amount: number;
+  idempotencyKey: string;
+  updatedAt: Date;
+}
+
+/** A payout the gateway holds for one of a refund's keys. */
+export interface GatewayPayout extends GatewayRefund {
+  key: string;
+}
+
+/**
+ * What comparing one refund with the gateway found:
+ * - `MATCHED`: both agree (paid once, the amount we recorded; or not paid, as recorded);
+ * - `SETTLE`: we recorded it PENDING or FAILED, but the gateway paid it: record the success;
+ * - `IN_FLIGHT`: PENDING and touched within the grace period: a worker may be paying it now;
+ * - the rest are discrepancies for finance, changed by nobody automatically:
+ *   `MISSING_AT_GATEWAY` (we recorded a payment the gateway has no trace of),
+ *   `AMOUNT_MISMATCH` (it paid another amount), `PAID_TWICE` (under two keys),
+ *   `STUCK_PENDING` (PENDING past the grace period and never paid: its job gave up or was lost).
+ */
+export type Finding = 'MATCHED' | 'SETTLE' | 'IN_FLIGHT' | 'MISSING_AT_GATEWAY' | 'AMOUNT_MISMATCH' | 'PAID_TWICE' | 'STUCK_PENDING';
+
+export const DISCREPANCIES: readonly Finding[] = ['MISSING_AT_GATEWAY', 'AMOUNT_MISMATCH', 'PAID_TWICE', 'STUCK_PENDING'];
+
+/**
+ * Compares one refund with what the gateway holds under its keys (`paid`: one entry per key
+ * the gateway paid). Pure: the caller looks the keys up and acts on the finding.
+ */
+export function compareRefund(refund: RefundOnRecord, paid: GatewayPayout[], now: Date, graceMs: number): Finding {
+  if (paid.length > 1) return 'PAID_TWICE';
+  const [payout] = paid;
+  switch (refund.status) {
+    case 'SUCCEEDED':
+      // A refund of nothing never reaches the gateway.
+      if (!payout) return refund.amount === 0 ? 'MATCHED' : 'MISSING_AT_GATEWAY';
+      return payout.amountMinor === refund.amount ? 'MATCHED' : 'AMOUNT_MISMATCH';
+    case 'FAILED':
+      if (!payout) return 'MATCHED';
+      return payout.amountMinor === refund.amount ? 'SETTLE' : 'AMOUNT_MISMATCH';
+    case 'PENDING':
+      if (now.getTime() - refund.updatedAt.getTime() < graceMs) return 'IN_FLIGHT';
+      if (!payout) return 'STUCK_PENDING';
+      return payout.amountMinor === refund.amount ? 'SETTLE' : 'AMOUNT_MISMATCH';
+  }
+}

@@ -1,0 +1,265 @@
+import { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { CaseService } from '@returns/case';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { Jobs, QueueName } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
+import { PolicyService } from '@returns/policy';
+import { JobProducer, OutboxService } from '@returns/queue';
+import {
+  GatewayRefund,
+  PaymentGateway,
+  PaymentSimulator,
+  RefundOrder,
+  RefundReconciler,
+  RefundReconciliation,
+  RefundService,
+  ReconciliationReport,
+} from '@returns/refund';
+import { expectError, postReturn, putOrder } from './support/api-helpers';
+import { returnBody, uniqueId } from './support/factories';
+import { TestService } from './support/service';
+import { TcpProxy } from './support/tcp-proxy';
+import { WorkersModule } from '../apps/worker/src/workers.module';
+
+/**
+ * The nightly reconciliation against the (simulated) payment gateway. Each refund here is
+ * brought into its state the way it happens in production: a gateway that pays and then
+ * times out, a database that goes away between the payment and its record, a late
+ * settlement of a round finance had already retried. The comparison runs on the real
+ * database and the simulator's real ledger.
+ */
+describe('refund reconciliation', () => {
+  let service: TestService;
+  let simulator: PaymentSimulator;
+
+  beforeAll(async () => {
+    // No workers: the test pays each refund itself, through the gateway it scripts.
+    service = await TestService.start({ withWorkers: false, env: { RECONCILIATION_GRACE: '1ms' } });
+    simulator = service.get(PaymentSimulator);
+  });
+
+  afterAll(() => service.close());
+
+  /** The real simulator, behind a stand-in that can misbehave the way gateways do. */
+  class ScriptedGateway implements PaymentGateway {
+    /** pay: as the simulator; late: pays, then our call times out; refuse: times out having paid nothing; phantom: answers success without paying; short: pays 1.00 less */
+    behaviour: 'pay' | 'late' | 'refuse' | 'phantom' | 'short' = 'pay';
+    /** runs once the payment is made, before the answer comes back */
+    afterPaying?: () => Promise<void>;
+
+    async refund(order: RefundOrder): Promise<GatewayRefund> {
+      if (this.behaviour === 'refuse') throw new Error('payment gateway timed out');
+      if (this.behaviour === 'phantom') return { providerRefundId: `phantom-${order.idempotencyKey}`, amountMinor: order.amountMinor };
+      const paid = await simulator.refund(this.behaviour === 'short' ? { ...order, amountMinor: order.amountMinor - 100 } : order);
+      await this.afterPaying?.();
+      if (this.behaviour === 'late') throw new Error('payment gateway timed out');
+      return this.behaviour === 'short' ? { ...paid, amountMinor: order.amountMinor } : paid;
+    }
+
+    findRefund(idempotencyKey: string): Promise<GatewayRefund | null> {
+      return simulator.findRefund(idempotencyKey);
+    }
+  }
+
+  const config = () => service.get<AppConfig>(APP_CONFIG);
+  const refundsWith = (gateway: PaymentGateway, dataSource = service.get(DataSource), outbox = service.get(OutboxService)) =>
+    new RefundService(dataSource, gateway, outbox, service.get(CaseService), service.get(PolicyService));
+
+  /** A new refund-only case, judged and due its refund (REFUND_PENDING), its refund job left waiting. */
+  async function refundDue(): Promise<string> {
+    const { orderId } = await putOrder(service, { payment: { provider: 'alipay', transactionId: uniqueId('T') } });
+    const created = await postReturn(
+      service,
+      returnBody(orderId, { type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] }),
+    );
+    expect(created.status).toBe(202);
+    await service.get(IntakeService).judge(created.body.id);
+    expect((await service.get(CaseService).find(created.body.id))!.status).toBe('REFUND_PENDING');
+    return created.body.id;
+  }
+
+  const refundOf = async (caseId: string) => (await service.get(RefundService).findByCase(caseId))!;
+  const statusOf = async (caseId: string) => (await service.get(CaseService).find(caseId))!.status;
+  const payoutsOf = async (refundId: string) => (await simulator.payouts()).filter((p) => p.idempotencyKey.includes(refundId));
+  const findingsOf = (report: ReconciliationReport, refundId: string) => report.discrepancies.filter((d) => d.refundId === refundId).map((d) => d.finding);
+  const reconcile = async () => (await service.get(RefundReconciliation).run('manual'))!;
+
+  it('records a refund the gateway paid while the database was away, as the payment would have, once', async () => {
+    const caseId = await refundDue();
+    // The refund stage's pool reaches PostgreSQL through a relay, cut once the gateway has paid.
+    const url = new URL(process.env.DATABASE_URL!);
+    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+    const dataSource = await new DataSource({
+      ...(service.get(DataSource).options as PostgresConnectionOptions),
+      url: proxy.relayed(url.toString()),
+      extra: { max: 4, connectionTimeoutMillis: 2_000 },
+    }).initialize();
+    const outbox = new OutboxService(dataSource, service.get(JobProducer), config());
+    try {
+      const gateway = new ScriptedGateway();
+      gateway.afterPaying = () => proxy.cut();
+      // The job's last attempt: nothing will run it again.
+      await expect(refundsWith(gateway, dataSource, outbox).issue(caseId, true)).rejects.toThrow();
+    } finally {
+      await outbox.beforeApplicationShutdown();
+      await dataSource.destroy();
+      await proxy.close();
+    }
+    const stuck = await refundOf(caseId);
+    expect(stuck.status).toBe('PENDING');
+    expect(await statusOf(caseId)).toBe('REFUND_PENDING');
+    const [payout] = await payoutsOf(stuck.id);
+    expect(payout).toMatchObject({ amountMinor: stuck.amount });
+
+    const report = await reconcile();
+    expect(findingsOf(report, stuck.id)).toEqual([]);
+    expect(report.settled).toBeGreaterThanOrEqual(1);
+    const settled = await refundOf(caseId);
+    expect(settled).toMatchObject({ status: 'SUCCEEDED', providerRefundId: payout.providerRefundId });
+    expect(await statusOf(caseId)).toBe('REFUNDED');
+    // The customer is told, and nothing is paid again.
+    expect(await service.queue(QueueName.Notification).getJob(Jobs.notify(caseId, 'refund.succeeded').jobId)).toBeTruthy();
+    expect(await payoutsOf(stuck.id)).toHaveLength(1);
+
+    // The next run finds it in order and leaves it.
+    const again = await reconcile();
+    expect(findingsOf(again, stuck.id)).toEqual([]);
+    expect((await refundOf(caseId)).updatedAt).toEqual(settled.updatedAt);
+  });
+
+  it('settles a refund marked FAILED whose payment the gateway made after our call timed out', async () => {
+    const caseId = await refundDue();
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'late';
+    await refundsWith(gateway).issue(caseId, true);
+    expect(await statusOf(caseId)).toBe('REFUND_FAILED');
+    const failed = await refundOf(caseId);
+    expect(failed.status).toBe('FAILED');
+
+    expect(findingsOf(await reconcile(), failed.id)).toEqual([]);
+    expect((await refundOf(caseId)).status).toBe('SUCCEEDED');
+    expect(await statusOf(caseId)).toBe('REFUNDED');
+    expect(await payoutsOf(failed.id)).toHaveLength(1);
+  });
+
+  it('reports what it must not mend: a payment the gateway never made, another amount, a PENDING refund never paid', async () => {
+    const [phantomCase, shortCase, stuckCase] = [await refundDue(), await refundDue(), await refundDue()];
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'phantom';
+    await refundsWith(gateway).issue(phantomCase, false);
+    gateway.behaviour = 'short';
+    await refundsWith(gateway).issue(shortCase, false);
+    gateway.behaviour = 'refuse';
+    await expect(refundsWith(gateway).issue(stuckCase, false)).rejects.toThrow('timed out');
+    const [phantom, short, stuck] = [await refundOf(phantomCase), await refundOf(shortCase), await refundOf(stuckCase)];
+    expect([phantom.status, short.status, stuck.status]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'PENDING']);
+
+    const report = await reconcile();
+    expect(findingsOf(report, phantom.id)).toEqual(['MISSING_AT_GATEWAY']);
+    expect(findingsOf(report, short.id)).toEqual(['AMOUNT_MISMATCH']);
+    expect(findingsOf(report, stuck.id)).toEqual(['STUCK_PENDING']);
+    const shortFinding = report.discrepancies.find((d) => d.refundId === short.id)!;
+    expect(shortFinding).toMatchObject({ caseId: shortCase, ours: { status: 'SUCCEEDED', amountMinor: short.amount }, gateway: [{ amountMinor: short.amount - 100 }] });
+    // Reported, not changed: no money moves and no case moves on a discrepancy.
+    expect([await statusOf(phantomCase), await statusOf(shortCase), await statusOf(stuckCase)]).toEqual(['REFUNDED', 'REFUNDED', 'REFUND_PENDING']);
+    expect((await refundOf(stuckCase)).status).toBe('PENDING');
+    expect(await payoutsOf(stuck.id)).toHaveLength(0);
+  });
+
+  it('reports a refund paid twice: a round finance retried that the gateway settled late', async () => {
+    const caseId = await refundDue();
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'refuse';
+    await refundsWith(gateway).issue(caseId, true);
+    const failed = await refundOf(caseId);
+    expect(failed.status).toBe('FAILED');
+    // Finance retries (the gateway holds nothing for round 1 yet): round 2 pays.
+    expect((await service.as('finance').post(`/v1/refunds/${failed.id}/retry`)).status).toBe(202);
+    gateway.behaviour = 'pay';
+    await refundsWith(gateway).issue(caseId, false);
+    expect((await refundOf(caseId)).status).toBe('SUCCEEDED');
+    // Then the gateway settles round 1 after all.
+    await simulator.refund({ idempotencyKey: failed.idempotencyKey, provider: 'alipay', transactionId: null, amountMinor: failed.amount, currency: 'CNY' });
+
+    const report = await reconcile();
+    expect(findingsOf(report, failed.id)).toEqual(['PAID_TWICE']);
+    expect(report.discrepancies.find((d) => d.refundId === failed.id)!.gateway.map((p) => p.key).sort()).toEqual(
+      [failed.idempotencyKey, (await refundOf(caseId)).idempotencyKey].sort(),
+    );
+  });
+
+  it('leaves a PENDING refund touched within the grace period to the worker paying it', async () => {
+    const caseId = await refundDue();
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'refuse';
+    await expect(refundsWith(gateway).issue(caseId, false)).rejects.toThrow('timed out');
+    const patient = new RefundReconciliation(
+      service.get(DataSource),
+      simulator,
+      { ...config(), reconciliation: { ...config().reconciliation, graceMs: 3_600_000 } },
+      service.get(RefundService),
+    );
+    const report = (await patient.run('manual'))!;
+    expect(findingsOf(report, (await refundOf(caseId)).id)).toEqual([]);
+    expect(await statusOf(caseId)).toBe('REFUND_PENDING');
+  });
+
+  describe('over HTTP', () => {
+    it('runs for finance and admin, lists the runs newest first, and refuses other roles', async () => {
+      const caseId = await refundDue();
+      const gateway = new ScriptedGateway();
+      gateway.behaviour = 'phantom';
+      await refundsWith(gateway).issue(caseId, false);
+      const refundId = (await refundOf(caseId)).id;
+
+      const run = await service.as('finance').post('/v1/refunds/reconciliations');
+      expect(run.status).toBe(201);
+      expect(run.body).toMatchObject({ trigger: 'manual', finishedAt: expect.any(String), error: null, unreached: 0 });
+      expect(run.body.checked).toBeGreaterThanOrEqual(1);
+      expect(findingsOf(run.body, refundId)).toEqual(['MISSING_AT_GATEWAY']);
+      expect((await service.as('admin').post('/v1/refunds/reconciliations')).status).toBe(201);
+
+      const listed = await service.as('finance').get('/v1/refunds/reconciliations?limit=2');
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toHaveLength(2);
+      expect(listed.body.items[1]).toEqual(run.body);
+      expect(new Date(listed.body.items[0].startedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.body.startedAt).getTime());
+
+      expectError(await service.as('portal').post('/v1/refunds/reconciliations'), 403, 'FORBIDDEN_ROLE');
+      expect((await service.as('finance').get('/v1/refunds/reconciliations?limit=0')).status).toBe(400);
+    });
+
+    it('answers 409 RECONCILIATION_RUNNING while another process is reconciling', async () => {
+      const other = service.get(DataSource).createQueryRunner();
+      await other.connect();
+      try {
+        // What the run of another process holds for its whole length.
+        await other.query('SELECT pg_advisory_lock(4711044)');
+        expectError(await service.as('finance').post('/v1/refunds/reconciliations'), 409, 'RECONCILIATION_RUNNING');
+      } finally {
+        await other.query('SELECT pg_advisory_unlock(4711044)');
+        await other.release();
+      }
+      expect((await service.as('finance').post('/v1/refunds/reconciliations')).status).toBe(201);
+    });
+  });
+
+  it('runs at RECONCILIATION_CRON where refunds are paid, and a schedule that is not one stops the start', () => {
+    const registry = new SchedulerRegistry();
+    const withCron = (cron: string) => new RefundReconciler(service.get(RefundReconciliation), registry, { ...config(), reconciliation: { ...config().reconciliation, cron } });
+    expect(() => withCron('every night').onApplicationBootstrap()).toThrow('RECONCILIATION_CRON "every night" in Asia/Shanghai is not a schedule');
+    withCron('0 3 * * *').onApplicationBootstrap();
+    const job = registry.getCronJob('refund-reconciliation');
+    try {
+      // 03:00 in Shanghai is 19:00 UTC.
+      expect(job.nextDate().toUTC().toFormat('HH:mm')).toBe('19:00');
+    } finally {
+      void job.stop();
+    }
+    const providers = (queues: QueueName[]) => WorkersModule.register(queues).providers ?? [];
+    expect(providers([QueueName.Refund])).toContain(RefundReconciler);
+    expect(providers([QueueName.Intake, QueueName.Logistics])).not.toContain(RefundReconciler);
+  });
+});
