@@ -31,7 +31,7 @@ export interface ReconciliationReport {
   /** refunds that could not be compared (the gateway or the database did not answer): the next run tries them again */
   unreached: number;
   discrepancies: Discrepancy[];
-  /** why the run stopped before the end, if it did */
+  /** why the run stopped before the end, or why some refunds were not reached; null when neither */
   error: string | null;
 }
 
@@ -77,7 +77,8 @@ export class RefundReconciliation {
       try {
         return await this.reconcile(trigger);
       } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [RECONCILIATION_LOCK]);
+        // A connection lost meanwhile took the lock with it.
+        await runner.query('SELECT pg_advisory_unlock($1)', [RECONCILIATION_LOCK]).catch(() => undefined);
       }
     } finally {
       await runner.release();
