@@ -161,5 +161,13 @@ describe.each([
     expect(refunded.shipment).toBeNull();
     expect(refunded.refund).toMatchObject({ amount: 4500, status: 'SUCCEEDED' });
     expect(refunded.timeline.map((t: { to: string }) => t.to)).toEqual(['REQUESTED', 'APPROVED', 'REFUND_PENDING', 'REFUNDED']);
+    // One message on each channel, saying both: approved, and refunded.
+    await service.drain();
+    const told: { event: string; body: string }[] = await service.db.query('SELECT event, body FROM notifications WHERE case_id = $1', [created.body.id]);
+    expect(told.length).toBeGreaterThan(0);
+    for (const { event, body } of told) {
+      expect(event).toBe('refund.succeeded');
+      expect(body).toMatch(/已通过审核|is approved/);
+    }
   });
 });

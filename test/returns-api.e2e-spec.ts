@@ -580,6 +580,9 @@ describe('returns service HTTP contract', () => {
       const payouts = await payoutsOf(refunded.refund.id);
       expect(payouts).toHaveLength(1);
       expect(payouts[0].amountMinor).toBe(4500);
+      // Told of the approval alone at the first timeout, not after the retries; then of the refund.
+      await service.drain();
+      expect(await notifiedEvents(service, created.body.id)).toEqual(['refund.succeeded', 'return.approved']);
     }, 60_000);
 
     it('ends a refund the gateway declines as REFUND_FAILED with no payout', async () => {
@@ -587,6 +590,11 @@ describe('returns service HTTP contract', () => {
       expect(failed.status).toBe('REFUND_FAILED');
       expect(failed.refund).toMatchObject({ status: 'FAILED', amount: 4500, attempts: 1, providerRefundId: null });
       expect(await payoutsOf(failed.refund.id)).toHaveLength(0);
+      // One message: approved, but the refund did not go through.
+      await service.drain();
+      expect(await notifiedEvents(service, failed.id)).toEqual(['refund.failed']);
+      const [{ body }] = await service.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND channel = 'EMAIL'`, [failed.id]);
+      expect(body).toContain('已通过审核');
     });
 
     it('tries a FAILED refund again: 202, back to REFUND_PENDING, then REFUND_FAILED with one more attempt', async () => {

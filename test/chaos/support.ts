@@ -189,15 +189,18 @@ const TIMELINE: Record<Kind, string[]> = {
   DROP_OFF: ['-', 'REQUESTED', 'APPROVED', 'AWAITING_SHIPMENT'],
 };
 const EVENTS: Record<Kind, string[]> = {
-  REFUND_ONLY: ['refund.succeeded', 'return.approved'],
+  REFUND_ONLY: ['refund.succeeded'],
   DROP_OFF: ['label.ready'],
 };
 /**
- * Told only sometimes: a case sent back hears of its approval on its own when its booking
- * failed once (the carrier simulator keeps its bookings in the Redis being restarted), so
- * only where the booking job ran more than once.
+ * Told only sometimes: a case hears of its approval on its own when its booking (sent back)
+ * or its payment (refund-only) failed once (the simulators keep their state in the Redis
+ * being restarted), so only where that job ran more than once.
  */
-const EVENTS_IF_BOOKING_FAILED: Record<Kind, string[]> = { REFUND_ONLY: [], DROP_OFF: ['return.approved'] };
+const EVENTS_IF_RETRIED: Record<Kind, { events: string[]; job: (caseId: string) => [QueueName, string] }> = {
+  REFUND_ONLY: { events: ['return.approved'], job: (caseId) => [QueueName.Refund, Jobs.issueRefund(caseId, 1).jobId] },
+  DROP_OFF: { events: ['return.approved'], job: (caseId) => [QueueName.Logistics, Jobs.bookShipment(caseId).jobId] },
+};
 /** The factory customer has a push token and an email address. */
 const CHANNELS = ['EMAIL', 'PUSH'];
 
@@ -389,9 +392,11 @@ export async function brokenPromises(service: TestService, accepted: Accepted[])
     const notes = notificationsOf.get(a.id) ?? [];
     const got = notes.map((n) => `${n.event}/${n.channel}`).sort();
     const told = [...EVENTS[a.kind]];
-    if (EVENTS_IF_BOOKING_FAILED[a.kind].some((e) => notes.some((n) => n.event === e))) {
-      const booking = await service.queue(QueueName.Logistics).getJob(Jobs.bookShipment(a.id).jobId);
-      if ((booking?.attemptsStarted ?? 0) > 1) told.push(...EVENTS_IF_BOOKING_FAILED[a.kind]);
+    const ifRetried = EVENTS_IF_RETRIED[a.kind];
+    if (ifRetried.events.some((e) => notes.some((n) => n.event === e))) {
+      const [queue, jobId] = ifRetried.job(a.id);
+      const job = await service.queue(queue).getJob(jobId);
+      if ((job?.attemptsStarted ?? 0) > 1) told.push(...ifRetried.events);
     }
     const want = told.flatMap((e) => CHANNELS.map((c) => `${e}/${c}`)).sort();
     if (JSON.stringify(got) !== JSON.stringify(want)) broken.push(`${tag}: notifications ${got.join(', ')}, expected ${want.join(', ')}`);

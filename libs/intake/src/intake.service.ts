@@ -434,7 +434,8 @@ export class IntakeService implements OnApplicationShutdown {
       case 'APPROVED':
         tx.enqueue(Jobs.webhook(subject.id, 'return.approved'));
         if (subject.type === 'REFUND_ONLY') {
-          tx.enqueue(Jobs.notify(subject.id, 'return.approved', {}, subject.priority));
+          // The customer hears of the approval with the refund, seconds later (or alone, if the
+          // first payment fails; see RefundService): one message, not two.
           // Nothing comes back: every unit asked for is accepted and refunded now.
           await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
           await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund only: nothing to send back');

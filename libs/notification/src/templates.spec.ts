@@ -22,6 +22,16 @@ describe(renderMessage.name, () => {
     expect(renderMessage('pickup.booked', 'en', params)).toContain('is approved');
   });
 
+  it('tells a refund-only case of its approval in its refund message, and never speaks of sending it back', () => {
+    const refundOnly = { ...params, refundOnly: 'yes' };
+    expect(renderMessage('refund.succeeded', 'zh-CN', refundOnly)).toBe('您的仅退款申请 RMA-20261126-ABCDEFGHJK 已通过审核，已退款 99.00 CNY，原路退回 alipay。');
+    expect(renderMessage('refund.failed', 'zh-TW', refundOnly)).toContain('已通過審核');
+    expect(renderMessage('refund.succeeded', 'en', refundOnly)).toContain('is approved');
+    expect(renderMessage('return.approved', 'zh-CN', refundOnly)).not.toContain('物流');
+    // A case that was sent back heard of its approval with its label.
+    expect(renderMessage('refund.succeeded', 'zh-CN', params)).toBe('退货 RMA-20261126-ABCDEFGHJK 已退款 99.00 CNY，原路退回 alipay。');
+  });
+
   it('speaks Simplified to mainland customers and Traditional to Taiwan and Hong Kong', () => {
     expect(renderMessage('return.approved', 'zh-CN', params)).toContain('退货');
     expect(renderMessage('return.approved', 'zh-HK', params)).toContain('退貨');

@@ -17,14 +17,15 @@ function when(iso: string | undefined, language: Language): string {
 /**
  * Customer-facing texts in Simplified and Traditional Chinese and English. `p.rma` is always there.
  * `label.ready` and `pickup.booked` tell the approval too: a case sent back hears of its approval
- * with how to send it (`return.approved` alone goes to refund-only cases, and to cases whose
- * booking failed a first time, see `LogisticsService`).
+ * with how to send it, a refund-only case with its refund (`refund.succeeded`, `refund.failed`
+ * with `p.refundOnly`). `return.approved` alone goes to a case whose booking or first payment
+ * failed (see `LogisticsService`, `RefundService`).
  */
 const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
   'return.approved': {
-    'zh-Hans': (p) => `您的退货申请 ${p.rma} 已通过审核，我们将尽快安排退货物流。`,
-    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已通過審核，我們將盡快安排退貨物流。`,
-    en: (p) => `Your return ${p.rma} is approved. We are arranging how to send it back.`,
+    'zh-Hans': (p) => (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，退款正在处理中。` : `您的退货申请 ${p.rma} 已通过审核，我们将尽快安排退货物流。`),
+    'zh-Hant': (p) => (p.refundOnly ? `您的僅退款申請 ${p.rma} 已通過審核，退款正在處理中。` : `您的退貨申請 ${p.rma} 已通過審核，我們將盡快安排退貨物流。`),
+    en: (p) => (p.refundOnly ? `Your refund request ${p.rma} is approved; the refund is on its way.` : `Your return ${p.rma} is approved. We are arranging how to send it back.`),
   },
   'return.rejected': {
     'zh-Hans': (p) => `很抱歉，您的退货申请 ${p.rma} 未通过审核，详情请查看订单页面。`,
@@ -62,14 +63,14 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     en: (p) => `Return ${p.rma} did not pass inspection; the item will be sent back to you.`,
   },
   'refund.succeeded': {
-    'zh-Hans': (p) => `退货 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`,
-    'zh-Hant': (p) => `退貨 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`,
-    en: (p) => `Return ${p.rma}: ${p.amount} has been refunded to your ${p.method}.`,
+    'zh-Hans': (p) => (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退货 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`),
+    'zh-Hant': (p) => (p.refundOnly ? `您的僅退款申請 ${p.rma} 已通過審核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退貨 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`),
+    en: (p) => (p.refundOnly ? `Your refund request ${p.rma} is approved: ${p.amount} has been refunded to your ${p.method}.` : `Return ${p.rma}: ${p.amount} has been refunded to your ${p.method}.`),
   },
   'refund.failed': {
-    'zh-Hans': (p) => `退货 ${p.rma} 的退款暂未完成，财务同事正在处理。`,
-    'zh-Hant': (p) => `退貨 ${p.rma} 的退款暫未完成，財務同事正在處理。`,
-    en: (p) => `The refund of return ${p.rma} did not go through yet; our finance team is on it.`,
+    'zh-Hans': (p) => (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，但退款暂未完成，财务同事正在处理。` : `退货 ${p.rma} 的退款暂未完成，财务同事正在处理。`),
+    'zh-Hant': (p) => (p.refundOnly ? `您的僅退款申請 ${p.rma} 已通過審核，但退款暫未完成，財務同事正在處理。` : `退貨 ${p.rma} 的退款暫未完成，財務同事正在處理。`),
+    en: (p) => (p.refundOnly ? `Your refund request ${p.rma} is approved, but the refund did not go through yet; our finance team is on it.` : `The refund of return ${p.rma} did not go through yet; our finance team is on it.`),
   },
   'return.closed': {
     'zh-Hans': (p) => `退货 ${p.rma} 因逾期未寄回已关闭。`,

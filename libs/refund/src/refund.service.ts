@@ -11,6 +11,12 @@ import { refundKey, roundOf } from './reconciliation';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
 
+/**
+ * What a refund-only case's messages carry: its customer was not told of the approval
+ * (nothing is sent back, so no label says it), so the refund's message says it too.
+ */
+const REFUND_ONLY_PARAMS = { refundOnly: 'yes' };
+
 function major(amountMinor: number, currency: string): string {
   return `${(amountMinor / 100).toFixed(2)} ${currency}`;
 }
@@ -35,7 +41,8 @@ export class RefundService {
    */
   async issue(caseId: string, lastAttempt: boolean): Promise<void> {
     // Outside the transaction (see IntakeService.judge): the versions the case was decided under.
-    const book = await this.policies.recordedBook((await this.cases.find(caseId))?.decision?.policyVersion);
+    const found = await this.cases.find(caseId);
+    const book = await this.policies.recordedBook(found?.decision?.policyVersion);
     const refund = await this.outbox.transaction((tx) => this.prepare(tx, caseId, book));
     if (!refund) return;
 
@@ -58,7 +65,12 @@ export class RefundService {
           await this.fail(refund.id, message);
           return;
         }
-        await this.dataSource.query('UPDATE refunds SET last_error = $2, updated_at = now() WHERE id = $1', [refund.id, message]);
+        await this.outbox.transaction(async (tx) => {
+          await tx.manager.query('UPDATE refunds SET last_error = $2, updated_at = now() WHERE id = $1', [refund.id, message]);
+          // A refund-only customer hears of the approval with the refund. When the first
+          // payment fails, they hear of it alone now rather than after the retries.
+          if (found?.type === 'REFUND_ONLY' && refund.attempts === 0) tx.enqueue(Jobs.notify(caseId, 'return.approved', REFUND_ONLY_PARAMS, found.priority));
+        });
         throw error;
       }
     }
@@ -121,8 +133,9 @@ export class RefundService {
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
     await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
+    const params = { amount: major(refund.amount, refund.currency), method: refund.method, ...(subject.type === 'REFUND_ONLY' ? REFUND_ONLY_PARAMS : {}) };
     tx.enqueue(
-      Jobs.notify(subject.id, 'refund.succeeded', { amount: major(refund.amount, refund.currency), method: refund.method }, subject.priority),
+      Jobs.notify(subject.id, 'refund.succeeded', params, subject.priority),
       Jobs.webhook(subject.id, 'refund.succeeded'),
     );
   }
@@ -134,7 +147,7 @@ export class RefundService {
       if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') return;
       await tx.manager.update(Refund, { id: refundId }, { status: 'FAILED', lastError: reason, updatedAt: new Date() });
       await this.cases.transition(tx.manager, subject, 'REFUND_FAILED', 'system:refund', reason);
-      tx.enqueue(Jobs.notify(subject.id, 'refund.failed', {}, subject.priority), Jobs.webhook(subject.id, 'refund.failed'));
+      tx.enqueue(Jobs.notify(subject.id, 'refund.failed', subject.type === 'REFUND_ONLY' ? REFUND_ONLY_PARAMS : {}, subject.priority), Jobs.webhook(subject.id, 'refund.failed'));
     });
     this.logger.warn(`refund ${refundId} failed: ${reason}`);
   }
