@@ -227,6 +227,12 @@ describe('refund reconciliation', () => {
       expect(listed.body.items[1]).toEqual(run.body);
       expect(new Date(listed.body.items[0].startedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.body.startedAt).getTime());
 
+      // The dashboards see the last run.
+      const metrics = (await service.http().get('/metrics')).text;
+      const last = listed.body.items[0];
+      expect(metrics).toContain(`returns_refund_reconciliation_finished_seconds ${Math.floor(new Date(last.finishedAt).getTime() / 1000)}`);
+      expect(metrics).toContain(`returns_refund_reconciliation_refunds{outcome="discrepancy"} ${last.discrepancies.length}`);
+
       expectError(await service.as('portal').post('/v1/refunds/reconciliations'), 403, 'FORBIDDEN_ROLE');
       expect((await service.as('finance').get('/v1/refunds/reconciliations?limit=0')).status).toBe(400);
     });

@@ -57,17 +57,21 @@ export class AdminController {
     return { retried, queue: await this.queues.stats(this.queue(name)) };
   }
 
-  /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, and batching. */
+  /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, and the last refund reconciliation. */
   @Get('metrics')
   @Public()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
     // This process's own figures first, so a scrape always counts them.
     await this.batchStats.publish();
-    const [queues, cases, batches] = await Promise.all([
+    const [queues, cases, batches, [reconciled]] = await Promise.all([
       this.queues.all(),
       this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>,
       this.batchStats.cluster(),
+      this.dataSource.query(
+        `SELECT floor(extract(epoch FROM finished_at))::bigint AS at, settled, jsonb_array_length(discrepancies) AS discrepancies, unreached
+           FROM refund_reconciliations WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
+      ) as Promise<{ at: string; settled: number; discrepancies: number; unreached: number }[]>,
     ]);
     const stages = Object.entries(batches).sort(([a], [b]) => a.localeCompare(b));
     const lines = [
@@ -98,6 +102,18 @@ export class AdminController {
       '# HELP returns_batch_retried_items_total Items tried again alone because their batch failed.',
       '# TYPE returns_batch_retried_items_total counter',
       ...stages.map(([stage, t]) => `returns_batch_retried_items_total{stage="${stage}"} ${t.retried}`),
+      ...(reconciled
+        ? [
+            '# HELP returns_refund_reconciliation_finished_seconds When the last refund reconciliation finished (Unix time): alert when it is over a day old.',
+            '# TYPE returns_refund_reconciliation_finished_seconds gauge',
+            `returns_refund_reconciliation_finished_seconds ${reconciled.at}`,
+            '# HELP returns_refund_reconciliation_refunds What the last reconciliation found: discrepancies for finance, refunds it settled, refunds it could not compare.',
+            '# TYPE returns_refund_reconciliation_refunds gauge',
+            `returns_refund_reconciliation_refunds{outcome="discrepancy"} ${reconciled.discrepancies}`,
+            `returns_refund_reconciliation_refunds{outcome="settled"} ${reconciled.settled}`,
+            `returns_refund_reconciliation_refunds{outcome="unreached"} ${reconciled.unreached}`,
+          ]
+        : []),
     ];
     return `${lines.join('\n')}\n`;
   }
