@@ -85,8 +85,8 @@ export class LocalWorkers implements OnModuleDestroy {
 
 /**
  * The BullMQ workers of one process: only the processors of the queues it serves
- * (WORKER_QUEUES), plus the outbox sweep and, where the server has no autovacuum, the
- * tables' upkeep. Expects the config, database and queue modules
+ * (WORKER_QUEUES), plus the outbox sweep, the nightly refund reconciliation and, where the
+ * server has no autovacuum, the tables' upkeep (each run by one process at a time). Expects the config, database and queue modules
  * from its importer.
  */
 @Module({})
@@ -102,8 +102,7 @@ export class WorkersModule {
         WorkerHeartbeat,
         OutboxSweeper,
         TableUpkeep,
-        // The nightly refund reconciliation, where refunds are paid.
-        ...(queues.includes(QueueName.Refund) ? [RefundReconciler] : []),
+        RefundReconciler,
         LocalWorkers,
       ],
       exports: [LocalWorkers],

@@ -5,8 +5,9 @@ import { APP_CONFIG, AppConfig } from '@returns/config';
 import { RefundReconciliation } from './reconciliation.service';
 
 /**
- * Runs the refund reconciliation on its schedule (RECONCILIATION_CRON) in every process
- * that serves the refund queue; the run's advisory lock lets one of them do it.
+ * Runs the refund reconciliation on its schedule (RECONCILIATION_CRON) in every worker
+ * process, whatever queues it serves (a deployment may scale its refund workers to zero at
+ * night); the run's advisory lock lets one of them do it.
  */
 @Injectable()
 export class RefundReconciler implements OnApplicationBootstrap {
