@@ -150,12 +150,15 @@ export class RefundReconciliation {
     return report;
   }
 
-  /** Refunds changed since `windowFrom`, and every PENDING one, after `after` in id order. */
+  /**
+   * Refunds changed since `windowFrom`, and every PENDING one, after `after` in id order: a
+   * walk along the primary key, once over the table in a run.
+   */
   private async page(windowFrom: string, after: string): Promise<RefundOnRecord[]> {
     const rows: { id: string; case_id: string; status: RefundStatus; amount_minor: string; idempotency_key: string; updated_at: Date }[] =
       await this.dataSource.query(
         `SELECT id, case_id, status, amount_minor, idempotency_key, updated_at FROM refunds
-          WHERE (updated_at >= $1 OR status = 'PENDING') AND id > $2 ORDER BY id LIMIT $3`,
+          WHERE id > $2 AND (updated_at >= $1 OR status = 'PENDING') ORDER BY id LIMIT $3`,
         [windowFrom, after, PAGE],
       );
     return rows.map((r) => ({
