@@ -14,8 +14,8 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { Jobs, QueueName } from '@returns/contracts';
 import { runMigrations } from '@returns/database';
+import { CarrierSimulator } from '@returns/logistics';
 import { ChannelSimulator } from '@returns/notification';
-import { RedisClient } from '@returns/queue';
 import { PaymentSimulator } from '@returns/refund';
 import { orderBody, returnBody, uniqueId } from '../support/factories';
 import { TestService } from '../support/service';
@@ -328,10 +328,7 @@ export async function brokenPromises(service: TestService, accepted: Accepted[])
   const notificationsOf = group(notifications, (n) => n.case_id);
   const [{ outbox }] = await db.query('SELECT count(*)::int AS outbox FROM outbox');
 
-  const redis = service.get(RedisClient);
-  const bookings = new Map(
-    Object.entries(await redis.redis.hgetall(redis.key('sim', 'carrier', 'bookings'))).map(([key, json]) => [key, JSON.parse(json) as { trackingNumber: string }]),
-  );
+  const bookings = await service.get(CarrierSimulator).bookings();
   const payouts = await service.get(PaymentSimulator).payouts();
   const payoutsByKey = group(payouts, (p) => p.idempotencyKey);
   const payoutsByTransaction = group(payouts, (p) => p.transactionId ?? '');

@@ -67,6 +67,12 @@ export interface AppConfig {
     latencyMs: number;
     /** share of calls, 0..1, that fail as a provider timeout would */
     failureRate: number;
+    /**
+     * how long the simulated couriers and channels remember a booking or a delivery, and so
+     * answer a retry with it (SIMULATOR_RETENTION, default 2d): their records live in Redis,
+     * and a surge replay would otherwise leave ~0.7 KB there per return for good
+     */
+    retentionMs: number;
   };
 }
 
@@ -242,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     simulators: {
       latencyMs: duration('SIMULATOR_LATENCY', env.SIMULATOR_LATENCY, '20ms'),
       failureRate: fraction('SIMULATOR_FAILURE_RATE', env.SIMULATOR_FAILURE_RATE),
+      retentionMs: duration('SIMULATOR_RETENTION', env.SIMULATOR_RETENTION, '2d'),
     },
   };
 }

@@ -21,6 +21,11 @@ export class RedisClient implements OnApplicationShutdown {
     return [this.config.queuePrefix, ...parts].join(':');
   }
 
+  /** `dayBuckets` under this prefix: where a simulator keeps records for `retentionMs`. */
+  buckets(retentionMs: number, now: number, ...parts: string[]): DayBuckets {
+    return dayBuckets(this.key(...parts), retentionMs, now);
+  }
+
   /**
    * Sets `hash[field] = value` only if unset and, in the same atomic step, appends `item`
    * to the list `list`: a process killed in between can never leave one without the other.
@@ -45,6 +50,28 @@ export class RedisClient implements OnApplicationShutdown {
     await this.redis.quit().catch(() => this.redis.disconnect());
     await closeClusterConnections();
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/** The keys of records kept by day, and when the newest of them expires. */
+export interface DayBuckets {
+  /** today's key (`<base>:<YYYY-MM-DD>`, UTC) first, then every earlier day's that may still hold records */
+  keys: string[];
+  /** when today's key is to expire (Unix seconds): `retentionMs` after today ends */
+  expireAt: number;
+}
+
+/**
+ * Records kept for at least `retentionMs` without a timestamp each: written to the key of
+ * the day they are written on, which expires `retentionMs` after that day ends, and looked
+ * up in every day's key that may still exist. Redis 7.0 cannot expire one field of a hash.
+ */
+export function dayBuckets(base: string, retentionMs: number, now: number): DayBuckets {
+  const today = Math.floor(now / DAY_MS);
+  const days = Math.ceil(retentionMs / DAY_MS) + 1;
+  const keys = Array.from({ length: days }, (_, k) => `${base}:${new Date((today - k) * DAY_MS).toISOString().slice(0, 10)}`);
+  return { keys, expireAt: Math.ceil(((today + 1) * DAY_MS + retentionMs) / 1000) };
 }
 
 /**

@@ -42,10 +42,10 @@ describe('CarrierSimulator tracking numbers', () => {
   });
 
   it('make one booking of a key that two processes book at the same moment', async () => {
-    const before = await carriers[0].bookingCount();
+    const before = (await carriers[0].bookings()).size;
     const racing = await Promise.all(Array.from({ length: 20 }, (_, n) => carriers[n % 2].book(request(9100), 1200)));
     expect(new Set(racing.map((b) => JSON.stringify(b))).size).toBe(1);
-    expect(await carriers[0].bookingCount()).toBe(before + 1);
+    expect((await carriers[0].bookings()).size).toBe(before + 1);
   });
 
   it('draw another number when the one drawn is already held', async () => {
@@ -61,5 +61,27 @@ describe('CarrierSimulator tracking numbers', () => {
     expect(draws).toBe(3);
     expect(booking.trackingNumber).not.toBe(taken);
     expect(await carriers[0].book(request(9200), 1200)).toMatchObject({ trackingNumber: taken });
+  });
+
+  it('remember a booking for SIMULATOR_RETENTION, across days, and then forget it', async () => {
+    const at = (ms: number) =>
+      new (class extends CarrierSimulator {
+        protected now(): number {
+          return ms;
+        }
+      })(clients[1], { ...config, carrierSimulatorAutopilot: false });
+    const day = 86_400_000;
+    const first = await at(Date.now() - day).book(request(9300), 1200);
+    // Retried the next day: the same booking, held under yesterday's key.
+    expect(await carriers[0].book(request(9300), 1200)).toEqual(first);
+    expect((await carriers[0].bookings()).get('case-9300')).toEqual(first);
+    const [today, yesterday] = clients[0].buckets(config.simulators.retentionMs, Date.now(), 'sim', 'carrier', 'bookings').keys;
+    expect(await clients[0].redis.hexists(today, 'case-9300')).toBe(0);
+    const ttl = await clients[0].redis.ttl(yesterday);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl * 1000).toBeLessThanOrEqual(config.simulators.retentionMs);
+    // Past the retention the key is gone, and a booking under it would be a new one.
+    const later = at(Date.now() + config.simulators.retentionMs + 2 * day);
+    expect((await later.bookings()).has('case-9300')).toBe(false);
   });
 });

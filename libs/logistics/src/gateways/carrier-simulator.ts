@@ -5,16 +5,25 @@ import { RedisClient } from '@returns/queue';
 import { Booking, BookingRequest, CarrierGateway } from '../carrier-gateway.interface';
 
 /**
- * One booking key's booking, made at most once, in one round trip: answers the booking
- * already held under the key (KEYS[1]); else claims the tracking number in KEYS[2] and
- * stores ARGV[3] under the key, answering it; nil when the number is another booking's.
- * Both keys share the prefix, and so a cluster slot.
+ * One booking key's booking, made at most once, in one round trip. KEYS: the bookings' day
+ * keys (today's first), then as many of the tracking numbers'. Answers the booking already
+ * held under the key ARGV[1] on any day; else claims the tracking number ARGV[2] in today's
+ * key and stores ARGV[3] under the booking key, both expiring at ARGV[4], and answers it;
+ * nil when the number is another booking's. All keys share the prefix, and so a cluster slot.
  */
 const BOOK_ONCE = `
-local held = redis.call('HGET', KEYS[1], ARGV[1])
-if held then return held end
-if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[1]) == 0 then return nil end
+local days = #KEYS / 2
+for i = 1, days do
+  local held = redis.call('HGET', KEYS[i], ARGV[1])
+  if held then return held end
+end
+for i = days + 1, #KEYS do
+  if redis.call('HEXISTS', KEYS[i], ARGV[2]) == 1 then return nil end
+end
+redis.call('HSET', KEYS[days + 1], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
+redis.call('EXPIREAT', KEYS[days + 1], ARGV[4])
 return ARGV[3]`;
 
 /**
@@ -31,8 +40,10 @@ export class CarrierSimulator implements CarrierGateway {
 
   async book(request: BookingRequest, quotedCostMinor: number): Promise<Booking> {
     await this.behave('book');
-    const bookings = this.client.key('sim', 'carrier', 'bookings');
-    const tracking = this.client.key('sim', 'carrier', 'tracking');
+    const now = this.now();
+    const bookings = this.client.buckets(this.config.simulators.retentionMs, now, 'sim', 'carrier', 'bookings');
+    const tracking = this.client.buckets(this.config.simulators.retentionMs, now, 'sim', 'carrier', 'tracking');
+    const keys = [...bookings.keys, ...tracking.keys];
     const pickup = request.method === 'PICKUP';
     const tomorrow = new Date(Date.now() + 24 * 3_600_000);
     tomorrow.setUTCHours(1, 0, 0, 0); // 09:00 in China
@@ -45,7 +56,7 @@ export class CarrierSimulator implements CarrierGateway {
         costMinor: quotedCostMinor,
       };
       const json = JSON.stringify(booking);
-      const held = (await this.client.redis.eval(BOOK_ONCE, 2, bookings, tracking, request.bookingKey, trackingNumber, json)) as string | null;
+      const held = (await this.client.redis.eval(BOOK_ONCE, keys.length, ...keys, request.bookingKey, trackingNumber, json, bookings.expireAt)) as string | null;
       if (held === null) continue; // the number is another booking's: draw again
       if (held !== json) return JSON.parse(held) as Booking; // booked before under this key
       if (this.config.carrierSimulatorAutopilot) this.drive(request.carrier, trackingNumber);
@@ -64,7 +75,13 @@ export class CarrierSimulator implements CarrierGateway {
 
   async cancel(trackingNumber: string): Promise<void> {
     await this.behave('cancel');
-    await this.client.redis.sadd(this.client.key('sim', 'carrier', 'cancelled'), trackingNumber);
+    const { keys, expireAt } = this.client.buckets(this.config.simulators.retentionMs, this.now(), 'sim', 'carrier', 'cancelled');
+    await this.client.redis.multi().sadd(keys[0], trackingNumber).expireat(keys[0], expireAt).exec();
+  }
+
+  /** The clock the day keys follow (tests move it). */
+  protected now(): number {
+    return Date.now();
   }
 
   /**
@@ -88,9 +105,12 @@ export class CarrierSimulator implements CarrierGateway {
     });
   }
 
-  /** How many distinct bookings the simulated carriers hold (tests check "booked once"). */
-  async bookingCount(): Promise<number> {
-    return this.client.redis.hlen(this.client.key('sim', 'carrier', 'bookings'));
+  /** Every booking the simulated carriers still remember, by booking key (tests check "booked once"). */
+  async bookings(): Promise<Map<string, Booking>> {
+    const { keys } = this.client.buckets(this.config.simulators.retentionMs, this.now(), 'sim', 'carrier', 'bookings');
+    const out = new Map<string, Booking>();
+    for (const key of keys) for (const [bookingKey, json] of Object.entries(await this.client.redis.hgetall(key))) out.set(bookingKey, JSON.parse(json));
+    return out;
   }
 
   private async behave(operation: string): Promise<void> {

@@ -33,11 +33,29 @@ describe('ChannelSimulator', () => {
   });
 
   it('keeps who got which message under which ids, not its body: a surge would fill Redis with text the service records itself', async () => {
-    const key = clients[0].key('sim', 'channel', 'delivered');
+    const [key] = clients[0].buckets(config.simulators.retentionMs, Date.now(), 'sim', 'channel', 'delivered').keys;
     const sms = message();
     await channels[0].send(sms);
     const kept = (await clients[0].redis.hget(key, sms.messageId))!;
     expect(kept).not.toContain('RMA-20261126');
     expect(Buffer.byteLength(kept)).toBeLessThan(200);
+  });
+
+  it('remembers a delivery for SIMULATOR_RETENTION, across days: a retry the next day is the same delivery', async () => {
+    const yesterday = Date.now() - 86_400_000;
+    const earlier = new (class extends ChannelSimulator {
+      protected now(): number {
+        return yesterday;
+      }
+    })(clients[1], config);
+    const sms = message();
+    const first = await earlier.send(sms);
+    expect(await channels[0].send(sms)).toEqual(first);
+    expect((await channels[0].delivered()).filter((m) => m.messageId === sms.messageId)).toHaveLength(1);
+    // Yesterday's key expires the retention after yesterday ended, not later.
+    const [, yesterdaysKey] = clients[0].buckets(config.simulators.retentionMs, Date.now(), 'sim', 'channel', 'delivered').keys;
+    const ttl = await clients[0].redis.ttl(yesterdaysKey);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl * 1000).toBeLessThanOrEqual(config.simulators.retentionMs);
   });
 });
