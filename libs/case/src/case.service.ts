@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CaseStatus } from '@returns/contracts';
-import { arrayElement, arrayElementType, insertMany } from '@returns/database';
+import { arrayElement, arrayElementType, insertMany, preparedQuery } from '@returns/database';
 import { ReturnCase } from './return-case.entity';
 import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
@@ -92,7 +92,8 @@ export class CaseService {
       }
       const names = ['id', 'status', ...columns.map((c) => c.databaseName)];
       const types = ['uuid', 'text', ...columns.map((c) => arrayElementType(c.type))];
-      await manager.query(
+      await preparedQuery(
+        manager,
         `UPDATE return_cases c SET status = v.status, updated_at = $${names.length + 1}${columns.map((col) => `, "${col.databaseName}" = v."${col.databaseName}"`).join('')}
            FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) AS v(${names.map((n) => `"${n}"`).join(', ')})
           WHERE c.id = v.id`,

@@ -1,4 +1,5 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { preparedQuery } from './prepared-query';
 
 /**
  * The element type of an array parameter for a column of `type` (TypeORM's column type):
@@ -33,7 +34,8 @@ export async function insertMany<T extends ObjectLiteral>(manager: EntityManager
       return arrayElement(column.type, value);
     }),
   );
-  await manager.query(
+  await preparedQuery(
+    manager,
     `INSERT INTO "${metadata.tableName}" (${columns.map((c) => `"${c.databaseName}"`).join(', ')})
      SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${arrayElementType(c.type)}[]`).join(', ')})`,
     values,

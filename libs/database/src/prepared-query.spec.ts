@@ -27,4 +27,27 @@ describe(preparedQuery.name, () => {
     await expect(refusal).rejects.toMatchObject({ code: '22P05' });
     expect(textRefused(await refusal.catch((error: unknown) => error))).toBe(true);
   });
+
+  it("runs in a transaction on the transaction's own connection: it sees the transaction's rows, which go with its rollback", async () => {
+    const queryRunner = dataSource.createQueryRunner();
+    await queryRunner.connect();
+    try {
+      await queryRunner.query('CREATE TEMP TABLE spec_tx (n int)');
+      await queryRunner.startTransaction();
+      await queryRunner.query('INSERT INTO spec_tx VALUES (7)');
+      expect(await preparedQuery(queryRunner.manager, 'SELECT n FROM spec_tx WHERE n = ANY($1::int[])', [[7]])).toEqual([{ n: 7 }]);
+      await queryRunner.rollbackTransaction();
+      expect(await preparedQuery(queryRunner.manager, 'SELECT n FROM spec_tx WHERE n = ANY($1::int[])', [[7]])).toEqual([]);
+    } finally {
+      await queryRunner.query('DROP TABLE IF EXISTS spec_tx');
+      await queryRunner.release();
+    }
+  });
+
+  it('names a statement given as text by its hash: one prepared statement however often it runs', async () => {
+    const text = 'SELECT $1::int + 1 AS next';
+    for (const n of [1, 2, 3]) expect(await preparedQuery(dataSource, text, [n])).toEqual([{ next: n + 1 }]);
+    const named = await dataSource.query('SELECT name FROM pg_prepared_statements WHERE statement = $1', [text]);
+    expect(named).toEqual([{ name: expect.stringMatching(/^q[0-9a-f]{20}$/) }]);
+  });
 });

@@ -249,7 +249,8 @@ export class IntakeService implements OnApplicationShutdown {
     const policies = await this.policies.currentBook();
     const failures = new Map<string, Error>();
     await this.outbox.transaction(async (tx) => {
-      const found: JudgedRequestRow[] = await tx.manager.query(
+      const found: JudgedRequestRow[] = await preparedQuery(
+        tx.manager,
         `SELECT r.id, r.rma_number, r.body, r.created_at, o.id AS order_id, o.merchant_id, o.customer_id, o.customer, o.currency, o.delivered_at, o.items
            FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`,
         [[...new Set(caseIds)]],
@@ -356,7 +357,8 @@ export class IntakeService implements OnApplicationShutdown {
    * recent returns and orders.
    */
   private async whatIsKnown(manager: EntityManager, requests: JudgedRequestRow[]) {
-    const rows: { id: string; judged: boolean; claimed: Record<string, string> | null; returns: number; orders: number }[] = await manager.query(
+    const rows: { id: string; judged: boolean; claimed: Record<string, string> | null; returns: number; orders: number }[] = await preparedQuery(
+      manager,
       `SELECT k.id,
               EXISTS (SELECT 1 FROM return_cases WHERE id = k.id) AS judged,
               (SELECT json_object_agg(sku, units) FROM (
@@ -390,7 +392,8 @@ export class IntakeService implements OnApplicationShutdown {
   private async photoSharers(manager: EntityManager, requests: { id: string; customerId: string; photos: { sha256: string }[] }[]): Promise<Map<string, number>> {
     const probes = requests.flatMap((r) => r.photos.map((p) => ({ id: r.id, customerId: r.customerId, probe: JSON.stringify([{ sha256: p.sha256 }]) })));
     if (!probes.length) return new Map();
-    const rows: { id: string; shared: number }[] = await manager.query(
+    const rows: { id: string; shared: number }[] = await preparedQuery(
+      manager,
       `SELECT k.id, count(DISTINCT s.customer_id)::int AS shared
          FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS k(id, customer_id, probe)
          CROSS JOIN LATERAL (SELECT c.customer_id FROM return_cases c WHERE c.photos @> k.probe AND c.customer_id <> k.customer_id OFFSET 0) s

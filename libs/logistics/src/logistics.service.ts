@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
-import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertMany } from '@returns/database';
+import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertMany, preparedQuery } from '@returns/database';
 import { CaseStatus, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
@@ -204,7 +204,8 @@ export class LogisticsService implements OnApplicationShutdown {
       address: OrderAddress | null;
       customer: OrderCustomer;
       lines: BookingSubject['lines'] | null;
-    }[] = await this.dataSource.query(
+    }[] = await preparedQuery(
+      this.dataSource,
       `SELECT c.id, c.order_id, c.return_method, c.decision ->> 'policyVersion' AS policy_version, o.address, o.customer,
               (SELECT json_agg(json_build_object('category', i.category, 'unitPrice', i.unit_price_minor, 'quantity', i.quantity) ORDER BY i.sku)
                  FROM return_items i WHERE i.case_id = c.id) AS lines
@@ -226,7 +227,8 @@ export class LogisticsService implements OnApplicationShutdown {
   /** Locks cases of a booking batch in id order (as a cancel does), reading what recording them needs. */
   private async lockBooked(tx: Tx, caseIds: string[]): Promise<Map<string, BookedCase>> {
     const rows: { id: string; status: CaseStatus; type: BookedCase['type']; shipping_paid_by: ShippingPayer; deadlines: CaseDeadlines; priority: number; updated_at: Date }[] =
-      await tx.manager.query(
+      await preparedQuery(
+        tx.manager,
         `SELECT id, status, type, shipping_paid_by, deadlines, priority, updated_at FROM return_cases
           WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
         [caseIds],

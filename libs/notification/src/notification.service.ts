@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderCustomer } from '@returns/case';
-import { databaseUnavailable, GroupCommit, GroupCommitOptions } from '@returns/database';
+import { databaseUnavailable, GroupCommit, GroupCommitOptions, preparedQuery } from '@returns/database';
 import { CustomerMessage, NotificationChannelName } from '@returns/contracts';
 import { NOTIFICATION_CHANNEL, NotificationChannel } from './notification-channel.interface';
 import { renderMessage } from './templates';
@@ -94,7 +94,8 @@ export class NotificationService implements OnApplicationShutdown {
   /** Sends a batch; answers, per request, null or what went wrong. Throws only when PostgreSQL does. */
   async sendMany(requests: NotificationRequest[]): Promise<SendOutcome[]> {
     const caseIds = [...new Set(requests.map((r) => r.caseId))];
-    const found: { id: string; rma_number: string; customer_id: string; customer: OrderCustomer; told: RecordedMessage[] | null }[] = await this.dataSource.query(
+    const found: { id: string; rma_number: string; customer_id: string; customer: OrderCustomer; told: RecordedMessage[] | null }[] = await preparedQuery(
+      this.dataSource,
       `SELECT c.id, c.rma_number, o.customer_id, o.customer,
               (SELECT json_agg(json_build_object('event', n.event, 'channel', n.channel, 'id', n.id, 'status', n.status, 'recipient', n.recipient, 'body', n.body))
                  FROM notifications n WHERE n.case_id = c.id AND n.event = ANY($2::text[])) AS told
@@ -146,7 +147,8 @@ export class NotificationService implements OnApplicationShutdown {
     // What each provider answered, in one statement: a message tried for the first time is
     // recorded now; one tried before counts one more attempt. One that another process sent
     // meanwhile stays SENT.
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
       `INSERT INTO notifications AS n (id, case_id, event, channel, recipient, locale, body, status, provider_message_id, attempts, last_error, sent_at)
        SELECT a.id, a.case_id, a.event, a.channel, a.recipient, a.locale, a.body,
               CASE WHEN a.error IS NULL THEN 'SENT' WHEN a.final THEN 'FAILED' ELSE 'PENDING' END,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { JobName, JobRequest, QUEUE_OF } from '@returns/contracts';
-import { drainGroupCommits } from '@returns/database';
+import { drainGroupCommits, preparedQuery } from '@returns/database';
 import { JobProducer } from './job-producer.service';
 
 /** How often the rows of dispatched jobs are deleted. */
@@ -109,7 +109,7 @@ export class OutboxService implements BeforeApplicationShutdown {
   private async record(manager: EntityManager, jobs: JobRequest[]): Promise<void> {
     if (!jobs.length) return;
     const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[])`;
-    await manager.query(this.recordRowsSql(rows), this.jobParams(jobs));
+    await preparedQuery(manager, this.recordRowsSql(rows), this.jobParams(jobs));
   }
 
 
@@ -126,8 +126,7 @@ export class OutboxService implements BeforeApplicationShutdown {
     if (this.flushing || !this.dispatched.length) return this.flushing ?? undefined;
     const ids = this.dispatched;
     this.dispatched = [];
-    this.flushing = this.dataSource
-      .query(`DELETE FROM outbox WHERE job_id = ANY($1)`, [ids])
+    this.flushing = preparedQuery(this.dataSource, `DELETE FROM outbox WHERE job_id = ANY($1)`, [ids])
       .then(() => undefined)
       .catch((error: Error) => {
         this.dispatched.push(...ids); // the database is away: try again next round
