@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { APP_CONFIG, AppConfig } from '@returns/config';
+import { ADVISORY_LOCK } from '@returns/database';
 import { CaseService } from '@returns/case';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Jobs, QueueName } from '@returns/contracts';
@@ -237,18 +238,21 @@ describe('refund reconciliation', () => {
       expect((await service.as('finance').get('/v1/refunds/reconciliations?limit=0')).status).toBe(400);
     });
 
-    it('answers 409 RECONCILIATION_RUNNING while another process is reconciling', async () => {
+    it('answers 409 RECONCILIATION_RUNNING while another process is reconciling, and runs beside the other locked work', async () => {
       const other = service.get(DataSource).createQueryRunner();
       await other.connect();
       try {
         // What the run of another process holds for its whole length.
-        await other.query('SELECT pg_advisory_lock(4711044)');
+        await other.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK.refundReconciliation]);
         expectError(await service.as('finance').post('/v1/refunds/reconciliations'), 409, 'RECONCILIATION_RUNNING');
+        await other.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK.refundReconciliation]);
+        // A round of table upkeep in another process does not hold it back.
+        await other.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK.tableUpkeep]);
+        expect((await service.as('finance').post('/v1/refunds/reconciliations')).status).toBe(201);
       } finally {
-        await other.query('SELECT pg_advisory_unlock(4711044)');
+        await other.query('SELECT pg_advisory_unlock_all()');
         await other.release();
       }
-      expect((await service.as('finance').post('/v1/refunds/reconciliations')).status).toBe(201);
     });
   });
 

@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
 import { MIGRATIONS } from './migrations';
+import { ADVISORY_LOCK } from './advisory-locks';
 import { backendNiceness } from './backend-niceness';
 
 /** Options shared by the app and the migration CLI: schema only ever changes by migration. */
@@ -22,8 +23,6 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   };
 }
 
-/** Arbitrary constant key of the advisory lock that serialises migration runs across processes. */
-const MIGRATION_LOCK = 4_711_042;
 
 /**
  * Creates the database named in the URL when it does not exist, so a fresh machine with
@@ -58,11 +57,11 @@ export async function runMigrations(url: string): Promise<string[]> {
     const runner = dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await runner.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK.migrations]);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((m) => m.name);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await runner.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK.migrations]).catch(() => undefined);
       await runner.release();
     }
   } finally {

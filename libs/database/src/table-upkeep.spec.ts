@@ -1,5 +1,6 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { dataSourceOptions } from './data-source';
+import { ADVISORY_LOCK } from './advisory-locks';
 import { TableUpkeep, upkeepOf } from './table-upkeep';
 
 describe(upkeepOf.name, () => {
@@ -86,9 +87,9 @@ describe(TableUpkeep.name, () => {
     const other = dataSource.createQueryRunner();
     await other.connect();
     try {
-      await other.query('SELECT pg_advisory_lock(4711044)');
+      await other.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK.tableUpkeep]);
       expect(await new TableUpkeep(dataSource).keep()).toEqual({});
-      await other.query('SELECT pg_advisory_unlock(4711044)');
+      await other.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK.tableUpkeep]);
     } finally {
       await other.release();
     }

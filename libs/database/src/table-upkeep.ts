@@ -1,12 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ADVISORY_LOCK, withSessionLock } from './advisory-locks';
 
 /** How often a worker process looks at the tables' statistics. */
 export const UPKEEP_EVERY_MS = 30_000;
-
-/** Arbitrary constant key of the advisory lock held by the one process doing the upkeep. */
-const UPKEEP_LOCK = 4_711_044;
 
 /** A table's churn since it was last vacuumed and analyzed, from `pg_stat_user_tables`. */
 export interface TableChurn {
@@ -76,32 +74,22 @@ export class TableUpkeep implements OnApplicationBootstrap, OnApplicationShutdow
   async keep(): Promise<Record<string, 'vacuum' | 'analyze'>> {
     const done: Record<string, 'vacuum' | 'analyze'> = {};
     // VACUUM cannot run in a transaction: a session lock on a connection of its own.
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ mine }] = await runner.query('SELECT pg_try_advisory_lock($1) AS mine', [UPKEEP_LOCK]);
-      if (!mine) return done;
-      try {
-        const tables: TableChurn[] = await runner.query(
-          `SELECT relname AS "table", n_live_tup::float8 AS live, n_dead_tup::float8 AS dead, n_mod_since_analyze::float8 AS "modifiedSinceAnalyze"
-             FROM pg_stat_user_tables WHERE schemaname = current_schema()`,
-        );
-        for (const table of tables) {
-          const need = upkeepOf(table);
-          if (!need) continue;
-          const name = `"${table.table.replace(/"/g, '""')}"`;
-          // SKIP_LOCKED, as autovacuum does: a table a migration or another session holds is
-          // left for the next round instead of holding this one (and shutdown) behind it.
-          await runner.query(need === 'vacuum' ? `VACUUM (ANALYZE, SKIP_LOCKED) ${name}` : `ANALYZE (SKIP_LOCKED) ${name}`);
-          done[table.table] = need;
-        }
-        if (Object.keys(done).length) this.logger.log(`table upkeep: ${Object.entries(done).map(([t, what]) => `${what} ${t}`).join(', ')}`);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [UPKEEP_LOCK]);
+    await withSessionLock(this.dataSource, ADVISORY_LOCK.tableUpkeep, async (runner) => {
+      const tables: TableChurn[] = await runner.query(
+        `SELECT relname AS "table", n_live_tup::float8 AS live, n_dead_tup::float8 AS dead, n_mod_since_analyze::float8 AS "modifiedSinceAnalyze"
+           FROM pg_stat_user_tables WHERE schemaname = current_schema()`,
+      );
+      for (const table of tables) {
+        const need = upkeepOf(table);
+        if (!need) continue;
+        const name = `"${table.table.replace(/"/g, '""')}"`;
+        // SKIP_LOCKED, as autovacuum does: a table a migration or another session holds is
+        // left for the next round instead of holding this one (and shutdown) behind it.
+        await runner.query(need === 'vacuum' ? `VACUUM (ANALYZE, SKIP_LOCKED) ${name}` : `ANALYZE (SKIP_LOCKED) ${name}`);
+        done[table.table] = need;
       }
-    } finally {
-      await runner.release();
-    }
+      if (Object.keys(done).length) this.logger.log(`table upkeep: ${Object.entries(done).map(([t, what]) => `${what} ${t}`).join(', ')}`);
+    });
     return done;
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { JobName, JobRequest, QUEUE_OF } from '@returns/contracts';
-import { drainGroupCommits, preparedQuery } from '@returns/database';
+import { ADVISORY_LOCK, drainGroupCommits, preparedQuery } from '@returns/database';
 import { JobProducer } from './job-producer.service';
 
 /** How often the rows of dispatched jobs are deleted. */
@@ -11,9 +11,6 @@ const DELETE_EVERY_MS = 200;
 
 /** Rows one sweep round claims. */
 export const OUTBOX_SWEEP_BATCH = 500;
-
-/** Arbitrary constant key of the advisory lock held by the one process sweeping the outbox. */
-const OUTBOX_SWEEP_LOCK = 4_711_043;
 
 /** A unit of work: its entity manager, and the jobs to add once it has committed. */
 export interface Tx {
@@ -157,7 +154,7 @@ export class OutboxService implements BeforeApplicationShutdown {
   async sweep(olderThanMs = 5_000, batch = OUTBOX_SWEEP_BATCH): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       // One sweeper at a time across every process; the others skip this round.
-      const [{ mine }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS mine', [OUTBOX_SWEEP_LOCK]);
+      const [{ mine }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS mine', [ADVISORY_LOCK.outboxSweep]);
       if (!mine) return 0;
       const rows: { job_id: string; name: string; data: unknown; delay_ms: number | null; priority: number | null; created_at: Date }[] =
         await manager.query(

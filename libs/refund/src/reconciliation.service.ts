@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
+import { ADVISORY_LOCK, withSessionLock } from '@returns/database';
 import { RefundStatus } from '@returns/contracts';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
 import { compareRefund, DISCREPANCIES, Finding, GatewayPayout, keysSoFar, RefundOnRecord } from './reconciliation';
@@ -35,9 +36,6 @@ export interface ReconciliationReport {
   error: string | null;
 }
 
-/** Arbitrary constant key of the advisory lock held by the one process reconciling. */
-const RECONCILIATION_LOCK = 4_711_044;
-
 /** Refunds read per page, and gateway look-ups at once. */
 const PAGE = 500;
 const LOOKUPS_AT_ONCE = 8;
@@ -67,22 +65,9 @@ export class RefundReconciliation {
    * @returns its report, or null when another run holds the lock
    */
   async run(trigger: ReconciliationReport['trigger']): Promise<ReconciliationReport | null> {
-    // A session lock on a connection of its own, held for the whole run: a process that dies
-    // mid-run releases it with its connection.
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ mine }] = await runner.query('SELECT pg_try_advisory_lock($1) AS mine', [RECONCILIATION_LOCK]);
-      if (!mine) return null;
-      try {
-        return await this.reconcile(trigger);
-      } finally {
-        // A connection lost meanwhile took the lock with it.
-        await runner.query('SELECT pg_advisory_unlock($1)', [RECONCILIATION_LOCK]).catch(() => undefined);
-      }
-    } finally {
-      await runner.release();
-    }
+    // Held for the whole run; a process that dies mid-run releases it with its connection.
+    const ran = await withSessionLock(this.dataSource, ADVISORY_LOCK.refundReconciliation, () => this.reconcile(trigger));
+    return ran ? ran.value : null;
   }
 
   /** The latest runs, newest first. */
