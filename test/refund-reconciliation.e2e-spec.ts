@@ -207,6 +207,31 @@ describe('refund reconciliation', () => {
     expect(await statusOf(caseId)).toBe('REFUND_PENDING');
   });
 
+  it('counts a refund the gateway did not answer for as unreached, changes nothing, and compares the rest', async () => {
+    const [unanswered, answered] = [await refundDue(), await refundDue()];
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'late';
+    await refundsWith(gateway).issue(unanswered, true);
+    await refundsWith(gateway).issue(answered, true);
+    const silent = await refundOf(unanswered);
+    // The gateway times out on look-ups of one refund's key, as during an outage of its reporting API.
+    const flaky: PaymentGateway = {
+      refund: (order) => simulator.refund(order),
+      findRefund: (key) => (key === silent.idempotencyKey ? Promise.reject(new Error('gateway report timed out')) : simulator.findRefund(key)),
+    };
+    const reconciliation = new RefundReconciliation(service.get(DataSource), flaky, config(), service.get(RefundService));
+    const report = (await reconciliation.run('manual'))!;
+    expect(report.unreached).toBe(1);
+    expect(report.error).toBe('not compared: gateway report timed out');
+    expect(findingsOf(report, silent.id)).toEqual([]);
+    expect((await refundOf(unanswered)).status).toBe('FAILED');
+    // The other one, also paid late, is settled in the same run.
+    expect((await refundOf(answered)).status).toBe('SUCCEEDED');
+    // The next run, with the gateway answering again, settles it too.
+    expect((await reconcile()).unreached).toBe(0);
+    expect((await refundOf(unanswered)).status).toBe('SUCCEEDED');
+  });
+
   describe('over HTTP', () => {
     it('runs for finance and admin, lists the runs newest first, and refuses other roles', async () => {
       const caseId = await refundDue();
