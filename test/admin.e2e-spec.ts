@@ -74,6 +74,25 @@ describe('admin: queues and metrics', () => {
     expect(response.text).toMatch(/^returns_cases\{status="AWAITING_SHIPMENT"\} [1-9]\d*$/m);
   });
 
+  it("counts this process's answers to POST /v1/returns by status, and how long they took", async () => {
+    const read = async () => {
+      const text = (await service.http().get('/metrics')).text;
+      const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}+.]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      const buckets = [...text.matchAll(/^returns_intake_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => Number(m[2]));
+      return { accepted: value('returns_intake_responses_total{code="202"}'), refused: value('returns_intake_responses_total{code="400"}'), count: value('returns_intake_duration_seconds_count'), buckets };
+    };
+    const before = await read();
+    const { orderId } = await putOrder(service);
+    expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+    // Without an Idempotency-Key: Express and the controller answer it, not the hot path.
+    expectError(await service.as('portal').post('/v1/returns', returnBody(orderId)), 400, 'IDEMPOTENCY_KEY_REQUIRED');
+    const after = await read();
+    expect([after.accepted - before.accepted, after.refused - before.refused, after.count - before.count]).toEqual([1, 1, 2]);
+    // Cumulative buckets, the last (+Inf) holding every answer.
+    expect(after.buckets).toEqual([...after.buckets].sort((a, b) => a - b));
+    expect(after.buckets[after.buckets.length - 1]).toBe(after.count);
+  });
+
   it('counts what was written in batches, per stage, so the mean batch size can be watched', async () => {
     const text = (await service.http().get('/metrics')).text;
     const value = (metric: string, stage: string) => Number(new RegExp(`^${metric}\\{stage="${stage}"\\} (\\d+)$`, 'm').exec(text)?.[1]);

@@ -25,6 +25,10 @@ describe('queue discipline under a surge', () => {
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       const [{ after }] = await service.db.query('SELECT count(*)::int AS after FROM return_requests');
       expect(after).toBe(before);
+      // A dashboard sees the back-pressure without an ingress of its own.
+      const metrics = (await service.http().get('/metrics')).text;
+      expect(metrics).toMatch(/^returns_intake_responses_total\{code="202"\} 3$/m);
+      expect(metrics).toMatch(/^returns_intake_responses_total\{code="429"\} 1$/m);
 
       await service.spawnWorker({ WORKER_QUEUES: 'intake,logistics,notification,webhooks,timers' });
       await service.drain();

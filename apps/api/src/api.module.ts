@@ -27,6 +27,7 @@ import { RefundsController } from './refunds/refunds.controller';
 import { CaseViewService } from './returns/case-view.service';
 import { ReturnAcceptor } from './returns/return-acceptor';
 import { IntakeHotPath } from './returns/intake-hot-path';
+import { IntakeMetrics } from './returns/intake-metrics';
 import { ReturnsController } from './returns/returns.controller';
 import { WarehouseController } from './warehouse/warehouse.controller';
 
@@ -73,6 +74,7 @@ export class ApiModule {
         ApiKeys,
         ReturnAcceptor,
         IntakeHotPath,
+        IntakeMetrics,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: BodyParserErrorFilter },
         { provide: APP_FILTER, useClass: IllegalTransitionFilter },

@@ -6,6 +6,7 @@ import { QueueName } from '@returns/contracts';
 import { BatchStatsPublisher, QueueStatsService } from '@returns/queue';
 import { Public, Roles } from '../auth/roles.decorator';
 import { notFound } from '@returns/case';
+import { IntakeMetrics } from '../returns/intake-metrics';
 
 @ApiTags('admin')
 @Controller()
@@ -14,6 +15,7 @@ export class AdminController {
     private readonly queues: QueueStatsService,
     private readonly batchStats: BatchStatsPublisher,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly intake: IntakeMetrics,
   ) {}
 
   private queue(name: string): QueueName {
@@ -57,7 +59,7 @@ export class AdminController {
     return { retried, queue: await this.queues.stats(this.queue(name)) };
   }
 
-  /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, and the last refund reconciliation. */
+  /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers. */
   @Get('metrics')
   @Public()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
@@ -114,6 +116,7 @@ export class AdminController {
             `returns_refund_reconciliation_refunds{outcome="unreached"} ${reconciled.unreached}`,
           ]
         : []),
+      ...this.intake.lines(),
     ];
     return `${lines.join('\n')}\n`;
   }

@@ -5,6 +5,7 @@ import { Role } from '@returns/contracts';
 import { ApiKeys } from '../auth/api-key.guard';
 import { ROLES_KEY } from '../auth/roles.decorator';
 import { certainReturnRequest } from './create-return.dto';
+import { IntakeMetrics } from './intake-metrics';
 import { idempotencyKeyProblem, ReturnAcceptor } from './return-acceptor';
 import { ReturnsController } from './returns.controller';
 
@@ -33,6 +34,7 @@ export class IntakeHotPath {
   constructor(
     private readonly keys: ApiKeys,
     private readonly acceptor: ReturnAcceptor,
+    private readonly metrics: IntakeMetrics,
     reflector: Reflector,
   ) {
     this.allowed = reflector.get<Role[]>(ROLES_KEY, ReturnsController.prototype.create) ?? [];
@@ -48,6 +50,7 @@ export class IntakeHotPath {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse, app: RequestListener): void {
+    if (request.method === 'POST' && request.url === '/v1/returns') this.metrics.observe(response);
     const sender = this.sender(request);
     if (!sender) return void app(request, response);
     const chunks: Buffer[] = [];
