@@ -281,7 +281,7 @@ describe('refund reconciliation', () => {
     });
   });
 
-  it('runs at RECONCILIATION_CRON in every worker process, and a schedule that is not one stops the start', () => {
+  it('runs at RECONCILIATION_CRON in every worker process, and a schedule that is not one stops the start', async () => {
     const registry = new SchedulerRegistry();
     const withCron = (cron: string) => new RefundReconciler(service.get(RefundReconciliation), registry, { ...config(), reconciliation: { ...config().reconciliation, cron } });
     expect(() => withCron('every night').onApplicationBootstrap()).toThrow('RECONCILIATION_CRON "every night" in Asia/Shanghai is not a schedule');
@@ -292,6 +292,17 @@ describe('refund reconciliation', () => {
       expect(job.nextDate().toUTC().toFormat('HH:mm')).toBe('19:00');
     } finally {
       void job.stop();
+    }
+    // And a tick runs it: every second here, until a scheduled run is recorded.
+    const everySecond = new SchedulerRegistry();
+    new RefundReconciler(service.get(RefundReconciliation), everySecond, { ...config(), reconciliation: { ...config().reconciliation, cron: '* * * * * *' } }).onApplicationBootstrap();
+    try {
+      const reconciliation = service.get(RefundReconciliation);
+      for (const until = Date.now() + 5_000; Date.now() < until && (await reconciliation.recent(1))[0]?.trigger !== 'schedule'; ) await new Promise((r) => setTimeout(r, 100));
+      expect((await reconciliation.recent(1))[0]).toMatchObject({ trigger: 'schedule', finishedAt: expect.any(String) });
+    } finally {
+      // Stopped, and a tick under way finished, before the other tests read the runs.
+      await everySecond.getCronJob('refund-reconciliation').stop();
     }
     // Every worker process schedules it, not only those serving the refund queue, which a
     // deployment may scale to zero at night.
