@@ -50,7 +50,8 @@ export class IntakeHotPath {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse, app: RequestListener): void {
-    if (request.method === 'POST' && request.url === '/v1/returns') this.metrics.observe(response);
+    if (request.method !== 'POST' || request.url !== '/v1/returns') return void app(request, response);
+    this.metrics.observe(response);
     const sender = this.sender(request);
     if (!sender) return void app(request, response);
     const chunks: Buffer[] = [];
@@ -75,9 +76,8 @@ export class IntakeHotPath {
     });
   }
 
-  /** Who sends a request the hot path may take, judged by its line and headers alone; else undefined. */
+  /** Who sends a `POST /v1/returns` the hot path may take, judged by its headers alone; else undefined. */
   private sender(request: IncomingMessage): { clientId: string; key: string } | undefined {
-    if (request.method !== 'POST' || request.url !== '/v1/returns') return undefined;
     const { headers } = request;
     const length = Number(headers['content-length']);
     if (!(length > 0 && length <= MAX_BODY_BYTES) || headers['transfer-encoding'] || headers['content-encoding']) return undefined;
