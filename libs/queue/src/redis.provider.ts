@@ -21,9 +21,9 @@ export class RedisClient implements OnApplicationShutdown {
     return [this.config.queuePrefix, ...parts].join(':');
   }
 
-  /** `dayBuckets` under this prefix: where a simulator keeps records for `retentionMs`. */
-  buckets(retentionMs: number, now: number, ...parts: string[]): DayBuckets {
-    return dayBuckets(this.key(...parts), retentionMs, now);
+  /** Where a simulator keeps a kind of record (`<prefix>:sim:<parts>`) for SIMULATOR_RETENTION, by day (`dayBuckets`). */
+  simulatorBuckets(now: number, ...parts: string[]): DayBuckets {
+    return dayBuckets(this.key('sim', ...parts), this.config.simulators.retentionMs, now);
   }
 
   /**

@@ -75,7 +75,7 @@ describe('CarrierSimulator tracking numbers', () => {
     // Retried the next day: the same booking, held under yesterday's key.
     expect(await carriers[0].book(request(9300), 1200)).toEqual(first);
     expect((await carriers[0].bookings()).get('case-9300')).toEqual(first);
-    const [today, yesterday] = clients[0].buckets(config.simulators.retentionMs, Date.now(), 'sim', 'carrier', 'bookings').keys;
+    const [today, yesterday] = clients[0].simulatorBuckets(Date.now(), 'carrier', 'bookings').keys;
     expect(await clients[0].redis.hexists(today, 'case-9300')).toBe(0);
     const ttl = await clients[0].redis.ttl(yesterday);
     expect(ttl).toBeGreaterThan(0);

@@ -41,8 +41,8 @@ export class CarrierSimulator implements CarrierGateway {
   async book(request: BookingRequest, quotedCostMinor: number): Promise<Booking> {
     await this.behave('book');
     const now = this.now();
-    const bookings = this.client.buckets(this.config.simulators.retentionMs, now, 'sim', 'carrier', 'bookings');
-    const tracking = this.client.buckets(this.config.simulators.retentionMs, now, 'sim', 'carrier', 'tracking');
+    const bookings = this.client.simulatorBuckets(now, 'carrier', 'bookings');
+    const tracking = this.client.simulatorBuckets(now, 'carrier', 'tracking');
     const keys = [...bookings.keys, ...tracking.keys];
     const pickup = request.method === 'PICKUP';
     const tomorrow = new Date(Date.now() + 24 * 3_600_000);
@@ -75,7 +75,7 @@ export class CarrierSimulator implements CarrierGateway {
 
   async cancel(trackingNumber: string): Promise<void> {
     await this.behave('cancel');
-    const { keys, expireAt } = this.client.buckets(this.config.simulators.retentionMs, this.now(), 'sim', 'carrier', 'cancelled');
+    const { keys, expireAt } = this.client.simulatorBuckets(this.now(), 'carrier', 'cancelled');
     await this.client.redis.multi().sadd(keys[0], trackingNumber).expireat(keys[0], expireAt).exec();
   }
 
@@ -107,7 +107,7 @@ export class CarrierSimulator implements CarrierGateway {
 
   /** Every booking the simulated carriers still remember, by booking key (tests check "booked once"). */
   async bookings(): Promise<Map<string, Booking>> {
-    const { keys } = this.client.buckets(this.config.simulators.retentionMs, this.now(), 'sim', 'carrier', 'bookings');
+    const { keys } = this.client.simulatorBuckets(this.now(), 'carrier', 'bookings');
     const out = new Map<string, Booking>();
     for (const key of keys) for (const [bookingKey, json] of Object.entries(await this.client.redis.hgetall(key))) out.set(bookingKey, JSON.parse(json));
     return out;

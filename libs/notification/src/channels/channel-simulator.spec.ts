@@ -33,7 +33,7 @@ describe('ChannelSimulator', () => {
   });
 
   it('keeps who got which message under which ids, not its body: a surge would fill Redis with text the service records itself', async () => {
-    const [key] = clients[0].buckets(config.simulators.retentionMs, Date.now(), 'sim', 'channel', 'delivered').keys;
+    const [key] = clients[0].simulatorBuckets(Date.now(), 'channel', 'delivered').keys;
     const sms = message();
     await channels[0].send(sms);
     const kept = (await clients[0].redis.hget(key, sms.messageId))!;
@@ -53,7 +53,7 @@ describe('ChannelSimulator', () => {
     expect(await channels[0].send(sms)).toEqual(first);
     expect((await channels[0].delivered()).filter((m) => m.messageId === sms.messageId)).toHaveLength(1);
     // Yesterday's key expires the retention after yesterday ended, not later.
-    const [, yesterdaysKey] = clients[0].buckets(config.simulators.retentionMs, Date.now(), 'sim', 'channel', 'delivered').keys;
+    const [, yesterdaysKey] = clients[0].simulatorBuckets(Date.now(), 'channel', 'delivered').keys;
     const ttl = await clients[0].redis.ttl(yesterdaysKey);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl * 1000).toBeLessThanOrEqual(config.simulators.retentionMs);

@@ -37,7 +37,7 @@ export class ChannelSimulator implements NotificationChannel {
     const { latencyMs, failureRate } = this.config.simulators;
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, randomInt(Math.floor(latencyMs / 2), latencyMs + 1)));
     if (failureRate > 0 && Math.random() < failureRate) throw new Error(`${message.channel} simulator: provider timed out`);
-    const { keys, expireAt } = this.client.buckets(this.config.simulators.retentionMs, this.now(), 'sim', 'channel', 'delivered');
+    const { keys, expireAt } = this.client.simulatorBuckets(this.now(), 'channel', 'delivered');
     const providerMessageId = `${message.channel.toLowerCase()}-${randomUUID().slice(0, 13)}`;
     // What was delivered, without the body: the service records that itself, and four bodies
     // per return would only fill Redis in a surge.
@@ -48,7 +48,7 @@ export class ChannelSimulator implements NotificationChannel {
 
   /** Every message the simulated providers still remember delivering (tests check "one per event and channel"). */
   async delivered(): Promise<DeliveredMessage[]> {
-    const { keys } = this.client.buckets(this.config.simulators.retentionMs, this.now(), 'sim', 'channel', 'delivered');
+    const { keys } = this.client.simulatorBuckets(this.now(), 'channel', 'delivered');
     const all = (await Promise.all(keys.map((key) => this.client.redis.hvals(key)))).flat();
     return all.map((row) => JSON.parse(row));
   }
