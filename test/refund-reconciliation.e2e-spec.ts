@@ -191,6 +191,18 @@ describe('refund reconciliation', () => {
     );
   });
 
+  it('settles nothing when the refund was recorded meanwhile (a late worker beat the reconciliation)', async () => {
+    const caseId = await refundDue();
+    await refundsWith(new ScriptedGateway()).issue(caseId, false);
+    const paid = await refundOf(caseId);
+    expect(paid.status).toBe('SUCCEEDED');
+    const steps = async () => (await service.db.query('SELECT count(*)::int AS n FROM case_timeline WHERE case_id = $1', [caseId]))[0].n;
+    const before = await steps();
+    expect(await service.get(RefundService).settlePaid(paid, 'another-provider-id', 'system:reconciliation')).toBe(false);
+    expect(await refundOf(caseId)).toEqual(paid);
+    expect(await steps()).toBe(before);
+  });
+
   it('leaves a PENDING refund touched within the grace period to the worker paying it', async () => {
     const caseId = await refundDue();
     const gateway = new ScriptedGateway();

@@ -173,7 +173,7 @@ export class RefundReconciliation {
   private async compareOne(refund: RefundOnRecord, now: Date, graceMs: number, report: ReconciliationReport): Promise<void> {
     const paid = await this.payoutsOf(refund);
     const finding = compareRefund(refund, paid, now, graceMs);
-    if (finding === 'SETTLE' && (await this.refunds.settlePaid(refund.id, paid[0].providerRefundId, 'system:reconciliation'))) {
+    if (finding === 'SETTLE' && (await this.refunds.settlePaid(refund, paid[0].providerRefundId, 'system:reconciliation'))) {
       report.settled++;
       this.logger.warn(`refund ${refund.id} was paid by the gateway (${paid[0].providerRefundId}) but recorded ${refund.status}: recorded as paid now`);
     }

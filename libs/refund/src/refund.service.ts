@@ -12,10 +12,12 @@ import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
 
 /**
- * What a refund-only case's messages carry: its customer was not told of the approval
- * (nothing is sent back, so no label says it), so the refund's message says it too.
+ * What a case's refund messages carry besides: a refund-only customer was not told of the
+ * approval (nothing is sent back, so no label says it), so the refund's message says it too.
  */
-const REFUND_ONLY_PARAMS = { refundOnly: 'yes' };
+function messageParams(subject: Pick<ReturnCase, 'type'>): Record<string, string> {
+  return subject.type === 'REFUND_ONLY' ? { refundOnly: 'yes' } : {};
+}
 
 function major(amountMinor: number, currency: string): string {
   return `${(amountMinor / 100).toFixed(2)} ${currency}`;
@@ -69,7 +71,7 @@ export class RefundService {
           await tx.manager.query('UPDATE refunds SET last_error = $2, updated_at = now() WHERE id = $1', [refund.id, message]);
           // A refund-only customer hears of the approval with the refund. When the first
           // payment fails, they hear of it alone now rather than after the retries.
-          if (found?.type === 'REFUND_ONLY' && refund.attempts === 0) tx.enqueue(Jobs.notify(caseId, 'return.approved', REFUND_ONLY_PARAMS, found.priority));
+          if (found?.type === 'REFUND_ONLY' && refund.attempts === 0) tx.enqueue(Jobs.notify(caseId, 'return.approved', messageParams(found), found.priority));
         });
         throw error;
       }
@@ -133,7 +135,7 @@ export class RefundService {
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
     await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
-    const params = { amount: major(refund.amount, refund.currency), method: refund.method, ...(subject.type === 'REFUND_ONLY' ? REFUND_ONLY_PARAMS : {}) };
+    const params = { amount: major(refund.amount, refund.currency), method: refund.method, ...messageParams(subject) };
     tx.enqueue(
       Jobs.notify(subject.id, 'refund.succeeded', params, subject.priority),
       Jobs.webhook(subject.id, 'refund.succeeded'),
@@ -147,7 +149,7 @@ export class RefundService {
       if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') return;
       await tx.manager.update(Refund, { id: refundId }, { status: 'FAILED', lastError: reason, updatedAt: new Date() });
       await this.cases.transition(tx.manager, subject, 'REFUND_FAILED', 'system:refund', reason);
-      tx.enqueue(Jobs.notify(subject.id, 'refund.failed', subject.type === 'REFUND_ONLY' ? REFUND_ONLY_PARAMS : {}, subject.priority), Jobs.webhook(subject.id, 'refund.failed'));
+      tx.enqueue(Jobs.notify(subject.id, 'refund.failed', messageParams(subject), subject.priority), Jobs.webhook(subject.id, 'refund.failed'));
     });
     this.logger.warn(`refund ${refundId} failed: ${reason}`);
   }
@@ -181,19 +183,17 @@ export class RefundService {
 
   /**
    * The gateway paid a refund we recorded as PENDING or FAILED (the reconciliation found
-   * it): records the success as the payment's own run would have, case REFUNDED and the
+   * it, and knows its case): records the success as the payment's own run would have, case REFUNDED and the
    * customer told. Does nothing if it was settled meanwhile.
    * @returns whether it recorded anything
    */
-  async settlePaid(refundId: string, providerRefundId: string, actor: string): Promise<boolean> {
-    const found = await this.dataSource.manager.findOne(Refund, { where: { id: refundId } });
-    if (!found) throw notFound('REFUND_NOT_FOUND', `refund ${refundId} not found`);
+  async settlePaid(paid: { id: string; caseId: string }, providerRefundId: string, actor: string): Promise<boolean> {
     return this.outbox.transaction(async (tx) => {
-      const subject = (await this.cases.lock(tx.manager, found.caseId))!;
-      const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
+      const subject = (await this.cases.lock(tx.manager, paid.caseId))!;
+      const refund = await tx.manager.findOneByOrFail(Refund, { id: paid.id });
       if (refund.status === 'FAILED' && subject.status === 'REFUND_FAILED') {
         await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'the gateway paid after all');
-        await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING' });
+        await tx.manager.update(Refund, { id: paid.id }, { status: 'PENDING' });
       } else if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') {
         return false;
       }
