@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
 import { databaseUnavailable } from '@returns/database';
@@ -7,13 +6,13 @@ import { IntakeService } from '@returns/intake';
 import { Booking, BookingRequest, CarrierGateway, LogisticsService } from '@returns/logistics';
 import { NotificationChannel, NotificationService, OutgoingMessage } from '@returns/notification';
 import { PolicyService } from '@returns/policy';
-import { JobProducer, OutboxService } from '@returns/queue';
+import { OutboxService } from '@returns/queue';
 import { CUSTOMER_MESSAGES, Jobs, QueueName } from '@returns/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countRows, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
-import { TcpProxy } from './support/tcp-proxy';
+import { stageDatabase } from './support/stage-database';
 
 /**
  * Providers failing inside a batch: judge, booking and notification jobs are handled
@@ -199,12 +198,8 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       }
     }
 
-    const logisticsWith = (carrier: CarrierGateway, dataSource = service.get(DataSource), outbox = service.get(OutboxService)) =>
+    const logisticsWith = (carrier: CarrierGateway, { dataSource, outbox } = { dataSource: service.get(DataSource), outbox: service.get(OutboxService) }) =>
       new LogisticsService(dataSource, service.get<AppConfig>(APP_CONFIG), carrier, outbox, service.get(CaseService), service.get(PolicyService));
-
-    /** A pool of the stage's own, with the service's entities, to `url` with `settings`. */
-    const ownPool = (url: string, settings: Record<string, unknown>) =>
-      new DataSource({ ...(service.get(DataSource).options as PostgresConnectionOptions), url, extra: { max: 4, ...settings } }).initialize();
 
     /** Jobs of the customer messages queued for a case, by message (the adds follow each commit in the background). */
     const queuedMessages = async (caseId: string) => {
@@ -248,16 +243,14 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
     it('loses and doubles nothing when PostgreSQL goes away while the carrier is booking a batch and failing one case', async () => {
       const [bookable, failing] = await approvedCases(2);
       // This stage's own pool reaches PostgreSQL through a relay the test cuts, as if the server went away.
-      const url = new URL(process.env.DATABASE_URL!);
-      const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-      const dataSource = await ownPool(proxy.relayed(url.toString()), { connectionTimeoutMillis: 2_000 });
-      const outbox = new OutboxService(dataSource, service.get(JobProducer), service.get<AppConfig>(APP_CONFIG));
+      const stage = await stageDatabase(service, { throughRelay: true });
+      const proxy = stage.relay!;
       try {
         const carrier = new FlakyCarrier();
         carrier.failing.add(failing);
         // Both carrier calls are under way (the batch's cases were read) when the database goes.
         carrier.during.set(failing, () => proxy.cut());
-        const logistics = logisticsWith(carrier, dataSource, outbox);
+        const logistics = logisticsWith(carrier, stage);
         const settled = await Promise.allSettled([bookable, failing].map((id) => logistics.book(id)));
         // Neither job succeeds: the booking the carrier made could not be recorded, and the batch's jobs fail together.
         expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
@@ -283,9 +276,7 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
         expect(await queuedMessages(bookable)).toEqual(['label.ready']);
         expect(await queuedMessages(failing)).toEqual(['label.ready']);
       } finally {
-        await outbox.beforeApplicationShutdown();
-        await dataSource.destroy();
-        await proxy.close();
+        await stage.close();
       }
     });
 
@@ -293,8 +284,7 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       const [bookable, failing] = await approvedCases(2);
       // This stage's pool gives up waiting for a row lock after 300 ms; another transaction
       // holds the failing case's row, so the lone approval's transaction fails.
-      const dataSource = await ownPool(process.env.DATABASE_URL!, { options: '-c lock_timeout=300' });
-      const outbox = new OutboxService(dataSource, service.get(JobProducer), service.get<AppConfig>(APP_CONFIG));
+      const stage = await stageDatabase(service, { settings: { options: '-c lock_timeout=300' } });
       const holder = service.get(DataSource).createQueryRunner();
       await holder.connect();
       try {
@@ -302,7 +292,7 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
         await holder.query('SELECT 1 FROM return_cases WHERE id = $1 FOR UPDATE', [failing]);
         const carrier = new FlakyCarrier();
         carrier.failing.add(failing);
-        const logistics = logisticsWith(carrier, dataSource, outbox);
+        const logistics = logisticsWith(carrier, stage);
         const settled = await Promise.allSettled([bookable, failing].map((id) => logistics.book(id)));
         expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
         // The failing case's job fails for the carrier's reason, and the other was booked at the first call.
@@ -312,8 +302,7 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       } finally {
         await holder.rollbackTransaction().catch(() => undefined);
         await holder.release();
-        await outbox.beforeApplicationShutdown();
-        await dataSource.destroy();
+        await stage.close();
       }
     });
 

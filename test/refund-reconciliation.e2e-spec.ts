@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ADVISORY_LOCK } from '@returns/database';
 import { CaseService } from '@returns/case';
@@ -7,7 +6,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Jobs, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { PolicyService } from '@returns/policy';
-import { JobProducer, OutboxService } from '@returns/queue';
+import { OutboxService } from '@returns/queue';
 import {
   GatewayRefund,
   PaymentGateway,
@@ -21,7 +20,7 @@ import {
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
-import { TcpProxy } from './support/tcp-proxy';
+import { stageDatabase } from './support/stage-database';
 import { WorkersModule } from '../apps/worker/src/workers.module';
 
 /**
@@ -90,23 +89,14 @@ describe('refund reconciliation', () => {
   it('records a refund the gateway paid while the database was away, as the payment would have, once', async () => {
     const caseId = await refundDue();
     // The refund stage's pool reaches PostgreSQL through a relay, cut once the gateway has paid.
-    const url = new URL(process.env.DATABASE_URL!);
-    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-    const dataSource = await new DataSource({
-      ...(service.get(DataSource).options as PostgresConnectionOptions),
-      url: proxy.relayed(url.toString()),
-      extra: { max: 4, connectionTimeoutMillis: 2_000 },
-    }).initialize();
-    const outbox = new OutboxService(dataSource, service.get(JobProducer), config());
+    const stage = await stageDatabase(service, { throughRelay: true });
     try {
       const gateway = new ScriptedGateway();
-      gateway.afterPaying = () => proxy.cut();
+      gateway.afterPaying = () => stage.relay!.cut();
       // The job's last attempt: nothing will run it again.
-      await expect(refundsWith(gateway, dataSource, outbox).issue(caseId, true)).rejects.toThrow();
+      await expect(refundsWith(gateway, stage.dataSource, stage.outbox).issue(caseId, true)).rejects.toThrow();
     } finally {
-      await outbox.beforeApplicationShutdown();
-      await dataSource.destroy();
-      await proxy.close();
+      await stage.close();
     }
     const stuck = await refundOf(caseId);
     expect(stuck.status).toBe('PENDING');
