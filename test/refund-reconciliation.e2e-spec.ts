@@ -8,6 +8,7 @@ import { IntakeService } from '@returns/intake';
 import { PolicyService } from '@returns/policy';
 import { OutboxService } from '@returns/queue';
 import {
+  ABANDONED,
   GatewayRefund,
   PaymentGateway,
   PaymentSimulator,
@@ -232,6 +233,41 @@ describe('refund reconciliation', () => {
     // The next run, with the gateway answering again, settles it too.
     expect((await reconcile()).unreached).toBe(0);
     expect((await refundOf(unanswered)).status).toBe('SUCCEEDED');
+  });
+
+  it('records a run whose database went away before it could record its end as abandoned, at the next run', async () => {
+    const caseId = await refundDue();
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'late';
+    await refundsWith(gateway).issue(caseId, true);
+    // This run's pool reaches PostgreSQL through a relay, cut while it asks the gateway.
+    const stage = await stageDatabase(service, { throughRelay: true });
+    let cutRun: string | undefined;
+    try {
+      const cutting: PaymentGateway = {
+        refund: (order) => simulator.refund(order),
+        findRefund: async (key) => {
+          stage.relay!.cut();
+          return simulator.findRefund(key);
+        },
+      };
+      const reconciliation = new RefundReconciliation(stage.dataSource, cutting, config(), service.get(RefundService));
+      await expect(reconciliation.run('manual')).rejects.toThrow();
+      const [unfinished] = await service.get(DataSource).query(`SELECT id FROM refund_reconciliations WHERE finished_at IS NULL`);
+      cutRun = unfinished?.id;
+    } finally {
+      await stage.close();
+    }
+    expect(cutRun).toEqual(expect.any(String));
+    const listed = async () => (await service.get(RefundReconciliation).recent(50)).find((r) => r.id === cutRun)!;
+    expect(await listed()).toMatchObject({ finishedAt: null, error: null });
+
+    // The next run holds the lock, so the unfinished one is over: it says so, and settles what the cut one could not.
+    const next = await reconcile();
+    expect(await listed()).toMatchObject({ finishedAt: next.startedAt, error: ABANDONED });
+    expect(next).toMatchObject({ finishedAt: expect.any(String), error: null });
+    expect((await refundOf(caseId)).status).toBe('SUCCEEDED');
+    expect(await service.get(DataSource).query(`SELECT id FROM refund_reconciliations WHERE finished_at IS NULL`)).toEqual([]);
   });
 
   describe('over HTTP', () => {

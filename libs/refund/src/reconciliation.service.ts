@@ -36,6 +36,9 @@ export interface ReconciliationReport {
   error: string | null;
 }
 
+/** The error of a run found unfinished by a later one: its process died or lost the database first. */
+export const ABANDONED = 'abandoned: the process running it stopped, or lost the database, before recording its end';
+
 /** Refunds read per page, and gateway look-ups at once. */
 const PAGE = 500;
 const LOOKUPS_AT_ONCE = 8;
@@ -106,6 +109,13 @@ export class RefundReconciliation {
       discrepancies: [],
       error: null,
     };
+    // This run holds the lock, so a run still unfinished is one whose process died or lost
+    // the database before it could record its end: it is over, and says so.
+    const abandoned: unknown[] = await this.dataSource.query(
+      `UPDATE refund_reconciliations SET finished_at = $1, error = $2 WHERE finished_at IS NULL RETURNING id`,
+      [report.startedAt, ABANDONED],
+    );
+    if (abandoned.length) this.logger.warn(`${abandoned.length} earlier reconciliation run(s) never finished: recorded as abandoned`);
     await this.dataSource.query(
       `INSERT INTO refund_reconciliations (id, trigger, window_from, started_at) VALUES ($1, $2, $3, $4)`,
       [report.id, trigger, report.windowFrom, report.startedAt],
