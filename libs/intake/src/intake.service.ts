@@ -219,6 +219,34 @@ export class IntakeService implements OnApplicationShutdown {
     return outcomes;
   }
 
+  /**
+   * What intake owes (`JobRecovery`): the judging of each request buffered since `since` that
+   * has no case yet, and the review deadline and its reminder of each case waiting for an
+   * agent since then, due when they were first due.
+   */
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    const unjudged: { id: string; reason_code: ReturnRequestBody['reasonCode']; tier: string | null }[] = await this.dataSource.query(
+      `SELECT r.id, r.body->>'reasonCode' AS reason_code, o.customer->>'tier' AS tier
+         FROM return_requests r JOIN orders o ON o.id = r.order_id
+        WHERE r.created_at >= $1 AND NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = r.id)`,
+      [since],
+    );
+    const inReview: { id: string; review_by: string }[] = await this.dataSource.query(
+      `SELECT id, deadlines->>'reviewBy' AS review_by FROM return_cases
+        WHERE status = 'PENDING_REVIEW' AND updated_at >= $1 AND deadlines ? 'reviewBy'`,
+      [since],
+    );
+    const now = Date.now();
+    const leadMs = reminderLeadMs(this.config.deadlines.reviewMs);
+    return [
+      ...unjudged.map((r) => Jobs.judgeReturn(r.id, casePriority(r.tier, r.reason_code))),
+      ...inReview.flatMap(({ id, review_by }) => {
+        const due = Date.parse(review_by);
+        return [Jobs.deadline(id, 'review', due - now), Jobs.deadline(id, 'review-reminder', due - leadMs - now)];
+      }),
+    ];
+  }
+
   /** The buffered request behind a case id, for answering before the case is opened. */
   findRequest(id: string): Promise<ReturnRequest | null> {
     return this.dataSource.manager.findOne(ReturnRequest, { where: { id } });

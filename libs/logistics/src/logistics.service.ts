@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertMany, preparedQuery } from '@returns/database';
-import { CaseStatus, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
+import { CaseStatus, JobRequest, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
@@ -335,6 +335,24 @@ export class LogisticsService implements OnApplicationShutdown {
         Jobs.webhook(caseId, 'return.received'),
         Jobs.deadline(caseId, 'inspection', this.config.deadlines.inspectionMs),
       );
+    });
+  }
+
+  /**
+   * What logistics owes (`JobRecovery`): the booking of each return approved since `since`
+   * and not yet booked, and the ship-back deadline of each one booked since then and not yet
+   * sent, due when it was first due.
+   */
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    const waiting: { id: string; status: CaseStatus; priority: number; ship_back_by: string | null }[] = await this.dataSource.query(
+      `SELECT id, status, priority, deadlines->>'shipBackBy' AS ship_back_by FROM return_cases
+        WHERE updated_at >= $1 AND ((status = 'APPROVED' AND type <> 'REFUND_ONLY') OR status = 'AWAITING_SHIPMENT')`,
+      [since],
+    );
+    const now = Date.now();
+    return waiting.flatMap(({ id, status, priority, ship_back_by }): JobRequest[] => {
+      if (status === 'APPROVED') return [Jobs.bookShipment(id, priority)];
+      return ship_back_by ? [Jobs.deadline(id, 'ship-back', Date.parse(ship_back_by) - now)] : [];
     });
   }
 

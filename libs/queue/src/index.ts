@@ -1,6 +1,7 @@
 export * from './batch-stats';
 export * from './job-options';
 export * from './job-producer.service';
+export * from './job-recovery';
 export * from './outbox.service';
 export * from './outbox.sweeper';
 export * from './queue-stats.service';

@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ALL_QUEUES } from '@returns/contracts';
 import { BatchStatsPublisher } from './batch-stats';
 import { JobProducer } from './job-producer.service';
+import { JobRecovery } from './job-recovery';
 import { OutboxService } from './outbox.service';
 import { QueueStatsService } from './queue-stats.service';
 import { redisConnection } from './redis-connection';
@@ -23,7 +24,7 @@ import { RedisClient, RedisPolicyCheck } from './redis.provider';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck, QueueStatsService, BatchStatsPublisher],
-  exports: [BullModule, JobProducer, OutboxService, RedisClient, QueueStatsService, BatchStatsPublisher],
+  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck, QueueStatsService, BatchStatsPublisher, JobRecovery],
+  exports: [BullModule, JobProducer, OutboxService, RedisClient, QueueStatsService, BatchStatsPublisher, JobRecovery],
 })
 export class QueueModule {}

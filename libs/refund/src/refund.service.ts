@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
-import { Jobs, reasonGroupOf } from '@returns/contracts';
+import { JobRequest, Jobs, reasonGroupOf } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
@@ -152,6 +152,20 @@ export class RefundService {
       tx.enqueue(Jobs.notify(subject.id, 'refund.failed', messageParams(subject), subject.priority), Jobs.webhook(subject.id, 'refund.failed'));
     });
     this.logger.warn(`refund ${refundId} failed: ${reason}`);
+  }
+
+  /**
+   * What the refund stage owes (`JobRecovery`): the payment of each case due its refund
+   * since `since` whose refund is not yet recorded as paid or failed, in its current round
+   * (so under the key the gateway already knows, should it have paid).
+   */
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    const due: { id: string; priority: number; idempotency_key: string | null }[] = await this.dataSource.query(
+      `SELECT c.id, c.priority, f.idempotency_key FROM return_cases c LEFT JOIN refunds f ON f.case_id = c.id
+        WHERE c.status = 'REFUND_PENDING' AND c.updated_at >= $1 AND (f.id IS NULL OR f.status = 'PENDING')`,
+      [since],
+    );
+    return due.map((c) => Jobs.issueRefund(c.id, c.idempotency_key ? roundOf(c.idempotency_key) : 1, c.priority));
   }
 
   /**

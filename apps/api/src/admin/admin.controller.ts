@@ -1,12 +1,19 @@
-import { Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { QueueName } from '@returns/contracts';
-import { BatchStatsPublisher, QueueStatsService } from '@returns/queue';
+import { BatchStatsPublisher, JobRecovery, QueueStatsService, RecoveryReport } from '@returns/queue';
+import { IntakeService } from '@returns/intake';
+import { LogisticsService } from '@returns/logistics';
+import { RefundService } from '@returns/refund';
 import { Public, Roles } from '../auth/roles.decorator';
-import { notFound } from '@returns/case';
+import { badRequest, notFound } from '@returns/case';
 import { IntakeMetrics } from '../returns/intake-metrics';
+import { RecoveryRequestDto } from './recovery.dto';
+
+/** How far back recovery looks when not told. */
+const RECOVERY_DEFAULT_MS = 24 * 3_600_000;
 
 @ApiTags('admin')
 @Controller()
@@ -16,6 +23,10 @@ export class AdminController {
     private readonly batchStats: BatchStatsPublisher,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly intake: IntakeMetrics,
+    private readonly recovery: JobRecovery,
+    private readonly intakeStage: IntakeService,
+    private readonly logistics: LogisticsService,
+    private readonly refunds: RefundService,
   ) {}
 
   private queue(name: string): QueueName {
@@ -57,6 +68,22 @@ export class AdminController {
   async retryFailed(@Param('name') name: string) {
     const retried = await this.queues.retryFailed(this.queue(name));
     return { retried, queue: await this.queues.stats(this.queue(name)) };
+  }
+
+  @Post('v1/admin/recovery')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @Roles('admin')
+  @ApiOperation({
+    summary:
+      'After Redis lost writes (a crash under appendfsync everysec, a failover, a flush): adds again the jobs Redis no longer has ' +
+      'that requests and cases changed since `since` are waiting on (judging, booking, refund payment, review and ship-back deadlines). ' +
+      'Jobs still in Redis, and failed ones (retry-failed), are left as they are.',
+  })
+  async recover(@Body() body: RecoveryRequestDto): Promise<RecoveryReport> {
+    const since = body.since ? new Date(body.since) : new Date(Date.now() - RECOVERY_DEFAULT_MS);
+    if (since.getTime() > Date.now()) throw badRequest(['since must not be in the future'], 'SINCE_IN_FUTURE');
+    return this.recovery.recover(since, [this.intakeStage, this.logistics, this.refunds]);
   }
 
   /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers. */

@@ -1,0 +1,162 @@
+import { Job, Worker } from 'bullmq';
+import IORedis from 'ioredis';
+import { CaseService } from '@returns/case';
+import { CaseStatus, JobName, JobRequest, Jobs, QUEUE_OF, QueueName } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
+import { LogisticsService } from '@returns/logistics';
+import { expectError, postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
+import { TestService } from './support/service';
+
+/**
+ * Recovery after Redis lost writes. Each case is brought into its waiting state by the
+ * stages themselves (no workers run: the test calls the stage that would), its job is then
+ * taken out of Redis as a crash under `appendfsync everysec` would leave it, and
+ * `POST /v1/admin/recovery` must put back exactly what is missing, as it was first added.
+ */
+describe('recovering jobs Redis lost', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await TestService.start({ withWorkers: false });
+  });
+
+  afterAll(() => service.close());
+
+  const jobOf = (request: JobRequest) => service.queue(QUEUE_OF[request.name]).getJob(request.jobId);
+  const statusOf = async (caseId: string) => (await service.get(CaseService).find(caseId))?.status;
+
+  /** Waits for the job its stage adds after commit (in the background), then answers it. */
+  async function added(request: JobRequest): Promise<Job> {
+    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      const job = await jobOf(request);
+      if (job) return job;
+    }
+    throw new Error(`${request.jobId} was never added`);
+  }
+
+  /** What Redis losing its last writes leaves: the job gone, its outbox row long deleted. */
+  async function lose(request: JobRequest): Promise<void> {
+    await (await added(request)).remove();
+    expect(await jobOf(request)).toBeUndefined();
+  }
+
+  /** A return accepted for `overrides`, judged by the intake stage (unless `judged` is false). */
+  async function accepted(overrides: Record<string, unknown> = {}, orderOverrides: Record<string, unknown> = {}, judged = true): Promise<string> {
+    const { orderId } = await putOrder(service, orderOverrides);
+    const created = await postReturn(service, returnBody(orderId, overrides));
+    expect(created.status).toBe(202);
+    if (judged) await service.get(IntakeService).judge(created.body.id);
+    return created.body.id;
+  }
+
+  async function expectIn(caseId: string, status: CaseStatus): Promise<void> {
+    expect(await statusOf(caseId)).toBe(status);
+  }
+
+  const recover = (since?: string) => service.as('admin').post('/v1/admin/recovery', since ? { since } : {});
+
+  it('adds again each job Redis lost, as it was first added, and leaves the rest', async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+
+    // A booking that failed for good: in the failed set, the admin's to redrive.
+    const failedBooking = await accepted();
+    await expectIn(failedBooking, 'APPROVED');
+    await added(Jobs.bookShipment(failedBooking));
+    const connection = new IORedis(service.config.redisUrl, { maxRetriesPerRequest: null });
+    const failing = new Worker(
+      QueueName.Logistics,
+      async (job) => {
+        await job.discard();
+        throw new Error('carrier account suspended');
+      },
+      { connection, prefix: service.config.queuePrefix, autorun: false },
+    );
+    const failedOnce = new Promise((resolve) => failing.on('failed', resolve));
+    void failing.run();
+    await failedOnce;
+    await failing.close();
+    connection.disconnect();
+    expect(await (await jobOf(Jobs.bookShipment(failedBooking)))!.getState()).toBe('failed');
+
+    // A request buffered and never judged, from a VIP customer with a merchant fault: priority 1.
+    const unjudged = await accepted({ reasonCode: 'QUALITY_DEFECT', reasonText: '用了一天就坏了' }, { customer: { id: 'c-vip', name: '王芳', phone: '+8613900000000', locale: 'zh-CN', tier: 'VIP' } }, false);
+    await lose(Jobs.judgeReturn(unjudged));
+    // An approved return never booked.
+    const unbooked = await accepted();
+    await expectIn(unbooked, 'APPROVED');
+    await lose(Jobs.bookShipment(unbooked));
+    // A refund-only case due its refund, never paid.
+    const unpaid = await accepted({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });
+    await expectIn(unpaid, 'REFUND_PENDING');
+    await lose(Jobs.issueRefund(unpaid, 1));
+    // A case waiting for an agent whose review deadline timer is gone (its reminder is not).
+    const inReview = await accepted({ reasonCode: 'OTHER', reasonText: '不喜欢了' });
+    await expectIn(inReview, 'PENDING_REVIEW');
+    await lose(Jobs.deadline(inReview, 'review', 0));
+    // A booked return whose ship-back deadline timer is gone.
+    const booked = await accepted();
+    await service.get(LogisticsService).book(booked);
+    await expectIn(booked, 'AWAITING_SHIPMENT');
+    await lose(Jobs.deadline(booked, 'ship-back', 0));
+
+    // As if each had waited a while already: their timers are due sooner than a full deadline from now.
+    const dueAt = async (caseId: string, field: string, at: Date) =>
+      service.db.query(`UPDATE return_cases SET deadlines = jsonb_set(deadlines, $2, to_jsonb($3::text)) WHERE id = $1`, [caseId, `{${field}}`, at.toISOString()]);
+    const reviewBy = new Date(Date.now() + 30 * 60_000);
+    const shipBackBy = new Date(Date.now() + 3_600_000);
+    await dueAt(inReview, 'reviewBy', reviewBy);
+    await dueAt(booked, 'shipBackBy', shipBackBy);
+
+    const response = await recover(startedAt);
+    expect(response.status).toBe(200);
+    // Seven jobs owed to the six: five lost, one failed, and the review reminder still there.
+    expect(response.body).toMatchObject({ since: startedAt, owed: 7, requeued: 5, failed: 1, present: 1 });
+    expect(response.body.byJob).toMatchObject({
+      [JobName.JudgeReturn]: { requeued: 1 },
+      [JobName.BookShipment]: { requeued: 1 },
+      [JobName.IssueRefund]: { requeued: 1 },
+      [JobName.CaseDeadline]: { requeued: 2 },
+    });
+
+    // Each is back as its stage first added it: same id, priority, due time.
+    expect((await jobOf(Jobs.judgeReturn(unjudged)))!.opts.priority).toBe(1);
+    expect(await (await jobOf(Jobs.bookShipment(unbooked)))!.getState()).toMatch(/waiting|prioritized/);
+    expect(await jobOf(Jobs.issueRefund(unpaid, 1))).toBeDefined();
+    const dueOf = async (request: JobRequest) => {
+      const job = (await jobOf(request))!;
+      expect(await job.getState()).toBe('delayed');
+      return job.timestamp + job.opts.delay!;
+    };
+    expect(Math.abs((await dueOf(Jobs.deadline(booked, 'ship-back', 0))) - shipBackBy.getTime())).toBeLessThan(2_000);
+    expect(Math.abs((await dueOf(Jobs.deadline(inReview, 'review', 0))) - reviewBy.getTime())).toBeLessThan(2_000);
+    // The failed booking stays failed, for retry-failed.
+    expect(await (await jobOf(Jobs.bookShipment(failedBooking)))!.getState()).toBe('failed');
+
+    // Nothing is missing any more: a second recovery adds nothing.
+    const again = await recover(startedAt);
+    expect(again.body).toMatchObject({ owed: response.body.owed, requeued: 0, failed: 1 });
+  });
+
+  it('judges a request whose job it put back, once a worker runs it', async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+    const unjudged = await accepted({}, {}, false);
+    await lose(Jobs.judgeReturn(unjudged));
+    // (The request of the test before, its job put back and not yet run, is owed too, and present.)
+    expect((await recover(startedAt)).body.byJob[JobName.JudgeReturn]).toMatchObject({ requeued: 1 });
+    const job = (await jobOf(Jobs.judgeReturn(unjudged)))!;
+    // What the intake worker does with it.
+    await service.get(IntakeService).judge(job.data.caseId);
+    expect(await statusOf(unjudged)).toBe('APPROVED');
+  });
+
+  it('is for admins, and refuses a since that is not a time or is in the future', async () => {
+    expectError(await service.as('agent').post('/v1/admin/recovery', {}), 403, 'FORBIDDEN_ROLE');
+    expect((await service.as('admin').post('/v1/admin/recovery', { since: 'yesterday' })).status).toBe(400);
+    expectError(await service.as('admin').post('/v1/admin/recovery', { since: new Date(Date.now() + 60_000).toISOString() }), 400, 'SINCE_IN_FUTURE');
+    // Without one: the last 24 hours.
+    const defaulted = await service.as('admin').post('/v1/admin/recovery', {});
+    expect(defaulted.status).toBe(200);
+    expect(Date.now() - Date.parse(defaulted.body.since)).toBeGreaterThanOrEqual(24 * 3_600_000 - 60_000);
+  });
+});
