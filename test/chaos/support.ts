@@ -504,6 +504,8 @@ export class WorkerFleet {
 export class PrivateRedis {
   private child: ChildProcess | null = null;
   private log = '';
+  /** AOF with `appendfsync always` (the default); false: nothing kept, a restart comes back empty */
+  persistent = true;
 
   private constructor(
     readonly port: number,
@@ -522,7 +524,7 @@ export class PrivateRedis {
 
   private async launch(): Promise<void> {
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always',
+      '--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', this.persistent ? 'yes' : 'no', '--appendfsync', 'always',
       '--dir', this.dir, '--save', '', '--daemonize', 'no', '--maxmemory-policy', 'noeviction',
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });

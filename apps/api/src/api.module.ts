@@ -13,6 +13,7 @@ import { NotificationModule } from '@returns/notification';
 import { PolicyModule } from '@returns/policy';
 import { QueueModule } from '@returns/queue';
 import { RefundModule } from '@returns/refund';
+import { AllStagesOwedWork } from '../../worker/src/owed-work';
 import { WorkersModule } from '../../worker/src/workers.module';
 import { AdminController } from './admin/admin.controller';
 import { ApiKeyGuard, ApiKeys } from './auth/api-key.guard';
@@ -70,6 +71,7 @@ export class ApiModule {
         HealthController,
       ],
       providers: [
+        AllStagesOwedWork,
         CaseViewService,
         ApiKeys,
         ReturnAcceptor,

@@ -10,6 +10,8 @@ import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@re
 import { TableUpkeep } from '@returns/database';
 import { JOB_RETENTION, OutboxSweeper } from '@returns/queue';
 import { RefundModule, RefundProcessor, RefundReconciler } from '@returns/refund';
+import { AllStagesOwedWork } from './owed-work';
+import { RedisRestartWatch } from './redis-restart-watch';
 import { SERVED_QUEUES } from './served-queues';
 import { TimersProcessor } from './timers.processor';
 import { WorkerHeartbeat } from './worker-heartbeat';
@@ -85,7 +87,8 @@ export class LocalWorkers implements OnModuleDestroy {
 
 /**
  * The BullMQ workers of one process: only the processors of the queues it serves
- * (WORKER_QUEUES), plus the outbox sweep, the nightly refund reconciliation and, where the
+ * (WORKER_QUEUES), plus the outbox sweep, the nightly refund reconciliation, the watch that
+ * puts back the jobs a restarted Redis lost and, where the
  * server has no autovacuum, the tables' upkeep (each run by one process at a time). Expects the config, database and queue modules
  * from its importer.
  */
@@ -103,6 +106,8 @@ export class WorkersModule {
         OutboxSweeper,
         TableUpkeep,
         RefundReconciler,
+        AllStagesOwedWork,
+        RedisRestartWatch,
         LocalWorkers,
       ],
       exports: [LocalWorkers],

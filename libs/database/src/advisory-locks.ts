@@ -14,6 +14,8 @@ export const ADVISORY_LOCK = {
   tableUpkeep: 4_711_044,
   /** the nightly refund reconciliation */
   refundReconciliation: 4_711_045,
+  /** putting back the jobs a restarted Redis lost (RedisRestartWatch) */
+  jobRecovery: 4_711_046,
 } as const;
 
 /**

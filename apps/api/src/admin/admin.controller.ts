@@ -4,12 +4,10 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { QueueName } from '@returns/contracts';
 import { BatchStatsPublisher, JobRecovery, QueueStatsService, RecoveryReport } from '@returns/queue';
-import { IntakeService } from '@returns/intake';
-import { LogisticsService } from '@returns/logistics';
-import { RefundService } from '@returns/refund';
 import { Public, Roles } from '../auth/roles.decorator';
 import { badRequest, notFound } from '@returns/case';
 import { IntakeMetrics } from '../returns/intake-metrics';
+import { AllStagesOwedWork } from '../../../worker/src/owed-work';
 import { RecoveryRequestDto } from './recovery.dto';
 
 /** How far back recovery looks when not told. */
@@ -24,9 +22,7 @@ export class AdminController {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly intake: IntakeMetrics,
     private readonly recovery: JobRecovery,
-    private readonly intakeStage: IntakeService,
-    private readonly logistics: LogisticsService,
-    private readonly refunds: RefundService,
+    private readonly owed: AllStagesOwedWork,
   ) {}
 
   private queue(name: string): QueueName {
@@ -83,7 +79,7 @@ export class AdminController {
   async recover(@Body() body: RecoveryRequestDto): Promise<RecoveryReport> {
     const since = body.since ? new Date(body.since) : new Date(Date.now() - RECOVERY_DEFAULT_MS);
     if (since.getTime() > Date.now()) throw badRequest(['since must not be in the future'], 'SINCE_IN_FUTURE');
-    return this.recovery.recover(since, [this.intakeStage, this.logistics, this.refunds]);
+    return this.recovery.recover(since, this.owed);
   }
 
   /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers. */

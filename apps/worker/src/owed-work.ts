@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { JobRequest } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
+import { LogisticsService } from '@returns/logistics';
+import { OwedWork } from '@returns/queue';
+import { RefundService } from '@returns/refund';
+
+/**
+ * What every stage owes the requests and cases waiting on it (`JobRecovery`): the one place
+ * that knows all of them, for the admin's recovery and the workers' watch on Redis restarts.
+ */
+@Injectable()
+export class AllStagesOwedWork implements OwedWork {
+  private readonly stages: OwedWork[];
+
+  constructor(intake: IntakeService, logistics: LogisticsService, refunds: RefundService) {
+    this.stages = [intake, logistics, refunds];
+  }
+
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    return (await Promise.all(this.stages.map((stage) => stage.owedSince(since)))).flat();
+  }
+}

@@ -1,0 +1,100 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import IORedis, { Cluster } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { ADVISORY_LOCK, withSessionLock } from '@returns/database';
+import { JobRecovery, RecoveryReport, RedisClient } from '@returns/queue';
+import { AllStagesOwedWork } from './owed-work';
+
+/** How often each worker process looks at Redis. */
+const CHECK_EVERY_MS = 5_000;
+/** A Redis that restarted may have lost the writes of its last second or so: cases changed this long before it was last seen are looked at. */
+const RESTART_MARGIN_MS = 5 * 60_000;
+/** A Redis that came back empty (no persistence, a flush) lost every timer too: cases changed this far back are looked at (the longest deadline, and more). */
+const EMPTY_LOOKBACK_MS = 30 * 24 * 3_600_000;
+
+/** The run ids of the Redis servers (a cluster's masters): a restart changes one. */
+async function serverIdentity(redis: IORedis | Cluster): Promise<string> {
+  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const ids = await Promise.all(servers.map(async (server) => /run_id:(\w+)/.exec(await server.info('server'))?.[1] ?? '?'));
+  return ids.sort().join(',');
+}
+
+/**
+ * Runs `JobRecovery` by itself when Redis restarts, so a crash under `appendfsync everysec`
+ * (or a Redis with no persistence at all) does not leave cases waiting for jobs that are
+ * gone. Every worker process looks every few seconds: a new run id means a restart, which may
+ * have lost its last writes (cases changed since a few minutes before Redis was last seen are
+ * looked at); a marker key of ours gone as well means Redis came back empty (30 days are
+ * looked at). One process recovers (an advisory lock); a recovery the database refused is
+ * tried again at the next look. A restart while no worker process was running is not seen:
+ * `POST /v1/admin/recovery` is for that.
+ */
+@Injectable()
+export class RedisRestartWatch implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisRestartWatch.name);
+  private timer?: NodeJS.Timeout;
+  /** what the last look saw, and when */
+  private seen?: { server: string; at: number };
+  /** a recovery still owed, from this time */
+  private pendingSince?: Date;
+  private looking?: Promise<RecoveryReport | null>;
+
+  constructor(
+    private readonly client: RedisClient,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly recovery: JobRecovery,
+    private readonly owed: AllStagesOwedWork,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.check();
+    this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.looking;
+  }
+
+  /**
+   * One look at Redis, and the recovery a restart calls for.
+   * @returns the report of the recovery this look ran, or null
+   */
+  check(): Promise<RecoveryReport | null> {
+    this.looking ??= this.look().finally(() => (this.looking = undefined));
+    return this.looking;
+  }
+
+  private async look(): Promise<RecoveryReport | null> {
+    const redis = this.client.redis;
+    const marker = this.client.key('recovery-marker');
+    try {
+      const server = await serverIdentity(redis);
+      const marked = (await redis.exists(marker)) === 1;
+      const now = Date.now();
+      if (!marked) await redis.set(marker, new Date(now).toISOString());
+      if (this.seen && (server !== this.seen.server || !marked)) {
+        const since = new Date(marked ? this.seen.at - RESTART_MARGIN_MS : now - EMPTY_LOOKBACK_MS);
+        this.logger.warn(`Redis ${marked ? 'restarted' : 'came back empty'}: the jobs it lost are put back (cases changed since ${since.toISOString()})`);
+        if (!this.pendingSince || since < this.pendingSince) this.pendingSince = since;
+      }
+      this.seen = { server, at: now };
+    } catch (error) {
+      this.logger.debug(`Redis not looked at: ${(error as Error).message}`);
+      return null;
+    }
+    if (!this.pendingSince) return null;
+    const since = this.pendingSince;
+    try {
+      const ran = await withSessionLock(this.dataSource, ADVISORY_LOCK.jobRecovery, () => this.recovery.recover(since, this.owed));
+      // Held by another process: it is recovering from the same restart.
+      this.pendingSince = undefined;
+      return ran?.value ?? null;
+    } catch (error) {
+      this.logger.warn(`recovery after the Redis restart failed, tried again in ${CHECK_EVERY_MS / 1000} s: ${(error as Error).message}`);
+      return null;
+    }
+  }
+}

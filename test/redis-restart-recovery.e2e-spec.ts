@@ -1,0 +1,84 @@
+import { Jobs, QueueName } from '@returns/contracts';
+import { JobRecovery, RecoveryReport, RedisClient } from '@returns/queue';
+import { AllStagesOwedWork } from '../apps/worker/src/owed-work';
+import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
+import { postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
+import { TestService } from './support/service';
+import { ownDatabase, PrivateRedis } from './chaos/support';
+
+/**
+ * The workers' watch on Redis: a Redis of the test's own, restarted once keeping everything
+ * (AOF, `appendfsync always`) and once keeping nothing (as a crash loses what was not yet on
+ * disk, all of it here), and a database of its own, so the recovery sees only this test's cases.
+ */
+describe('the watch on Redis restarts', () => {
+  let redis: PrivateRedis | undefined;
+  let database: Awaited<ReturnType<typeof ownDatabase>> | undefined;
+  let service: TestService | undefined;
+  let watch: RedisRestartWatch;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    database = await ownDatabase('redis_restarts');
+    service = await TestService.start({ withWorkers: false, env: { REDIS_URL: redis.url, DATABASE_URL: database.url } });
+    watch = new RedisRestartWatch(service.get(RedisClient), service.db, service.get(JobRecovery), service.get(AllStagesOwedWork));
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await redis?.destroy();
+    await database?.drop();
+  });
+
+  /** Looks until a look runs a recovery: right after a restart the clients are still reconnecting. */
+  async function recoveryAfterRestart(): Promise<RecoveryReport> {
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      const report = await watch.check();
+      if (report) return report;
+    }
+    throw new Error('no recovery ran after the restart');
+  }
+
+  it('puts back by itself what a restart lost, and nothing when nothing was lost', async () => {
+    const judging = async () => {
+      const { orderId } = await putOrder(service!);
+      const created = await postReturn(service!, returnBody(orderId));
+      expect(created.status).toBe(202);
+      return Jobs.judgeReturn(created.body.id);
+    };
+    const jobOf = (jobId: string) => service!.queue(QueueName.Intake).getJob(jobId);
+
+    // The first look only notes the server; nothing has happened yet.
+    expect(await watch.check()).toBeNull();
+    const first = await judging();
+    expect(await jobOf(first.jobId)).toBeDefined();
+    expect(await watch.check()).toBeNull();
+
+    // A restart that kept everything: looked at (a few minutes back), nothing to put back.
+    await redis!.restart();
+    const kept = await recoveryAfterRestart();
+    expect(kept).toMatchObject({ owed: 1, present: 1, requeued: 0 });
+    expect(Date.now() - Date.parse(kept.since)).toBeLessThan(6 * 60_000);
+
+    // A restart that kept nothing: the judging is put back, as it was first added.
+    const second = await judging();
+    redis!.persistent = false;
+    await redis!.restart();
+    const emptied = await recoveryAfterRestart();
+    expect(emptied).toMatchObject({ owed: 2, requeued: 2 });
+    expect(Date.now() - Date.parse(emptied.since)).toBeGreaterThan(29 * 24 * 3_600_000);
+    expect(await jobOf(first.jobId)).toBeDefined();
+    expect(await jobOf(second.jobId)).toBeDefined();
+
+    expect(await watch.check()).toBeNull();
+
+    // No restart, but a flush by mistake: the marker is gone with the rest, and everything is put back.
+    await service!.get(RedisClient).redis.flushdb();
+    expect(await jobOf(first.jobId)).toBeUndefined();
+    expect(await watch.check()).toMatchObject({ owed: 2, requeued: 2 });
+
+    // And then nothing more to do.
+    expect(await watch.check()).toBeNull();
+  });
+});
