@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JobRequest } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
+import { NotificationService } from '@returns/notification';
 import { OwedWork } from '@returns/queue';
 import { RefundService } from '@returns/refund';
 
@@ -13,8 +14,8 @@ import { RefundService } from '@returns/refund';
 export class AllStagesOwedWork implements OwedWork {
   private readonly stages: OwedWork[];
 
-  constructor(intake: IntakeService, logistics: LogisticsService, refunds: RefundService) {
-    this.stages = [intake, logistics, refunds];
+  constructor(intake: IntakeService, logistics: LogisticsService, refunds: RefundService, notifications: NotificationService) {
+    this.stages = [intake, logistics, refunds, notifications];
   }
 
   async owedSince(since: Date): Promise<JobRequest[]> {

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderCustomer } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, preparedQuery } from '@returns/database';
-import { CustomerMessage, NotificationChannelName } from '@returns/contracts';
+import { CustomerMessage, JobRequest, Jobs, NotificationChannelName } from '@returns/contracts';
 import { NOTIFICATION_CHANNEL, NotificationChannel } from './notification-channel.interface';
 import { renderMessage } from './templates';
 
@@ -89,6 +89,21 @@ export class NotificationService implements OnApplicationShutdown {
   async send(caseId: string, message: CustomerMessage, params: Record<string, string> = {}, lastAttempt = false): Promise<void> {
     const failure = await this.batches.submit({ caseId, message, params, lastAttempt });
     if (failure) throw failure;
+  }
+
+  /**
+   * What notification owes (`JobRecovery`): each message first tried since `since` that a
+   * channel has not yet taken (PENDING): its job retries it under the same message id, with
+   * the body recorded at the first try. (A message whose job was lost before its first try
+   * left no record, and is not found here.)
+   */
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    const pending: { case_id: string; event: CustomerMessage; priority: number }[] = await this.dataSource.query(
+      `SELECT DISTINCT n.case_id, n.event, c.priority FROM notifications n JOIN return_cases c ON c.id = n.case_id
+        WHERE n.status = 'PENDING' AND n.created_at >= $1`,
+      [since],
+    );
+    return pending.map((n) => Jobs.notify(n.case_id, n.event, {}, n.priority));
   }
 
   /** Sends a batch; answers, per request, null or what went wrong. Throws only when PostgreSQL does. */
