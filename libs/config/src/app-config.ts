@@ -73,6 +73,12 @@ export interface AppConfig {
      * and a surge replay would otherwise leave ~0.8 KB there per return for good (16 MB after 20,000)
      */
     retentionMs: number;
+    /**
+     * a Redis of their own for the simulators' records (SIMULATOR_REDIS_URL; default: the
+     * service's), as a real provider keeps its records away from ours: a test that crashes
+     * the service's Redis then still has a witness of what the providers were asked to do
+     */
+    redisUrl?: string;
   };
 }
 
@@ -249,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       latencyMs: duration('SIMULATOR_LATENCY', env.SIMULATOR_LATENCY, '20ms'),
       failureRate: fraction('SIMULATOR_FAILURE_RATE', env.SIMULATOR_FAILURE_RATE),
       retentionMs: duration('SIMULATOR_RETENTION', env.SIMULATOR_RETENTION, '2d'),
+      redisUrl: env.SIMULATOR_REDIS_URL || undefined,
     },
   };
 }

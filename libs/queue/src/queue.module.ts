@@ -8,7 +8,7 @@ import { JobRecovery } from './job-recovery';
 import { OutboxService } from './outbox.service';
 import { QueueStatsService } from './queue-stats.service';
 import { redisConnection } from './redis-connection';
-import { RedisClient, RedisPolicyCheck } from './redis.provider';
+import { RedisClient, RedisPolicyCheck, simulatorRedisProvider, SIMULATOR_REDIS } from './redis.provider';
 
 /** BullMQ connection and every queue, the typed producer and the transactional outbox. */
 @Global()
@@ -24,7 +24,7 @@ import { RedisClient, RedisPolicyCheck } from './redis.provider';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [JobProducer, OutboxService, RedisClient, RedisPolicyCheck, QueueStatsService, BatchStatsPublisher, JobRecovery],
-  exports: [BullModule, JobProducer, OutboxService, RedisClient, QueueStatsService, BatchStatsPublisher, JobRecovery],
+  providers: [JobProducer, OutboxService, RedisClient, simulatorRedisProvider, RedisPolicyCheck, QueueStatsService, BatchStatsPublisher, JobRecovery],
+  exports: [BullModule, JobProducer, OutboxService, RedisClient, SIMULATOR_REDIS, QueueStatsService, BatchStatsPublisher, JobRecovery],
 })
 export class QueueModule {}

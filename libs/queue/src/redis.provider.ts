@@ -52,6 +52,17 @@ export class RedisClient implements OnApplicationShutdown {
   }
 }
 
+/** The `RedisClient` the simulated providers keep their records in: the service's own, or SIMULATOR_REDIS_URL's. */
+export const SIMULATOR_REDIS = Symbol('SIMULATOR_REDIS');
+
+/** Its provider: a client of its own only where SIMULATOR_REDIS_URL names another Redis. */
+export const simulatorRedisProvider = {
+  provide: SIMULATOR_REDIS,
+  inject: [APP_CONFIG, RedisClient],
+  useFactory: (config: AppConfig, shared: RedisClient): RedisClient =>
+    config.simulators.redisUrl ? new RedisClient({ ...config, redisUrl: config.simulators.redisUrl, redisClusterNodes: [] }) : shared,
+};
+
 const DAY_MS = 86_400_000;
 
 /** The keys of records kept by day, and when the newest of them expires. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { RedisClient } from '@returns/queue';
+import { RedisClient, SIMULATOR_REDIS } from '@returns/queue';
 import { Booking, BookingRequest, CarrierGateway } from '../carrier-gateway.interface';
 
 /**
@@ -34,7 +34,7 @@ return ARGV[3]`;
 @Injectable()
 export class CarrierSimulator implements CarrierGateway {
   constructor(
-    private readonly client: RedisClient,
+    @Inject(SIMULATOR_REDIS) private readonly client: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

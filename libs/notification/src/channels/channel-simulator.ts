@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { RedisClient } from '@returns/queue';
+import { RedisClient, SIMULATOR_REDIS } from '@returns/queue';
 import { NotificationChannel, OutgoingMessage } from '../notification-channel.interface';
 
 /** A message a simulated provider delivered, as it keeps it: who got it on which channel, under which ids. */
@@ -29,7 +29,7 @@ return ARGV[2]`;
 @Injectable()
 export class ChannelSimulator implements NotificationChannel {
   constructor(
-    private readonly client: RedisClient,
+    @Inject(SIMULATOR_REDIS) private readonly client: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

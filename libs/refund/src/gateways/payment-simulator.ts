@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomInt, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { RedisClient } from '@returns/queue';
+import { RedisClient, SIMULATOR_REDIS } from '@returns/queue';
 import { GatewayRefund, PaymentDeclinedError, PaymentGateway, RefundOrder } from '../payment-gateway.interface';
 
 /**
@@ -12,7 +12,7 @@ import { GatewayRefund, PaymentDeclinedError, PaymentGateway, RefundOrder } from
 @Injectable()
 export class PaymentSimulator implements PaymentGateway {
   constructor(
-    private readonly client: RedisClient,
+    @Inject(SIMULATOR_REDIS) private readonly client: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
