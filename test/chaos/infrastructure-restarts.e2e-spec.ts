@@ -1,12 +1,8 @@
-import { runMigrations } from '@returns/database';
-import { TestService } from '../support/service';
 import {
   Accepted,
-  atMost,
   brokenPromises,
   inFlight,
-  PrivatePostgres,
-  PrivateRedis,
+  PrivateStack,
   putOrders,
   rerunStats,
   settle,
@@ -15,7 +11,6 @@ import {
   summarize,
   Surge,
   unfinished,
-  WorkerFleet,
 } from './support';
 
 /**
@@ -41,47 +36,26 @@ async function waitFor(what: string, condition: () => Promise<boolean> | boolean
 }
 
 describe('chaos: Redis and PostgreSQL restart during processing', () => {
-  let redis: PrivateRedis | undefined;
-  let pg: PrivatePostgres | undefined;
-  let service: TestService | undefined;
-  let fleet: WorkerFleet;
+  let stack: PrivateStack | undefined;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    pg = await PrivatePostgres.start();
-    const databaseUrl = pg.url('returns_chaos');
-    await runMigrations(databaseUrl);
-    service = await TestService.start({
-      withWorkers: false,
-      env: {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redis.url,
-        WORKER_LOCK_DURATION: '5s',
-        WORKER_STALLED_INTERVAL: '2s',
-        // Slow providers and little concurrency: a backlog builds up, so each restart hits work in progress.
-        SIMULATOR_LATENCY: '150ms',
-        INTAKE_CONCURRENCY: '2',
-        LOGISTICS_CONCURRENCY: '2',
-        REFUND_CONCURRENCY: '1',
-        NOTIFICATION_CONCURRENCY: '4',
-        DATABASE_POOL_SIZE: '10',
-      },
+    stack = await PrivateStack.start('returns_chaos', {
+      WORKER_LOCK_DURATION: '5s',
+      WORKER_STALLED_INTERVAL: '2s',
+      // Slow providers and little concurrency: a backlog builds up, so each restart hits work in progress.
+      SIMULATOR_LATENCY: '150ms',
+      INTAKE_CONCURRENCY: '2',
+      LOGISTICS_CONCURRENCY: '2',
+      REFUND_CONCURRENCY: '1',
+      NOTIFICATION_CONCURRENCY: '4',
+      DATABASE_POOL_SIZE: '10',
     });
-    fleet = new WorkerFleet(service);
-    await fleet.spawn();
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await Promise.race([service?.close(), atMost(30_000)]);
-    } finally {
-      await redis?.destroy();
-      await pg?.destroy();
-    }
-  }, 60_000);
+  afterAll(() => stack?.close(), 60_000);
 
   it('loses nothing and does nothing twice', async () => {
-    const app = service!;
+    const { service: app, redis, pg, fleet } = stack!;
     const started = Date.now();
     const orders = await putOrders(app, RETURNS);
     // ~15 returns a second for ~13 s, 40% refund-only.
@@ -92,7 +66,7 @@ describe('chaos: Redis and PostgreSQL restart during processing', () => {
     await waitFor('50 returns accepted', () => surge.accepted.length >= 50, 30_000);
     const atRedis = { accepted: surge.accepted.length, finished: await finished(), queued: await inFlight(app) };
     const redisDown = Date.now();
-    await redis!.restart(2_000);
+    await redis.restart(2_000);
     const redisUp = Date.now();
     const redisOutageMs = redisUp - redisDown;
     // The worker takes up the work again: more cases finish.
@@ -102,7 +76,7 @@ describe('chaos: Redis and PostgreSQL restart during processing', () => {
     await waitFor('130 returns accepted', () => surge.accepted.length >= 130, 60_000);
     const atPostgres = { accepted: surge.accepted.length, finished: await finished(), queued: await inFlight(app) };
     const pgDown = Date.now();
-    await pg!.restart();
+    await pg.restart();
     const pgUp = Date.now();
     const pgOutageMs = pgUp - pgDown;
     const pgRecoveryMs = await waitFor('progress after the PostgreSQL restart', async () => (await finished()) >= atPostgres.finished + 20, 60_000);

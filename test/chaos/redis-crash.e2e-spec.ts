@@ -1,6 +1,4 @@
-import { runMigrations } from '@returns/database';
-import { TestService } from '../support/service';
-import { Accepted, atMost, jobCounts, brokenPromises, inFlight, PrivatePostgres, PrivateRedis, putOrders, settle, startSurge, summarize, Surge, unfinished, WorkerFleet } from './support';
+import { Accepted, brokenPromises, inFlight, PrivateStack, putOrders, settle, startSurge, summarize, Surge, unfinished } from './support';
 
 /**
  * The production Redis (`appendfsync everysec`) crashing with SIGKILL mid-surge: up to its last
@@ -11,51 +9,32 @@ import { Accepted, atMost, jobCounts, brokenPromises, inFlight, PrivatePostgres,
 const RETURNS = 150;
 
 describe('chaos: Redis crashes under appendfsync everysec', () => {
-  let redis: PrivateRedis | undefined;
-  let pg: PrivatePostgres | undefined;
-  let service: TestService | undefined;
-  let fleet: WorkerFleet;
+  let stack: PrivateStack | undefined;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    redis.fsync = 'everysec';
-    await redis.restart();
-    pg = await PrivatePostgres.start();
-    const databaseUrl = pg.url('returns_crash');
-    await runMigrations(databaseUrl);
-    service = await TestService.start({
-      withWorkers: false,
-      env: {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redis.url,
-        // The simulated providers keep their records in the machine's Redis, as real ones keep theirs
-        // away from ours: the witness of what they were asked to do survives the crashes.
-        SIMULATOR_REDIS_URL: process.env.REDIS_URL!,
-        WORKER_LOCK_DURATION: '5s',
-        WORKER_STALLED_INTERVAL: '2s',
-        SIMULATOR_LATENCY: '100ms',
-        INTAKE_CONCURRENCY: '2',
-        LOGISTICS_CONCURRENCY: '2',
-        REFUND_CONCURRENCY: '1',
-        NOTIFICATION_CONCURRENCY: '4',
-        DATABASE_POOL_SIZE: '10',
-      },
+    const env = {
+      // The simulated providers keep their records in the machine's Redis, as real ones keep theirs
+      // away from ours: the witness of what they were asked to do survives the crashes.
+      SIMULATOR_REDIS_URL: process.env.REDIS_URL!,
+      WORKER_LOCK_DURATION: '5s',
+      WORKER_STALLED_INTERVAL: '2s',
+      SIMULATOR_LATENCY: '100ms',
+      INTAKE_CONCURRENCY: '2',
+      LOGISTICS_CONCURRENCY: '2',
+      REFUND_CONCURRENCY: '1',
+      NOTIFICATION_CONCURRENCY: '4',
+      DATABASE_POOL_SIZE: '10',
+    };
+    stack = await PrivateStack.start('returns_crash', env, async (redis) => {
+      redis.fsync = 'everysec';
+      await redis.restart();
     });
-    fleet = new WorkerFleet(service);
-    await fleet.spawn();
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await Promise.race([service?.close(), atMost(30_000)]);
-    } finally {
-      await redis?.destroy();
-      await pg?.destroy();
-    }
-  }, 60_000);
+  afterAll(() => stack?.close(), 60_000);
 
   it('loses nothing and does nothing twice', async () => {
-    const app = service!;
+    const { service: app, redis, fleet } = stack!;
     const orders = await putOrders(app, RETURNS);
     const surge: Surge = startSurge(app, orders, { ratePerSecond: 20, refundOnlyShare: 0.4 });
     const finished = async () => surge.accepted.length - (await unfinished(app, surge.accepted));
@@ -65,18 +44,15 @@ describe('chaos: Redis crashes under appendfsync everysec', () => {
     for (const after of [40, 100]) {
       while (surge.accepted.length < after) await new Promise((r) => setTimeout(r, 50));
       expect(await inFlight(app)).toBeGreaterThan(0);
-      const onDisk = redis!.aofTail();
+      const onDisk = redis.aofTail();
       await new Promise((r) => setTimeout(r, 1_000));
-      lostBytes += redis!.aofTail().bytes - onDisk.bytes;
-      await redis!.crash(500, onDisk);
+      lostBytes += redis.aofTail().bytes - onDisk.bytes;
+      await redis.crash(500, onDisk);
     }
     expect(lostBytes).toBeGreaterThan(0);
     const accepted: Accepted[] = await surge.done;
     const { ms: drainMs, settled } = await settle(app, accepted, 90_000);
     const broken = await brokenPromises(app, accepted, { redisLostWrites: true });
-    console.log(JSON.stringify(await app.db.query(
-      `SELECT coalesce(c.status, 'NO CASE') AS status, count(*)::int AS n FROM unnest($1::uuid[]) AS a(id) LEFT JOIN return_cases c ON c.id = a.id GROUP BY 1`, [accepted.map((a) => a.id)])));
-    console.log(JSON.stringify(await jobCounts(app)));
     console.log(`crashes: 2, ${lostBytes} bytes of AOF lost; accepted ${accepted.length}; finished ${await finished()}; drain ${drainMs} ms (${settled ? 'settled' : 'NOT settled'}); broken promises: ${summarize(broken)}`);
     expect(fleet.crashes).toEqual([]);
     expect(accepted).toHaveLength(RETURNS);

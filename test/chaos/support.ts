@@ -697,3 +697,47 @@ export class PrivatePostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The service on servers of the test's own: a Redis (`prepare` may set it up, e.g. its fsync
+ * policy) and a PostgreSQL on spare loopback ports, the API in the test process and one worker
+ * process, with `env` for both.
+ */
+export class PrivateStack {
+  private constructor(
+    readonly redis: PrivateRedis,
+    readonly pg: PrivatePostgres,
+    readonly service: TestService,
+    readonly fleet: WorkerFleet,
+  ) {}
+
+  static async start(database: string, env: Record<string, string>, prepare?: (redis: PrivateRedis) => Promise<void>): Promise<PrivateStack> {
+    const redis = await PrivateRedis.start();
+    let pg: PrivatePostgres | undefined;
+    let service: TestService | undefined;
+    try {
+      await prepare?.(redis);
+      pg = await PrivatePostgres.start();
+      const databaseUrl = pg.url(database);
+      await runMigrations(databaseUrl);
+      service = await TestService.start({ withWorkers: false, env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, ...env } });
+      const fleet = new WorkerFleet(service);
+      await fleet.spawn();
+      return new PrivateStack(redis, pg, service, fleet);
+    } catch (error) {
+      await Promise.race([service?.close(), atMost(30_000)]).catch(() => undefined);
+      await redis.destroy();
+      await pg?.destroy();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await Promise.race([this.service.close(), atMost(30_000)]);
+    } finally {
+      await this.redis.destroy();
+      await this.pg.destroy();
+    }
+  }
+}

@@ -16,6 +16,8 @@ const EMPTY_LOOKBACK_MS = 30 * 24 * 3_600_000;
 /** The run ids of the Redis servers (a cluster's masters): a restart changes one. */
 async function serverIdentity(redis: IORedis | Cluster): Promise<string> {
   const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  // A cluster client that has not yet found its nodes: no look this time (not a restart).
+  if (!servers.length) throw new Error('no Redis node known yet');
   const ids = await Promise.all(servers.map(async (server) => /run_id:(\w+)/.exec(await server.info('server'))?.[1] ?? '?'));
   return ids.sort().join(',');
 }
