@@ -4,8 +4,9 @@ import { CaseService } from '@returns/case';
 import { CaseStatus, JobName, JobRequest, Jobs, QUEUE_OF, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
+import { RefundService } from '@returns/refund';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
-import { returnBody } from './support/factories';
+import { daysAgo, returnBody } from './support/factories';
 import { TestService } from './support/service';
 
 /**
@@ -99,6 +100,10 @@ describe('recovering jobs Redis lost', () => {
     await service.get(LogisticsService).book(booked);
     await expectIn(booked, 'AWAITING_SHIPMENT');
     await lose(Jobs.deadline(booked, 'ship-back', 0));
+    // ...and whose label message is gone too, before it was ever tried.
+    const labelJob = Jobs.notify(booked, 'label.ready');
+    const sentWith = (await added(labelJob)).data.params;
+    await lose(labelJob);
 
     // As if each had waited a while already: their timers are due sooner than a full deadline from now.
     const dueAt = async (caseId: string, field: string, at: Date) =>
@@ -110,13 +115,14 @@ describe('recovering jobs Redis lost', () => {
 
     const response = await recover(startedAt);
     expect(response.status).toBe(200);
-    // Seven jobs owed to the six: five lost, one failed, and the review reminder still there.
-    expect(response.body).toMatchObject({ since: startedAt, owed: 7, requeued: 5, failed: 1, present: 1 });
+    // Nine jobs owed to the six: six lost, one failed; the review reminder and the review message still there.
+    expect(response.body).toMatchObject({ since: startedAt, owed: 9, requeued: 6, failed: 1, present: 2 });
     expect(response.body.byJob).toMatchObject({
       [JobName.JudgeReturn]: { requeued: 1 },
       [JobName.BookShipment]: { requeued: 1 },
       [JobName.IssueRefund]: { requeued: 1 },
       [JobName.CaseDeadline]: { requeued: 2 },
+      [JobName.SendNotification]: { owed: 2, requeued: 1 },
     });
 
     // Each is back as its stage first added it: same id, priority, due time.
@@ -130,6 +136,9 @@ describe('recovering jobs Redis lost', () => {
     };
     expect(Math.abs((await dueOf(Jobs.deadline(booked, 'ship-back', 0))) - shipBackBy.getTime())).toBeLessThan(2_000);
     expect(Math.abs((await dueOf(Jobs.deadline(inReview, 'review', 0))) - reviewBy.getTime())).toBeLessThan(2_000);
+    // The label message with the carrier and tracking number it was first sent with.
+    expect((await jobOf(labelJob))!.data.params).toEqual(sentWith);
+    expect(sentWith).toMatchObject({ carrier: expect.any(String), trackingNumber: expect.any(String) });
     // The failed booking stays failed, for retry-failed.
     expect(await (await jobOf(Jobs.bookShipment(failedBooking)))!.getState()).toBe('failed');
 
@@ -148,6 +157,26 @@ describe('recovering jobs Redis lost', () => {
     // What the intake worker does with it.
     await service.get(IntakeService).judge(job.data.caseId);
     expect(await statusOf(unjudged)).toBe('APPROVED');
+  });
+
+  it("puts back the customer's message of a rejection or a payment whose job was lost, saying what it first said", async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+    const rejected = await accepted({}, { deliveredAt: daysAgo(120) });
+    await expectIn(rejected, 'REJECTED');
+    const rejection = Jobs.notify(rejected, 'return.rejected');
+    await lose(rejection);
+    const refunded = await accepted({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });
+    await service.get(RefundService).issue(refunded, false);
+    await expectIn(refunded, 'REFUNDED');
+    const payment = Jobs.notify(refunded, 'refund.succeeded');
+    const said = (await added(payment)).data.params;
+    await lose(payment);
+
+    const response = await recover(startedAt);
+    expect(response.body.byJob[JobName.SendNotification]).toMatchObject({ requeued: 2 });
+    expect(await jobOf(rejection)).toBeDefined();
+    expect((await jobOf(payment))!.data.params).toEqual(said);
+    expect(said).toMatchObject({ amount: expect.any(String), refundOnly: 'yes' });
   });
 
   it('is for admins, and refuses a since that is not a time or is in the future', async () => {

@@ -92,6 +92,19 @@ export function reminderLeadMs(reviewMs: number): number {
 }
 
 /**
+ * The customer's message of a decision judging left open or closed: the rejection, or (in
+ * review) a request for a clearer reason when the reason text was vague or contradicted
+ * itself, else word that an agent will look. Approvals are told by the stage after (the
+ * label, the pickup, the refund): null.
+ */
+function decisionMessage(caseId: string, decision: Decision, priority: number): JobRequest | null {
+  if (decision.outcome === 'REJECTED') return Jobs.notify(caseId, 'return.rejected', {}, priority);
+  if (decision.outcome !== 'PENDING_REVIEW') return null;
+  const unclear = decision.rules.some((r) => r.id === 'reason.text' && !r.passed);
+  return Jobs.notify(caseId, unclear ? 'return.clarification_needed' : 'return.pending_review', {}, priority);
+}
+
+/**
  * Intake and review: buffers requests, judges them against the policy, opens the case,
  * and takes agents' review decisions and cancellations.
  */
@@ -221,8 +234,9 @@ export class IntakeService implements OnApplicationShutdown {
 
   /**
    * What intake owes (`JobRecovery`): the judging of each request buffered since `since` that
-   * has no case yet, and the review deadline and its reminder of each case waiting for an
-   * agent since then, due when they were first due.
+   * has no case yet; for each case rejected or sent to review since then, the customer's
+   * message of it, and for the latter the review deadline and its reminder, due when they
+   * were first due.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const unjudged: { id: string; reason_code: ReturnRequestBody['reasonCode']; tier: string | null }[] = await this.dataSource.query(
@@ -231,18 +245,23 @@ export class IntakeService implements OnApplicationShutdown {
         WHERE r.created_at >= $1 AND NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = r.id)`,
       [since],
     );
-    const inReview: { id: string; review_by: string }[] = await this.dataSource.query(
-      `SELECT id, deadlines->>'reviewBy' AS review_by FROM return_cases
-        WHERE status = 'PENDING_REVIEW' AND updated_at >= $1 AND deadlines ? 'reviewBy'`,
+    const decided: { id: string; status: CaseStatus; priority: number; decision: Decision | null; review_by: string | null }[] = await this.dataSource.query(
+      `SELECT id, status, priority, decision, deadlines->>'reviewBy' AS review_by FROM return_cases
+        WHERE status IN ('PENDING_REVIEW', 'REJECTED') AND updated_at >= $1`,
       [since],
     );
     const now = Date.now();
     const leadMs = reminderLeadMs(this.config.deadlines.reviewMs);
     return [
       ...unjudged.map((r) => Jobs.judgeReturn(r.id, casePriority(r.tier, r.reason_code))),
-      ...inReview.flatMap(({ id, review_by }) => {
-        const due = Date.parse(review_by);
-        return [Jobs.deadline(id, 'review', due - now), Jobs.deadline(id, 'review-reminder', due - leadMs - now)];
+      ...decided.flatMap(({ id, status, priority, decision, review_by }): JobRequest[] => {
+        // The customer's message of the decision (a job that finds it sent sends nothing).
+        const told = decision ? decisionMessage(id, decision, priority) : null;
+        const timers =
+          status === 'PENDING_REVIEW' && review_by
+            ? [Jobs.deadline(id, 'review', Date.parse(review_by) - now), Jobs.deadline(id, 'review-reminder', Date.parse(review_by) - leadMs - now)]
+            : [];
+        return [...(told ? [told] : []), ...timers];
       }),
     ];
   }
@@ -479,15 +498,13 @@ export class IntakeService implements OnApplicationShutdown {
         }
         break;
       case 'REJECTED':
-        tx.enqueue(Jobs.notify(subject.id, 'return.rejected', {}, subject.priority), Jobs.webhook(subject.id, 'return.rejected'));
+        tx.enqueue(decisionMessage(subject.id, decision, subject.priority)!, Jobs.webhook(subject.id, 'return.rejected'));
         break;
       case 'PENDING_REVIEW': {
         // Only judging leads here, and it opened the case with its review deadline.
         const { reviewMs } = this.config.deadlines;
-        // A vague or contradicting reason text: ask the customer for more, rather than only saying "in review".
-        const unclear = decision.rules.some((r) => r.id === 'reason.text' && !r.passed);
         tx.enqueue(
-          Jobs.notify(subject.id, unclear ? 'return.clarification_needed' : 'return.pending_review', {}, subject.priority),
+          decisionMessage(subject.id, decision, subject.priority)!,
           Jobs.deadline(subject.id, 'review', reviewMs),
           Jobs.deadline(subject.id, 'review-reminder', reviewMs - reminderLeadMs(reviewMs)),
         );

@@ -59,6 +59,15 @@ type BookedCase = Pick<ReturnCase, 'id' | 'status' | 'type' | 'shippingPaidBy' |
 const BOOKING_BATCH: GroupCommitOptions = { name: 'booking', maxBatch: 50, inFlight: 2 };
 
 /** Return logistics: books the courier, follows the parcel, takes it in at the warehouse. */
+/** What tells the customer of a booking: the label to print, or the pickup booked, with the carrier and tracking number. */
+function bookedMessage(
+  b: Pick<Shipment, 'caseId' | 'method' | 'carrier' | 'trackingNumber' | 'pickupWindow'>,
+  priority: number,
+): JobRequest {
+  const params = { carrier: b.carrier, trackingNumber: b.trackingNumber, ...(b.pickupWindow ? { pickupFrom: b.pickupWindow.from } : {}) };
+  return Jobs.notify(b.caseId, b.method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params, priority);
+}
+
 @Injectable()
 export class LogisticsService implements OnApplicationShutdown {
   private readonly logger = new Logger(LogisticsService.name);
@@ -153,11 +162,7 @@ export class LogisticsService implements OnApplicationShutdown {
         const subject = locked.get(b.caseId)!;
         // A pickup the customer pays for is deducted from the refund; a drop-off they pay at the counter.
         const charge = b.method === 'PICKUP' && subject.shippingPaidBy === 'CUSTOMER' && !b.freePickup ? b.costMinor : 0;
-        const params = { carrier: b.carrier, trackingNumber: b.trackingNumber, ...(b.pickupWindow ? { pickupFrom: b.pickupWindow.from } : {}) };
-        tx.enqueue(
-          Jobs.notify(b.caseId, b.method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params, subject.priority),
-          Jobs.deadline(b.caseId, 'ship-back', this.config.deadlines.shipBackMs),
-        );
+        tx.enqueue(bookedMessage(b, subject.priority), Jobs.deadline(b.caseId, 'ship-back', this.config.deadlines.shipBackMs));
         return {
           subject,
           to: 'AWAITING_SHIPMENT' as const,
@@ -340,19 +345,27 @@ export class LogisticsService implements OnApplicationShutdown {
 
   /**
    * What logistics owes (`JobRecovery`): the booking of each return approved since `since`
-   * and not yet booked, and the ship-back deadline of each one booked since then and not yet
-   * sent, due when it was first due.
+   * and not yet booked; for each one booked since then and not yet sent, the customer's label
+   * or pickup message (a job that finds it sent sends nothing) and the ship-back deadline, due
+   * when it was first due.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const waiting: { id: string; status: CaseStatus; priority: number; ship_back_by: string | null }[] = await this.dataSource.query(
-      `SELECT id, status, priority, deadlines->>'shipBackBy' AS ship_back_by FROM return_cases
-        WHERE updated_at >= $1 AND ((status = 'APPROVED' AND type <> 'REFUND_ONLY') OR status = 'AWAITING_SHIPMENT')`,
-      [since],
-    );
+    const waiting: (Pick<Shipment, 'method' | 'carrier' | 'trackingNumber' | 'pickupWindow'> & { id: string; status: CaseStatus; priority: number; shipBackBy: string | null })[] =
+      await this.dataSource.query(
+        `SELECT c.id, c.status, c.priority, c.deadlines->>'shipBackBy' AS "shipBackBy",
+                s.method, s.carrier, s.tracking_number AS "trackingNumber", s.pickup_window AS "pickupWindow"
+           FROM return_cases c LEFT JOIN shipments s ON s.case_id = c.id
+          WHERE c.updated_at >= $1 AND ((c.status = 'APPROVED' AND c.type <> 'REFUND_ONLY') OR c.status = 'AWAITING_SHIPMENT')`,
+        [since],
+      );
     const now = Date.now();
-    return waiting.flatMap(({ id, status, priority, ship_back_by }): JobRequest[] => {
-      if (status === 'APPROVED') return [Jobs.bookShipment(id, priority)];
-      return ship_back_by ? [Jobs.deadline(id, 'ship-back', Date.parse(ship_back_by) - now)] : [];
+    return waiting.flatMap((c): JobRequest[] => {
+      if (c.status === 'APPROVED') return [Jobs.bookShipment(c.id, c.priority)];
+      // Booked: the customer's label or pickup message (sent already, its job finds it so) and the deadline.
+      return [
+        ...(c.carrier ? [bookedMessage({ ...c, caseId: c.id }, c.priority)] : []),
+        ...(c.shipBackBy ? [Jobs.deadline(c.id, 'ship-back', Date.parse(c.shipBackBy) - now)] : []),
+      ];
     });
   }
 

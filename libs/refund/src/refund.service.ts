@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
-import { JobRequest, Jobs, reasonGroupOf } from '@returns/contracts';
+import { JobRequest, Jobs, reasonGroupOf, RefundStatus } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
@@ -17,6 +17,16 @@ import { Refund } from './refund.entity';
  */
 function messageParams(subject: Pick<ReturnCase, 'type'>): Record<string, string> {
   return subject.type === 'REFUND_ONLY' ? { refundOnly: 'yes' } : {};
+}
+
+/** What tells the customer the money is on its way: how much, and to what. */
+function succeededMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>, refund: Pick<Refund, 'amount' | 'currency' | 'method'>): JobRequest {
+  const params = { amount: major(refund.amount, refund.currency), method: refund.method, ...messageParams(subject) };
+  return Jobs.notify(subject.id, 'refund.succeeded', params, subject.priority);
+}
+
+function failedMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>): JobRequest {
+  return Jobs.notify(subject.id, 'refund.failed', messageParams(subject), subject.priority);
 }
 
 function major(amountMinor: number, currency: string): string {
@@ -135,11 +145,7 @@ export class RefundService {
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
     await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
-    const params = { amount: major(refund.amount, refund.currency), method: refund.method, ...messageParams(subject) };
-    tx.enqueue(
-      Jobs.notify(subject.id, 'refund.succeeded', params, subject.priority),
-      Jobs.webhook(subject.id, 'refund.succeeded'),
-    );
+    tx.enqueue(succeededMessage(subject, refund), Jobs.webhook(subject.id, 'refund.succeeded'));
   }
 
   private async fail(refundId: string, reason: string): Promise<void> {
@@ -149,7 +155,7 @@ export class RefundService {
       if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') return;
       await tx.manager.update(Refund, { id: refundId }, { status: 'FAILED', lastError: reason, updatedAt: new Date() });
       await this.cases.transition(tx.manager, subject, 'REFUND_FAILED', 'system:refund', reason);
-      tx.enqueue(Jobs.notify(subject.id, 'refund.failed', messageParams(subject), subject.priority), Jobs.webhook(subject.id, 'refund.failed'));
+      tx.enqueue(failedMessage(subject), Jobs.webhook(subject.id, 'refund.failed'));
     });
     this.logger.warn(`refund ${refundId} failed: ${reason}`);
   }
@@ -157,15 +163,24 @@ export class RefundService {
   /**
    * What the refund stage owes (`JobRecovery`): the payment of each case due its refund
    * since `since` whose refund is not yet recorded as paid or failed, in its current round
-   * (so under the key the gateway already knows, should it have paid).
+   * (so under the key the gateway already knows, should it have paid); and the customer's
+   * message of each refund paid or failed since then (a job that finds it sent sends nothing).
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const due: { id: string; priority: number; idempotency_key: string | null }[] = await this.dataSource.query(
-      `SELECT c.id, c.priority, f.idempotency_key FROM return_cases c LEFT JOIN refunds f ON f.case_id = c.id
-        WHERE c.status = 'REFUND_PENDING' AND c.updated_at >= $1 AND (f.id IS NULL OR f.status = 'PENDING')`,
-      [since],
-    );
-    return due.map((c) => Jobs.issueRefund(c.id, c.idempotency_key ? roundOf(c.idempotency_key) : 1, c.priority));
+    const cases: (Pick<ReturnCase, 'id' | 'type' | 'priority' | 'status'> & Pick<Refund, 'amount' | 'currency' | 'method'> & { refundStatus: RefundStatus | null; idempotencyKey: string | null })[] =
+      await this.dataSource.query(
+        `SELECT c.id, c.type, c.priority, c.status, f.amount_minor::float8 AS amount, f.currency, f.method, f.status AS "refundStatus", f.idempotency_key AS "idempotencyKey"
+           FROM return_cases c LEFT JOIN refunds f ON f.case_id = c.id
+          WHERE c.status IN ('REFUND_PENDING', 'REFUNDED', 'REFUND_FAILED') AND c.updated_at >= $1`,
+        [since],
+      );
+    return cases.flatMap((c): JobRequest[] => {
+      if (c.status === 'REFUND_PENDING') {
+        return c.refundStatus === null || c.refundStatus === 'PENDING' ? [Jobs.issueRefund(c.id, c.idempotencyKey ? roundOf(c.idempotencyKey) : 1, c.priority)] : [];
+      }
+      if (c.status === 'REFUND_FAILED') return [failedMessage(c)];
+      return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c)] : [];
+    });
   }
 
   /**
