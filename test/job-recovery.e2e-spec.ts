@@ -4,6 +4,7 @@ import { CaseService } from '@returns/case';
 import { CaseStatus, JobName, JobRequest, Jobs, QUEUE_OF, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
+import { NotificationService } from '@returns/notification';
 import { RefundService } from '@returns/refund';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
@@ -177,6 +178,13 @@ describe('recovering jobs Redis lost', () => {
     expect(await jobOf(rejection)).toBeDefined();
     expect((await jobOf(payment))!.data.params).toEqual(said);
     expect(said).toMatchObject({ amount: expect.any(String), refundOnly: 'yes' });
+
+    // Once told (what the notification worker does with the job), the job's loss owes nothing.
+    await service.get(NotificationService).send(rejected, 'return.rejected');
+    await lose(rejection);
+    const again = await recover(startedAt);
+    expect(again.body.byJob[JobName.SendNotification]).toMatchObject({ requeued: 0 });
+    expect(await jobOf(rejection)).toBeUndefined();
   });
 
   it('is for admins, and refuses a since that is not a time or is in the future', async () => {

@@ -14,11 +14,17 @@ import { RefundService } from '@returns/refund';
 export class AllStagesOwedWork implements OwedWork {
   private readonly stages: OwedWork[];
 
-  constructor(intake: IntakeService, logistics: LogisticsService, refunds: RefundService, notifications: NotificationService) {
+  constructor(
+    intake: IntakeService,
+    logistics: LogisticsService,
+    refunds: RefundService,
+    private readonly notifications: NotificationService,
+  ) {
     this.stages = [intake, logistics, refunds, notifications];
   }
 
+  /** Each stage's, less the messages the notification stage has already told (its own record). */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    return (await Promise.all(this.stages.map((stage) => stage.owedSince(since)))).flat();
+    return this.notifications.notYetTold((await Promise.all(this.stages.map((stage) => stage.owedSince(since)))).flat());
   }
 }

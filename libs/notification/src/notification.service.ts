@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderCustomer } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, preparedQuery } from '@returns/database';
-import { CustomerMessage, JobRequest, Jobs, NotificationChannelName } from '@returns/contracts';
+import { CustomerMessage, JobName, JobRequest, Jobs, NotificationChannelName } from '@returns/contracts';
 import { NOTIFICATION_CHANNEL, NotificationChannel } from './notification-channel.interface';
 import { renderMessage } from './templates';
 
@@ -70,6 +70,10 @@ const NOTIFICATION_BATCH: GroupCommitOptions = { name: 'notification', maxBatch:
  * attempt, the provider's idempotency key), and one statement records what each answered.
  * Two round trips to PostgreSQL and one commit per batch.
  */
+function isMessage(job: JobRequest): job is JobRequest<JobName.SendNotification> {
+  return job.name === JobName.SendNotification;
+}
+
 @Injectable()
 export class NotificationService implements OnApplicationShutdown {
   private readonly logger = new Logger(NotificationService.name);
@@ -104,6 +108,23 @@ export class NotificationService implements OnApplicationShutdown {
       [since],
     );
     return pending.map((n) => Jobs.notify(n.case_id, n.event, {}, n.priority));
+  }
+
+  /**
+   * Of `jobs`, all but the customer messages already told (`JobRecovery`): a message every
+   * channel of which has taken it, or given up on it, is not owed again, whatever a stage
+   * says; one still PENDING on a channel is.
+   */
+  async notYetTold(jobs: JobRequest[]): Promise<JobRequest[]> {
+    const messages = jobs.filter(isMessage);
+    if (!messages.length) return jobs;
+    const rows: { case_id: string; event: string }[] = await this.dataSource.query(
+      `SELECT n.case_id, n.event FROM notifications n JOIN unnest($1::uuid[], $2::text[]) AS m(case_id, event) USING (case_id, event)
+        GROUP BY n.case_id, n.event HAVING bool_and(n.status <> 'PENDING')`,
+      [messages.map((m) => m.data.caseId), messages.map((m) => m.data.message)],
+    );
+    const told = new Set(rows.map((r) => `${r.case_id} ${r.event}`));
+    return jobs.filter((job) => !(isMessage(job) && told.has(`${job.data.caseId} ${job.data.message}`)));
   }
 
   /** Sends a batch; answers, per request, null or what went wrong. Throws only when PostgreSQL does. */
