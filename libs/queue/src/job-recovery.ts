@@ -5,8 +5,11 @@ import { JobProducer } from './job-producer.service';
 /**
  * The jobs a stage owes the cases waiting on it, for `JobRecovery`: each stage answers for
  * its own statuses (a buffered request is owed its judging, an approved return its booking,
- * a pending refund its payment, a waiting case its deadline timer), built with the same
- * `Jobs` builders, so with the same deterministic ids, as when the work was first handed on.
+ * a pending refund its payment, a waiting case its deadline timer, a decided one the
+ * customer's message of it), built with the same builders, so with the same deterministic
+ * ids and payloads, as when the work was first handed on. Each reads its own tables, by
+ * status and last change: on a table of millions that takes seconds, and it runs only after
+ * an incident.
  */
 export interface OwedWork {
   /** the jobs owed to cases and requests last changed at or after `since` */

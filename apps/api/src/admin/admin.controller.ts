@@ -73,7 +73,8 @@ export class AdminController {
   @ApiOperation({
     summary:
       'After Redis lost writes (a crash under appendfsync everysec, a failover, a flush): adds again the jobs Redis no longer has ' +
-      'that requests and cases changed since `since` are waiting on (judging, booking, refund payment, review and ship-back deadlines). ' +
+      'that requests and cases changed since `since` are waiting on (judging, booking, refund payment, review and ship-back deadlines, ' +
+      "the customer's messages not yet told). " +
       'Jobs still in Redis, and failed ones (retry-failed), are left as they are.',
   })
   async recover(@Body() body: RecoveryRequestDto): Promise<RecoveryReport> {
