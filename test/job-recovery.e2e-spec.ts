@@ -9,6 +9,7 @@ import { RefundService } from '@returns/refund';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
 import { TestService } from './support/service';
+import { ownDatabase } from './chaos/support';
 
 /**
  * Recovery after Redis lost writes. Each case is brought into its waiting state by the
@@ -18,12 +19,19 @@ import { TestService } from './support/service';
  */
 describe('recovering jobs Redis lost', () => {
   let service: TestService;
+  let database: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 
   beforeAll(async () => {
-    service = await TestService.start({ withWorkers: false });
+    // A database of its own: what recovery owes is counted over every case changed lately,
+    // and the suite before this one may have changed some a moment ago.
+    database = await ownDatabase('job_recovery');
+    service = await TestService.start({ withWorkers: false, env: { DATABASE_URL: database.url } });
   });
 
-  afterAll(() => service.close());
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
 
   const jobOf = (request: JobRequest) => service.queue(QUEUE_OF[request.name]).getJob(request.jobId);
   const statusOf = async (caseId: string) => (await service.get(CaseService).find(caseId))?.status;
