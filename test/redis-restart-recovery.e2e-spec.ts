@@ -1,4 +1,5 @@
 import { Jobs, QueueName } from '@returns/contracts';
+import { ADVISORY_LOCK } from '@returns/database';
 import { JobRecovery, RecoveryReport, RedisClient } from '@returns/queue';
 import { AllStagesOwedWork } from '../apps/worker/src/owed-work';
 import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
@@ -17,12 +18,16 @@ describe('the watch on Redis restarts', () => {
   let database: Awaited<ReturnType<typeof ownDatabase>> | undefined;
   let service: TestService | undefined;
   let watch: RedisRestartWatch;
+  /** the same watch in another worker process */
+  let other: RedisRestartWatch;
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
     database = await ownDatabase('redis_restarts');
     service = await TestService.start({ withWorkers: false, env: { REDIS_URL: redis.url, DATABASE_URL: database.url } });
-    watch = new RedisRestartWatch(service.get(RedisClient), service.db, service.get(JobRecovery), service.get(AllStagesOwedWork));
+    const watchOf = () => new RedisRestartWatch(service!.get(RedisClient), service!.db, service!.get(JobRecovery), service!.get(AllStagesOwedWork));
+    watch = watchOf();
+    other = watchOf();
   });
 
   afterAll(async () => {
@@ -51,6 +56,7 @@ describe('the watch on Redis restarts', () => {
 
     // The first look only notes the server; nothing has happened yet.
     expect(await watch.check()).toBeNull();
+    expect(await other.check()).toBeNull();
     const first = await judging();
     expect(await jobOf(first.jobId)).toBeDefined();
     expect(await watch.check()).toBeNull();
@@ -61,15 +67,27 @@ describe('the watch on Redis restarts', () => {
     expect(kept).toMatchObject({ owed: 1, present: 1, requeued: 0 });
     expect(Date.now() - Date.parse(kept.since)).toBeLessThan(6 * 60_000);
 
-    // A restart that kept nothing: the judging is put back, as it was first added.
+    expect(await other.check()).toBeNull(); // the first recovered from that restart, and said so
+
+    // A restart that kept nothing, while another process holds the recovery and dies before
+    // it is done (its lock goes with its connection): this one waits, then takes over.
     const second = await judging();
+    const holder = service!.db.createQueryRunner();
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK.jobRecovery]);
     redis!.persistent = false;
     await redis!.restart();
+    for (let i = 0; i < 20; i++) expect(await watch.check()).toBeNull();
+    expect(await jobOf(first.jobId)).toBeUndefined();
+    await holder.query('SELECT pg_advisory_unlock_all()');
+    await holder.release();
     const emptied = await recoveryAfterRestart();
     expect(emptied).toMatchObject({ owed: 2, requeued: 2 });
     expect(Date.now() - Date.parse(emptied.since)).toBeGreaterThan(29 * 24 * 3_600_000);
     expect(await jobOf(first.jobId)).toBeDefined();
     expect(await jobOf(second.jobId)).toBeDefined();
+    // The other process saw the same restart and finds it recovered: it does not run it again.
+    expect(await other.check()).toBeNull();
 
     expect(await watch.check()).toBeNull();
 

@@ -13,6 +13,9 @@ const RESTART_MARGIN_MS = 5 * 60_000;
 /** A Redis that came back empty (no persistence, a flush) lost every timer too: cases changed this far back are looked at (the longest deadline, and more). */
 const EMPTY_LOOKBACK_MS = 30 * 24 * 3_600_000;
 
+/** How long a recovery's record of itself stays in Redis, for the processes that saw the same restart. */
+const DONE_KEPT_S = 7 * 24 * 3_600;
+
 /** The run ids of the Redis servers (a cluster's masters): a restart changes one. */
 async function serverIdentity(redis: IORedis | Cluster): Promise<string> {
   const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
@@ -28,9 +31,11 @@ async function serverIdentity(redis: IORedis | Cluster): Promise<string> {
  * gone. Every worker process looks every few seconds: a new run id means a restart, which may
  * have lost its last writes (cases changed since a few minutes before Redis was last seen are
  * looked at); a marker key of ours gone as well means Redis came back empty (30 days are
- * looked at). One process recovers (an advisory lock); a recovery the database refused is
- * tried again at the next look. A restart while no worker process was running is not seen:
- * `POST /v1/admin/recovery` is for that.
+ * looked at). One process recovers (an advisory lock) and records in Redis that it did;
+ * the others keep their own recovery owed until they see that record, so one that dies
+ * midway is taken over. A recovery the database refused is tried again at the next look.
+ * A restart while no worker process was running is not seen: `POST /v1/admin/recovery` is
+ * for that.
  */
 @Injectable()
 export class RedisRestartWatch implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -72,8 +77,9 @@ export class RedisRestartWatch implements OnApplicationBootstrap, OnApplicationS
   private async look(): Promise<RecoveryReport | null> {
     const redis = this.client.redis;
     const marker = this.client.key('recovery-marker');
+    let server: string;
     try {
-      const server = await serverIdentity(redis);
+      server = await serverIdentity(redis);
       const marked = (await redis.exists(marker)) === 1;
       const now = Date.now();
       if (!marked) await redis.set(marker, new Date(now).toISOString());
@@ -89,11 +95,22 @@ export class RedisRestartWatch implements OnApplicationBootstrap, OnApplicationS
     }
     if (!this.pendingSince) return null;
     const since = this.pendingSince;
+    // Whoever recovers from this server's restart says so in it: the others then stand down.
+    // Until then each keeps its own, so a recovering process that dies is not the end of it.
+    const done = this.client.key('recovered', server);
     try {
-      const ran = await withSessionLock(this.dataSource, ADVISORY_LOCK.jobRecovery, () => this.recovery.recover(since, this.owed));
-      // Held by another process: it is recovering from the same restart.
+      if ((await redis.exists(done)) === 1) {
+        this.pendingSince = undefined;
+        return null;
+      }
+      const ran = await withSessionLock(this.dataSource, ADVISORY_LOCK.jobRecovery, async () => {
+        const report = await this.recovery.recover(since, this.owed);
+        await redis.set(done, report.since, 'EX', DONE_KEPT_S);
+        return report;
+      });
+      if (!ran) return null; // another process is at it: look again next time
       this.pendingSince = undefined;
-      return ran?.value ?? null;
+      return ran.value;
     } catch (error) {
       this.logger.warn(`recovery after the Redis restart failed, tried again in ${CHECK_EVERY_MS / 1000} s: ${(error as Error).message}`);
       return null;

@@ -50,8 +50,10 @@ export class JobRecovery {
   constructor(private readonly producer: JobProducer) {}
 
   async recover(since: Date, stages: OwedWork): Promise<RecoveryReport> {
-    // One of each id: two stages, or two rows of one, may owe the same job.
-    const owed = [...new Map((await stages.owedSince(since)).map((job) => [job.jobId, job])).values()];
+    // One of each id: two stages, or two rows of one, may owe the same job; the first says it fullest.
+    const byId = new Map<string, JobRequest>();
+    for (const job of await stages.owedSince(since)) if (!byId.has(job.jobId)) byId.set(job.jobId, job);
+    const owed = [...byId.values()];
     const report: RecoveryReport = { since: since.toISOString(), owed: owed.length, present: 0, failed: 0, requeued: 0, byJob: {} };
     for (const job of owed) (report.byJob[job.name] ??= { owed: 0, requeued: 0 }).owed++;
     for (let i = 0; i < owed.length; i += CHUNK) {
