@@ -4,7 +4,7 @@ import { CaseService } from '@returns/case';
 import { CaseStatus, JobName, JobRequest, Jobs, QUEUE_OF, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
-import { NotificationService } from '@returns/notification';
+import { NotificationService, WebhookService } from '@returns/notification';
 import { RefundService } from '@returns/refund';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
@@ -25,7 +25,8 @@ describe('recovering jobs Redis lost', () => {
     // A database of its own: what recovery owes is counted over every case changed lately,
     // and the suite before this one may have changed some a moment ago.
     database = await ownDatabase('job_recovery');
-    service = await TestService.start({ withWorkers: false, env: { DATABASE_URL: database.url } });
+    // Webhooks go to an endpoint that refuses every connection.
+    service = await TestService.start({ withWorkers: false, env: { DATABASE_URL: database.url, OUTBOUND_WEBHOOK_URLS: 'http://127.0.0.1:9/returns-events' } });
   });
 
   afterAll(async () => {
@@ -174,6 +175,10 @@ describe('recovering jobs Redis lost', () => {
     await expectIn(rejected, 'REJECTED');
     const rejection = Jobs.notify(rejected, 'return.rejected');
     await lose(rejection);
+    // Its webhook was tried once (the endpoint refused), then its job was lost.
+    await expect(service.get(WebhookService).deliver(rejected, 'return.rejected', new Date())).rejects.toThrow();
+    const event = Jobs.webhook(rejected, 'return.rejected');
+    await lose(event);
     const refunded = await accepted({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });
     await service.get(RefundService).issue(refunded, false);
     await expectIn(refunded, 'REFUNDED');
@@ -183,6 +188,8 @@ describe('recovering jobs Redis lost', () => {
 
     const response = await recover(startedAt);
     expect(response.body.byJob[JobName.SendNotification]).toMatchObject({ requeued: 2 });
+    expect(response.body.byJob[JobName.DeliverWebhook]).toEqual({ owed: 1, requeued: 1 });
+    expect(await jobOf(event)).toBeDefined();
     expect(await jobOf(rejection)).toBeDefined();
     expect((await jobOf(payment))!.data.params).toEqual(said);
     expect(said).toMatchObject({ amount: expect.any(String), refundOnly: 'yes' });

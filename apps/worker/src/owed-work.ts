@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JobRequest } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
-import { NotificationService } from '@returns/notification';
+import { NotificationService, WebhookService } from '@returns/notification';
 import { OwedWork } from '@returns/queue';
 import { RefundService } from '@returns/refund';
 
@@ -19,8 +19,9 @@ export class AllStagesOwedWork implements OwedWork {
     logistics: LogisticsService,
     refunds: RefundService,
     private readonly notifications: NotificationService,
+    webhooks: WebhookService,
   ) {
-    this.stages = [intake, logistics, refunds, notifications];
+    this.stages = [intake, logistics, refunds, notifications, webhooks];
   }
 
   /** Each stage's, less the messages the notification stage has already told (its own record). */

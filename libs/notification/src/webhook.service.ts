@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
-import { signBody, WebhookEventType } from '@returns/contracts';
+import { JobRequest, Jobs, signBody, WebhookEventType } from '@returns/contracts';
 
 /**
  * Outbound webhooks to OUTBOUND_WEBHOOK_URLS: one delivery per event and endpoint, signed,
@@ -16,6 +16,19 @@ export class WebhookService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cases: CaseService,
   ) {}
+
+  /**
+   * What webhooks owe (`JobRecovery`): each event first tried since `since` that an endpoint
+   * has not yet taken (PENDING). Its job put back delivers it under the same event id, which
+   * is what subscribers dedupe on; its `occurredAt` is then the new job's creation.
+   */
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    const pending: { case_id: string; type: WebhookEventType }[] = await this.dataSource.query(
+      `SELECT DISTINCT case_id, type FROM webhook_deliveries WHERE status = 'PENDING' AND created_at >= $1`,
+      [since],
+    );
+    return pending.map((d) => Jobs.webhook(d.case_id, d.type));
+  }
 
   /** @param occurredAt when the event happened (the job's creation), fixed across retries */
   async deliver(caseId: string, type: WebhookEventType, occurredAt: Date): Promise<void> {
