@@ -2,11 +2,12 @@ import { Job, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { CaseService } from '@returns/case';
 import { CaseStatus, JobName, JobRequest, Jobs, QUEUE_OF, QueueName } from '@returns/contracts';
+import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { NotificationService, WebhookService } from '@returns/notification';
 import { RefundService } from '@returns/refund';
-import { expectError, postReturn, putOrder } from './support/api-helpers';
+import { expectError, postReturn, putOrder, scan } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
 import { TestService } from './support/service';
 import { ownDatabase } from './chaos/support';
@@ -200,6 +201,33 @@ describe('recovering jobs Redis lost', () => {
     const again = await recover(startedAt);
     expect(again.body.byJob[JobName.SendNotification]).toMatchObject({ requeued: 0 });
     expect(await jobOf(rejection)).toBeUndefined();
+  });
+
+  it("puts back a carrier's event never applied and a warehouse report never graded", async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+    const logistics = service.get(LogisticsService);
+    const caseId = await accepted();
+    await logistics.book(caseId);
+    const view = (await service.as('admin').get(`/v1/returns/${caseId}`)).body;
+    // The courier reports the pickup; its job is lost: left so, the ship-back deadline would close a parcel on its way.
+    const picked = await scan(service, view, 'PICKED_UP');
+    expect(picked.status).toBe(202);
+    const [{ id: eventId }] = await service.db.query('SELECT id FROM tracking_events WHERE case_id = $1', [caseId]);
+    await lose(Jobs.applyTracking(eventId));
+    expect((await recover(startedAt)).body.byJob[JobName.ApplyTracking]).toEqual({ owed: 1, requeued: 1 });
+    await logistics.applyTracking((await jobOf(Jobs.applyTracking(eventId)))!.data.trackingEventId);
+    await expectIn(caseId, 'IN_TRANSIT');
+
+    // The warehouse receives it and reports; the grading job is lost.
+    expect((await service.as('warehouse').post(`/v1/returns/${caseId}/receive`)).status).toBe(200);
+    const report = { inspector: 'w-01', items: [{ sku: 'S1', quantity: 1, condition: 'NEW', checks: { tagsAttached: true } }] };
+    expect((await service.as('warehouse').post(`/v1/returns/${caseId}/inspection`, report)).status).toBe(202);
+    await lose(Jobs.gradeInspection(caseId));
+    const recovered = await recover(startedAt);
+    expect(recovered.body.byJob[JobName.GradeInspection]).toEqual({ owed: 1, requeued: 1 });
+    expect(recovered.body.byJob[JobName.ApplyTracking]).toBeUndefined(); // applied now: owed no more
+    await service.get(InspectionService).grade(caseId);
+    await expectIn(caseId, 'REFUND_PENDING');
   });
 
   it('is for admins, and refuses a since that is not a time or is in the future', async () => {

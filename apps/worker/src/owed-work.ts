@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JobRequest } from '@returns/contracts';
+import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { NotificationService, WebhookService } from '@returns/notification';
@@ -17,11 +18,12 @@ export class AllStagesOwedWork implements OwedWork {
   constructor(
     intake: IntakeService,
     logistics: LogisticsService,
+    inspection: InspectionService,
     refunds: RefundService,
     private readonly notifications: NotificationService,
     webhooks: WebhookService,
   ) {
-    this.stages = [intake, logistics, refunds, notifications, webhooks];
+    this.stages = [intake, logistics, inspection, refunds, notifications, webhooks];
   }
 
   /** Each stage's, less the messages the notification stage has already told (its own record). */

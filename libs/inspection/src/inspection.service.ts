@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CaseService, conflict, IllegalTransitionError, ReturnCase } from '@returns/case';
-import { Jobs } from '@returns/contracts';
+import { JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { gradeInspection, GradedItem } from './grading';
@@ -32,6 +32,18 @@ export class InspectionService {
       }
       tx.enqueue(Jobs.gradeInspection(caseId, subject.priority));
     });
+  }
+
+  /**
+   * What inspection owes (`JobRecovery`): the grading of each report submitted since `since`
+   * and not yet graded.
+   */
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    const ungraded: { case_id: string; priority: number }[] = await this.dataSource.query(
+      `SELECT i.case_id, c.priority FROM inspections i JOIN return_cases c ON c.id = i.case_id WHERE i.graded_at IS NULL AND i.submitted_at >= $1`,
+      [since],
+    );
+    return ungraded.map((i) => Jobs.gradeInspection(i.case_id, i.priority));
   }
 
   /** Grades the stored report and moves the case on. A replay finds the case moved and stops. */

@@ -344,7 +344,8 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /**
-   * What logistics owes (`JobRecovery`): the booking of each return approved since `since`
+   * What logistics owes (`JobRecovery`): the applying of each carrier event received since
+   * `since` and not yet applied; the booking of each return approved since then
    * and not yet booked; for each one booked since then and not yet sent, the customer's label
    * or pickup message (a job that finds it sent sends nothing) and the ship-back deadline, due
    * when it was first due.
@@ -358,15 +359,20 @@ export class LogisticsService implements OnApplicationShutdown {
           WHERE c.updated_at >= $1 AND ((c.status = 'APPROVED' AND c.type <> 'REFUND_ONLY') OR c.status = 'AWAITING_SHIPMENT')`,
         [since],
       );
+    const unapplied: { id: string }[] = await this.dataSource.query(`SELECT id FROM tracking_events WHERE applied_at IS NULL AND received_at >= $1`, [since]);
     const now = Date.now();
-    return waiting.flatMap((c): JobRequest[] => {
-      if (c.status === 'APPROVED') return [Jobs.bookShipment(c.id, c.priority)];
-      // Booked: the customer's label or pickup message (sent already, its job finds it so) and the deadline.
-      return [
-        ...(c.carrier ? [bookedMessage({ ...c, caseId: c.id }, c.priority)] : []),
-        ...(c.shipBackBy ? [Jobs.deadline(c.id, 'ship-back', Date.parse(c.shipBackBy) - now)] : []),
-      ];
-    });
+    return [
+      // A carrier's event stored and never applied: left so, the case would be closed as never sent.
+      ...unapplied.map((e) => Jobs.applyTracking(e.id)),
+      ...waiting.flatMap((c): JobRequest[] => {
+        if (c.status === 'APPROVED') return [Jobs.bookShipment(c.id, c.priority)];
+        // Booked: the customer's label or pickup message (sent already, its job finds it so) and the deadline.
+        return [
+          ...(c.carrier ? [bookedMessage({ ...c, caseId: c.id }, c.priority)] : []),
+          ...(c.shipBackBy ? [Jobs.deadline(c.id, 'ship-back', Date.parse(c.shipBackBy) - now)] : []),
+        ];
+      }),
+    ];
   }
 
   /**
