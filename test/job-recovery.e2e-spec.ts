@@ -230,6 +230,38 @@ describe('recovering jobs Redis lost', () => {
     await expectIn(caseId, 'REFUND_PENDING');
   });
 
+  it('puts back what the end of a wait owes: the received message and inspection deadline, the closing and the courier release, the cancellation', async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+    const logistics = service.get(LogisticsService);
+    const received = await accepted();
+    await logistics.book(received);
+    await logistics.receive(received, 'warehouse:w-01');
+    await expectIn(received, 'RECEIVED');
+    await lose(Jobs.notify(received, 'return.received'));
+    await lose(Jobs.deadline(received, 'inspection', 0));
+    // Closed at its ship-back deadline with the courier still booked.
+    const closed = await accepted();
+    await logistics.book(closed);
+    expect(await logistics.onShipBackDeadline(closed)).toBe(true);
+    await lose(Jobs.notify(closed, 'return.closed'));
+    await lose(Jobs.cancelShipment(closed));
+    const cancelled = await accepted();
+    await service.get(IntakeService).cancel(cancelled, 'portal');
+    await expectIn(cancelled, 'CANCELLED');
+    await lose(Jobs.notify(cancelled, 'return.cancelled'));
+
+    const response = await recover(startedAt);
+    expect(response.body.byJob).toMatchObject({ [JobName.SendNotification]: { requeued: 3 }, [JobName.CancelShipment]: { owed: 1, requeued: 1 } });
+    const inspection = (await jobOf(Jobs.deadline(received, 'inspection', 0)))!;
+    expect(await inspection.getState()).toBe('delayed');
+    const inspectBy = Date.parse((await service.get(CaseService).find(received))!.deadlines.inspectBy!);
+    expect(Math.abs(inspection.timestamp + inspection.opts.delay! - inspectBy)).toBeLessThan(2_000);
+
+    // Once the booking is released, nothing is owed for it.
+    await logistics.cancelBooking(closed);
+    expect((await recover(startedAt)).body.byJob[JobName.CancelShipment]).toBeUndefined();
+  });
+
   it('is for admins, and refuses a since that is not a time or is in the future', async () => {
     expectError(await service.as('agent').post('/v1/admin/recovery', {}), 403, 'FORBIDDEN_ROLE');
     expect((await service.as('admin').post('/v1/admin/recovery', { since: 'yesterday' })).status).toBe(400);

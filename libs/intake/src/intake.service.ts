@@ -236,7 +236,7 @@ export class IntakeService implements OnApplicationShutdown {
    * What intake owes (`JobRecovery`): the judging of each request buffered since `since` that
    * has no case yet; for each case rejected or sent to review since then, the customer's
    * message of it, and for the latter the review deadline and its reminder, due when they
-   * were first due.
+   * were first due; for each case cancelled, the message of that.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const unjudged: { id: string; reason_code: ReturnRequestBody['reasonCode']; tier: string | null }[] = await this.dataSource.query(
@@ -247,7 +247,7 @@ export class IntakeService implements OnApplicationShutdown {
     );
     const decided: { id: string; status: CaseStatus; priority: number; decision: Decision | null; review_by: string | null }[] = await this.dataSource.query(
       `SELECT id, status, priority, decision, deadlines->>'reviewBy' AS review_by FROM return_cases
-        WHERE status IN ('PENDING_REVIEW', 'REJECTED') AND updated_at >= $1`,
+        WHERE status IN ('PENDING_REVIEW', 'REJECTED', 'CANCELLED') AND updated_at >= $1`,
       [since],
     );
     const now = Date.now();
@@ -255,6 +255,7 @@ export class IntakeService implements OnApplicationShutdown {
     return [
       ...unjudged.map((r) => Jobs.judgeReturn(r.id, casePriority(r.tier, r.reason_code))),
       ...decided.flatMap(({ id, status, priority, decision, review_by }): JobRequest[] => {
+        if (status === 'CANCELLED') return [Jobs.notify(id, 'return.cancelled', {}, priority)];
         // The customer's message of the decision (a job that finds it sent sends nothing).
         const told = decision ? decisionMessage(id, decision, priority) : null;
         const timers =

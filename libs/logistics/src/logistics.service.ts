@@ -344,33 +344,53 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /**
-   * What logistics owes (`JobRecovery`): the applying of each carrier event received since
-   * `since` and not yet applied; the booking of each return approved since then
-   * and not yet booked; for each one booked since then and not yet sent, the customer's label
-   * or pickup message (a job that finds it sent sends nothing) and the ship-back deadline, due
-   * when it was first due.
+   * What logistics owes (`JobRecovery`), to events and cases since `since`: the applying of
+   * each carrier event not yet applied; the booking of each approved return not yet booked;
+   * for one booked and not yet sent, the customer's label or pickup message and the ship-back
+   * deadline; for one received, its message and the inspection deadline; for one closed or
+   * cancelled, the release of a courier booking still held and the closing message. Deadlines
+   * are due when they were first due; a message job that finds its message sent sends nothing.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const waiting: (Pick<Shipment, 'method' | 'carrier' | 'trackingNumber' | 'pickupWindow'> & { id: string; status: CaseStatus; priority: number; shipBackBy: string | null })[] =
-      await this.dataSource.query(
-        `SELECT c.id, c.status, c.priority, c.deadlines->>'shipBackBy' AS "shipBackBy",
-                s.method, s.carrier, s.tracking_number AS "trackingNumber", s.pickup_window AS "pickupWindow"
-           FROM return_cases c LEFT JOIN shipments s ON s.case_id = c.id
-          WHERE c.updated_at >= $1 AND ((c.status = 'APPROVED' AND c.type <> 'REFUND_ONLY') OR c.status = 'AWAITING_SHIPMENT')`,
-        [since],
-      );
+    const cases: (Pick<Shipment, 'method' | 'carrier' | 'trackingNumber' | 'pickupWindow'> & {
+      id: string;
+      status: CaseStatus;
+      priority: number;
+      shipBackBy: string | null;
+      inspectBy: string | null;
+      shipmentStatus: ShipmentStatus | null;
+    })[] = await this.dataSource.query(
+      `SELECT c.id, c.status, c.priority, c.deadlines->>'shipBackBy' AS "shipBackBy", c.deadlines->>'inspectBy' AS "inspectBy",
+              s.method, s.carrier, s.tracking_number AS "trackingNumber", s.pickup_window AS "pickupWindow", s.status AS "shipmentStatus"
+         FROM return_cases c LEFT JOIN shipments s ON s.case_id = c.id
+        WHERE c.updated_at >= $1
+          AND ((c.status = 'APPROVED' AND c.type <> 'REFUND_ONLY') OR c.status IN ('AWAITING_SHIPMENT', 'RECEIVED', 'CLOSED', 'CANCELLED'))`,
+      [since],
+    );
     const unapplied: { id: string }[] = await this.dataSource.query(`SELECT id FROM tracking_events WHERE applied_at IS NULL AND received_at >= $1`, [since]);
     const now = Date.now();
+    const dueIn = (at: string) => Date.parse(at) - now;
     return [
       // A carrier's event stored and never applied: left so, the case would be closed as never sent.
       ...unapplied.map((e) => Jobs.applyTracking(e.id)),
-      ...waiting.flatMap((c): JobRequest[] => {
-        if (c.status === 'APPROVED') return [Jobs.bookShipment(c.id, c.priority)];
-        // Booked: the customer's label or pickup message (sent already, its job finds it so) and the deadline.
-        return [
-          ...(c.carrier ? [bookedMessage({ ...c, caseId: c.id }, c.priority)] : []),
-          ...(c.shipBackBy ? [Jobs.deadline(c.id, 'ship-back', Date.parse(c.shipBackBy) - now)] : []),
-        ];
+      ...cases.flatMap((c): JobRequest[] => {
+        switch (c.status) {
+          case 'APPROVED':
+            return [Jobs.bookShipment(c.id, c.priority)];
+          case 'AWAITING_SHIPMENT':
+            // The customer's label or pickup message (sent already, its job finds it so) and the deadline.
+            return [
+              ...(c.carrier ? [bookedMessage({ ...c, caseId: c.id }, c.priority)] : []),
+              ...(c.shipBackBy ? [Jobs.deadline(c.id, 'ship-back', dueIn(c.shipBackBy))] : []),
+            ];
+          case 'RECEIVED':
+            return [Jobs.notify(c.id, 'return.received', {}, c.priority), ...(c.inspectBy ? [Jobs.deadline(c.id, 'inspection', dueIn(c.inspectBy))] : [])];
+          default: {
+            // Closed or cancelled: a courier booking still held is released; the closing told.
+            const release = c.shipmentStatus === 'BOOKED' ? [Jobs.cancelShipment(c.id)] : [];
+            return c.status === 'CLOSED' ? [Jobs.notify(c.id, 'return.closed', {}, c.priority), ...release] : release;
+          }
+        }
       }),
     ];
   }
