@@ -7,7 +7,7 @@ import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { NotificationService, WebhookService } from '@returns/notification';
 import { RefundService } from '@returns/refund';
-import { expectError, postReturn, putOrder, scan } from './support/api-helpers';
+import { expectError, inspectedAs, postReturn, putOrder, scan } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
 import { TestService } from './support/service';
 import { ownDatabase } from './chaos/support';
@@ -228,6 +228,17 @@ describe('recovering jobs Redis lost', () => {
     expect(recovered.body.byJob[JobName.ApplyTracking]).toBeUndefined(); // applied now: owed no more
     await service.get(InspectionService).grade(caseId);
     await expectIn(caseId, 'REFUND_PENDING');
+
+    // A return failed at inspection (worn), whose message to the customer was lost.
+    const worn = await accepted();
+    await logistics.book(worn);
+    await logistics.receive(worn, 'warehouse:w-01');
+    expect((await service.as('warehouse').post(`/v1/returns/${worn}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'USED')] })).status).toBe(202);
+    await service.get(InspectionService).grade(worn);
+    await expectIn(worn, 'INSPECTION_FAILED');
+    await lose(Jobs.notify(worn, 'inspection.failed'));
+    await recover(startedAt);
+    expect(await jobOf(Jobs.notify(worn, 'inspection.failed'))).toBeDefined();
   });
 
   it('puts back what the end of a wait owes: the received message and inspection deadline, the closing and the courier release, the cancellation', async () => {

@@ -36,14 +36,18 @@ export class InspectionService {
 
   /**
    * What inspection owes (`JobRecovery`): the grading of each report submitted since `since`
-   * and not yet graded.
+   * and not yet graded, and the customer's message of each return failed since then.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const ungraded: { case_id: string; priority: number }[] = await this.dataSource.query(
       `SELECT i.case_id, c.priority FROM inspections i JOIN return_cases c ON c.id = i.case_id WHERE i.graded_at IS NULL AND i.submitted_at >= $1`,
       [since],
     );
-    return ungraded.map((i) => Jobs.gradeInspection(i.case_id, i.priority));
+    const failed: { id: string; priority: number }[] = await this.dataSource.query(
+      `SELECT id, priority FROM return_cases WHERE status = 'INSPECTION_FAILED' AND updated_at >= $1`,
+      [since],
+    );
+    return [...ungraded.map((i) => Jobs.gradeInspection(i.case_id, i.priority)), ...failed.map((c) => Jobs.notify(c.id, 'inspection.failed', {}, c.priority))];
   }
 
   /** Grades the stored report and moves the case on. A replay finds the case moved and stops. */
