@@ -3,8 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { JobRecovery, RedisClient } from '@returns/queue';
+import { AllStagesOwedWork } from '../apps/worker/src/owed-work';
+import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
 import { driveToRefunded } from './support/flows';
 import { TestService } from './support/service';
+import { ownDatabase } from './chaos/support';
 
 /** Three cluster nodes on spare loopback ports, made by this test and removed after it. */
 class LocalCluster {
@@ -59,12 +63,15 @@ class LocalCluster {
 describe('on a Redis Cluster', () => {
   const cluster = new LocalCluster();
   let service: TestService;
+  let database: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 
   beforeAll(async () => {
     await cluster.start();
+    // A database of its own: the recovery checked at the end counts every case changed lately.
+    database = await ownDatabase('redis_cluster');
     service = await TestService.start({
       withWorkers: false,
-      env: { REDIS_CLUSTER_NODES: cluster.nodeList(), QUEUE_PREFIX: `{returns-${randomBytes(3).toString('hex')}}` },
+      env: { REDIS_CLUSTER_NODES: cluster.nodeList(), QUEUE_PREFIX: `{returns-${randomBytes(3).toString('hex')}}`, DATABASE_URL: database.url },
     });
     await service.spawnWorker();
   }, 60_000);
@@ -72,6 +79,7 @@ describe('on a Redis Cluster', () => {
   afterAll(async () => {
     await service?.close();
     cluster.stop();
+    await database?.drop();
   });
 
   it('carries a return from the request to the refund, every key in the prefix hash-tag slot', async () => {
@@ -82,4 +90,15 @@ describe('on a Redis Cluster', () => {
     const holding = cluster.ports.filter((port) => cluster.keysOn(port) > 0);
     expect(holding).toHaveLength(1);
   }, 60_000);
+
+  it('watches the cluster for restarts: the worker process marked it, and looks see the same masters', async () => {
+    const client = service.get(RedisClient);
+    // The worker process's watch has looked (its marker is in the prefix's slot, with the rest).
+    expect(await client.redis.exists(client.key('recovery-marker'))).toBe(1);
+    const watch = new RedisRestartWatch(client, service.db, service.get(JobRecovery), service.get(AllStagesOwedWork));
+    for (let i = 0; i < 3; i++) expect(await watch.check()).toBeNull();
+    // A flush (the marker gone) is seen, and recovered from: nothing was owed here but told messages.
+    await client.redis.del(client.key('recovery-marker'));
+    expect(await watch.check()).toMatchObject({ owed: 0, requeued: 0 });
+  });
 });
