@@ -336,7 +336,12 @@ describe('refund reconciliation', () => {
     new RefundReconciler(service.get(RefundReconciliation), everySecond, { ...config(), reconciliation: { ...config().reconciliation, cron: '* * * * * *' } }).onApplicationBootstrap();
     try {
       const reconciliation = service.get(RefundReconciliation);
-      for (const until = Date.now() + 5_000; Date.now() < until && (await reconciliation.recent(1))[0]?.trigger !== 'schedule'; ) await new Promise((r) => setTimeout(r, 100));
+      // A run's row is written when it starts: wait for a scheduled one to have finished.
+      const scheduledAndDone = async () => {
+        const [last] = await reconciliation.recent(1);
+        return last?.trigger === 'schedule' && last.finishedAt !== null;
+      };
+      for (const until = Date.now() + 10_000; Date.now() < until && !(await scheduledAndDone()); ) await new Promise((r) => setTimeout(r, 100));
       expect((await reconciliation.recent(1))[0]).toMatchObject({ trigger: 'schedule', finishedAt: expect.any(String) });
     } finally {
       // Stopped, and a tick under way finished, before the other tests read the runs.
