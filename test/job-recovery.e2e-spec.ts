@@ -10,7 +10,7 @@ import { RefundService } from '@returns/refund';
 import { expectError, inspectedAs, postReturn, putOrder, scan } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
 import { TestService } from './support/service';
-import { ownDatabase } from './chaos/support';
+import { ownDatabase } from './support/own-database';
 
 /**
  * Recovery after Redis lost writes. Each case is brought into its waiting state by the

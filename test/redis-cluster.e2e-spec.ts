@@ -8,7 +8,7 @@ import { AllStagesOwedWork } from '../apps/worker/src/owed-work';
 import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
 import { driveToRefunded } from './support/flows';
 import { TestService } from './support/service';
-import { ownDatabase } from './chaos/support';
+import { ownDatabase } from './support/own-database';
 
 /** Three cluster nodes on spare loopback ports, made by this test and removed after it. */
 class LocalCluster {

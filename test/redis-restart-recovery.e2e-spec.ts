@@ -6,7 +6,8 @@ import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
-import { ownDatabase, PrivateRedis } from './chaos/support';
+import { PrivateRedis } from './chaos/support';
+import { ownDatabase } from './support/own-database';
 
 /**
  * The workers' watch on Redis: a Redis of the test's own, restarted once keeping everything

@@ -1,5 +1,6 @@
 import { TestService } from '../support/service';
-import { atMost, brokenPromises, rerunStats, inFlight, ownDatabase, putOrders, randomBetween, settle, sleep, startSurge, summarize, unfinished, WorkerFleet } from './support';
+import { atMost, brokenPromises, rerunStats, inFlight, putOrders, randomBetween, settle, sleep, startSurge, summarize, unfinished, WorkerFleet } from './support';
+import { ownDatabase } from '../support/own-database';
 
 /**
  * DESIGN.md, "Promises": killing any worker with SIGKILL at any moment loses nothing, and
