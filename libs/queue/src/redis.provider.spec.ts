@@ -1,4 +1,6 @@
-import { dayBuckets } from './redis.provider';
+import IORedis from 'ioredis';
+import { loadConfig } from '@returns/config';
+import { dayBuckets, RedisClient, simulatorRedisProvider } from './redis.provider';
 
 describe(dayBuckets.name, () => {
   const DAY = 86_400_000;
@@ -17,5 +19,31 @@ describe(dayBuckets.name, () => {
     // expired at 2026-11-27 00:00, before `at`: not read.
     expect(expiry(Date.parse('2026-11-25T12:00:00Z'))).toBe('2026-11-28T00:00:00.000Z');
     expect(Date.parse(expiry(Date.parse('2026-11-24T12:00:00Z')))).toBeLessThan(at);
+  });
+});
+
+describe('simulatorRedisProvider', () => {
+  const config = (env: Record<string, string> = {}) => loadConfig({ ...process.env, NODE_ENV: 'test', ...env });
+
+  it("hands the simulators the service's own client unless SIMULATOR_REDIS_URL names another Redis", async () => {
+    const shared = new RedisClient(config());
+    const own = simulatorRedisProvider.useFactory(config({ SIMULATOR_REDIS_URL: 'redis://127.0.0.1:6379/1' }), shared);
+    try {
+      expect(simulatorRedisProvider.useFactory(config(), shared)).toBe(shared);
+      expect(own).not.toBe(shared);
+      expect((own.redis as IORedis).options.db).toBe(1);
+    } finally {
+      await own.onApplicationShutdown();
+      await shared.onApplicationShutdown();
+    }
+  });
+
+  it('closes a client once, however many providers it stands for', async () => {
+    const client = new RedisClient(config());
+    await client.redis.ping();
+    const quit = jest.spyOn(client.redis, 'quit');
+    await Promise.all([client.onApplicationShutdown(), client.onApplicationShutdown()]);
+    await client.onApplicationShutdown();
+    expect(quit).toHaveBeenCalledTimes(1);
   });
 });

@@ -45,10 +45,19 @@ export class RedisClient implements OnApplicationShutdown {
     return first === 1;
   }
 
-  /** Last phase of shutdown: workers finishing their jobs may still need it before. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
-    await closeClusterConnections();
+  private closed?: Promise<void>;
+
+  /**
+   * Last phase of shutdown: workers finishing their jobs may still need it before. Once,
+   * however often Nest asks: the same instance is also SIMULATOR_REDIS where the simulators
+   * have no Redis of their own, and each provider gets the hook.
+   */
+  onApplicationShutdown(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.redis.quit().catch(() => this.redis.disconnect());
+      await closeClusterConnections();
+    })();
+    return this.closed;
   }
 }
 
