@@ -6,6 +6,7 @@ import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
+import { stageDatabase } from './support/stage-database';
 import { PrivateRedis } from './chaos/support';
 import { ownDatabase } from './support/own-database';
 
@@ -38,9 +39,9 @@ describe('the watch on Redis restarts', () => {
   });
 
   /** Looks until a look runs a recovery: right after a restart the clients are still reconnecting. */
-  async function recoveryAfterRestart(): Promise<RecoveryReport> {
+  async function recoveryAfterRestart(looking = watch): Promise<RecoveryReport> {
     for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-      const report = await watch.check();
+      const report = await looking.check();
       if (report) return report;
     }
     throw new Error('no recovery ran after the restart');
@@ -99,5 +100,26 @@ describe('the watch on Redis restarts', () => {
 
     // And then nothing more to do.
     expect(await watch.check()).toBeNull();
+  });
+
+  it('keeps a recovery the database refused owed, and runs it once PostgreSQL answers again', async () => {
+    // A worker process whose pool reaches PostgreSQL through a relay the test cuts.
+    const stage = await stageDatabase(service!, { throughRelay: true });
+    try {
+      const cutOff = new RedisRestartWatch(service!.get(RedisClient), stage.dataSource, service!.get(JobRecovery), service!.get(AllStagesOwedWork));
+      expect(await cutOff.check()).toBeNull();
+      const { orderId } = await putOrder(service!);
+      const created = await postReturn(service!, returnBody(orderId));
+      const judging = Jobs.judgeReturn(created.body.id);
+      stage.relay!.cut();
+      await redis!.restart(); // keeps nothing (persistent is off since the test before)
+      for (let i = 0; i < 10; i++) expect(await cutOff.check()).toBeNull();
+      expect(await service!.queue(QueueName.Intake).getJob(judging.jobId)).toBeUndefined();
+      await stage.relay!.restore();
+      expect((await recoveryAfterRestart(cutOff)).requeued).toBeGreaterThanOrEqual(1);
+      expect(await service!.queue(QueueName.Intake).getJob(judging.jobId)).toBeDefined();
+    } finally {
+      await stage.close();
+    }
   });
 });
