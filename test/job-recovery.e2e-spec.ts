@@ -126,9 +126,11 @@ describe('recovering jobs Redis lost', () => {
 
     const response = await recover(startedAt);
     expect(response.status).toBe(200);
-    // Nine jobs owed to the six: six lost, one failed; the review reminder and the review message still there.
-    expect(response.body).toMatchObject({ since: startedAt, owed: 9, requeued: 6, failed: 1, present: 2 });
+    // Thirteen jobs owed to the six: six lost, one failed; the review reminder, the review
+    // message and the four approvals' webhooks (never run: no worker) still there.
+    expect(response.body).toMatchObject({ since: startedAt, owed: 13, requeued: 6, failed: 1, present: 6 });
     expect(response.body.byJob).toMatchObject({
+      [JobName.DeliverWebhook]: { owed: 4, requeued: 0 },
       [JobName.JudgeReturn]: { requeued: 1 },
       [JobName.BookShipment]: { requeued: 1 },
       [JobName.IssueRefund]: { requeued: 1 },
@@ -189,7 +191,8 @@ describe('recovering jobs Redis lost', () => {
 
     const response = await recover(startedAt);
     expect(response.body.byJob[JobName.SendNotification]).toMatchObject({ requeued: 2 });
-    expect(response.body.byJob[JobName.DeliverWebhook]).toEqual({ owed: 1, requeued: 1 });
+    // (The refund-only case's approval and payment webhooks are owed too, and present.)
+    expect(response.body.byJob[JobName.DeliverWebhook]).toMatchObject({ requeued: 1 });
     expect(await jobOf(event)).toBeDefined();
     expect(await jobOf(rejection)).toBeDefined();
     expect((await jobOf(payment))!.data.params).toEqual(said);
@@ -271,6 +274,57 @@ describe('recovering jobs Redis lost', () => {
     // Once the booking is released, nothing is owed for it.
     await logistics.cancelBooking(closed);
     expect((await recover(startedAt)).body.byJob[JobName.CancelShipment]).toBeUndefined();
+  });
+
+  it('puts back a webhook whose job was lost before its first try, though the case moved on, and not one every endpoint has taken', async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+    const logistics = service.get(LogisticsService);
+    // Approved, then booked at once: the approval is long past when Redis loses its webhook.
+    const approved = await accepted();
+    await logistics.book(approved);
+    await expectIn(approved, 'AWAITING_SHIPMENT');
+    await lose(Jobs.webhook(approved, 'return.approved'));
+    // Received, then inspected and graded: its receipt's message and webhook were lost before either ran.
+    const received = await accepted();
+    await logistics.book(received);
+    await logistics.receive(received, 'warehouse:w-01');
+    await lose(Jobs.webhook(received, 'return.received'));
+    await lose(Jobs.notify(received, 'return.received'));
+    expect((await service.as('warehouse').post(`/v1/returns/${received}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'NEW')] })).status).toBe(202);
+    await service.get(InspectionService).grade(received);
+    await expectIn(received, 'REFUND_PENDING');
+    // Closed at its ship-back deadline; paid (refund only).
+    const closed = await accepted();
+    await logistics.book(closed);
+    expect(await logistics.onShipBackDeadline(closed)).toBe(true);
+    await lose(Jobs.webhook(closed, 'return.closed'));
+    const paid = await accepted({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });
+    await service.get(RefundService).issue(paid, false);
+    await expectIn(paid, 'REFUNDED');
+    await lose(Jobs.webhook(paid, 'refund.succeeded'));
+
+    const response = await recover(startedAt);
+    expect(response.status).toBe(200);
+    for (const lost of [
+      Jobs.webhook(approved, 'return.approved'),
+      Jobs.webhook(received, 'return.received'),
+      Jobs.notify(received, 'return.received', {}),
+      Jobs.webhook(closed, 'return.closed'),
+      Jobs.webhook(paid, 'refund.succeeded'),
+    ]) {
+      expect([lost.jobId, (await jobOf(lost))?.data]).toEqual([lost.jobId, lost.data]);
+    }
+    expect(response.body.byJob[JobName.DeliverWebhook].requeued).toBeGreaterThanOrEqual(4);
+
+    // Once every endpoint has taken it (here: a retry got through), its loss owes nothing.
+    await expect(service.get(WebhookService).deliver(approved, 'return.approved', new Date())).rejects.toThrow();
+    await service.db.query(`UPDATE webhook_deliveries SET status = 'DELIVERED', delivered_at = now() WHERE event_id = $1`, [`evt_${approved}_return.approved`]);
+    await lose(Jobs.webhook(approved, 'return.approved'));
+    await lose(Jobs.webhook(closed, 'return.closed'));
+    const again = await recover(startedAt);
+    expect(again.body.byJob[JobName.DeliverWebhook]).toMatchObject({ requeued: 1 });
+    expect(await jobOf(Jobs.webhook(approved, 'return.approved'))).toBeUndefined();
+    expect(await jobOf(Jobs.webhook(closed, 'return.closed'))).toBeDefined();
   });
 
   it('is for admins, and refuses a since that is not a time or is in the future', async () => {

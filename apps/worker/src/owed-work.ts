@@ -21,13 +21,17 @@ export class AllStagesOwedWork implements OwedWork {
     inspection: InspectionService,
     refunds: RefundService,
     private readonly notifications: NotificationService,
-    webhooks: WebhookService,
+    private readonly webhooks: WebhookService,
   ) {
     this.stages = [intake, logistics, inspection, refunds, notifications, webhooks];
   }
 
-  /** Each stage's, less the messages the notification stage has already told (its own record). */
+  /**
+   * Each stage's, less the messages the notification stage has already told and the webhooks
+   * every endpoint has taken (their own records).
+   */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    return this.notifications.notYetTold((await Promise.all(this.stages.map((stage) => stage.owedSince(since)))).flat());
+    const owed = (await Promise.all(this.stages.map((stage) => stage.owedSince(since)))).flat();
+    return this.webhooks.notYetDelivered(await this.notifications.notYetTold(owed));
   }
 }

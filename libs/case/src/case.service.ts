@@ -24,6 +24,13 @@ export interface CaseMove {
   fields?: CaseFields;
 }
 
+/** A move into a status, as `movedSince` answers it. */
+export interface CaseMoved {
+  caseId: string;
+  to: CaseStatus;
+  priority: number;
+}
+
 /**
  * The case record: the only code that changes a case's status. Every move is checked by
  * the state machine and written to the timeline in the caller's transaction.
@@ -168,6 +175,19 @@ export class CaseService {
 
   timeline(caseId: string): Promise<TimelineEntry[]> {
     return this.dataSource.manager.find(TimelineEntry, { where: { caseId }, order: { id: 'ASC' } });
+  }
+
+  /**
+   * The moves into one of `to` made since `since`, with each case's priority (`JobRecovery`):
+   * what an event that has passed still owes, though its case has moved on since.
+   */
+  movedSince(since: Date, to: CaseStatus[]): Promise<CaseMoved[]> {
+    return this.dataSource.query(
+      `SELECT DISTINCT t.case_id AS "caseId", t.to_status AS "to", c.priority
+         FROM return_cases c JOIN case_timeline t ON t.case_id = c.id
+        WHERE c.updated_at >= $1 AND t.at >= $1 AND t.to_status = ANY($2::text[])`,
+      [since, to],
+    );
   }
 
   order(orderId: string, manager: EntityManager = this.dataSource.manager): Promise<OrderSnapshot | null> {

@@ -236,7 +236,8 @@ export class IntakeService implements OnApplicationShutdown {
    * What intake owes (`JobRecovery`): the judging of each request buffered since `since` that
    * has no case yet; for each case rejected or sent to review since then, the customer's
    * message of it, and for the latter the review deadline and its reminder, due when they
-   * were first due; for each case cancelled, the message of that.
+   * were first due; for each case cancelled, the message of that; for each approval and
+   * rejection since then, its webhook (though the case has moved on: an approved one at once).
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const unjudged: { id: string; reason_code: ReturnRequestBody['reasonCode']; tier: string | null }[] = await this.dataSource.query(
@@ -250,9 +251,11 @@ export class IntakeService implements OnApplicationShutdown {
         WHERE status IN ('PENDING_REVIEW', 'REJECTED', 'CANCELLED') AND updated_at >= $1`,
       [since],
     );
+    const decisions = await this.cases.movedSince(since, ['APPROVED', 'REJECTED']);
     const now = Date.now();
     const leadMs = reminderLeadMs(this.config.deadlines.reviewMs);
     return [
+      ...decisions.map(({ caseId, to }) => Jobs.webhook(caseId, to === 'APPROVED' ? 'return.approved' : 'return.rejected')),
       ...unjudged.map((r) => Jobs.judgeReturn(r.id, casePriority(r.tier, r.reason_code))),
       ...decided.flatMap(({ id, status, priority, decision, review_by }): JobRequest[] => {
         if (status === 'CANCELLED') return [Jobs.notify(id, 'return.cancelled', {}, priority)];

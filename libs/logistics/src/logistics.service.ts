@@ -347,9 +347,10 @@ export class LogisticsService implements OnApplicationShutdown {
    * What logistics owes (`JobRecovery`), to events and cases since `since`: the applying of
    * each carrier event not yet applied; the booking of each approved return not yet booked;
    * for one booked and not yet sent, the customer's label or pickup message and the ship-back
-   * deadline; for one received, its message and the inspection deadline; for one closed or
-   * cancelled, the release of a courier booking still held and the closing message. Deadlines
-   * are due when they were first due; a message job that finds its message sent sends nothing.
+   * deadline; for one still waiting for inspection, its deadline; for one closed or cancelled,
+   * the release of a courier booking still held; for each receipt and closing since then, its
+   * message and webhook, though the case has moved on. Deadlines are due when they were first
+   * due; a message job that finds its message sent sends nothing.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const cases: (Pick<Shipment, 'method' | 'carrier' | 'trackingNumber' | 'pickupWindow'> & {
@@ -368,11 +369,17 @@ export class LogisticsService implements OnApplicationShutdown {
       [since],
     );
     const unapplied: { id: string }[] = await this.dataSource.query(`SELECT id FROM tracking_events WHERE applied_at IS NULL AND received_at >= $1`, [since]);
+    // What a receipt or a closing told, though the case has moved on since (a received one does soon).
+    const told = await this.cases.movedSince(since, ['RECEIVED', 'CLOSED']);
     const now = Date.now();
     const dueIn = (at: string) => Date.parse(at) - now;
     return [
       // A carrier's event stored and never applied: left so, the case would be closed as never sent.
       ...unapplied.map((e) => Jobs.applyTracking(e.id)),
+      ...told.flatMap(({ caseId, to, priority }) => {
+        const event = to === 'RECEIVED' ? 'return.received' : 'return.closed';
+        return [Jobs.notify(caseId, event, {}, priority), Jobs.webhook(caseId, event)];
+      }),
       ...cases.flatMap((c): JobRequest[] => {
         switch (c.status) {
           case 'APPROVED':
@@ -384,12 +391,10 @@ export class LogisticsService implements OnApplicationShutdown {
               ...(c.shipBackBy ? [Jobs.deadline(c.id, 'ship-back', dueIn(c.shipBackBy))] : []),
             ];
           case 'RECEIVED':
-            return [Jobs.notify(c.id, 'return.received', {}, c.priority), ...(c.inspectBy ? [Jobs.deadline(c.id, 'inspection', dueIn(c.inspectBy))] : [])];
-          default: {
-            // Closed or cancelled: a courier booking still held is released; the closing told.
-            const release = c.shipmentStatus === 'BOOKED' ? [Jobs.cancelShipment(c.id)] : [];
-            return c.status === 'CLOSED' ? [Jobs.notify(c.id, 'return.closed', {}, c.priority), ...release] : release;
-          }
+            return c.inspectBy ? [Jobs.deadline(c.id, 'inspection', dueIn(c.inspectBy))] : [];
+          default:
+            // Closed or cancelled: a courier booking still held is released.
+            return c.shipmentStatus === 'BOOKED' ? [Jobs.cancelShipment(c.id)] : [];
         }
       }),
     ];

@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
-import { JobRequest, Jobs, signBody, WebhookEventType } from '@returns/contracts';
+import { JobName, JobRequest, Jobs, signBody, WebhookEventType } from '@returns/contracts';
+
+/** What subscribers dedupe on: one id per case and event, the same across retries and recoveries. */
+const eventIdOf = (caseId: string, type: WebhookEventType) => `evt_${caseId}_${type}`;
+
+function isWebhook(job: JobRequest): job is JobRequest<JobName.DeliverWebhook> {
+  return job.name === JobName.DeliverWebhook;
+}
 
 /**
  * Outbound webhooks to OUTBOUND_WEBHOOK_URLS: one delivery per event and endpoint, signed,
@@ -30,6 +37,25 @@ export class WebhookService {
     return pending.map((d) => Jobs.webhook(d.case_id, d.type));
   }
 
+  /**
+   * Of `jobs`, all but the webhooks every endpoint now configured has taken (`JobRecovery`):
+   * a stage owes the webhook of each event it saw, whether or not its job ever ran; one tried
+   * and not yet taken stays owed. With no endpoint configured, no webhook is owed.
+   */
+  async notYetDelivered(jobs: JobRequest[]): Promise<JobRequest[]> {
+    const events = jobs.filter(isWebhook);
+    if (!events.length) return jobs;
+    const urls = this.config.outboundWebhookUrls;
+    if (!urls.length) return jobs.filter((job) => !isWebhook(job));
+    const rows: { event_id: string }[] = await this.dataSource.query(
+      `SELECT event_id FROM webhook_deliveries WHERE event_id = ANY($1::text[]) AND url = ANY($2::text[]) AND status = 'DELIVERED'
+        GROUP BY event_id HAVING count(DISTINCT url) = $3`,
+      [events.map((e) => eventIdOf(e.data.caseId, e.data.type)), urls, new Set(urls).size],
+    );
+    const delivered = new Set(rows.map((r) => r.event_id));
+    return jobs.filter((job) => !(isWebhook(job) && delivered.has(eventIdOf(job.data.caseId, job.data.type))));
+  }
+
   /** @param occurredAt when the event happened (the job's creation), fixed across retries */
   async deliver(caseId: string, type: WebhookEventType, occurredAt: Date): Promise<void> {
     const urls = this.config.outboundWebhookUrls;
@@ -37,7 +63,7 @@ export class WebhookService {
     const subject = await this.cases.find(caseId);
     if (!subject) throw new Error(`case ${caseId} not found`);
     const items = await this.cases.items(caseId);
-    const eventId = `evt_${caseId}_${type}`;
+    const eventId = eventIdOf(caseId, type);
     const body = JSON.stringify({
       id: eventId,
       type,

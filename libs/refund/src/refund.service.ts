@@ -164,7 +164,8 @@ export class RefundService {
    * What the refund stage owes (`JobRecovery`): the payment of each case due its refund
    * since `since` whose refund is not yet recorded as paid or failed, in its current round
    * (so under the key the gateway already knows, should it have paid); and the customer's
-   * message of each refund paid or failed since then (a job that finds it sent sends nothing).
+   * message and the webhook of each refund paid or failed since then (a job that finds it
+   * sent sends nothing).
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const cases: (Pick<ReturnCase, 'id' | 'type' | 'priority' | 'status'> & Pick<Refund, 'amount' | 'currency' | 'method'> & { refundStatus: RefundStatus | null; idempotencyKey: string | null })[] =
@@ -178,8 +179,8 @@ export class RefundService {
       if (c.status === 'REFUND_PENDING') {
         return c.refundStatus === null || c.refundStatus === 'PENDING' ? [Jobs.issueRefund(c.id, c.idempotencyKey ? roundOf(c.idempotencyKey) : 1, c.priority)] : [];
       }
-      if (c.status === 'REFUND_FAILED') return [failedMessage(c)];
-      return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c)] : [];
+      if (c.status === 'REFUND_FAILED') return [failedMessage(c), Jobs.webhook(c.id, 'refund.failed')];
+      return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c), Jobs.webhook(c.id, 'refund.succeeded')] : [];
     });
   }
 
