@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { QueueName } from '@returns/contracts';
-import { BatchStatsPublisher, JobRecovery, QueueStatsService, RecoveryReport } from '@returns/queue';
+import { BatchStatsPublisher, JobRecovery, QueueStatsService, RecoveryReport, redisUnavailable } from '@returns/queue';
 import { Public, Roles } from '../auth/roles.decorator';
 import { badRequest, notFound } from '@returns/case';
 import { IntakeMetrics } from '../returns/intake-metrics';
@@ -83,17 +83,26 @@ export class AdminController {
     return this.recovery.recover(since, this.owed);
   }
 
-  /** Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers. */
+  /**
+   * Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers.
+   * While Redis is down it still answers, without the queues and batches and with `returns_redis_up 0`: an outage is when the rest is watched most.
+   */
   @Get('metrics')
   @Public()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metrics(): Promise<string> {
     // This process's own figures first, so a scrape always counts them.
     await this.batchStats.publish();
-    const [queues, cases, batches, [reconciled]] = await Promise.all([
-      this.queues.all(),
+    let redisUp = true;
+    const unlessRedisDown = (error: unknown): undefined => {
+      if (!redisUnavailable(error)) throw error;
+      redisUp = false;
+      return undefined;
+    };
+    const [queues = [], cases, batches = {}, [reconciled]] = await Promise.all([
+      this.queues.all().catch(unlessRedisDown),
       this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>,
-      this.batchStats.cluster(),
+      this.batchStats.cluster().catch(unlessRedisDown),
       this.dataSource.query(
         `SELECT floor(extract(epoch FROM finished_at))::bigint AS at, settled, jsonb_array_length(discrepancies) AS discrepancies, unreached
            FROM refund_reconciliations WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
@@ -101,6 +110,9 @@ export class AdminController {
     ]);
     const stages = Object.entries(batches).sort(([a], [b]) => a.localeCompare(b));
     const lines = [
+      '# HELP returns_redis_up 1 when Redis answered this scrape; 0 when it did not, and the queue and batch figures are missing.',
+      '# TYPE returns_redis_up gauge',
+      `returns_redis_up ${redisUp ? 1 : 0}`,
       '# HELP returns_queue_jobs Jobs in each BullMQ queue by state.',
       '# TYPE returns_queue_jobs gauge',
       ...queues.flatMap((q) =>

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { IllegalTransitionError } from '@returns/case';
 import { databaseUnavailable, textRefused } from '@returns/database';
+import { redisUnavailable } from '@returns/queue';
 
 /** A move the state machine refuses answers 409 INVALID_TRANSITION (and changes nothing). */
 @Catch(IllegalTransitionError)
@@ -21,8 +22,9 @@ export class IllegalTransitionFilter implements ExceptionFilter {
 /**
  * Errors that never reach a controller's own handling, in the contract's error shape:
  * the body parser's (over 100 kB: 413, an unsupported charset: 415, a broken
- * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character: 400), and a database that is restarting (503 with Retry-After, so
- * clients retry with the same Idempotency-Key rather than treat it as a failure).
+ * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character: 400), a database that is restarting (503 with Retry-After, so
+ * clients retry with the same Idempotency-Key rather than treat it as a failure), and Redis not answering where a request needs it
+ * (the admin's queue views and redrives, recovery: 503 with Retry-After; intake does without it).
  */
 @Catch()
 export class BodyParserErrorFilter extends BaseExceptionFilter {
@@ -33,6 +35,15 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
         error: 'Service Unavailable',
         code: 'DATABASE_UNAVAILABLE',
         message: 'the database is not answering; retry with the same Idempotency-Key',
+      });
+      return;
+    }
+    if (!(error instanceof HttpException) && redisUnavailable(error)) {
+      host.switchToHttp().getResponse<Response>().status(503).setHeader('Retry-After', '5').json({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'REDIS_UNAVAILABLE',
+        message: 'Redis is not answering; retry once it is back',
       });
       return;
     }

@@ -1,0 +1,85 @@
+import { JobName } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
+import { expectError, postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
+import { TestService } from './support/service';
+import { TcpProxy } from './support/tcp-proxy';
+
+/**
+ * What the admin sees while Redis is down: the requests that need Redis answer 503 with
+ * Retry-After and a code (not a 500 that looks like a bug), the Prometheus scrape still
+ * answers with what PostgreSQL knows, and all of it works again once Redis is back.
+ * The service reaches Redis through a relay the test cuts.
+ */
+describe('admin while Redis is down', () => {
+  let service: TestService;
+  let relay: TcpProxy;
+
+  beforeAll(async () => {
+    const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    relay = await TcpProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
+    service = await TestService.start({ withWorkers: false, env: { REDIS_URL: relay.relayed(redis.toString()) } });
+  });
+
+  afterAll(async () => {
+    await relay?.restore();
+    await redisAnswers();
+    await service?.close();
+    await relay?.cut();
+  });
+
+  /** Until the service's own Redis client has reconnected (closing before then waits for it). */
+  async function redisAnswers(): Promise<void> {
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      if ((await service.http().get('/health/ready')).status === 200) return;
+    }
+    throw new Error('the service never reached Redis again');
+  }
+
+  it('answers 503 REDIS_UNAVAILABLE where Redis is needed, keeps /metrics, and recovers when Redis is back', async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+    const { orderId } = await putOrder(service);
+    const judged = await postReturn(service, returnBody((await putOrder(service)).orderId));
+    await service.get(IntakeService).judge(judged.body.id);
+    await relay.cut();
+    const cutAt = Date.now();
+
+    // Intake does without Redis: the request is kept in PostgreSQL, its judging owed.
+    const accepted = await postReturn(service, returnBody(orderId));
+    expect(accepted.status).toBe(202);
+
+    for (const response of [
+      await service.as('admin').get('/v1/admin/queues'),
+      await service.as('admin').post('/v1/admin/queues/intake/pause'),
+      await service.as('admin').post('/v1/admin/queues/intake/retry-failed'),
+      await service.as('admin').post('/v1/admin/recovery', { since: startedAt }),
+    ]) {
+      expectError(response, 503, 'REDIS_UNAVAILABLE');
+      expect(response.headers['retry-after']).toBe('5');
+    }
+
+    const scrape = await service.http().get('/metrics');
+    expect(scrape.status).toBe(200);
+    expect(scrape.text).toContain('returns_redis_up 0');
+    expect(scrape.text).toMatch(/^returns_cases\{status="APPROVED"\} [1-9]\d*$/m);
+    expect(scrape.text).not.toContain('returns_queue_jobs{');
+
+    // Down for 25 s in all: long enough that BullMQ's own reconnection waited 20 s between attempts.
+    await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 25_000 - Date.now())));
+    await relay.restore();
+    const restoredAt = Date.now();
+    let queues = await service.as('admin').get('/v1/admin/queues');
+    while (queues.status === 503 && Date.now() < restoredAt + 30_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      queues = await service.as('admin').get('/v1/admin/queues');
+    }
+    expect(queues.status).toBe(200);
+    // The producer's connection tries again every 2 s at most.
+    expect(Date.now() - restoredAt).toBeLessThan(4_000);
+    expect(queues.body.items.find((q: { name: string }) => q.name === 'intake')).toMatchObject({ paused: false });
+    expect((await service.http().get('/metrics')).text).toContain('returns_redis_up 1');
+    const recovered = await service.as('admin').post('/v1/admin/recovery', { since: startedAt });
+    expect(recovered.status).toBe(200);
+    expect(recovered.body.byJob[JobName.JudgeReturn].owed).toBeGreaterThanOrEqual(1);
+  });
+});
