@@ -327,6 +327,26 @@ describe('recovering jobs Redis lost', () => {
     expect(await jobOf(Jobs.webhook(closed, 'return.closed'))).toBeDefined();
   });
 
+  it("puts back the approval a refund-only customer was told alone when the first payment failed", async () => {
+    const startedAt = new Date(Date.now() - 1_000).toISOString();
+    const refundOnly = { type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] };
+    // The gateway times out on its first two calls for this payment.
+    const flaky = await accepted(refundOnly, { payment: { provider: 'alipay', transactionId: `T-FLAKY-${Date.now()}` } });
+    await expect(service.get(RefundService).issue(flaky, false)).rejects.toThrow(/timed out/);
+    await expectIn(flaky, 'REFUND_PENDING');
+    const approval = Jobs.notify(flaky, 'return.approved', { refundOnly: 'yes' });
+    expect((await added(approval)).data).toEqual(approval.data);
+    await lose(approval);
+    // One whose payment has not failed was not told alone, and is owed no such message.
+    const waiting = await accepted(refundOnly);
+    await expectIn(waiting, 'REFUND_PENDING');
+
+    const response = await recover(startedAt);
+    expect(response.status).toBe(200);
+    expect((await jobOf(approval))?.data).toEqual(approval.data);
+    expect(await jobOf(Jobs.notify(waiting, 'return.approved'))).toBeUndefined();
+  });
+
   it('is for admins, and refuses a since that is not a time or is in the future', async () => {
     expectError(await service.as('agent').post('/v1/admin/recovery', {}), 403, 'FORBIDDEN_ROLE');
     expect((await service.as('admin').post('/v1/admin/recovery', { since: 'yesterday' })).status).toBe(400);

@@ -163,21 +163,26 @@ export class RefundService {
   /**
    * What the refund stage owes (`JobRecovery`): the payment of each case due its refund
    * since `since` whose refund is not yet recorded as paid or failed, in its current round
-   * (so under the key the gateway already knows, should it have paid); and the customer's
+   * (so under the key the gateway already knows, should it have paid), and for a refund-only
+   * case whose payment failed once the approval it was told of alone; and the customer's
    * message and the webhook of each refund paid or failed since then (a job that finds it
    * sent sends nothing).
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const cases: (Pick<ReturnCase, 'id' | 'type' | 'priority' | 'status'> & Pick<Refund, 'amount' | 'currency' | 'method'> & { refundStatus: RefundStatus | null; idempotencyKey: string | null })[] =
+    const cases: (Pick<ReturnCase, 'id' | 'type' | 'priority' | 'status'> & Pick<Refund, 'amount' | 'currency' | 'method'> & { refundStatus: RefundStatus | null; idempotencyKey: string | null; lastError: string | null })[] =
       await this.dataSource.query(
-        `SELECT c.id, c.type, c.priority, c.status, f.amount_minor::float8 AS amount, f.currency, f.method, f.status AS "refundStatus", f.idempotency_key AS "idempotencyKey"
+        `SELECT c.id, c.type, c.priority, c.status, f.amount_minor::float8 AS amount, f.currency, f.method, f.status AS "refundStatus", f.idempotency_key AS "idempotencyKey",
+                f.last_error AS "lastError"
            FROM return_cases c LEFT JOIN refunds f ON f.case_id = c.id
           WHERE c.status IN ('REFUND_PENDING', 'REFUNDED', 'REFUND_FAILED') AND c.updated_at >= $1`,
         [since],
       );
     return cases.flatMap((c): JobRequest[] => {
       if (c.status === 'REFUND_PENDING') {
-        return c.refundStatus === null || c.refundStatus === 'PENDING' ? [Jobs.issueRefund(c.id, c.idempotencyKey ? roundOf(c.idempotencyKey) : 1, c.priority)] : [];
+        if (c.refundStatus !== null && c.refundStatus !== 'PENDING') return [];
+        const payment = Jobs.issueRefund(c.id, c.idempotencyKey ? roundOf(c.idempotencyKey) : 1, c.priority);
+        // A refund-only customer whose payment failed once was told of the approval alone.
+        return c.type === 'REFUND_ONLY' && c.lastError ? [payment, Jobs.notify(c.id, 'return.approved', messageParams(c), c.priority)] : [payment];
       }
       if (c.status === 'REFUND_FAILED') return [failedMessage(c), Jobs.webhook(c.id, 'refund.failed')];
       return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c), Jobs.webhook(c.id, 'refund.succeeded')] : [];
