@@ -7,6 +7,7 @@ import { JobProducer, OutboxService } from '@returns/queue';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
+import { TcpProxy } from './support/tcp-proxy';
 
 describe('graceful shutdown', () => {
   let service: TestService;
@@ -45,6 +46,46 @@ describe('graceful shutdown', () => {
     expect(told.filter((j) => j.data.caseId === created.body.id).map((j) => j.data.message)).toContain(view.shipment.method === 'PICKUP' ? 'pickup.booked' : 'label.ready');
     expect(await service.queue(QueueName.Timers).getJob(`timers:${created.body.id}:ship-back`)).toBeTruthy();
     expect(await service.db.query('SELECT job_id FROM outbox WHERE job_id LIKE $1', [`%${created.body.id}%`])).toEqual([]);
+  }, 40_000);
+
+  it('told to stop while Redis is away, finishes its job once Redis is back and exits cleanly, not at the end of the grace period', async () => {
+    const { orderId } = await putOrder(service);
+    const created = await postReturn(service, returnBody(orderId));
+    // The worker reaches Redis through a relay the test cuts; the simulated carrier keeps its
+    // records in Redis directly (a provider is not down with our Redis).
+    const redisUrl = new URL(service.config.redisUrl);
+    const relay = await TcpProxy.start({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+    try {
+      const worker = await service.spawnWorker({
+        WORKER_QUEUES: 'intake,logistics',
+        REDIS_URL: relay.relayed(service.config.redisUrl),
+        SIMULATOR_REDIS_URL: service.config.redisUrl,
+        SIMULATOR_LATENCY: '10s',
+        SHUTDOWN_GRACE: '20s',
+      });
+      const logistics = service.queue(QueueName.Logistics);
+      for (const deadline = Date.now() + 10_000; (await logistics.getActiveCount()) === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      expect(await logistics.getActiveCount()).toBe(1);
+
+      await relay.cut();
+      // Long enough for every connection to be between two attempts to reconnect.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const stoppedAt = Date.now();
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
+      worker.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 2_000));
+      await relay.restore();
+      // Closed, Nest raises the signal again; exit code 1 is the grace period's timer: a shutdown that hung.
+      expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+
+      const view = (await service.as('admin').get(`/v1/returns/${created.body.id}`)).body;
+      expect(view.status).toBe('AWAITING_SHIPMENT');
+      expect(await logistics.getActiveCount()).toBe(0);
+      expect((await logistics.getJobs(['completed'])).map((job) => job.data.caseId)).toContain(created.body.id);
+    } finally {
+      await relay.cut();
+    }
   }, 40_000);
 
   it('adds the jobs a committed transaction handed to the background before it lets Redis and the pool go', async () => {

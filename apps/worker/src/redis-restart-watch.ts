@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import IORedis, { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -38,7 +38,7 @@ async function serverIdentity(redis: IORedis | Cluster): Promise<string> {
  * for that.
  */
 @Injectable()
-export class RedisRestartWatch implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RedisRestartWatch implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RedisRestartWatch.name);
   private timer?: NodeJS.Timeout;
   /** what the last look saw, and when */
@@ -60,7 +60,8 @@ export class RedisRestartWatch implements OnApplicationBootstrap, OnApplicationS
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the Redis clients and the pool close (onApplicationShutdown), which the look under way uses. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.looking;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { presenceKey, RedisClient, WorkerBeat, workerId } from '@returns/queue';
 import { SERVED_QUEUES } from './served-queues';
@@ -9,7 +9,7 @@ import { QueueName } from '@returns/contracts';
  * serves, so `/health/ready` can name a worker that lost Redis and has not come back.
  */
 @Injectable()
-export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerHeartbeat implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerHeartbeat.name);
   private timer?: NodeJS.Timeout;
   private readonly id = workerId();
@@ -25,7 +25,8 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
     this.timer = setInterval(() => void this.beat(), this.config.workerHeartbeatMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the Redis client closes (onApplicationShutdown): a command sent to it after it closed while Redis was away would wait for good. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.client.redis.hdel(presenceKey(this.config.queuePrefix), this.id).catch(() => undefined);
   }

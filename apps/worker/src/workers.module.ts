@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
+import type { RedisClient, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { QueueName } from '@returns/contracts';
 import { InspectionModule, InspectionProcessor } from '@returns/inspection';
@@ -57,6 +58,24 @@ class WorkerTuning implements OnApplicationBootstrap {
 }
 
 /**
+ * Resolves once each of `worker`'s Redis connections that is on its way back is ready.
+ * BullMQ cannot close a worker whose blocking connection is reconnecting: it asks ioredis to
+ * disconnect and waits for an 'end' event that a client with no socket never emits
+ * (taskforcesh/bullmq#4656), so a SIGTERM during a Redis outage left shutdown hanging for
+ * good, even once Redis was back. Closed after this, the worker waits for Redis instead, and
+ * the grace period (SHUTDOWN_GRACE) still ends a process whose Redis never comes back.
+ */
+async function untilConnected(worker: Worker): Promise<void> {
+  const blocking = (worker as unknown as { blockingConnection?: { client: Promise<RedisClient> } }).blockingConnection;
+  const clients = await Promise.all([worker.client, ...(blocking ? [blocking.client] : [])]);
+  await Promise.all(
+    clients.map((client) =>
+      ['connecting', 'connect', 'reconnecting'].includes(client.status) ? new Promise<void>((resolve) => client.once('ready', () => resolve())) : undefined,
+    ),
+  );
+}
+
+/**
  * The workers running in this process: their health, and their orderly stop. On shutdown
  * they are closed first (onModuleDestroy, the first phase), which waits for the jobs under
  * way; only then do the database pool and Redis clients close (onApplicationShutdown), so
@@ -70,7 +89,13 @@ export class LocalWorkers implements OnModuleDestroy {
   ) {}
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.queues.map((queue) => this.moduleRef.get(PROCESSORS[queue], { strict: false }).worker.close()));
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        const { worker } = this.moduleRef.get(PROCESSORS[queue], { strict: false });
+        await untilConnected(worker);
+        await worker.close();
+      }),
+    );
   }
 
   /** Queues whose worker in this process has no working Redis connection, and its state. */

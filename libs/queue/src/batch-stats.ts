@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { addBatchTotals, BatchTotals, groupCommitTotals } from '@returns/database';
 import { RedisClient } from './redis.provider';
@@ -20,7 +20,7 @@ interface PublishedTotals {
  * add up what every API and worker process batched.
  */
 @Injectable()
-export class BatchStatsPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BatchStatsPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BatchStatsPublisher.name);
   private readonly id = workerId();
   private timer?: NodeJS.Timeout;
@@ -35,7 +35,8 @@ export class BatchStatsPublisher implements OnApplicationBootstrap, OnApplicatio
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the Redis client closes (onApplicationShutdown): a command sent to it after it closed while Redis was away would wait for good. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.client.redis.hdel(batchStatsKey(this.config.queuePrefix), this.id).catch(() => undefined);
   }
