@@ -29,22 +29,14 @@ export class IllegalTransitionFilter implements ExceptionFilter {
 @Catch()
 export class BodyParserErrorFilter extends BaseExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
+    const unavailable = (retryAfterSeconds: number, code: string, message: string) =>
+      host.switchToHttp().getResponse<Response>().status(503).setHeader('Retry-After', String(retryAfterSeconds)).json({ statusCode: 503, error: 'Service Unavailable', code, message });
     if (!(error instanceof HttpException) && databaseUnavailable(error)) {
-      host.switchToHttp().getResponse<Response>().status(503).setHeader('Retry-After', '2').json({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        code: 'DATABASE_UNAVAILABLE',
-        message: 'the database is not answering; retry with the same Idempotency-Key',
-      });
+      unavailable(2, 'DATABASE_UNAVAILABLE', 'the database is not answering; retry with the same Idempotency-Key');
       return;
     }
     if (!(error instanceof HttpException) && redisUnavailable(error)) {
-      host.switchToHttp().getResponse<Response>().status(503).setHeader('Retry-After', '5').json({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        code: 'REDIS_UNAVAILABLE',
-        message: 'Redis is not answering; retry once it is back',
-      });
+      unavailable(5, 'REDIS_UNAVAILABLE', 'Redis is not answering; retry once it is back');
       return;
     }
     if (!(error instanceof HttpException) && textRefused(error)) {
