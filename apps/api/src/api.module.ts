@@ -16,6 +16,7 @@ import { RefundModule } from '@returns/refund';
 import { AllStagesOwedWork } from '../../worker/src/owed-work';
 import { WorkersModule } from '../../worker/src/workers.module';
 import { AdminController } from './admin/admin.controller';
+import { AnalyticsController } from './admin/analytics.controller';
 import { ApiKeyGuard, ApiKeys } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
 import { BodyParserErrorFilter, IllegalTransitionFilter } from './http/domain-exception.filter';
@@ -68,6 +69,7 @@ export class ApiModule {
         RefundsController,
         PoliciesController,
         AdminController,
+        AnalyticsController,
         HealthController,
       ],
       providers: [

@@ -6,11 +6,12 @@ import { ReturnCase } from './return-case.entity';
 import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
 import { OrderService } from './order.service';
+import { CaseAnalytics } from './case-analytics.service';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OrderSnapshot, ReturnCase, ReturnItem, TimelineEntry])],
-  providers: [CaseService, OrderService],
-  exports: [CaseService, OrderService],
+  providers: [CaseService, OrderService, CaseAnalytics],
+  exports: [CaseService, OrderService, CaseAnalytics],
 })
 export class CaseModule {}

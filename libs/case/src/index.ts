@@ -8,3 +8,4 @@ export * from './state-machine';
 export * from './timeline-entry.entity';
 export * from './priority';
 export * from './api-errors';
+export * from './case-analytics.service';
