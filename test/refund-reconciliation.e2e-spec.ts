@@ -9,6 +9,7 @@ import { PolicyService } from '@returns/policy';
 import { OutboxService } from '@returns/queue';
 import {
   ABANDONED,
+  FeedbackService,
   GatewayRefund,
   PaymentGateway,
   PaymentSimulator,
@@ -66,7 +67,7 @@ describe('refund reconciliation', () => {
 
   const config = () => service.get<AppConfig>(APP_CONFIG);
   const refundsWith = (gateway: PaymentGateway, dataSource = service.get(DataSource), outbox = service.get(OutboxService)) =>
-    new RefundService(dataSource, gateway, outbox, service.get(CaseService), service.get(PolicyService));
+    new RefundService(dataSource, gateway, outbox, service.get(CaseService), service.get(PolicyService), service.get(FeedbackService));
 
   /** A new refund-only case, judged and due its refund (REFUND_PENDING), its refund job left waiting. */
   async function refundDue(): Promise<string> {

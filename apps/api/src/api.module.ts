@@ -17,6 +17,7 @@ import { AllStagesOwedWork } from '../../worker/src/owed-work';
 import { WorkersModule } from '../../worker/src/workers.module';
 import { AdminController } from './admin/admin.controller';
 import { AnalyticsController } from './admin/analytics.controller';
+import { FeedbackController } from './feedback/feedback.controller';
 import { ApiKeyGuard, ApiKeys } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
 import { BodyParserErrorFilter, IllegalTransitionFilter } from './http/domain-exception.filter';
@@ -70,6 +71,7 @@ export class ApiModule {
         PoliciesController,
         AdminController,
         AnalyticsController,
+        FeedbackController,
         HealthController,
       ],
       providers: [

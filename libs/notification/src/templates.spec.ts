@@ -32,6 +32,13 @@ describe(renderMessage.name, () => {
     expect(renderMessage('refund.succeeded', 'zh-CN', params)).toBe('退货 RMA-20261126-ABCDEFGHJK 已退款 99.00 CNY，原路退回 alipay。');
   });
 
+  it('asks how we did in the refund message, with the survey link it was given', () => {
+    const surveyUrl = 'https://returns.example/v1/feedback/abc';
+    expect(renderMessage('refund.succeeded', 'zh-CN', { ...params, surveyUrl })).toBe(`退货 RMA-20261126-ABCDEFGHJK 已退款 99.00 CNY，原路退回 alipay。欢迎为本次售后服务评分：${surveyUrl}`);
+    expect(renderMessage('refund.succeeded', 'zh-TW', { ...params, surveyUrl })).toContain(`評分：${surveyUrl}`);
+    expect(renderMessage('refund.succeeded', 'en', { ...params, surveyUrl })).toMatch(/How did we do\? https:\/\/returns\.example\/v1\/feedback\/abc$/);
+  });
+
   it('speaks Simplified to mainland customers and Traditional to Taiwan and Hong Kong', () => {
     expect(renderMessage('return.approved', 'zh-CN', params)).toContain('退货');
     expect(renderMessage('return.approved', 'zh-HK', params)).toContain('退貨');

@@ -63,9 +63,15 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     en: (p) => `Return ${p.rma} did not pass inspection; the item will be sent back to you.`,
   },
   'refund.succeeded': {
-    'zh-Hans': (p) => (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退货 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`),
-    'zh-Hant': (p) => (p.refundOnly ? `您的僅退款申請 ${p.rma} 已通過審核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退貨 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`),
-    en: (p) => (p.refundOnly ? `Your refund request ${p.rma} is approved: ${p.amount} has been refunded to your ${p.method}.` : `Return ${p.rma}: ${p.amount} has been refunded to your ${p.method}.`),
+    'zh-Hans': (p) =>
+      (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退货 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`) +
+      (p.surveyUrl ? `欢迎为本次售后服务评分：${p.surveyUrl}` : ''),
+    'zh-Hant': (p) =>
+      (p.refundOnly ? `您的僅退款申請 ${p.rma} 已通過審核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退貨 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`) +
+      (p.surveyUrl ? `歡迎為本次售後服務評分：${p.surveyUrl}` : ''),
+    en: (p) =>
+      (p.refundOnly ? `Your refund request ${p.rma} is approved: ${p.amount} has been refunded to your ${p.method}.` : `Return ${p.rma}: ${p.amount} has been refunded to your ${p.method}.`) +
+      (p.surveyUrl ? ` How did we do? ${p.surveyUrl}` : ''),
   },
   'refund.failed': {
     'zh-Hans': (p) => (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，但退款暂未完成，财务同事正在处理。` : `退货 ${p.rma} 的退款暂未完成，财务同事正在处理。`),

@@ -8,3 +8,4 @@ export * from './refund-calculation';
 export * from './refund.entity';
 export * from './refund.module';
 export * from './refund.service';
+export * from './feedback.service';

@@ -10,6 +10,7 @@ import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
 import { refundKey, roundOf } from './reconciliation';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
+import { FeedbackService } from './feedback.service';
 
 /**
  * What a case's refund messages carry besides: a refund-only customer was not told of the
@@ -19,9 +20,9 @@ function messageParams(subject: Pick<ReturnCase, 'type'>): Record<string, string
   return subject.type === 'REFUND_ONLY' ? { refundOnly: 'yes' } : {};
 }
 
-/** What tells the customer the money is on its way: how much, and to what. */
-function succeededMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>, refund: Pick<Refund, 'amount' | 'currency' | 'method'>): JobRequest {
-  const params = { amount: major(refund.amount, refund.currency), method: refund.method, ...messageParams(subject) };
+/** What tells the customer the money is on its way: how much, and to what; and asks how we did. */
+function succeededMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>, refund: Pick<Refund, 'amount' | 'currency' | 'method'>, surveyUrl: string): JobRequest {
+  const params = { amount: major(refund.amount, refund.currency), method: refund.method, surveyUrl, ...messageParams(subject) };
   return Jobs.notify(subject.id, 'refund.succeeded', params, subject.priority);
 }
 
@@ -44,6 +45,7 @@ export class RefundService {
     private readonly outbox: OutboxService,
     private readonly cases: CaseService,
     private readonly policies: PolicyService,
+    private readonly feedback: FeedbackService,
   ) {}
 
   /**
@@ -145,7 +147,8 @@ export class RefundService {
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
     await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
-    tx.enqueue(succeededMessage(subject, refund), Jobs.webhook(subject.id, 'refund.succeeded'));
+    await this.feedback.open(tx.manager, subject.id);
+    tx.enqueue(succeededMessage(subject, refund, this.feedback.surveyUrl(subject.id)), Jobs.webhook(subject.id, 'refund.succeeded'));
   }
 
   private async fail(refundId: string, reason: string): Promise<void> {
@@ -185,7 +188,7 @@ export class RefundService {
         return c.type === 'REFUND_ONLY' && c.lastError ? [payment, Jobs.notify(c.id, 'return.approved', messageParams(c), c.priority)] : [payment];
       }
       if (c.status === 'REFUND_FAILED') return [failedMessage(c), Jobs.webhook(c.id, 'refund.failed')];
-      return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c), Jobs.webhook(c.id, 'refund.succeeded')] : [];
+      return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c, this.feedback.surveyUrl(c.id)), Jobs.webhook(c.id, 'refund.succeeded')] : [];
     });
   }
 
