@@ -1,4 +1,4 @@
-import { Jobs } from '@returns/contracts';
+import { Jobs, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { RefundService, surveyToken } from '@returns/refund';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
@@ -25,7 +25,7 @@ describe('feedback after a refund', () => {
     expect(created.status).toBe(202);
     await service.get(IntakeService).judge(created.body.id);
     await service.get(RefundService).issue(created.body.id, false);
-    const message = await service.queue('notification').getJob(Jobs.notify(created.body.id, 'refund.succeeded').jobId);
+    const message = await service.queue(QueueName.Notification).getJob(Jobs.notify(created.body.id, 'refund.succeeded').jobId);
     const url = new URL(message!.data.params.surveyUrl);
     expect(url.origin).toBe(service.config.publicBaseUrl);
     return { caseId: created.body.id, path: url.pathname, rmaNumber: created.body.rmaNumber };
@@ -65,6 +65,6 @@ describe('feedback after a refund', () => {
     expect((await service.db.query('SELECT count(*)::int AS n FROM feedback WHERE case_id = $1', [caseId]))[0].n).toBe(1);
     const owed = await service.get(RefundService).owedSince(new Date(Date.now() - 60_000));
     const message = owed.find((job) => job.jobId === Jobs.notify(caseId, 'refund.succeeded').jobId);
-    expect(new URL((message!.data as { params: { surveyUrl: string } }).params.surveyUrl).pathname).toBe(path);
+    expect(new URL((message!.data as unknown as { params: { surveyUrl: string } }).params.surveyUrl).pathname).toBe(path);
   });
 });

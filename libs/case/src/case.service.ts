@@ -178,15 +178,16 @@ export class CaseService {
   }
 
   /**
-   * The moves into one of `to` made since `since`, with each case's priority (`JobRecovery`):
-   * what an event that has passed still owes, though its case has moved on since.
+   * The moves into one of `to` (from one of `from`, when given) made since `since`, with each
+   * case's priority (`JobRecovery`): what an event that has passed still owes, though its case
+   * has moved on since.
    */
-  movedSince(since: Date, to: CaseStatus[]): Promise<CaseMoved[]> {
+  movedSince(since: Date, to: CaseStatus[], from?: CaseStatus[]): Promise<CaseMoved[]> {
     return this.dataSource.query(
       `SELECT DISTINCT t.case_id AS "caseId", t.to_status AS "to", c.priority
          FROM return_cases c JOIN case_timeline t ON t.case_id = c.id
-        WHERE c.updated_at >= $1 AND t.at >= $1 AND t.to_status = ANY($2::text[])`,
-      [since, to],
+        WHERE c.updated_at >= $1 AND t.at >= $1 AND t.to_status = ANY($2::text[]) AND ($3::text[] IS NULL OR t.from_status = ANY($3::text[]))`,
+      [since, to, from ?? null],
     );
   }
 

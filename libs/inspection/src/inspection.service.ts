@@ -36,7 +36,8 @@ export class InspectionService {
 
   /**
    * What inspection owes (`JobRecovery`): the grading of each report submitted since `since`
-   * and not yet graded, and the customer's message of each return failed since then.
+   * and not yet graded, the customer's message of each return failed since then, and the
+   * disposition webhook (inventory) of each return settled since then, though it moved on.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const ungraded: { case_id: string; priority: number }[] = await this.dataSource.query(
@@ -47,7 +48,12 @@ export class InspectionService {
       `SELECT id, priority FROM return_cases WHERE status = 'INSPECTION_FAILED' AND updated_at >= $1`,
       [since],
     );
-    return [...ungraded.map((i) => Jobs.gradeInspection(i.case_id, i.priority)), ...failed.map((c) => Jobs.notify(c.id, 'inspection.failed', {}, c.priority))];
+    const settled = await this.cases.movedSince(since, ['INSPECTION_FAILED', 'EXCHANGE_SHIPPED', 'REFUND_PENDING'], ['RECEIVED']);
+    return [
+      ...ungraded.map((i) => Jobs.gradeInspection(i.case_id, i.priority)),
+      ...failed.map((c) => Jobs.notify(c.id, 'inspection.failed', {}, c.priority)),
+      ...settled.map((m) => Jobs.webhook(m.caseId, 'inventory.disposition')),
+    ];
   }
 
   /** Grades the stored report and moves the case on. A replay finds the case moved and stops. */
