@@ -1,22 +1,37 @@
-import { Jobs, QueueName } from '@returns/contracts';
+import { CaseService } from '@returns/case';
+import { JobRequest, Jobs } from '@returns/contracts';
+import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
-import { RefundService, surveyToken } from '@returns/refund';
-import { expectError, postReturn, putOrder } from './support/api-helpers';
+import { LogisticsService } from '@returns/logistics';
+import { FeedbackService, RefundService, surveyToken } from '@returns/refund';
+import { expectError, inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
+import { QUEUE_OF as QUEUE_OF_JOB } from '@returns/contracts';
 import { TestService } from './support/service';
 
 /**
- * The short survey after a refund: its link goes out with the refund message, and the
- * customer answers it once, without a key.
+ * The end of a return: the short survey after a refund (its link goes out with the refund
+ * message, the customer answers it once, without a key) and the case's completion, when the
+ * survey is answered or the completion deadline fires.
  */
 describe('feedback after a refund', () => {
   let service: TestService;
 
   beforeAll(async () => {
-    service = await TestService.start({ withWorkers: false });
+    // Webhook jobs are made only where an endpoint is configured (no worker runs to call it).
+    service = await TestService.start({ withWorkers: false, env: { OUTBOUND_WEBHOOK_URLS: 'http://127.0.0.1:9/returns-events' } });
   });
 
   afterAll(() => service?.close());
+
+  /** The job its stage adds after commit (in the background), once there. */
+  async function added(request: JobRequest) {
+    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      const job = await service.queue(QUEUE_OF_JOB[request.name]).getJob(request.jobId);
+      if (job) return job;
+    }
+    throw new Error(`${request.jobId} was never added`);
+  }
 
   /** A refund-only case judged and paid by the stages themselves; its survey's path. */
   async function refunded(): Promise<{ caseId: string; path: string; rmaNumber: string }> {
@@ -25,7 +40,7 @@ describe('feedback after a refund', () => {
     expect(created.status).toBe(202);
     await service.get(IntakeService).judge(created.body.id);
     await service.get(RefundService).issue(created.body.id, false);
-    const message = await service.queue(QueueName.Notification).getJob(Jobs.notify(created.body.id, 'refund.succeeded').jobId);
+    const message = await added(Jobs.notify(created.body.id, 'refund.succeeded'));
     const url = new URL(message!.data.params.surveyUrl);
     expect(url.origin).toBe(service.config.publicBaseUrl);
     return { caseId: created.body.id, path: url.pathname, rmaNumber: created.body.rmaNumber };
@@ -57,6 +72,59 @@ describe('feedback after a refund', () => {
     expect((await service.http().get(path)).body.answered).toBe(false);
     expectError(await service.http().get('/v1/feedback/not-a-survey'), 404, 'FEEDBACK_NOT_FOUND');
     expectError(await service.http().post('/v1/feedback/not-a-survey').send({ rating: 5 }), 404, 'FEEDBACK_NOT_FOUND');
+  });
+
+  const statusOf = async (caseId: string) => (await service.get(CaseService).find(caseId))!.status;
+  const jobOf = added;
+
+  it('completes a refunded case when its customer answers, and tells the webhooks', async () => {
+    const { caseId, path } = await refunded();
+    expect(await statusOf(caseId)).toBe('REFUNDED');
+    // Its completion deadline is set, and its timer waits.
+    const completeBy = Date.parse((await service.get(CaseService).find(caseId))!.deadlines.completeBy!);
+    const timer = (await jobOf(Jobs.deadline(caseId, 'completion', 0)))!;
+    expect(Math.abs(timer.timestamp + timer.opts.delay! - completeBy)).toBeLessThan(2_000);
+    expect(completeBy - Date.now()).toBeGreaterThan(6 * 24 * 3_600_000);
+
+    expect((await service.http().post(path).send({ rating: 5 })).status).toBe(201);
+    expect(await statusOf(caseId)).toBe('COMPLETED');
+    const [last] = (await service.get(CaseService).timeline(caseId)).slice(-1);
+    expect(last).toMatchObject({ from: 'REFUNDED', to: 'COMPLETED', actor: 'customer', note: 'survey answered: 5/5' });
+    expect(await jobOf(Jobs.webhook(caseId, 'return.completed'))).toBeDefined();
+    // Its timer, when it fires, finds nothing to do.
+    expect(await service.get(FeedbackService).onCompletionDeadline(caseId)).toBe(false);
+  });
+
+  it('completes an unanswered refunded case, and an exchange shipped, at the completion deadline', async () => {
+    const { caseId, path } = await refunded();
+    expect(await service.get(FeedbackService).onCompletionDeadline(caseId)).toBe(true);
+    expect(await statusOf(caseId)).toBe('COMPLETED');
+    expect(await service.get(FeedbackService).onCompletionDeadline(caseId)).toBe(false);
+    // A late answer is still taken; the case stays as it is.
+    expect((await service.http().post(path).send({ rating: 3 })).status).toBe(201);
+    expect(await statusOf(caseId)).toBe('COMPLETED');
+
+    const { orderId } = await putOrder(service);
+    const created = await postReturn(service, returnBody(orderId, { type: 'EXCHANGE' }));
+    const exchange = created.body.id;
+    await service.get(IntakeService).judge(exchange);
+    await service.get(LogisticsService).book(exchange);
+    await service.get(LogisticsService).receive(exchange, 'warehouse:w-01');
+    expect((await service.as('warehouse').post(`/v1/returns/${exchange}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'NEW')] })).status).toBe(202);
+    await service.get(InspectionService).grade(exchange);
+    expect(await statusOf(exchange)).toBe('EXCHANGE_SHIPPED');
+    expect(await jobOf(Jobs.deadline(exchange, 'completion', 0))).toBeDefined();
+    expect(await service.get(FeedbackService).onCompletionDeadline(exchange)).toBe(true);
+    expect(await statusOf(exchange)).toBe('COMPLETED');
+    expect(await jobOf(Jobs.webhook(exchange, 'return.completed'))).toBeDefined();
+
+    // What recovery owes these: the completion webhooks; and a refunded case's timer.
+    const owed = (await service.get(FeedbackService).owedSince(new Date(Date.now() - 60_000))).map((job) => job.jobId);
+    expect(owed).toEqual(expect.arrayContaining([Jobs.webhook(caseId, 'return.completed').jobId, Jobs.webhook(exchange, 'return.completed').jobId]));
+    const waiting = await refunded();
+    expect(await service.get(FeedbackService).owedSince(new Date(Date.now() - 60_000))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ jobId: Jobs.deadline(waiting.caseId, 'completion', 0).jobId })]),
+    );
   });
 
   it('opens no second survey when the refund is replayed, and a recovery sends the same link', async () => {

@@ -5,7 +5,7 @@ import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { NotificationService, WebhookService } from '@returns/notification';
 import { OwedWork } from '@returns/queue';
-import { RefundService } from '@returns/refund';
+import { FeedbackService, RefundService } from '@returns/refund';
 
 /**
  * What every stage owes the requests and cases waiting on it (`JobRecovery`): the one place
@@ -20,10 +20,11 @@ export class AllStagesOwedWork implements OwedWork {
     logistics: LogisticsService,
     inspection: InspectionService,
     refunds: RefundService,
+    feedback: FeedbackService,
     private readonly notifications: NotificationService,
     private readonly webhooks: WebhookService,
   ) {
-    this.stages = [intake, logistics, inspection, refunds, notifications, webhooks];
+    this.stages = [intake, logistics, inspection, refunds, feedback, notifications, webhooks];
   }
 
   /**

@@ -5,6 +5,7 @@ import { DeadlineKind, JobName, JobPayload, QueueName } from '@returns/contracts
 import { IntakeService } from '@returns/intake';
 import { InspectionService } from '@returns/inspection';
 import { LogisticsService } from '@returns/logistics';
+import { FeedbackService } from '@returns/refund';
 
 /**
  * Per-case deadlines, as delayed jobs. Each hands the case to the stage that owns the
@@ -18,6 +19,7 @@ export class TimersProcessor extends WorkerHost {
     private readonly intake: IntakeService,
     private readonly logistics: LogisticsService,
     private readonly inspection: InspectionService,
+    private readonly feedback: FeedbackService,
   ) {
     super();
   }
@@ -30,6 +32,7 @@ export class TimersProcessor extends WorkerHost {
       'review-reminder': (id) => this.intake.onReviewReminder(id),
       'ship-back': (id) => this.logistics.onShipBackDeadline(id),
       inspection: (id) => this.inspection.onInspectionDeadline(id),
+      completion: (id) => this.feedback.onCompletionDeadline(id),
     };
     const acted = await handlers[kind](caseId);
     if (acted) this.logger.log(`${kind} deadline acted on case ${caseId}`);

@@ -10,6 +10,8 @@ export interface CaseDeadlines {
   shipBackBy?: string;
   /** ISO-8601: when an uninspected return is accepted as is */
   inspectBy?: string;
+  /** ISO-8601: when a refunded return, or one whose exchange shipped, completes */
+  completeBy?: string;
 }
 
 /** The return case: the record every stage reads and moves through the state machine. */

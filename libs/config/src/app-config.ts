@@ -40,7 +40,8 @@ export interface AppConfig {
   apiKeys: Map<string, Role>;
   webhookSecret: string;
   outboundWebhookUrls: string[];
-  deadlines: { reviewMs: number; shipBackMs: number; inspectionMs: number };
+  /** completionMs: after a refund or an exchange shipped, the case completes (sooner if the customer answers the survey) */
+  deadlines: { reviewMs: number; shipBackMs: number; inspectionMs: number; completionMs: number };
   intakeHighWater: number;
   carrierSimulatorAutopilot: boolean;
   /** time between two scans the autopilot posts (CARRIER_AUTOPILOT_STEP, default 2s) */
@@ -238,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reviewMs: duration('REVIEW_DEADLINE', env.REVIEW_DEADLINE, '48h'),
       shipBackMs: duration('SHIP_BACK_DEADLINE', env.SHIP_BACK_DEADLINE, '7d'),
       inspectionMs: duration('INSPECTION_DEADLINE', env.INSPECTION_DEADLINE, '3d'),
+      completionMs: duration('COMPLETION_AFTER', env.COMPLETION_AFTER, '7d'),
     },
     intakeHighWater: positiveInt('INTAKE_HIGH_WATER', env.INTAKE_HIGH_WATER, 200_000),
     carrierSimulatorAutopilot: bool(env.CARRIER_SIMULATOR_AUTOPILOT, false),

@@ -42,7 +42,7 @@ export enum JobName {
 }
 
 /** `review-reminder` fires before `review` to remind the agents. */
-export type DeadlineKind = 'review' | 'review-reminder' | 'ship-back' | 'inspection';
+export type DeadlineKind = 'review' | 'review-reminder' | 'ship-back' | 'inspection' | 'completion';
 
 /** Payload of each job, by job name. */
 export interface JobPayloads {

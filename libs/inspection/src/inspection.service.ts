@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService, conflict, IllegalTransitionError, ReturnCase } from '@returns/case';
 import { JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
@@ -16,6 +17,7 @@ export class InspectionService {
     private readonly outbox: OutboxService,
     private readonly cases: CaseService,
     private readonly policies: PolicyService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Stores a report for a RECEIVED case and queues its grading. One report per case. */
@@ -128,6 +130,10 @@ export class InspectionService {
       tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', {}, subject.priority));
     } else if (subject.type === 'EXCHANGE') {
       await this.cases.transition(tx.manager, subject, 'EXCHANGE_SHIPPED', actor, note);
+      // Nothing is refunded: the case completes when the customer has had the time to get the replacement.
+      const completeBy = new Date(Date.now() + this.config.deadlines.completionMs).toISOString();
+      await this.cases.update(tx.manager, subject.id, { deadlines: { ...subject.deadlines, completeBy } });
+      tx.enqueue(Jobs.deadline(subject.id, 'completion', this.config.deadlines.completionMs));
     } else {
       await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, note);
       tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { conflict, notFound } from '@returns/case';
+import { CaseService, conflict, notFound, ReturnCase } from '@returns/case';
+import { JobRequest, Jobs } from '@returns/contracts';
+import { OutboxService, Tx } from '@returns/queue';
 
 /** The survey of one refunded case, as its link shows it. */
 export interface Survey {
@@ -25,12 +27,22 @@ export function surveyToken(caseId: string, secret: string): string {
   return createHmac('sha256', secret).update(`survey:${caseId}`).digest('base64url');
 }
 
-/** The short survey after a refund (DESIGN.md, stage 4): `GET`/`POST /v1/feedback/{token}`, no key needed. */
+/** Statuses a case completes from: refunded, or its exchange shipped. */
+const COMPLETING = ['REFUNDED', 'EXCHANGE_SHIPPED'] as const;
+
+/**
+ * The end of a return (DESIGN.md, stage 4): the short survey after a refund
+ * (`GET`/`POST /v1/feedback/{token}`, no key needed), and the case's completion: when its
+ * customer answers the survey, or when its completion deadline (COMPLETION_AFTER after the
+ * refund or the exchange shipped) fires; then `return.completed` goes to the webhooks.
+ */
 @Injectable()
 export class FeedbackService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outbox: OutboxService,
+    private readonly cases: CaseService,
   ) {}
 
   /** The link the refund message carries. */
@@ -38,9 +50,18 @@ export class FeedbackService {
     return `${this.config.publicBaseUrl}/v1/feedback/${surveyToken(caseId, this.config.webhookSecret)}`;
   }
 
-  /** Opens the survey of a case just refunded, in the refund's transaction; a replay opens none twice. */
-  async open(manager: EntityManager, caseId: string): Promise<void> {
-    await manager.query(`INSERT INTO feedback (token, case_id) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [surveyToken(caseId, this.config.webhookSecret), caseId]);
+  /**
+   * In the transaction that refunded the case: opens its survey (a replay opens none twice)
+   * and sets its completion deadline.
+   */
+  async open(tx: Tx, subject: Pick<ReturnCase, 'id' | 'deadlines'>): Promise<void> {
+    await tx.manager.query(`INSERT INTO feedback (token, case_id) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [
+      surveyToken(subject.id, this.config.webhookSecret),
+      subject.id,
+    ]);
+    const completeBy = new Date(Date.now() + this.config.deadlines.completionMs).toISOString();
+    await this.cases.update(tx.manager, subject.id, { deadlines: { ...subject.deadlines, completeBy } });
+    tx.enqueue(Jobs.deadline(subject.id, 'completion', this.config.deadlines.completionMs));
   }
 
   /** @throws 404 FEEDBACK_NOT_FOUND for a token no survey has */
@@ -61,18 +82,62 @@ export class FeedbackService {
   }
 
   /**
-   * Records the customer's answer, once.
+   * Records the customer's answer, once, and completes the case if it is refunded.
    * @throws 404 FEEDBACK_NOT_FOUND; 409 FEEDBACK_ALREADY_GIVEN when the survey was answered before
    */
   async answer(token: string, rating: number, comment: string | null): Promise<Survey> {
-    // (As a SELECT: TypeORM answers an UPDATE with [rows, count].)
-    const [{ answered }]: { answered: number }[] = await this.dataSource.query(
-      `WITH answer AS (UPDATE feedback SET rating = $2, comment = $3, answered_at = now() WHERE token = $1 AND answered_at IS NULL RETURNING token)
-       SELECT count(*)::int AS answered FROM answer`,
-      [token, rating, comment],
-    );
+    const [found]: { case_id: string }[] = await this.dataSource.query(`SELECT case_id FROM feedback WHERE token = $1`, [token]);
+    if (!found) throw notFound('FEEDBACK_NOT_FOUND', 'no survey has this link');
+    const answered = await this.outbox.transaction(async (tx) => {
+      // The case first, as every other writer of it locks it: then the survey.
+      const subject = (await this.cases.lock(tx.manager, found.case_id))!;
+      const [first]: { answered: number }[] = await tx.manager.query(
+        `WITH answer AS (UPDATE feedback SET rating = $2, comment = $3, answered_at = now() WHERE token = $1 AND answered_at IS NULL RETURNING token)
+         SELECT count(*)::int AS answered FROM answer`,
+        [token, rating, comment],
+      );
+      if (first.answered && subject.status === 'REFUNDED') await this.completeIn(tx, subject, 'customer', `survey answered: ${rating}/5`);
+      return first.answered > 0;
+    });
     const survey = await this.survey(token);
     if (!answered) throw conflict('FEEDBACK_ALREADY_GIVEN', `this survey was answered at ${survey.answeredAt}`);
     return survey;
+  }
+
+  /**
+   * The completion deadline fired: a case still refunded, or whose exchange shipped, completes.
+   * @returns whether it acted
+   */
+  async onCompletionDeadline(caseId: string): Promise<boolean> {
+    return this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject || !(COMPLETING as readonly string[]).includes(subject.status)) return false;
+      await this.completeIn(tx, subject, 'system:completion', 'nothing more to do');
+      return true;
+    });
+  }
+
+  /**
+   * What the end of a return owes (`JobRecovery`): the completion deadline of each case
+   * refunded or whose exchange shipped, due when it was first due, and the webhook of each
+   * completion since `since`.
+   */
+  async owedSince(since: Date): Promise<JobRequest[]> {
+    const completing: { id: string; complete_by: string }[] = await this.dataSource.query(
+      `SELECT id, deadlines->>'completeBy' AS complete_by FROM return_cases
+        WHERE status = ANY($2::text[]) AND updated_at >= $1 AND deadlines->>'completeBy' IS NOT NULL`,
+      [since, COMPLETING],
+    );
+    const completed = await this.cases.movedSince(since, ['COMPLETED']);
+    const now = Date.now();
+    return [
+      ...completing.map((c) => Jobs.deadline(c.id, 'completion', Date.parse(c.complete_by) - now)),
+      ...completed.map((m) => Jobs.webhook(m.caseId, 'return.completed')),
+    ];
+  }
+
+  private async completeIn(tx: Tx, subject: ReturnCase, actor: string, note: string): Promise<void> {
+    await this.cases.transition(tx.manager, subject, 'COMPLETED', actor, note);
+    tx.enqueue(Jobs.webhook(subject.id, 'return.completed'));
   }
 }

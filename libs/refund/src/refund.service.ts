@@ -147,7 +147,7 @@ export class RefundService {
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
     await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
-    await this.feedback.open(tx.manager, subject.id);
+    await this.feedback.open(tx, subject);
     tx.enqueue(succeededMessage(subject, refund, this.feedback.surveyUrl(subject.id)), Jobs.webhook(subject.id, 'refund.succeeded'));
   }
 
