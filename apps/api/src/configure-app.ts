@@ -1,6 +1,7 @@
 import { INestApplication, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { IntakeHotPath } from './returns/intake-hot-path';
+import { installAdminPages } from './admin/admin-pages';
 
 /** How every body, query and parameter is validated; Nest's error shape: { statusCode: 400, error, message: [ "field ..." ] }. */
 export const VALIDATION: ValidationPipeOptions = {
@@ -11,12 +12,13 @@ export const VALIDATION: ValidationPipeOptions = {
 };
 
 /**
- * Pipes, the intake hot path and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
+ * Pipes, the intake hot path, the admin's pages and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
  * same validation the service runs with.
  */
 export function configureApp(app: INestApplication): void {
   app.useGlobalPipes(new ValidationPipe(VALIDATION));
   app.get(IntakeHotPath).install(app.getHttpServer());
+  installAdminPages(app);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
