@@ -15,11 +15,12 @@ export const DASHBOARD_HTML = `<!doctype html>
   header { background: #24292f; color: #fff; padding: 10px 20px; display: flex; gap: 20px; align-items: center; }
   header a, header button { color: #fff; background: none; border: 1px solid #57606a; border-radius: 6px; padding: 4px 10px; text-decoration: none; cursor: pointer; font: inherit; }
   main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); }
-  section { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 12px 16px; }
+  section { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 12px 16px; overflow-x: auto; }
   h1 { font-size: 16px; margin: 0; } h2 { font-size: 15px; margin: 0 0 8px; }
   table { border-collapse: collapse; width: 100%; } th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid #eaeef2; }
   th:first-child, td:first-child { text-align: left; } th { font-weight: 600; color: #57606a; }
   .warn { color: #bf3989; font-weight: 600; } .muted { color: #57606a; } #error { color: #cf222e; }
+  [hidden] { display: none !important; }
   form { display: flex; gap: 8px; margin: 40px auto; max-width: 480px; } input { flex: 1; padding: 6px; font: inherit; }
 </style>
 </head>
