@@ -38,6 +38,14 @@ describe('the watch on Redis restarts', () => {
     await database?.drop();
   });
 
+  /** The judging job intake adds after its commit, in the background: once it is in Redis. */
+  async function judgingAdded(jobId: string): Promise<void> {
+    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      if (await service!.queue(QueueName.Intake).getJob(jobId)) return;
+    }
+    throw new Error(`${jobId} was never added`);
+  }
+
   /** Looks until a look runs a recovery: right after a restart the clients are still reconnecting. */
   async function recoveryAfterRestart(looking = watch): Promise<RecoveryReport> {
     for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
@@ -60,7 +68,7 @@ describe('the watch on Redis restarts', () => {
     expect(await watch.check()).toBeNull();
     expect(await other.check()).toBeNull();
     const first = await judging();
-    expect(await jobOf(first.jobId)).toBeDefined();
+    await judgingAdded(first.jobId);
     expect(await watch.check()).toBeNull();
 
     // A restart that kept everything: looked at (a few minutes back), nothing to put back.
@@ -74,6 +82,7 @@ describe('the watch on Redis restarts', () => {
     // A restart that kept nothing, while another process holds the recovery and dies before
     // it is done (its lock goes with its connection): this one waits, then takes over.
     const second = await judging();
+    await judgingAdded(second.jobId);
     const holder = service!.db.createQueryRunner();
     await holder.connect();
     await holder.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK.jobRecovery]);
@@ -111,6 +120,8 @@ describe('the watch on Redis restarts', () => {
       const { orderId } = await putOrder(service!);
       const created = await postReturn(service!, returnBody(orderId));
       const judging = Jobs.judgeReturn(created.body.id);
+      // In Redis before the restart (added after the commit, in the background): else it could land after it.
+      await judgingAdded(judging.jobId);
       stage.relay!.cut();
       await redis!.restart(); // keeps nothing (persistent is off since the test before)
       for (let i = 0; i < 10; i++) expect(await cutOff.check()).toBeNull();
