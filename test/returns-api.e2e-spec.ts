@@ -530,13 +530,14 @@ describe('returns service HTTP contract', () => {
       expect(await countRows(service, 'inspections WHERE case_id = $1', [caseId])).toBe(0);
     });
 
-    it('fails worn clothes returned for a customer reason, with no refund', async () => {
+    it('fails worn clothes returned for a customer reason, with no refund, and sends them back', async () => {
       const view = await received();
       const response = await service.as('warehouse').post(`/v1/returns/${view.id}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'USED')] });
       expect(response.status).toBe(202);
-      const failed = await service.waitForStatus(view.id, 'INSPECTION_FAILED');
+      const failed = await service.waitForStatus(view.id, 'RETURNED_TO_CUSTOMER');
       expect(failed.inspection).toMatchObject({ outcome: 'FAILED', inspector: 'w-07' });
       expect(failed.refund).toBeNull();
+      expect(failed.timeline.map((t: { to: string }) => t.to).slice(-2)).toEqual(['INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER']);
       await service.drain();
       expect(await countRows(service, 'refunds WHERE case_id = $1', [view.id])).toBe(0);
     });

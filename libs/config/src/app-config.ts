@@ -52,6 +52,8 @@ export interface AppConfig {
   outboxSweepMs: number;
   /** Public base URL used in statusUrl and survey links. */
   publicBaseUrl: string;
+  /** The returns warehouse (WAREHOUSE_ADDRESS, JSON): where items failed at inspection are sent back to their customers from. */
+  warehouseAddress: { name: string; phone: string; province: string; city: string; district?: string; line: string; postalCode?: string };
   /** The nightly comparison of our refunds with the payment gateway's (libs/refund, `RefundReconciliation`). */
   reconciliation: {
     /** when it runs, a cron expression (RECONCILIATION_CRON, default `0 3 * * *`), in `timeZone` (RECONCILIATION_TIMEZONE, default Asia/Shanghai) */
@@ -114,6 +116,23 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
   return n;
+}
+
+const DEFAULT_WAREHOUSE = { name: '退货仓', phone: '+8657100000000', province: '浙江', city: '杭州', district: '余杭区', line: '仓前街道 退货仓 1 号库', postalCode: '311100' };
+
+function warehouseAddress(value: string | undefined): AppConfig['warehouseAddress'] {
+  if (!value) return DEFAULT_WAREHOUSE;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError('WAREHOUSE_ADDRESS must be JSON: {"name", "phone", "province", "city", "line", ...}');
+  }
+  const address = parsed as Record<string, unknown>;
+  for (const field of ['name', 'phone', 'province', 'city', 'line']) {
+    if (typeof address?.[field] !== 'string' || !address[field]) throw new ConfigError(`WAREHOUSE_ADDRESS needs "${field}"`);
+  }
+  return address as AppConfig['warehouseAddress'];
 }
 
 function clusterNodes(value: string | undefined): { host: string; port: number }[] {
@@ -247,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemoData: bool(env.SEED_DEMO_DATA, nodeEnv === 'development'),
     outboxSweepMs: duration('OUTBOX_SWEEP_INTERVAL', env.OUTBOX_SWEEP_INTERVAL, '5s'),
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),
+    warehouseAddress: warehouseAddress(env.WAREHOUSE_ADDRESS),
     reconciliation: {
       cron: env.RECONCILIATION_CRON || '0 3 * * *',
       timeZone: env.RECONCILIATION_TIMEZONE || 'Asia/Shanghai',

@@ -118,6 +118,8 @@ export const CUSTOMER_MESSAGES = [
   'pickup.booked',
   'return.received',
   'inspection.failed',
+  /** the item that failed inspection is on its way back: carrier and tracking number */
+  'item.sent_back',
   'refund.succeeded',
   'refund.failed',
   'return.closed',

@@ -28,6 +28,12 @@ export const Jobs = {
     data: { trackingEventId },
     jobId: `logistics:${trackingEventId}:track`,
   }),
+  sendBack: (caseId: string, priority?: number): JobRequest<JobName.SendBack> => ({
+    name: JobName.SendBack,
+    data: { caseId },
+    jobId: `logistics:${caseId}:send-back`,
+    priority,
+  }),
   gradeInspection: (caseId: string, priority?: number): JobRequest<JobName.GradeInspection> => ({
     name: JobName.GradeInspection,
     data: { caseId },

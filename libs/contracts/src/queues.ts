@@ -27,6 +27,8 @@ export enum JobName {
   BookShipment = 'book-shipment',
   /** Cancel the carrier booking of a case that was cancelled or closed before shipping. */
   CancelShipment = 'cancel-shipment',
+  /** Send an item that failed inspection back to its customer. */
+  SendBack = 'send-back',
   /** Apply one stored carrier tracking event to its case. */
   ApplyTracking = 'apply-tracking',
   /** Grade a submitted warehouse inspection and decide dispositions. */
@@ -50,6 +52,7 @@ export interface JobPayloads {
   [JobName.BookShipment]: { caseId: string };
   [JobName.CancelShipment]: { caseId: string };
   [JobName.ApplyTracking]: { trackingEventId: string };
+  [JobName.SendBack]: { caseId: string };
   [JobName.GradeInspection]: { caseId: string };
   [JobName.IssueRefund]: { caseId: string };
   [JobName.SendNotification]: {
@@ -68,6 +71,7 @@ export const QUEUE_OF: { [J in JobName]: QueueName } = {
   [JobName.BookShipment]: QueueName.Logistics,
   [JobName.CancelShipment]: QueueName.Logistics,
   [JobName.ApplyTracking]: QueueName.Logistics,
+  [JobName.SendBack]: QueueName.Logistics,
   [JobName.GradeInspection]: QueueName.Inspection,
   [JobName.IssueRefund]: QueueName.Refund,
   [JobName.SendNotification]: QueueName.Notification,

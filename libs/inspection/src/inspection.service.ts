@@ -47,7 +47,7 @@ export class InspectionService {
       [since],
     );
     const failed: { id: string; priority: number }[] = await this.dataSource.query(
-      `SELECT id, priority FROM return_cases WHERE status = 'INSPECTION_FAILED' AND updated_at >= $1`,
+      `SELECT id, priority FROM return_cases WHERE status IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER') AND updated_at >= $1`,
       [since],
     );
     const settled = await this.cases.movedSince(since, ['INSPECTION_FAILED', 'EXCHANGE_SHIPPED', 'REFUND_PENDING'], ['RECEIVED']);
@@ -127,7 +127,7 @@ export class InspectionService {
     const accepted = graded.reduce((n, item) => n + item.acceptedQuantity, 0);
     if (accepted === 0) {
       await this.cases.transition(tx.manager, subject, 'INSPECTION_FAILED', actor, note);
-      tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', {}, subject.priority));
+      tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', {}, subject.priority), Jobs.sendBack(subject.id, subject.priority));
     } else if (subject.type === 'EXCHANGE') {
       await this.cases.transition(tx.manager, subject, 'EXCHANGE_SHIPPED', actor, note);
       // Nothing is refunded: the case completes when the customer has had the time to get the replacement.

@@ -1,11 +1,23 @@
 import { ReturnMethod } from '@returns/contracts';
 
+export interface ParcelAddress {
+  name?: string;
+  phone?: string;
+  province: string;
+  city: string;
+  district?: string;
+  line: string;
+  postalCode?: string;
+}
+
 export interface BookingRequest {
   /** Idempotency key: the same key books once, however often it is sent. */
   bookingKey: string;
   carrier: string;
   method: ReturnMethod;
-  from: { name?: string; phone?: string; province: string; city: string; district?: string; line: string; postalCode?: string };
+  from: ParcelAddress;
+  /** where the parcel goes; absent: the merchant's returns warehouse */
+  to?: ParcelAddress;
   /** number of units in the parcel */
   units: number;
 }
@@ -18,7 +30,7 @@ export interface Booking {
   costMinor: number;
 }
 
-/** A courier that books return labels and door pickups. */
+/** A courier that books return labels and door pickups, and parcels from the warehouse back to a customer. */
 export interface CarrierGateway {
   book(request: BookingRequest, quotedCostMinor: number): Promise<Booking>;
   cancel(trackingNumber: string): Promise<void>;

@@ -60,6 +60,11 @@ const BOOKING_BATCH: GroupCommitOptions = { name: 'booking', maxBatch: 50, inFli
 
 /** Return logistics: books the courier, follows the parcel, takes it in at the warehouse. */
 /** What tells the customer of a booking: the label to print, or the pickup booked, with the carrier and tracking number. */
+/** What tells a customer their item failed at inspection is on its way back. */
+function sentBackMessage(caseId: string, carrier: string, trackingNumber: string, priority?: number): JobRequest {
+  return Jobs.notify(caseId, 'item.sent_back', { carrier, trackingNumber }, priority);
+}
+
 function bookedMessage(
   b: Pick<Shipment, 'caseId' | 'method' | 'carrier' | 'trackingNumber' | 'pickupWindow'>,
   priority: number,
@@ -369,6 +374,11 @@ export class LogisticsService implements OnApplicationShutdown {
       [since],
     );
     const unapplied: { id: string }[] = await this.dataSource.query(`SELECT id FROM tracking_events WHERE applied_at IS NULL AND received_at >= $1`, [since]);
+    const sentBack: { case_id: string; status: CaseStatus; priority: number; carrier: string | null; tracking_number: string | null }[] = await this.dataSource.query(
+      `SELECT c.id AS case_id, c.status, c.priority, p.carrier, p.tracking_number FROM return_cases c LEFT JOIN sent_back_parcels p ON p.case_id = c.id
+        WHERE c.status IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER') AND c.updated_at >= $1`,
+      [since],
+    );
     // What a receipt or a closing told, though the case has moved on since (a received one does soon).
     const told = await this.cases.movedSince(since, ['RECEIVED', 'CLOSED']);
     const now = Date.now();
@@ -376,6 +386,10 @@ export class LogisticsService implements OnApplicationShutdown {
     return [
       // A carrier's event stored and never applied: left so, the case would be closed as never sent.
       ...unapplied.map((e) => Jobs.applyTracking(e.id)),
+      // An item failed at inspection: to send back, or sent back and its customer told so.
+      ...sentBack.map((c) =>
+        c.status === 'INSPECTION_FAILED' ? Jobs.sendBack(c.case_id, c.priority) : sentBackMessage(c.case_id, c.carrier!, c.tracking_number!, c.priority),
+      ),
       ...told.flatMap(({ caseId, to, priority }) => {
         const event = to === 'RECEIVED' ? 'return.received' : 'return.closed';
         return [Jobs.notify(caseId, event, {}, priority), Jobs.webhook(caseId, event)];
@@ -411,6 +425,43 @@ export class LogisticsService implements OnApplicationShutdown {
       await this.cases.transition(tx.manager, subject, 'CLOSED', 'system:ship-back-deadline', 'not shipped back in time');
       tx.enqueue(Jobs.notify(caseId, 'return.closed', {}, subject.priority), Jobs.webhook(caseId, 'return.closed'), Jobs.cancelShipment(caseId));
       return true;
+    });
+  }
+
+  /**
+   * Sends an item that failed inspection back to its customer: books a courier to collect it
+   * at the warehouse and take it to the order's address (booking key `send-back:<case>`, so
+   * a replay books once), records the parcel, moves the case to RETURNED_TO_CUSTOMER and
+   * tells the customer the carrier and tracking number. A case no longer INSPECTION_FAILED
+   * is left as it is.
+   */
+  async sendBack(caseId: string): Promise<void> {
+    const subject = await this.cases.find(caseId);
+    if (!subject || subject.status !== 'INSPECTION_FAILED') return;
+    const order = await this.cases.order(subject.orderId);
+    if (!order?.address) throw new Error(`order ${subject.orderId} has no address to send the item back to`);
+    const units = (await this.cases.items(caseId)).reduce((n, item) => n + item.quantity, 0);
+    const quote = chooseCarrier({ province: order.address.province, method: 'PICKUP' });
+    const booking = await this.carrier.book(
+      {
+        bookingKey: `send-back:${caseId}`,
+        carrier: quote.carrier,
+        method: 'PICKUP',
+        from: this.config.warehouseAddress,
+        to: { name: order.customer.name, phone: order.customer.phone, ...order.address },
+        units,
+      },
+      quote.costMinor,
+    );
+    await this.outbox.transaction(async (tx) => {
+      const locked = await this.cases.lock(tx.manager, caseId);
+      if (!locked || locked.status !== 'INSPECTION_FAILED') return;
+      await tx.manager.query(
+        `INSERT INTO sent_back_parcels (case_id, carrier, tracking_number, cost_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING`,
+        [caseId, quote.carrier, booking.trackingNumber, booking.costMinor],
+      );
+      await this.cases.transition(tx.manager, locked, 'RETURNED_TO_CUSTOMER', 'system:logistics', `sent back: ${quote.carrier} ${booking.trackingNumber}`);
+      tx.enqueue(sentBackMessage(caseId, quote.carrier, booking.trackingNumber, locked.priority));
     });
   }
 

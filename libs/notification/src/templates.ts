@@ -62,6 +62,11 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     'zh-Hant': (p) => `退貨 ${p.rma} 未通過質檢，商品將寄回給您。`,
     en: (p) => `Return ${p.rma} did not pass inspection; the item will be sent back to you.`,
   },
+  'item.sent_back': {
+    'zh-Hans': (p) => `未通过质检的退货 ${p.rma} 已由 ${p.carrier} 寄回给您，运单号 ${p.trackingNumber}。`,
+    'zh-Hant': (p) => `未通過質檢的退貨 ${p.rma} 已由 ${p.carrier} 寄回給您，運單號 ${p.trackingNumber}。`,
+    en: (p) => `The item of return ${p.rma}, which did not pass inspection, is on its way back to you with ${p.carrier}, tracking number ${p.trackingNumber}.`,
+  },
   'refund.succeeded': {
     'zh-Hans': (p) =>
       (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退货 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`) +

@@ -59,7 +59,8 @@ export class CarrierSimulator implements CarrierGateway {
       const held = (await this.client.redis.eval(BOOK_ONCE, keys.length, ...keys, request.bookingKey, trackingNumber, json, bookings.expireAt)) as string | null;
       if (held === null) continue; // the number is another booking's: draw again
       if (held !== json) return JSON.parse(held) as Booking; // booked before under this key
-      if (this.config.carrierSimulatorAutopilot) this.drive(request.carrier, trackingNumber);
+      // A parcel to us is followed to the warehouse; one back to a customer is not ours to track.
+      if (this.config.carrierSimulatorAutopilot && !request.to) this.drive(request.carrier, trackingNumber);
       return booking;
     }
   }

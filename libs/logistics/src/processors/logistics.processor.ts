@@ -15,6 +15,8 @@ export class LogisticsProcessor extends WorkerHost {
         return this.logistics.book((job.data as JobPayload<JobName.BookShipment>).caseId);
       case JobName.CancelShipment:
         return this.logistics.cancelBooking((job.data as JobPayload<JobName.CancelShipment>).caseId);
+      case JobName.SendBack:
+        return this.logistics.sendBack((job.data as JobPayload<JobName.SendBack>).caseId);
       case JobName.ApplyTracking:
         return this.logistics.applyTracking((job.data as JobPayload<JobName.ApplyTracking>).trackingEventId);
       default:

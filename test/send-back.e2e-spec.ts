@@ -1,0 +1,82 @@
+import { CaseService } from '@returns/case';
+import { JobRequest, Jobs, QUEUE_OF } from '@returns/contracts';
+import { InspectionService } from '@returns/inspection';
+import { IntakeService } from '@returns/intake';
+import { CarrierSimulator, LogisticsService } from '@returns/logistics';
+import { inspectedAs, postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
+import { TestService } from './support/service';
+
+/**
+ * An item that fails inspection goes back to its customer (INSPECTION_FAILED →
+ * RETURNED_TO_CUSTOMER): a courier booked from the warehouse to the order's address, once,
+ * and the customer told the tracking number. The stages are called as their workers would.
+ */
+describe('sending a failed item back', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await TestService.start({ withWorkers: false });
+  });
+
+  afterAll(() => service?.close());
+
+  async function added(request: JobRequest) {
+    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+      const job = await service.queue(QUEUE_OF[request.name]).getJob(request.jobId);
+      if (job) return job;
+    }
+    throw new Error(`${request.jobId} was never added`);
+  }
+
+  /** A return received and failed at inspection (worn). */
+  async function failedAtInspection(): Promise<string> {
+    const { orderId } = await putOrder(service);
+    const created = await postReturn(service, returnBody(orderId));
+    const caseId = created.body.id;
+    await service.get(IntakeService).judge(caseId);
+    const logistics = service.get(LogisticsService);
+    await logistics.book(caseId);
+    await logistics.receive(caseId, 'warehouse:w-01');
+    expect((await service.as('warehouse').post(`/v1/returns/${caseId}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'USED')] })).status).toBe(202);
+    await service.get(InspectionService).grade(caseId);
+    return caseId;
+  }
+
+  it('books a courier from the warehouse to the customer once, moves the case and tells the customer', async () => {
+    const caseId = await failedAtInspection();
+    expect((await service.get(CaseService).find(caseId))!.status).toBe('INSPECTION_FAILED');
+    expect((await added(Jobs.sendBack(caseId))).data).toEqual({ caseId });
+
+    const logistics = service.get(LogisticsService);
+    await logistics.sendBack(caseId);
+    const view = (await service.as('agent').get(`/v1/returns/${caseId}`)).body;
+    expect(view.status).toBe('RETURNED_TO_CUSTOMER');
+    const [parcel] = await service.db.query('SELECT carrier, tracking_number FROM sent_back_parcels WHERE case_id = $1', [caseId]);
+    expect(view.timeline.at(-1)).toMatchObject({ from: 'INSPECTION_FAILED', to: 'RETURNED_TO_CUSTOMER', actor: 'system:logistics', note: `sent back: ${parcel.carrier} ${parcel.tracking_number}` });
+    // The carrier holds one booking under the send-back key, besides the return's own.
+    const bookings = await service.get(CarrierSimulator).bookings();
+    expect(bookings.get(`send-back:${caseId}`)?.trackingNumber).toBe(parcel.tracking_number);
+    expect(bookings.get(caseId)?.trackingNumber).toBe(view.shipment.trackingNumber);
+    // The customer hears of it with the carrier and the tracking number.
+    const told = await added(Jobs.notify(caseId, 'item.sent_back'));
+    expect(told.data.params).toEqual({ carrier: parcel.carrier, trackingNumber: parcel.tracking_number });
+
+    // A replay books nothing more and changes nothing.
+    await logistics.sendBack(caseId);
+    expect((await service.db.query('SELECT count(*)::int AS n FROM sent_back_parcels WHERE case_id = $1', [caseId]))[0].n).toBe(1);
+    expect((await service.get(CaseService).timeline(caseId)).filter((t) => t.to === 'RETURNED_TO_CUSTOMER')).toHaveLength(1);
+  });
+
+  it('is owed by recovery while not sent, and its message once sent', async () => {
+    const caseId = await failedAtInspection();
+    await (await added(Jobs.sendBack(caseId))).remove();
+    const since = new Date(Date.now() - 60_000);
+    expect((await service.get(LogisticsService).owedSince(since)).map((j) => j.jobId)).toContain(Jobs.sendBack(caseId).jobId);
+    await service.get(LogisticsService).sendBack(caseId);
+    const owed = await service.get(LogisticsService).owedSince(since);
+    expect(owed.map((j) => j.jobId)).not.toContain(Jobs.sendBack(caseId).jobId);
+    const message = owed.find((j) => j.jobId === Jobs.notify(caseId, 'item.sent_back').jobId);
+    expect(message?.data).toMatchObject({ params: { carrier: expect.any(String), trackingNumber: expect.any(String) } });
+  });
+});
