@@ -28,6 +28,14 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ REVIEW_DEADLINE: 'soon' })).toThrow(/REVIEW_DEADLINE/);
   });
 
+  it('reads the warehouse items are sent back from, and names what it lacks', () => {
+    expect(loadConfig({}).warehouseAddress).toMatchObject({ province: '浙江', city: '杭州' });
+    const shenzhen = { name: '南山仓', phone: '+8675500000000', province: '广东', city: '深圳', line: '科技园 8 号' };
+    expect(loadConfig({ WAREHOUSE_ADDRESS: JSON.stringify(shenzhen) }).warehouseAddress).toEqual(shenzhen);
+    expect(() => loadConfig({ WAREHOUSE_ADDRESS: 'Shenzhen' })).toThrow(/WAREHOUSE_ADDRESS must be JSON/);
+    expect(() => loadConfig({ WAREHOUSE_ADDRESS: JSON.stringify({ ...shenzhen, city: '' }) })).toThrow(/WAREHOUSE_ADDRESS needs "city"/);
+  });
+
   it('reads per-queue concurrency', () => {
     expect(loadConfig({ REFUND_CONCURRENCY: '2' }).concurrency.refund).toBe(2);
     expect(() => loadConfig({ REFUND_CONCURRENCY: '0' })).toThrow(/REFUND_CONCURRENCY/);
