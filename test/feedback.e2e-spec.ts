@@ -4,9 +4,8 @@ import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { FeedbackService, RefundService, surveyToken } from '@returns/refund';
-import { expectError, inspectedAs, postReturn, putOrder } from './support/api-helpers';
+import { addedJob, expectError, inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
-import { QUEUE_OF as QUEUE_OF_JOB } from '@returns/contracts';
 import { TestService } from './support/service';
 
 /**
@@ -24,14 +23,7 @@ describe('feedback after a refund', () => {
 
   afterAll(() => service?.close());
 
-  /** The job its stage adds after commit (in the background), once there. */
-  async function added(request: JobRequest) {
-    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
-      const job = await service.queue(QUEUE_OF_JOB[request.name]).getJob(request.jobId);
-      if (job) return job;
-    }
-    throw new Error(`${request.jobId} was never added`);
-  }
+  const added = (request: JobRequest) => addedJob(service, request);
 
   /** A refund-only case judged and paid by the stages themselves; its survey's path. */
   async function refunded(): Promise<{ caseId: string; path: string; rmaNumber: string }> {

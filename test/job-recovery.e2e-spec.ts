@@ -7,7 +7,7 @@ import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { NotificationService, WebhookService } from '@returns/notification';
 import { RefundService } from '@returns/refund';
-import { expectError, inspectedAs, postReturn, putOrder, scan } from './support/api-helpers';
+import { addedJob, expectError, inspectedAs, postReturn, putOrder, scan } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
 import { TestService } from './support/service';
 import { ownDatabase } from './support/own-database';
@@ -39,13 +39,7 @@ describe('recovering jobs Redis lost', () => {
   const statusOf = async (caseId: string) => (await service.get(CaseService).find(caseId))?.status;
 
   /** Waits for the job its stage adds after commit (in the background), then answers it. */
-  async function added(request: JobRequest): Promise<Job> {
-    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
-      const job = await jobOf(request);
-      if (job) return job;
-    }
-    throw new Error(`${request.jobId} was never added`);
-  }
+  const added = (request: JobRequest): Promise<Job> => addedJob(service, request);
 
   /** What Redis losing its last writes leaves: the job gone, its outbox row long deleted. */
   async function lose(request: JobRequest): Promise<void> {

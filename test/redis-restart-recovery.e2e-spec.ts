@@ -3,7 +3,7 @@ import { ADVISORY_LOCK } from '@returns/database';
 import { JobRecovery, RecoveryReport, RedisClient } from '@returns/queue';
 import { AllStagesOwedWork } from '../apps/worker/src/owed-work';
 import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
-import { postReturn, putOrder } from './support/api-helpers';
+import { addedJob, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 import { stageDatabase } from './support/stage-database';
@@ -38,14 +38,6 @@ describe('the watch on Redis restarts', () => {
     await database?.drop();
   });
 
-  /** The judging job intake adds after its commit, in the background: once it is in Redis. */
-  async function judgingAdded(jobId: string): Promise<void> {
-    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
-      if (await service!.queue(QueueName.Intake).getJob(jobId)) return;
-    }
-    throw new Error(`${jobId} was never added`);
-  }
-
   /** Looks until a look runs a recovery: right after a restart the clients are still reconnecting. */
   async function recoveryAfterRestart(looking = watch): Promise<RecoveryReport> {
     for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
@@ -68,7 +60,7 @@ describe('the watch on Redis restarts', () => {
     expect(await watch.check()).toBeNull();
     expect(await other.check()).toBeNull();
     const first = await judging();
-    await judgingAdded(first.jobId);
+    await addedJob(service!, first);
     expect(await watch.check()).toBeNull();
 
     // A restart that kept everything: looked at (a few minutes back), nothing to put back.
@@ -82,7 +74,7 @@ describe('the watch on Redis restarts', () => {
     // A restart that kept nothing, while another process holds the recovery and dies before
     // it is done (its lock goes with its connection): this one waits, then takes over.
     const second = await judging();
-    await judgingAdded(second.jobId);
+    await addedJob(service!, second);
     const holder = service!.db.createQueryRunner();
     await holder.connect();
     await holder.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK.jobRecovery]);
@@ -121,7 +113,7 @@ describe('the watch on Redis restarts', () => {
       const created = await postReturn(service!, returnBody(orderId));
       const judging = Jobs.judgeReturn(created.body.id);
       // In Redis before the restart (added after the commit, in the background): else it could land after it.
-      await judgingAdded(judging.jobId);
+      await addedJob(service!, judging);
       stage.relay!.cut();
       await redis!.restart(); // keeps nothing (persistent is off since the test before)
       for (let i = 0; i < 10; i++) expect(await cutOff.check()).toBeNull();

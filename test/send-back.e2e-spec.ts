@@ -1,9 +1,9 @@
 import { CaseService } from '@returns/case';
-import { JobRequest, Jobs, QUEUE_OF } from '@returns/contracts';
+import { JobRequest, Jobs } from '@returns/contracts';
 import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
 import { CarrierSimulator, LogisticsService } from '@returns/logistics';
-import { inspectedAs, postReturn, putOrder } from './support/api-helpers';
+import { addedJob, inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 
@@ -21,13 +21,7 @@ describe('sending a failed item back', () => {
 
   afterAll(() => service?.close());
 
-  async function added(request: JobRequest) {
-    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
-      const job = await service.queue(QUEUE_OF[request.name]).getJob(request.jobId);
-      if (job) return job;
-    }
-    throw new Error(`${request.jobId} was never added`);
-  }
+  const added = (request: JobRequest) => addedJob(service, request);
 
   /** A return received and failed at inspection (worn). */
   async function failedAtInspection(): Promise<string> {

@@ -1,5 +1,6 @@
+import type { Job } from 'bullmq';
 import type { Response } from 'supertest';
-import { CaseStatus, QueueName, Role } from '@returns/contracts';
+import { CaseStatus, JobRequest, QUEUE_OF, QueueName, Role } from '@returns/contracts';
 import { orderBody, returnBody, uniqueId } from './factories';
 import { TestService } from './service';
 
@@ -105,4 +106,13 @@ export function inspectedAs(sku: string, quantity: number, condition: string) {
     photos: [{ url: 'https://img.example.com/qc/1.jpg', sha256: 'c'.repeat(64) }],
     notes: '',
   };
+}
+
+/** The job a stage adds after its commit (in the background), once it is in Redis: a test must not look sooner. */
+export async function addedJob(service: TestService, request: JobRequest): Promise<Job> {
+  for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+    const job = await service.queue(QUEUE_OF[request.name]).getJob(request.jobId);
+    if (job) return job;
+  }
+  throw new Error(`${request.jobId} was never added`);
 }
