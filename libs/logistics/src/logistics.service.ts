@@ -58,13 +58,7 @@ type BookedCase = Pick<ReturnCase, 'id' | 'status' | 'type' | 'shippingPaidBy' |
 /** Most cases booked in one transaction, and most such transactions at once per worker process. */
 const BOOKING_BATCH: GroupCommitOptions = { name: 'booking', maxBatch: 50, inFlight: 2 };
 
-/** Return logistics: books the courier, follows the parcel, takes it in at the warehouse. */
 /** What tells the customer of a booking: the label to print, or the pickup booked, with the carrier and tracking number. */
-/** What tells a customer their item failed at inspection is on its way back. */
-function sentBackMessage(caseId: string, carrier: string, trackingNumber: string, priority?: number): JobRequest {
-  return Jobs.notify(caseId, 'item.sent_back', { carrier, trackingNumber }, priority);
-}
-
 function bookedMessage(
   b: Pick<Shipment, 'caseId' | 'method' | 'carrier' | 'trackingNumber' | 'pickupWindow'>,
   priority: number,
@@ -73,6 +67,15 @@ function bookedMessage(
   return Jobs.notify(b.caseId, b.method === 'PICKUP' ? 'pickup.booked' : 'label.ready', params, priority);
 }
 
+/** What tells a customer their item failed at inspection is on its way back. */
+function sentBackMessage(caseId: string, carrier: string, trackingNumber: string, priority?: number): JobRequest {
+  return Jobs.notify(caseId, 'item.sent_back', { carrier, trackingNumber }, priority);
+}
+
+/**
+ * Return logistics: books the courier, follows the parcel, takes it in at the warehouse;
+ * sends back to its customer an item that failed inspection.
+ */
 @Injectable()
 export class LogisticsService implements OnApplicationShutdown {
   private readonly logger = new Logger(LogisticsService.name);
