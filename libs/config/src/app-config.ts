@@ -221,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   const webhookSecret = env.WEBHOOK_SECRET || (production ? '' : 'dev-webhook-secret');
   if (!webhookSecret) throw new ConfigError('WEBHOOK_SECRET must be set in production');
+  // Couriers are sent to it: production names its own warehouse.
+  if (production && !env.WAREHOUSE_ADDRESS) throw new ConfigError('WAREHOUSE_ADDRESS must be set in production');
 
   const concurrency = { ...DEFAULT_CONCURRENCY };
   for (const queue of ALL_QUEUES) {

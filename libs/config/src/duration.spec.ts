@@ -34,6 +34,9 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ WAREHOUSE_ADDRESS: JSON.stringify(shenzhen) }).warehouseAddress).toEqual(shenzhen);
     expect(() => loadConfig({ WAREHOUSE_ADDRESS: 'Shenzhen' })).toThrow(/WAREHOUSE_ADDRESS must be JSON/);
     expect(() => loadConfig({ WAREHOUSE_ADDRESS: JSON.stringify({ ...shenzhen, city: '' }) })).toThrow(/WAREHOUSE_ADDRESS needs "city"/);
+    // Production sends couriers to it: no demo address there.
+    expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'k:admin', WEBHOOK_SECRET: 'x' })).toThrow(/WAREHOUSE_ADDRESS must be set in production/);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'k:admin', WEBHOOK_SECRET: 'x', WAREHOUSE_ADDRESS: JSON.stringify(shenzhen) }).warehouseAddress.city).toBe('深圳');
   });
 
   it('reads per-queue concurrency', () => {
