@@ -51,6 +51,9 @@ describe('feedback after a refund', () => {
     expect(answered.body).toMatchObject({ rmaNumber, answered: true, rating: 4, comment: '退款很快', answeredAt: expect.any(String) });
 
     expectError(await service.http().post(path).send({ rating: 1 }), 409, 'FEEDBACK_ALREADY_GIVEN');
+    // The people handling the case see the answer (not the link).
+    const view = (await service.as('agent').get(`/v1/returns/${caseId}`)).body;
+    expect(view.feedback).toEqual({ answered: true, rating: 4, comment: '退款很快', answeredAt: expect.any(String) });
     // The first answer stands.
     expect((await service.http().get(path)).body).toMatchObject({ answered: true, rating: 4, comment: '退款很快' });
   });

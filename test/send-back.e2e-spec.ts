@@ -47,6 +47,7 @@ describe('sending a failed item back', () => {
     const view = (await service.as('agent').get(`/v1/returns/${caseId}`)).body;
     expect(view.status).toBe('RETURNED_TO_CUSTOMER');
     const [parcel] = await service.db.query('SELECT carrier, tracking_number FROM sent_back_parcels WHERE case_id = $1', [caseId]);
+    expect(view.sentBack).toEqual({ carrier: parcel.carrier, trackingNumber: parcel.tracking_number, costMinor: expect.any(Number), at: expect.any(String) });
     expect(view.timeline.at(-1)).toMatchObject({ from: 'INSPECTION_FAILED', to: 'RETURNED_TO_CUSTOMER', actor: 'system:logistics', note: `sent back: ${parcel.carrier} ${parcel.tracking_number}` });
     // The carrier holds one booking under the send-back key, besides the return's own.
     const bookings = await service.get(CarrierSimulator).bookings();

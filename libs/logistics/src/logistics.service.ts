@@ -482,6 +482,15 @@ export class LogisticsService implements OnApplicationShutdown {
     return this.dataSource.manager.findOne(Shipment, { where: { caseId } });
   }
 
+  /** The parcel an item that failed inspection went back to its customer in, if any. */
+  async sentBackOf(caseId: string): Promise<{ carrier: string; trackingNumber: string; costMinor: number; at: string } | null> {
+    const [parcel]: { carrier: string; tracking_number: string; cost_minor: string; created_at: Date }[] = await this.dataSource.query(
+      `SELECT carrier, tracking_number, cost_minor, created_at FROM sent_back_parcels WHERE case_id = $1`,
+      [caseId],
+    );
+    return parcel ? { carrier: parcel.carrier, trackingNumber: parcel.tracking_number, costMinor: Number(parcel.cost_minor), at: new Date(parcel.created_at).toISOString() } : null;
+  }
+
   eventsOf(caseId: string): Promise<TrackingEvent[]> {
     return this.dataSource.manager.find(TrackingEvent, { where: { caseId }, order: { occurredAt: 'ASC' } });
   }

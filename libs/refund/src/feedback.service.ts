@@ -64,6 +64,15 @@ export class FeedbackService {
     tx.enqueue(Jobs.deadline(subject.id, 'completion', this.config.deadlines.completionMs));
   }
 
+  /** What the customer answered to a case's survey, for the people handling it (not its link); null before a refund. */
+  async ofCase(caseId: string): Promise<{ answered: boolean; rating: number | null; comment: string | null; answeredAt: string | null } | null> {
+    const [row]: { rating: number | null; comment: string | null; answered_at: Date | null }[] = await this.dataSource.query(
+      `SELECT rating, comment, answered_at FROM feedback WHERE case_id = $1`,
+      [caseId],
+    );
+    return row ? { answered: row.answered_at !== null, rating: row.rating, comment: row.comment, answeredAt: row.answered_at ? new Date(row.answered_at).toISOString() : null } : null;
+  }
+
   /** @throws 404 FEEDBACK_NOT_FOUND for a token no survey has */
   async survey(token: string): Promise<Survey> {
     const [row]: { rma_number: string; rating: number | null; comment: string | null; answered_at: Date | null }[] = await this.dataSource.query(

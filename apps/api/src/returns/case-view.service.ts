@@ -6,7 +6,7 @@ import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
 import { IntakeService, ReturnRequest } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
-import { RefundService } from '@returns/refund';
+import { FeedbackService, RefundService } from '@returns/refund';
 
 function itemView(item: ReturnItem) {
   return {
@@ -55,6 +55,7 @@ export class CaseViewService {
     private readonly logistics: LogisticsService,
     private readonly inspection: InspectionService,
     private readonly refunds: RefundService,
+    private readonly feedback: FeedbackService,
   ) {}
 
   /** null when no such return was ever accepted. */
@@ -64,13 +65,15 @@ export class CaseViewService {
       const request = await this.intake.findRequest(id);
       return request ? this.buffered(request) : null;
     }
-    const [items, timeline, shipment, events, inspection, refund] = await Promise.all([
+    const [items, timeline, shipment, events, inspection, refund, sentBack, feedback] = await Promise.all([
       this.cases.items(id),
       this.cases.timeline(id),
       this.logistics.findByCase(id),
       this.logistics.eventsOf(id),
       this.inspection.findByCase(id),
       this.refunds.findByCase(id),
+      this.logistics.sentBackOf(id),
+      this.feedback.ofCase(id),
     ]);
     return {
       ...summary(subject, items),
@@ -103,6 +106,8 @@ export class CaseViewService {
         attempts: refund.attempts,
         lastError: refund.lastError,
       },
+      sentBack,
+      feedback,
       deadlines: subject.deadlines,
       timeline: timeline.map((t) => ({ at: t.at.toISOString(), from: t.from, to: t.to, actor: t.actor, note: t.note })),
     };
@@ -130,6 +135,8 @@ export class CaseViewService {
       shipment: null,
       inspection: null,
       refund: null,
+      sentBack: null,
+      feedback: null,
       deadlines: {},
       timeline: [{ at: request.createdAt.toISOString(), from: null, to: 'REQUESTED', actor: 'intake', note: 'waiting in the intake queue' }],
       createdAt: request.createdAt.toISOString(),
