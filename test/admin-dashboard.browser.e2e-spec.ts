@@ -39,6 +39,8 @@ describe('admin dashboard in a browser', () => {
     expect(await page.locator('#queues tr').count()).toBe(1 + 7);
     await page.locator('#stages th', { hasText: 'p95' }).waitFor();
     await page.locator('#breaches-total').filter({ hasText: 'in all' }).waitFor();
+    await page.locator('#feedback').filter({ hasText: 'surveys' }).waitFor();
+    expect(await page.locator('#ratings tr').count()).toBe(1 + 5);
     expect(await page.locator('#error').textContent()).toBe('');
 
     // Kept: a reload asks for nothing.

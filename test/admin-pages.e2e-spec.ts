@@ -16,7 +16,7 @@ describe('admin pages', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['cache-control']).toBe('no-store');
-    for (const used of ['/v1/admin/queues', '/v1/admin/analytics/reasons', '/v1/admin/analytics/stages', '/v1/admin/sla/breaches', 'Authorization', '/admin/queues']) {
+    for (const used of ['/v1/admin/queues', '/v1/admin/analytics/reasons', '/v1/admin/analytics/stages', '/v1/admin/analytics/feedback', '/v1/admin/sla/breaches', 'Authorization', '/admin/queues']) {
       expect(page.text).toContain(used);
     }
     // Values go in as text, never as HTML.

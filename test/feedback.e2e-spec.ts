@@ -58,6 +58,19 @@ describe('feedback after a refund', () => {
     expect((await service.http().get(path)).body).toMatchObject({ answered: true, rating: 4, comment: '退款很快' });
   });
 
+  it('sums the surveys up for the admin: how many, answered, and how', async () => {
+    const from = new Date().toISOString();
+    const first = await refunded();
+    const second = await refunded();
+    await refunded();
+    expect((await service.http().post(first.path).send({ rating: 5 })).status).toBe(201);
+    expect((await service.http().post(second.path).send({ rating: 2, comment: '太慢了' })).status).toBe(201);
+    const summary = await service.as('admin').get(`/v1/admin/analytics/feedback?from=${from}`);
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({ surveys: 3, answered: 2, responseRate: 0.6667, averageRating: 3.5, byRating: { '1': 0, '2': 1, '3': 0, '4': 0, '5': 1 } });
+    expect((await service.as('finance').get('/v1/admin/analytics/feedback')).status).toBe(403);
+  });
+
   it('refuses an answer that is not one, and a link no survey has', async () => {
     const { path } = await refunded();
     for (const body of [{}, { rating: 0 }, { rating: 6 }, { rating: 4.5 }, { rating: '5' }, { rating: 5, comment: 'x'.repeat(2001) }, { rating: 5, extra: true }]) {

@@ -73,6 +73,25 @@ export class FeedbackService {
     return row ? { answered: row.answered_at !== null, rating: row.rating, comment: row.comment, answeredAt: row.answered_at ? new Date(row.answered_at).toISOString() : null } : null;
   }
 
+  /** The surveys opened in [from, to) (with the refunds): how many were answered, and how. */
+  async summary(from: Date, to: Date): Promise<{ surveys: number; answered: number; responseRate: number; averageRating: number | null; byRating: Record<string, number> }> {
+    const [row]: { surveys: number; answered: number; average: string | null; by_rating: Record<string, number> | null }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS surveys, count(answered_at)::int AS answered, avg(rating) AS average,
+              (SELECT jsonb_object_agg(rating, n) FROM (SELECT rating, count(*)::int AS n FROM feedback
+                WHERE created_at >= $1 AND created_at < $2 AND rating IS NOT NULL GROUP BY rating) r) AS by_rating
+         FROM feedback WHERE created_at >= $1 AND created_at < $2`,
+      [from, to],
+    );
+    const byRating = Object.fromEntries([1, 2, 3, 4, 5].map((r) => [String(r), row.by_rating?.[String(r)] ?? 0]));
+    return {
+      surveys: row.surveys,
+      answered: row.answered,
+      responseRate: row.surveys ? Math.round((row.answered / row.surveys) * 10_000) / 10_000 : 0,
+      averageRating: row.average === null ? null : Math.round(Number(row.average) * 100) / 100,
+      byRating,
+    };
+  }
+
   /** @throws 404 FEEDBACK_NOT_FOUND for a token no survey has */
   async survey(token: string): Promise<Survey> {
     const [row]: { rma_number: string; rating: number | null; comment: string | null; answered_at: Date | null }[] = await this.dataSource.query(

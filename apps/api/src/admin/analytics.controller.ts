@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { badRequest, CaseAnalytics } from '@returns/case';
+import { FeedbackService } from '@returns/refund';
 import { Roles } from '../auth/roles.decorator';
 import { AnalyticsRangeDto, SlaBreachesQueryDto } from './analytics.dto';
 
@@ -21,7 +22,10 @@ function rangeOf(query: AnalyticsRangeDto): { from: Date; to: Date } {
 @Roles('admin')
 @Controller('v1/admin')
 export class AnalyticsController {
-  constructor(private readonly analytics: CaseAnalytics) {}
+  constructor(
+    private readonly analytics: CaseAnalytics,
+    private readonly feedback: FeedbackService,
+  ) {}
 
   @Get('analytics/reasons')
   @ApiOperation({ summary: 'Cases created in [from, to) by reason code: how many, their share, and how many were approved, rejected, are in review, were cancelled.' })
@@ -39,6 +43,13 @@ export class AnalyticsController {
   async stages(@Query() query: AnalyticsRangeDto) {
     const { from, to } = rangeOf(query);
     return { from: from.toISOString(), to: to.toISOString(), items: await this.analytics.stages(from, to) };
+  }
+
+  @Get('analytics/feedback')
+  @ApiOperation({ summary: 'The surveys opened in [from, to) with their refunds: how many, how many answered (responseRate), the average rating and the count of each.' })
+  async feedbackSummary(@Query() query: AnalyticsRangeDto) {
+    const { from, to } = rangeOf(query);
+    return { from: from.toISOString(), to: to.toISOString(), ...(await this.feedback.summary(from, to)) };
   }
 
   @Get('sla/breaches')

@@ -1,8 +1,8 @@
 /**
  * The admin dashboard, one self-contained page (no build step, no assets): it asks for an
  * admin key once, keeps it in the browser (localStorage, and a cookie scoped to Bull Board's
- * path), and reads the admin API with it: queues every 5 s, reasons, hours per status and
- * missed deadlines every minute. Every value is written as text, never as HTML.
+ * path), and reads the admin API with it: queues every 5 s, reasons, hours per status,
+ * missed deadlines and the customers' feedback every minute. Every value is written as text, never as HTML.
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -33,6 +33,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Missed deadlines (last 30 days)</h2><p class="muted" id="breaches-total"></p><table id="breaches"></table></section>
   <section><h2>Hours per status (cases of the last 30 days)</h2><table id="stages"></table></section>
   <section><h2>Reasons (cases of the last 30 days)</h2><table id="reasons"></table></section>
+  <section><h2>Customer feedback (surveys of the last 30 days)</h2><p id="feedback"></p><table id="ratings"></table></section>
 </main>
 <script>
 (() => {
@@ -92,9 +93,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   }
   async function analytics() {
-    const [reasons, stages, breaches] = await Promise.all([
-      get('/v1/admin/analytics/reasons'), get('/v1/admin/analytics/stages'), get('/v1/admin/sla/breaches?limit=20'),
+    const [reasons, stages, breaches, feedback] = await Promise.all([
+      get('/v1/admin/analytics/reasons'), get('/v1/admin/analytics/stages'), get('/v1/admin/sla/breaches?limit=20'), get('/v1/admin/analytics/feedback'),
     ]);
+    $('feedback').textContent = feedback.surveys + ' surveys, ' + feedback.answered + ' answered (' + percent(feedback.responseRate) + ')' +
+      (feedback.averageRating === null ? '' : ', average ' + feedback.averageRating + ' / 5');
+    table('ratings', [['rating', (r) => r[0] + ' / 5'], ['answers', (r) => r[1]]], Object.entries(feedback.byRating).reverse());
     table('reasons', [['reason', (r) => r.reasonCode], ['cases', (r) => r.cases], ['share', (r) => percent(r.share)], ['approved', (r) => r.approved],
       ['rejected', (r) => r.rejected], ['in review', (r) => r.inReview], ['cancelled', (r) => r.cancelled]], reasons.items);
     table('stages', [['status', (s) => s.status], ['stays', (s) => s.cases], ['still in', (s) => s.stillIn], ['p50', (s) => hours(s.p50Hours)],
