@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { CaseStatus } from '@returns/contracts';
+import { CaseStatus, DeadlineKind, JobName, JobRequest, Jobs } from '@returns/contracts';
 import { arrayElement, arrayElementType, insertMany, preparedQuery } from '@returns/database';
-import { ReturnCase } from './return-case.entity';
+import { CaseDeadlines, ReturnCase } from './return-case.entity';
 import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
 import { OrderSnapshot } from './order.entity';
@@ -23,6 +23,14 @@ export interface CaseMove {
   note?: string;
   fields?: CaseFields;
 }
+
+/** The field of `deadlines` each deadline's timer acts on (the reminder has none of its own). */
+const DEADLINE_FIELD = {
+  review: 'reviewBy',
+  'ship-back': 'shipBackBy',
+  inspection: 'inspectBy',
+  completion: 'completeBy',
+} as const satisfies Record<Exclude<DeadlineKind, 'review-reminder'>, keyof CaseDeadlines>;
 
 /** A move into a status, as `movedSince` answers it. */
 export interface CaseMoved {
@@ -158,6 +166,21 @@ export class CaseService {
       ]),
     );
     for (const { subject, to } of opened) subject.status = to;
+  }
+
+  /**
+   * Sets a case's `kind` deadline `ms` from now, in the caller's transaction, and answers the
+   * timer job that acts on it, for the caller to enqueue with the rest of what follows.
+   */
+  async setDeadline(
+    manager: EntityManager,
+    subject: Pick<ReturnCase, 'id' | 'deadlines'>,
+    kind: keyof typeof DEADLINE_FIELD,
+    ms: number,
+  ): Promise<JobRequest<JobName.CaseDeadline>> {
+    const at = new Date(Date.now() + ms).toISOString();
+    await this.update(manager, subject.id, { deadlines: { ...subject.deadlines, [DEADLINE_FIELD[kind]]: at } });
+    return Jobs.deadline(subject.id, kind, ms);
   }
 
   /** Updates fields of a case other than its status. */

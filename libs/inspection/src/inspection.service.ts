@@ -131,9 +131,7 @@ export class InspectionService {
     } else if (subject.type === 'EXCHANGE') {
       await this.cases.transition(tx.manager, subject, 'EXCHANGE_SHIPPED', actor, note);
       // Nothing is refunded: the case completes when the customer has had the time to get the replacement.
-      const completeBy = new Date(Date.now() + this.config.deadlines.completionMs).toISOString();
-      await this.cases.update(tx.manager, subject.id, { deadlines: { ...subject.deadlines, completeBy } });
-      tx.enqueue(Jobs.deadline(subject.id, 'completion', this.config.deadlines.completionMs));
+      tx.enqueue(await this.cases.setDeadline(tx.manager, subject, 'completion', this.config.deadlines.completionMs));
     } else {
       await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, note);
       tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));

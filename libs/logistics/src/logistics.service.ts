@@ -341,12 +341,10 @@ export class LogisticsService implements OnApplicationShutdown {
       }
       await this.cases.transition(tx.manager, subject, 'RECEIVED', actor, 'parcel scanned at the warehouse');
       await tx.manager.update(Shipment, { caseId }, { status: 'DELIVERED_TO_WAREHOUSE', statusAt: new Date(), updatedAt: new Date() });
-      const inspectBy = new Date(Date.now() + this.config.deadlines.inspectionMs).toISOString();
-      await this.cases.update(tx.manager, caseId, { deadlines: { ...subject.deadlines, inspectBy } });
       tx.enqueue(
         Jobs.notify(caseId, 'return.received', {}, subject.priority),
         Jobs.webhook(caseId, 'return.received'),
-        Jobs.deadline(caseId, 'inspection', this.config.deadlines.inspectionMs),
+        await this.cases.setDeadline(tx.manager, subject, 'inspection', this.config.deadlines.inspectionMs),
       );
     });
   }

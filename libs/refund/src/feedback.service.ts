@@ -59,9 +59,7 @@ export class FeedbackService {
       surveyToken(subject.id, this.config.webhookSecret),
       subject.id,
     ]);
-    const completeBy = new Date(Date.now() + this.config.deadlines.completionMs).toISOString();
-    await this.cases.update(tx.manager, subject.id, { deadlines: { ...subject.deadlines, completeBy } });
-    tx.enqueue(Jobs.deadline(subject.id, 'completion', this.config.deadlines.completionMs));
+    tx.enqueue(await this.cases.setDeadline(tx.manager, subject, 'completion', this.config.deadlines.completionMs));
   }
 
   /** What the customer answered to a case's survey, for the people handling it (not its link); null before a refund. */
