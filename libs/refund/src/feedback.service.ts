@@ -7,15 +7,25 @@ import { CaseService, conflict, notFound, ReturnCase } from '@returns/case';
 import { JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 
-/** The survey of one refunded case, as its link shows it. */
-export interface Survey {
-  rmaNumber: string;
-  /** the ratings it takes, worst to best */
-  scale: number[];
+/** What a customer answered to a survey, if they did. */
+export interface SurveyAnswer {
   answered: boolean;
   rating: number | null;
   comment: string | null;
   answeredAt: string | null;
+}
+
+/** The survey of one refunded case, as its link shows it. */
+export interface Survey extends SurveyAnswer {
+  rmaNumber: string;
+  /** the ratings it takes, worst to best */
+  scale: number[];
+}
+
+type AnswerRow = { rating: number | null; comment: string | null; answered_at: Date | null };
+
+function answerOf(row: AnswerRow): SurveyAnswer {
+  return { answered: row.answered_at !== null, rating: row.rating, comment: row.comment, answeredAt: row.answered_at ? new Date(row.answered_at).toISOString() : null };
 }
 
 /**
@@ -63,12 +73,9 @@ export class FeedbackService {
   }
 
   /** What the customer answered to a case's survey, for the people handling it (not its link); null before a refund. */
-  async ofCase(caseId: string): Promise<{ answered: boolean; rating: number | null; comment: string | null; answeredAt: string | null } | null> {
-    const [row]: { rating: number | null; comment: string | null; answered_at: Date | null }[] = await this.dataSource.query(
-      `SELECT rating, comment, answered_at FROM feedback WHERE case_id = $1`,
-      [caseId],
-    );
-    return row ? { answered: row.answered_at !== null, rating: row.rating, comment: row.comment, answeredAt: row.answered_at ? new Date(row.answered_at).toISOString() : null } : null;
+  async ofCase(caseId: string): Promise<SurveyAnswer | null> {
+    const [row]: AnswerRow[] = await this.dataSource.query(`SELECT rating, comment, answered_at FROM feedback WHERE case_id = $1`, [caseId]);
+    return row ? answerOf(row) : null;
   }
 
   /** The surveys opened in [from, to) (with the refunds): how many were answered, and how. */
@@ -92,19 +99,12 @@ export class FeedbackService {
 
   /** @throws 404 FEEDBACK_NOT_FOUND for a token no survey has */
   async survey(token: string): Promise<Survey> {
-    const [row]: { rma_number: string; rating: number | null; comment: string | null; answered_at: Date | null }[] = await this.dataSource.query(
+    const [row]: (AnswerRow & { rma_number: string })[] = await this.dataSource.query(
       `SELECT c.rma_number, f.rating, f.comment, f.answered_at FROM feedback f JOIN return_cases c ON c.id = f.case_id WHERE f.token = $1`,
       [token],
     );
     if (!row) throw notFound('FEEDBACK_NOT_FOUND', 'no survey has this link');
-    return {
-      rmaNumber: row.rma_number,
-      scale: [1, 2, 3, 4, 5],
-      answered: row.answered_at !== null,
-      rating: row.rating,
-      comment: row.comment,
-      answeredAt: row.answered_at ? new Date(row.answered_at).toISOString() : null,
-    };
+    return { rmaNumber: row.rma_number, scale: [1, 2, 3, 4, 5], ...answerOf(row) };
   }
 
   /**
