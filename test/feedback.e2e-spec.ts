@@ -58,6 +58,15 @@ describe('feedback after a refund', () => {
     expect((await service.http().get(path)).body).toMatchObject({ answered: true, rating: 4, comment: '退款很快' });
   });
 
+  it('takes one of two answers sent at once, and completes the case once', async () => {
+    const { caseId, path } = await refunded();
+    const answers = await Promise.all([service.http().post(path).send({ rating: 5 }), service.http().post(path).send({ rating: 1 })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    const taken = answers.find((a) => a.status === 201)!.body.rating;
+    expect((await service.http().get(path)).body.rating).toBe(taken);
+    expect((await service.get(CaseService).timeline(caseId)).filter((t) => t.to === 'COMPLETED')).toHaveLength(1);
+  });
+
   it('sums the surveys up for the admin: how many, answered, and how', async () => {
     const from = new Date().toISOString();
     const first = await refunded();

@@ -2,7 +2,10 @@ import { CaseService } from '@returns/case';
 import { JobRequest, Jobs } from '@returns/contracts';
 import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
-import { CarrierSimulator, LogisticsService } from '@returns/logistics';
+import { CarrierGateway, CarrierSimulator, LogisticsService } from '@returns/logistics';
+import { APP_CONFIG, AppConfig } from '@returns/config';
+import { PolicyService } from '@returns/policy';
+import { OutboxService } from '@returns/queue';
 import { addedJob, inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
@@ -61,6 +64,28 @@ describe('sending a failed item back', () => {
     await logistics.sendBack(caseId);
     expect((await service.db.query('SELECT count(*)::int AS n FROM sent_back_parcels WHERE case_id = $1', [caseId]))[0].n).toBe(1);
     expect((await service.get(CaseService).timeline(caseId)).filter((t) => t.to === 'RETURNED_TO_CUSTOMER')).toHaveLength(1);
+  });
+
+  it('leaves the case waiting when the carrier fails, and sends it back on the retry', async () => {
+    const caseId = await failedAtInspection();
+    // The courier times out once; then the simulated one answers.
+    const simulator = service.get(CarrierSimulator);
+    let timeouts = 1;
+    const flaky: CarrierGateway = {
+      book: async (request, quoted) => {
+        if (timeouts-- > 0) throw new Error('carrier timed out');
+        return simulator.book(request, quoted);
+      },
+      cancel: (trackingNumber) => simulator.cancel(trackingNumber),
+    };
+    const logistics = new LogisticsService(service.db, service.get<AppConfig>(APP_CONFIG), flaky, service.get(OutboxService), service.get(CaseService), service.get(PolicyService));
+    await expect(logistics.sendBack(caseId)).rejects.toThrow('carrier timed out');
+    expect((await service.get(CaseService).find(caseId))!.status).toBe('INSPECTION_FAILED');
+    expect((await service.db.query('SELECT count(*)::int AS n FROM sent_back_parcels WHERE case_id = $1', [caseId]))[0].n).toBe(0);
+
+    await logistics.sendBack(caseId); // what the job's retry does
+    expect((await service.get(CaseService).find(caseId))!.status).toBe('RETURNED_TO_CUSTOMER');
+    expect((await added(Jobs.notify(caseId, 'item.sent_back'))).data.params).toMatchObject({ trackingNumber: expect.any(String) });
   });
 
   it('is owed by recovery while not sent, and its message once sent', async () => {
