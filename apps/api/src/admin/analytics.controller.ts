@@ -8,12 +8,15 @@ import { AnalyticsRangeDto, SlaBreachesQueryDto } from './analytics.dto';
 /** How far back the analytics look when not told. */
 const DEFAULT_RANGE_MS = 30 * 24 * 3_600_000;
 
-/** `[from, to)` of a query: defaults filled in, 400 RANGE_INVALID unless from < to. */
-function rangeOf(query: AnalyticsRangeDto): { from: Date; to: Date } {
+/**
+ * What `read` answers for the `[from, to)` of a query (defaults filled in, 400 RANGE_INVALID
+ * unless from < to), with the range it was read over.
+ */
+async function overRange<T extends object>(query: AnalyticsRangeDto, read: (from: Date, to: Date) => Promise<T>): Promise<{ from: string; to: string } & T> {
   const to = query.to ? new Date(query.to) : new Date();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
   if (from.getTime() >= to.getTime()) throw badRequest(['from must be before to'], 'RANGE_INVALID');
-  return { from, to };
+  return { from: from.toISOString(), to: to.toISOString(), ...(await read(from, to)) };
 }
 
 /** What admins read to find bottlenecks: reasons, hours per status, missed deadlines. */
@@ -30,8 +33,7 @@ export class AnalyticsController {
   @Get('analytics/reasons')
   @ApiOperation({ summary: 'Cases created in [from, to) by reason code: how many, their share, and how many were approved, rejected, are in review, were cancelled.' })
   async reasons(@Query() query: AnalyticsRangeDto) {
-    const { from, to } = rangeOf(query);
-    return { from: from.toISOString(), to: to.toISOString(), ...(await this.analytics.reasons(from, to)) };
+    return overRange(query, (from, to) => this.analytics.reasons(from, to));
   }
 
   @Get('analytics/stages')
@@ -41,15 +43,13 @@ export class AnalyticsController {
       'how many stays, and how many are not over: where returns wait.',
   })
   async stages(@Query() query: AnalyticsRangeDto) {
-    const { from, to } = rangeOf(query);
-    return { from: from.toISOString(), to: to.toISOString(), items: await this.analytics.stages(from, to) };
+    return overRange(query, async (from, to) => ({ items: await this.analytics.stages(from, to) }));
   }
 
   @Get('analytics/feedback')
   @ApiOperation({ summary: 'The surveys opened in [from, to) with their refunds: how many, how many answered (responseRate), the average rating and the count of each.' })
   async feedbackSummary(@Query() query: AnalyticsRangeDto) {
-    const { from, to } = rangeOf(query);
-    return { from: from.toISOString(), to: to.toISOString(), ...(await this.feedback.summary(from, to)) };
+    return overRange(query, (from, to) => this.feedback.summary(from, to));
   }
 
   @Get('sla/breaches')
@@ -59,7 +59,6 @@ export class AnalyticsController {
       '(review approved by the system, unshipped return closed, uninspected return accepted). Latest due first.',
   })
   async breaches(@Query() query: SlaBreachesQueryDto) {
-    const { from, to } = rangeOf(query);
-    return { from: from.toISOString(), to: to.toISOString(), ...(await this.analytics.slaBreaches(from, to, query.limit ?? 100)) };
+    return overRange(query, (from, to) => this.analytics.slaBreaches(from, to, query.limit ?? 100));
   }
 }
