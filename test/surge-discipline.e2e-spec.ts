@@ -13,9 +13,11 @@ describe('queue discipline under a surge', () => {
 
     afterAll(() => service.close());
 
-    it('answers 429 with Retry-After past the mark, stores nothing, and takes returns again once drained', async () => {
+    it('answers 429 with Retry-After past the mark, stores nothing, answers a retried request as before, and takes returns again once drained', async () => {
       const { orderId } = await putOrder(service, { items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 9, unitPrice: 9900 }] });
-      for (let i = 0; i < 3; i++) expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+      const first = await postReturn(service, returnBody(orderId), { key: 'surge-first' });
+      expect(first.status).toBe(202);
+      for (let i = 0; i < 2; i++) expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
       await new Promise((r) => setTimeout(r, 300)); // the backlog reading is trusted for 250 ms
       const [{ before }] = await service.db.query('SELECT count(*)::int AS before FROM return_requests');
 
@@ -29,6 +31,16 @@ describe('queue discipline under a surge', () => {
       const metrics = (await service.http().get('/metrics')).text;
       expect(metrics).toMatch(/^returns_intake_responses_total\{code="202"\} 3$/m);
       expect(metrics).toMatch(/^returns_intake_responses_total\{code="429"\} 1$/m);
+
+      // A client retrying a request it was answered 202 for (its answer lost) still gets that
+      // answer, not 429: the key was used; a new body under it is still refused as reused.
+      const retried = await postReturn(service, returnBody(orderId), { key: 'surge-first' });
+      expect(retried.status).toBe(202);
+      expect(retried.body).toEqual(first.body);
+      expect((await postReturn(service, returnBody(orderId, { reasonText: 'another body' }), { key: 'surge-first' })).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect((await postReturn(service, returnBody(orderId), { key: 'surge-new' })).status).toBe(429);
+      const [{ still }] = await service.db.query('SELECT count(*)::int AS still FROM return_requests');
+      expect(still).toBe(before);
 
       await service.spawnWorker({ WORKER_QUEUES: 'intake,logistics,notification,webhooks,timers' });
       await service.drain();

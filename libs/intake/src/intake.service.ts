@@ -7,7 +7,7 @@ import { casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, 
 import { CaseStatus, Decision, JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
-import { judgeReturn } from './policy';
+import { caseFacts, judgeReturn, Judgement } from './policy';
 import { ReturnRequest, ReturnRequestBody } from './return-request.entity';
 import { newCaseId, requestHash, rmaNumberFor } from './request-identity';
 
@@ -52,6 +52,13 @@ interface OpenedCase {
   to: CaseStatus;
   note?: string;
 }
+
+/**
+ * Buffered requests (`$1`, ids) with their orders, the orders locked in id order: so two
+ * batches never wait on each other in a cycle, and two cases cannot both claim the same units.
+ */
+const LOCKED_REQUESTS_SQL = `SELECT r.id, r.rma_number, r.body, r.created_at, o.id AS order_id, o.merchant_id, o.customer_id, o.customer, o.currency, o.delivered_at, o.items
+   FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`;
 
 /** Most requests stored in one transaction, and most such transactions at once per process. */
 const INTAKE_BATCH: GroupCommitOptions = { name: 'intake', maxBatch: 200, inFlight: 4 };
@@ -102,6 +109,64 @@ function decisionMessage(caseId: string, decision: Decision, priority: number): 
   if (decision.outcome !== 'PENDING_REVIEW') return null;
   const unclear = decision.rules.some((r) => r.id === 'reason.text' && !r.passed);
   return Jobs.notify(caseId, unclear ? 'return.clarification_needed' : 'return.pending_review', {}, priority);
+}
+
+/** The answer to a request, from what storing it found: 404 for an unknown order, 409 for a key used with another body. */
+function answerOf(outcome: IntakeOutcome, body: ReturnRequestBody): AcceptedReturn {
+  switch (outcome.kind) {
+    case 'stored':
+    case 'repeated':
+      return { id: outcome.id, rmaNumber: outcome.rmaNumber, status: 'REQUESTED' };
+    case 'unknown-order':
+      throw notFound('ORDER_NOT_FOUND', `order ${body.orderId} is not known`);
+    case 'key-reused':
+      throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body');
+  }
+}
+
+/** A request's photos as a case keeps them: hashes compare as lower-case hex, however the client wrote them. */
+function photosOf(request: JudgedRequestRow): { url: string; sha256: string }[] {
+  return (request.body.photos ?? []).map((p) => ({ url: p.url, sha256: p.sha256.toLowerCase() }));
+}
+
+/**
+ * The case a buffered request opens, and its items: the request's and its order's facts,
+ * the lines found in the order (lines not in it are not stored: judging rejects the case
+ * for them anyway), and the decision, null for a request cancelled before it was judged.
+ */
+function caseOf(
+  request: JudgedRequestRow,
+  facts: Pick<Judgement, 'lines' | 'valueMinor' | 'shippingPaidBy'>,
+  decision: Decision | null,
+  judged: Pick<ReturnCase, 'deadlines' | 'risk'>,
+): { subject: ReturnCase; items: OpenedCase['items'] } {
+  const { body } = request;
+  const subject = Object.assign(new ReturnCase(), {
+    id: request.id,
+    rmaNumber: request.rma_number,
+    orderId: request.order_id,
+    merchantId: request.merchant_id,
+    customerId: request.customer_id,
+    type: body.type,
+    reasonCode: body.reasonCode,
+    reasonText: body.reasonText ?? null,
+    returnMethod: body.returnMethod ?? null,
+    channel: body.channel ?? null,
+    photos: photosOf(request),
+    decision,
+    shippingPaidBy: facts.shippingPaidBy,
+    currency: request.currency,
+    valueMinor: facts.valueMinor,
+    returnShippingChargeMinor: 0,
+    ...judged,
+    claimedBy: null,
+    claimedAt: null,
+    priority: casePriority(request.customer.tier, body.reasonCode),
+    createdAt: request.created_at,
+    updatedAt: new Date(),
+  });
+  const items = facts.lines.map((l) => ({ sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unitPrice: l.unitPrice, acceptedQuantity: null, disposition: null }));
+  return { subject, items };
 }
 
 /**
@@ -156,17 +221,20 @@ export class IntakeService implements OnApplicationShutdown {
    * that arrive together are stored together (see `storeBatch`).
    */
   async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn> {
-    const outcome = await this.intakeWrites.submit({ clientId, idempotencyKey, body, hash: requestHash(body) });
-    switch (outcome.kind) {
-      case 'stored':
-      case 'repeated':
-        return { id: outcome.id, rmaNumber: outcome.rmaNumber, status: 'REQUESTED' };
-      case 'unknown-order':
-        throw notFound('ORDER_NOT_FOUND', `order ${body.orderId} is not known`);
-      case 'key-reused':
-        throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body');
-    }
+    return answerOf(await this.intakeWrites.submit({ clientId, idempotencyKey, body, hash: requestHash(body) }), body);
   }
+
+  /**
+   * The answer a request accepted before gets again (the same; 409 when its key came with
+   * another body), without storing anything: for intake past its high-water mark, which
+   * turns new requests away but still owes a retried one the answer it was given.
+   * @returns undefined when the key was not used before
+   */
+  async answerAgain(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn | undefined> {
+    const [outcome] = await this.repeatOutcomes([{ clientId, idempotencyKey, body, hash: requestHash(body) }]);
+    return outcome && answerOf(outcome, body);
+  }
+
 
   /**
    * Stores a batch of requests in one statement and no explicit transaction: it reads their
@@ -215,21 +283,31 @@ export class IntakeService implements OnApplicationShutdown {
     // The answer waits for the commit, not for Redis: a 202 costs one round trip less.
     this.outbox.afterCommitInBackground(storedJobs);
     if (repeats.length) {
-      const earlier: { client_id: string; idempotency_key: string; id: string; rma_number: string; request_hash: string }[] =
-        await this.dataSource.query(
-          `SELECT r.client_id, r.idempotency_key, r.id, r.rma_number, r.request_hash
-             FROM return_requests r JOIN unnest($1::text[], $2::text[]) AS k(client_id, idempotency_key) USING (client_id, idempotency_key)`,
-          [repeats.map((n) => requests[n].clientId), repeats.map((n) => requests[n].idempotencyKey)],
-        );
-      const byKey = new Map(earlier.map((e) => [`${e.client_id}\n${e.idempotency_key}`, e]));
-      for (const n of repeats) {
-        const first = byKey.get(`${requests[n].clientId}\n${requests[n].idempotencyKey}`);
-        if (!first) throw new Error(`request ${requests[n].idempotencyKey} was neither stored nor found`);
-        outcomes[n] =
-          first.request_hash === requests[n].hash ? { kind: 'repeated', id: first.id, rmaNumber: first.rma_number } : { kind: 'key-reused' };
-      }
+      const earlier = await this.repeatOutcomes(repeats.map((n) => requests[n]));
+      repeats.forEach((n, i) => {
+        if (!earlier[i]) throw new Error(`request ${requests[n].idempotencyKey} was neither stored nor found`);
+        outcomes[n] = earlier[i]!;
+      });
     }
     return outcomes;
+  }
+
+  /**
+   * Per request, what its key was first used for: the same answer again when the body is
+   * the same, `key-reused` when it is not; undefined for a key not used before.
+   */
+  private async repeatOutcomes(requests: IncomingRequest[]): Promise<(IntakeOutcome | undefined)[]> {
+    const earlier: { client_id: string; idempotency_key: string; id: string; rma_number: string; request_hash: string }[] = await this.dataSource.query(
+      `SELECT r.client_id, r.idempotency_key, r.id, r.rma_number, r.request_hash
+         FROM return_requests r JOIN unnest($1::text[], $2::text[]) AS k(client_id, idempotency_key) USING (client_id, idempotency_key)`,
+      [requests.map((r) => r.clientId), requests.map((r) => r.idempotencyKey)],
+    );
+    const byKey = new Map(earlier.map((e) => [`${e.client_id}\n${e.idempotency_key}`, e]));
+    return requests.map((request) => {
+      const first = byKey.get(`${request.clientId}\n${request.idempotencyKey}`);
+      if (!first) return undefined;
+      return first.request_hash === request.hash ? { kind: 'repeated', id: first.id, rmaNumber: first.rma_number } : { kind: 'key-reused' };
+    });
   }
 
   /**
@@ -300,19 +378,13 @@ export class IntakeService implements OnApplicationShutdown {
     const policies = await this.policies.currentBook();
     const failures = new Map<string, Error>();
     await this.outbox.transaction(async (tx) => {
-      const found: JudgedRequestRow[] = await preparedQuery(
-        tx.manager,
-        `SELECT r.id, r.rma_number, r.body, r.created_at, o.id AS order_id, o.merchant_id, o.customer_id, o.customer, o.currency, o.delivered_at, o.items
-           FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`,
-        [[...new Set(caseIds)]],
-      );
+      const found: JudgedRequestRow[] = await preparedQuery(tx.manager, LOCKED_REQUESTS_SQL, [[...new Set(caseIds)]]);
       const requests = new Map(found.map((r) => [r.id, r]));
       for (const id of caseIds) if (!requests.has(id)) failures.set(id, await this.whyNotFound(tx.manager, id));
       if (!requests.size) return;
 
       // Asked after the locks, so a concurrent replay that judged one first is seen.
       const known = await this.whatIsKnown(tx.manager, [...requests.values()]);
-      const photosOf = (request: JudgedRequestRow) => (request.body.photos ?? []).map((p) => ({ url: p.url, sha256: p.sha256.toLowerCase() }));
       const sharers = await this.photoSharers(
         tx.manager,
         [...requests.values()].filter((r) => !known.get(r.id)!.judged).map((r) => ({ id: r.id, customerId: r.customer_id, photos: photosOf(r) })),
@@ -326,7 +398,6 @@ export class IntakeService implements OnApplicationShutdown {
         const facts = known.get(request.id)!;
         if (facts.judged) continue; // judged before
         const body = request.body;
-        // Hashes compare as lower-case hex, however the client wrote them.
         const photos = photosOf(request);
         const alreadyClaimed = { ...facts.claimed };
         for (const [sku, units] of Object.entries(claimedInBatch.get(request.order_id) ?? {})) alreadyClaimed[sku] = (alreadyClaimed[sku] ?? 0) + units;
@@ -352,33 +423,10 @@ export class IntakeService implements OnApplicationShutdown {
           decidedAt: new Date().toISOString(),
         };
         const reviewMs = this.config.deadlines.reviewMs;
-        const subject = Object.assign(new ReturnCase(), {
-          id: request.id,
-          rmaNumber: request.rma_number,
-          orderId: request.order_id,
-          merchantId: request.merchant_id,
-          customerId: request.customer_id,
-          type: body.type,
-          reasonCode: body.reasonCode,
-          reasonText: body.reasonText ?? null,
-          returnMethod: body.returnMethod ?? null,
-          channel: body.channel ?? null,
-          photos,
-          decision,
-          shippingPaidBy: judgement.shippingPaidBy,
-          currency: request.currency,
-          valueMinor: judgement.valueMinor,
-          returnShippingChargeMinor: 0,
+        const { subject, items: lines } = caseOf(request, judgement, decision, {
           deadlines: decision.outcome === 'PENDING_REVIEW' ? { reviewBy: new Date(Date.now() + reviewMs).toISOString() } : {},
           risk: judgement.risk ?? null,
-          claimedBy: null,
-          claimedAt: null,
-          priority: casePriority(request.customer.tier, body.reasonCode),
-          createdAt: request.created_at,
-          updatedAt: new Date(),
         });
-        // Lines not in the order are not stored: the case is rejected for them anyway.
-        const lines = judgement.lines.map((l) => ({ sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unitPrice: l.unitPrice, acceptedQuantity: null, disposition: null }));
         opened.push({ subject, items: lines, to: decision.outcome, note: decision.codes.join(', ') || undefined });
 
         returnsInBatch.set(request.customer_id, (returnsInBatch.get(request.customer_id) ?? 0) + 1);
@@ -604,14 +652,15 @@ export class IntakeService implements OnApplicationShutdown {
 
   /**
    * Cancels a return on the customer's or upstream's word, until the parcel is picked up.
-   * A request still waiting in the intake queue is judged first, so it has a case to cancel.
+   * A request still waiting in the intake queue is cancelled as it is, REQUESTED →
+   * CANCELLED, never judged (`cancelBuffered`).
    */
   async cancel(caseId: string, actor: string, note?: string): Promise<void> {
     if (!(await this.cases.find(caseId))) {
       if (!(await this.findRequest(caseId))) {
         throw notFound('RETURN_NOT_FOUND', `return ${caseId} not found`);
       }
-      await this.judge(caseId);
+      if (await this.cancelBuffered(caseId, actor, note)) return;
     }
     await this.outbox.transaction(async (tx) => {
       const subject = (await this.cases.lock(tx.manager, caseId))!;
@@ -619,6 +668,27 @@ export class IntakeService implements OnApplicationShutdown {
       await this.cases.transition(tx.manager, subject, 'CANCELLED', actor, note ?? 'cancelled by the customer');
       tx.enqueue(Jobs.notify(caseId, 'return.cancelled', {}, subject.priority));
       if (booked) tx.enqueue(Jobs.cancelShipment(caseId));
+    });
+  }
+
+  /**
+   * Cancels a request still waiting in the intake queue: its case opens CANCELLED, with no
+   * decision, so the customer hears of the cancellation only, and no approval or rejection
+   * is sent for a request the customer withdrew. Its order is locked as judging locks it,
+   * so the two never both open the case; when its judge job opens it later, it finds it open
+   * and does nothing.
+   * @returns false when judging opened the case first: the caller cancels that case
+   */
+  private async cancelBuffered(caseId: string, actor: string, note?: string): Promise<boolean> {
+    const policies = await this.policies.currentBook();
+    return this.outbox.transaction(async (tx) => {
+      const [request]: JudgedRequestRow[] = await tx.manager.query(LOCKED_REQUESTS_SQL, [[caseId]]);
+      if (!request) throw await this.whyNotFound(tx.manager, caseId);
+      if (await this.cases.find(caseId, tx.manager)) return false;
+      const { subject, items } = caseOf(request, caseFacts(policies, request.items, request.body), null, { deadlines: {}, risk: null });
+      await this.cases.openDecided(tx.manager, [{ subject, items, to: 'CANCELLED', note: note ?? 'cancelled by the customer' }], actor);
+      tx.enqueue(Jobs.notify(caseId, 'return.cancelled', {}, subject.priority));
+      return true;
     });
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { AcceptedReturn, IntakeGate, IntakeService, ReturnRequestBody } from '@returns/intake';
+import { AcceptedReturn, IntakeBacklogException, IntakeGate, IntakeService, ReturnRequestBody } from '@returns/intake';
 
 /** The 202 answer to `POST /v1/returns`. */
 export interface AcceptedAnswer extends AcceptedReturn {
@@ -24,14 +24,25 @@ export class ReturnAcceptor {
   private readonly failures = new WeakMap<IncomingMessage, unknown>();
 
   /**
-   * Throws `IntakeBacklogException` (429) past the high-water mark; else buffers the request
-   * for judging. A request the hot path already tried (`failedBefore`) is not tried again:
-   * its error is thrown, so it is one attempt whichever way it came.
+   * Buffers the request for judging; past the high-water mark, throws `IntakeBacklogException`
+   * (429) unless its key was used before, which gets the answer it got then (the same, or
+   * 409 for another body): a client retrying after a lost answer learns its return's id. A
+   * request the hot path already tried (`failedBefore`) is not tried again: its error is
+   * thrown, so it is one attempt whichever way it came.
    */
   async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody, request?: IncomingMessage): Promise<AcceptedAnswer> {
     if (request && this.failures.has(request)) throw this.failures.get(request);
-    await this.gate.admit();
-    const accepted = await this.intake.accept(clientId, idempotencyKey, body);
+    try {
+      await this.gate.admit();
+    } catch (refusal) {
+      const earlier = refusal instanceof IntakeBacklogException ? await this.intake.answerAgain(clientId, idempotencyKey, body) : undefined;
+      if (!earlier) throw refusal;
+      return this.answer(earlier);
+    }
+    return this.answer(await this.intake.accept(clientId, idempotencyKey, body));
+  }
+
+  private answer(accepted: AcceptedReturn): AcceptedAnswer {
     return { ...accepted, statusUrl: `${this.config.publicBaseUrl}/v1/returns/${accepted.id}` };
   }
 

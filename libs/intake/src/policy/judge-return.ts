@@ -96,6 +96,42 @@ function list(values: string[]): string {
   return values.join(', ');
 }
 
+/** What a case is made of, whatever its decision: its lines, their value, and who pays the way back. */
+export interface CaseFacts {
+  /** each sku asked for that the order has: the order line's name, category and price, the units asked for (duplicates summed) */
+  lines: CaseLine[];
+  /** the skus asked for that the order does not have */
+  missing: string[];
+  /** minor units: sum of unitPrice x requested units over `lines` */
+  valueMinor: number;
+  /** the one policy that speaks for the case where one value is needed: that of its most valuable line */
+  policy: ReturnPolicy;
+  shippingPaidBy: ShippingPayer;
+}
+
+/**
+ * The facts of a request against its order, before any rule is judged: judging builds on
+ * them, and a request cancelled before judging opens its case with them all the same.
+ */
+export function caseFacts(policies: PolicyBook, orderItems: OrderLine[], request: { items: { sku: string; quantity: number }[]; reasonCode: ReasonCode }): CaseFacts {
+  const ordered = indexOrder(orderItems);
+  const lines: CaseLine[] = [];
+  const missing: string[] = [];
+  for (const [sku, quantity] of sumRequested(request.items)) {
+    const found = ordered.get(sku);
+    if (found) lines.push({ ...found.line, quantity });
+    else missing.push(sku);
+  }
+  const policy = casePolicy(policies, lines);
+  return {
+    lines,
+    missing,
+    valueMinor: lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0),
+    policy,
+    shippingPaidBy: shippingPayerOf(policy, reasonGroupOf(request.reasonCode)),
+  };
+}
+
 /**
  * Judges a return request against the policy (CONTRACT.md, "Default policy").
  * Rejection rules are always all evaluated and listed; review rules only when
@@ -106,16 +142,7 @@ export function judgeReturn(input: JudgeInput): Judgement {
   const group = reasonGroupOf(request.reasonCode);
   const merchantFault = group === 'MERCHANT_FAULT';
   const ordered = indexOrder(order.items);
-  const requested = sumRequested(request.items);
-
-  const lines: CaseLine[] = [];
-  const missing: string[] = [];
-  for (const [sku, quantity] of requested) {
-    const found = ordered.get(sku);
-    if (found) lines.push({ ...found.line, quantity });
-    else missing.push(sku);
-  }
-  const valueMinor = lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+  const { lines, missing, valueMinor, policy, shippingPaidBy } = caseFacts(policies, order.items, request);
 
   const rejections: RuleResult[] = [];
 
@@ -183,9 +210,6 @@ export function judgeReturn(input: JudgeInput): Judgement {
         ),
   );
 
-  // One policy speaks for the case where one value is needed: that of its most valuable line.
-  const policy = casePolicy(policies, lines);
-  const shippingPaidBy: ShippingPayer = shippingPayerOf(policy, group);
   const used = [policy.version, ...lines.map((l) => policies.for(l.category).version)];
   const base = { policyVersion: [...new Set(used)].join(','), shippingPaidBy, valueMinor, lines };
   const scored = input.history ? { risk: assessRisk({ ...input.history, valueMinor, merchantFault, photoCount: request.photos.length }) } : {};
