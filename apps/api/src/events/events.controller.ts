@@ -1,5 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Inject, Post, Req, UnauthorizedException } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Req, UnauthorizedException, ValidationPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
 import type { RawBodyRequest } from '@nestjs/common';
@@ -10,9 +10,13 @@ import { UpstreamEventsService } from '@returns/intake';
 import { Caller } from '../auth/api-key.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
+import { VALIDATION } from '../configure-app';
 import { CreateReturnDto } from '../returns/create-return.dto';
 import { DeliveredOrderDto, UpstreamEventDto } from './event.dto';
 import { badRequest } from '@returns/case';
+
+/** The global pipe's check, run by the handler on the envelope once the signature holds: same options, same 400 messages. */
+const ENVELOPE = new ValidationPipe(VALIDATION);
 
 /** `data.items.0.quantity must not be less than 1`, as the ValidationPipe words it, under `data.`. */
 function messages(errors: ValidationError[], path: string): string[] {
@@ -37,11 +41,14 @@ export class EventsController {
   @Roles('upstream')
   @ApiOperation({ summary: 'Upstream events (order.delivered, return.requested), HMAC-signed, idempotent by id.' })
   @ApiHeader({ name: 'X-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body with WEBHOOK_SECRET>' })
-  async receive(@Req() request: RawBodyRequest<Request>, @Headers('x-signature') signature: string | undefined, @Body() event: UpstreamEventDto, @CurrentCaller() caller: Caller) {
-    // The body was parsed and shape-checked first, but nothing is stored before the signature holds.
+  @ApiBody({ type: UpstreamEventDto })
+  async receive(@Req() request: RawBodyRequest<Request>, @Headers('x-signature') signature: string | undefined, @Body() body: unknown, @CurrentCaller() caller: Caller) {
+    // An untyped @Body escapes the global pipe: the signature comes first, so an unsigned sender gets 401 whatever it
+    // posted and learns nothing from our validation messages.
     if (!verifySignature(request.rawBody, signature, this.config.webhookSecret)) {
       throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'BAD_SIGNATURE', message: 'X-Signature does not match the body: sha256=<hex HMAC-SHA256 of the raw body>' });
     }
+    const event: UpstreamEventDto = await ENVELOPE.transform(body, { type: 'body', metatype: UpstreamEventDto });
     const shape = event.type === 'order.delivered' ? DeliveredOrderDto : CreateReturnDto;
     const data = plainToInstance(shape as new () => object, event.data);
     const errors = await validate(data, { whitelist: true, forbidNonWhitelisted: true });
