@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { PolicyRules, PolicyService, previewPolicy } from '@returns/policy';
+import { PolicyRules, PolicyService, previewPolicy, ReturnPolicy } from '@returns/policy';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, CurrentCaller } from '../auth/caller.decorator';
 import { Public, Roles } from '../auth/roles.decorator';
@@ -17,6 +17,11 @@ function category(raw: string): string {
   return name;
 }
 
+/** A policy as the API answers it: under the contract's name for its version too, keeping `version` for clients that read it. */
+function published(policy: ReturnPolicy): ReturnPolicy & { policyVersion: string } {
+  return { ...policy, policyVersion: policy.version };
+}
+
 @ApiTags('policies')
 @Controller('v1/policies')
 export class PoliciesController {
@@ -25,25 +30,27 @@ export class PoliciesController {
   @Get()
   @ApiBearerAuth()
   @Roles('agent')
-  @ApiOperation({ summary: 'The current policy of every category that has its own, with its version.' })
+  @ApiOperation({ summary: 'The current policy of every category that has its own, with its policyVersion (also as version).' })
   async list() {
-    return { items: await this.policies.list() };
+    return { items: (await this.policies.list()).map(published) };
   }
 
   @Put(':category')
   @ApiBearerAuth()
   @Roles('admin')
-  @ApiOperation({ summary: 'Change a category policy (or create one from the default): always a new version.' })
-  update(@Param('category') raw: string, @Body() body: UpdatePolicyDto, @CurrentCaller() caller: Caller) {
+  @ApiOperation({ summary: 'Change a category policy (or create one from the default): always a new policyVersion, answered (also as version) with the policy.' })
+  async update(@Param('category') raw: string, @Body() body: UpdatePolicyDto, @CurrentCaller() caller: Caller) {
     const changes = JSON.parse(JSON.stringify(body)) as Partial<PolicyRules>; // drop undefined fields
-    return this.policies.update(category(raw), changes, actorOf(caller));
+    return published(await this.policies.update(category(raw), changes, actorOf(caller)));
   }
 
   @Get(':category/preview')
   @Public()
   @ApiOperation({ summary: 'The rules in plain words for a storefront to show before purchase (zh-* in Chinese, else English).' })
-  @ApiQuery({ name: 'locale', required: false, example: 'zh-CN' })
-  async preview(@Param('category') raw: string, @Query('locale') locale = 'zh-CN') {
+  @ApiQuery({ name: 'locale', required: false, example: 'zh-CN', description: 'default zh-CN, also when sent empty' })
+  async preview(@Param('category') raw: string, @Query('locale') given?: string) {
+    // `?locale=` means not given, as for every optional query parameter (OptionalQuery).
+    const locale = given || 'zh-CN';
     if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(locale)) {
       throw badRequest(['locale must be a language tag like zh-CN']);
     }

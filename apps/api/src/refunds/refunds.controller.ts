@@ -1,16 +1,17 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { conflict } from '@returns/case';
 import { RefundReconciliation, RefundService } from '@returns/refund';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
+import { OptionalQuery } from '../http/optional-query';
 import { knownIdOr404 } from '../http/uuid';
 
 class ReconciliationsQuery {
-  @ApiPropertyOptional({ default: 10, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional({ default: 10, maximum: 100 }) @OptionalQuery() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
 }
 
 @ApiTags('refunds')
