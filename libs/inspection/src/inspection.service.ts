@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, conflict, IllegalTransitionError, ReturnCase } from '@returns/case';
-import { JobRequest, Jobs } from '@returns/contracts';
+import { CaseService, conflict, IllegalTransitionError, ReturnCase, ReturnItem } from '@returns/case';
+import { Disposition, ItemCondition, JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { gradeInspection, GradedItem } from './grading';
@@ -141,4 +141,41 @@ export class InspectionService {
   findByCase(caseId: string): Promise<Inspection | null> {
     return this.dataSource.manager.findOne(Inspection, { where: { caseId } });
   }
+
+  /**
+   * What inventory is told of a settled case (`inventory.disposition`): where its units go,
+   * per line of the graded report, for one sku may be graded in several lines (1 NEW to
+   * RESTOCK, 1 DAMAGED to RETURN_TO_VENDOR); per case line when no report was graded (the
+   * deadline accepted the return as it is: every unit to RESTOCK).
+   */
+  async dispositions(caseId: string): Promise<DispositionLine[]> {
+    const [items, inspection] = await Promise.all([this.cases.items(caseId), this.findByCase(caseId)]);
+    const line = (item: ReturnItem | undefined, sku: string) => ({ sku, name: item?.name ?? null, category: item?.category ?? null, unitPrice: item?.unitPrice ?? null });
+    if (!inspection?.items) {
+      return items.map((item) => ({ ...line(item, item.sku), quantity: item.quantity, acceptedQuantity: item.acceptedQuantity ?? 0, condition: null, disposition: item.disposition }));
+    }
+    const bySku = new Map(items.map((item) => [item.sku, item]));
+    return inspection.items.map((graded) => ({
+      ...line(bySku.get(graded.sku), graded.sku),
+      quantity: graded.quantity,
+      acceptedQuantity: graded.acceptedQuantity,
+      condition: graded.condition,
+      disposition: graded.disposition,
+    }));
+  }
+}
+
+/** Units of one sku and where they go, as `inventory.disposition` tells them. */
+export interface DispositionLine {
+  sku: string;
+  name: string | null;
+  category: string | null;
+  /** minor units */
+  unitPrice: number | null;
+  quantity: number;
+  /** of `quantity`, the units accepted for refund */
+  acceptedQuantity: number;
+  /** as graded; null when no report was graded */
+  condition: ItemCondition | null;
+  disposition: Disposition | null;
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
 import { JobName, JobRequest, Jobs, signBody, WebhookEventType } from '@returns/contracts';
+import { InspectionService } from '@returns/inspection';
 
 /** What subscribers dedupe on: one id per case and event, the same across retries and recoveries. */
 const eventIdOf = (caseId: string, type: WebhookEventType) => `evt_${caseId}_${type}`;
@@ -22,6 +23,7 @@ export class WebhookService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cases: CaseService,
+    private readonly inspections: InspectionService,
   ) {}
 
   /**
@@ -62,14 +64,14 @@ export class WebhookService {
     if (!urls.length) return;
     const subject = await this.cases.find(caseId);
     if (!subject) throw new Error(`case ${caseId} not found`);
-    const items = await this.cases.items(caseId);
+    // The contract's inventory.disposition is per item: where each graded line's units go
+    // (one sku can go two ways), not the case's one line per sku.
+    const items =
+      type === 'inventory.disposition'
+        ? await this.inspections.dispositions(caseId)
+        : (await this.cases.items(caseId)).map(({ returnCase: _ignored, caseId: _case, ...item }) => item);
     const eventId = eventIdOf(caseId, type);
-    const body = JSON.stringify({
-      id: eventId,
-      type,
-      occurredAt: occurredAt.toISOString(),
-      data: { ...subject, items: items.map(({ returnCase: _ignored, caseId: _case, ...item }) => item) },
-    });
+    const body = JSON.stringify({ id: eventId, type, occurredAt: occurredAt.toISOString(), data: { ...subject, items } });
 
     for (const url of urls) {
       await this.dataSource.query(

@@ -1,0 +1,76 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { inspectedAs, postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
+import { TestService } from './support/service';
+
+/**
+ * `inventory.disposition` tells inventory where every returned unit goes, per item (the
+ * contract: "per item: sku, quantity, disposition"). One sku graded two ways is two items;
+ * before, the webhook carried the case's one line per sku with the disposition of its
+ * accepted units, so the unit sent back to the customer was reported as restocked.
+ */
+describe('the inventory.disposition webhook', () => {
+  let service: TestService;
+  let hooks: Server;
+  const received: { type: string; data: any }[] = [];
+
+  beforeAll(async () => {
+    hooks = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk)).on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/inventory`;
+    service = await TestService.start({ withWorkers: true, env: { OUTBOUND_WEBHOOK_URLS: url, INSPECTION_DEADLINE: '3s' } });
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await new Promise((resolve) => hooks.close(resolve));
+  });
+
+  /** A return of `quantity` units of S1 (9,900 each) carried to RECEIVED. */
+  async function receivedReturn(quantity: number): Promise<string> {
+    const { orderId } = await putOrder(service, { items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity, unitPrice: 9900 }] });
+    const id = (await postReturn(service, returnBody(orderId, { items: [{ sku: 'S1', quantity }] }))).body.id;
+    const { shipment } = await service.waitForStatus(id, 'AWAITING_SHIPMENT');
+    await service.as('carrier').post('/v1/logistics/tracking', { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, status: 'PICKED_UP', occurredAt: new Date().toISOString() }).expect(202);
+    await service.waitForStatus(id, 'IN_TRANSIT');
+    await service.as('warehouse').post(`/v1/returns/${id}/receive`).expect(200);
+    return id;
+  }
+
+  const dispositionOf = async (caseId: string) => {
+    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      const event = received.find((e) => e.type === 'inventory.disposition' && e.data.id === caseId);
+      if (event) return event.data;
+    }
+    throw new Error(`no inventory.disposition for ${caseId}`);
+  };
+
+  it('reports each graded line of one sku with its own units and disposition', async () => {
+    const caseId = await receivedReturn(2);
+    await service.as('warehouse').post(`/v1/returns/${caseId}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'NEW'), inspectedAs('S1', 1, 'USED')] }).expect(202);
+    await service.waitForStatus(caseId, 'REFUNDED');
+
+    const data = await dispositionOf(caseId);
+    expect(data.items).toEqual([
+      { sku: 'S1', name: 'T恤', category: 'apparel', unitPrice: 9900, quantity: 1, acceptedQuantity: 1, condition: 'NEW', disposition: 'RESTOCK' },
+      { sku: 'S1', name: 'T恤', category: 'apparel', unitPrice: 9900, quantity: 1, acceptedQuantity: 0, condition: 'USED', disposition: 'RETURN_TO_CUSTOMER' },
+    ]);
+    // The case view keeps its one line per sku, with what was accepted of it.
+    const view = (await service.as('agent').get(`/v1/returns/${caseId}`)).body;
+    expect(view.items).toEqual([expect.objectContaining({ sku: 'S1', quantity: 2 })]);
+  });
+
+  it('reports every unit restocked when the inspection deadline accepted the return as it is', async () => {
+    const caseId = await receivedReturn(2);
+    await service.waitForStatus(caseId, 'REFUNDED');
+    const data = await dispositionOf(caseId);
+    expect(data.items).toEqual([{ sku: 'S1', name: 'T恤', category: 'apparel', unitPrice: 9900, quantity: 2, acceptedQuantity: 2, condition: null, disposition: 'RESTOCK' }]);
+  });
+});
