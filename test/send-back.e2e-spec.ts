@@ -50,7 +50,15 @@ describe('sending a failed item back', () => {
     const view = (await service.as('agent').get(`/v1/returns/${caseId}`)).body;
     expect(view.status).toBe('RETURNED_TO_CUSTOMER');
     const [parcel] = await service.db.query('SELECT carrier, tracking_number FROM sent_back_parcels WHERE case_id = $1', [caseId]);
-    expect(view.sentBack).toEqual({ carrier: parcel.carrier, trackingNumber: parcel.tracking_number, costMinor: expect.any(Number), at: expect.any(String) });
+    expect(view.sentBack).toEqual({
+      carrier: parcel.carrier,
+      trackingNumber: parcel.tracking_number,
+      costMinor: expect.any(Number),
+      at: expect.any(String),
+      status: 'BOOKED',
+      statusAt: null,
+      events: [],
+    });
     expect(view.timeline.at(-1)).toMatchObject({ from: 'INSPECTION_FAILED', to: 'RETURNED_TO_CUSTOMER', actor: 'system:logistics', note: `sent back: ${parcel.carrier} ${parcel.tracking_number}` });
     // The carrier holds one booking under the send-back key, besides the return's own.
     const bookings = await service.get(CarrierSimulator).bookings();
@@ -98,5 +106,68 @@ describe('sending a failed item back', () => {
     expect(owed.map((j) => j.jobId)).not.toContain(Jobs.sendBack(caseId).jobId);
     const message = owed.find((j) => j.jobId === Jobs.notify(caseId, 'item.sent_back').jobId);
     expect(message?.data).toMatchObject({ params: { carrier: expect.any(String), trackingNumber: expect.any(String) } });
+  });
+
+  describe("the carrier's scans of the parcel sent back", () => {
+    /** A case whose item went back, and a poster of the carrier's scans of that parcel, applied as the worker would. */
+    async function sentBack() {
+      const caseId = await failedAtInspection();
+      const logistics = service.get(LogisticsService);
+      await logistics.sendBack(caseId);
+      const [parcel] = await service.db.query('SELECT carrier, tracking_number FROM sent_back_parcels WHERE case_id = $1', [caseId]);
+      const now = Date.now();
+      const scan = async (status: string, minutesAgo: number, carrier = parcel.carrier) => {
+        const response = await service
+          .as('carrier')
+          .post('/v1/logistics/tracking', { carrier, trackingNumber: parcel.tracking_number, status, occurredAt: new Date(now - minutesAgo * 60_000).toISOString(), location: '杭州' });
+        // What the worker's ApplyTracking jobs do.
+        for (const { id } of await service.db.query('SELECT id FROM tracking_events WHERE case_id = $1 AND applied_at IS NULL', [caseId])) await logistics.applyTracking(id);
+        return response;
+      };
+      return { caseId, scan };
+    }
+    const view = async (caseId: string) => (await service.as('agent').get(`/v1/returns/${caseId}`)).body;
+
+    it('takes them (202, not 404 for a number we booked), moves the parcel only forwards, and leaves the case and its shipment alone', async () => {
+      const { caseId, scan } = await sentBack();
+      const inbound = (await view(caseId)).shipment.events;
+      expect((await scan('PICKED_UP', 30)).status).toBe(202);
+      expect((await scan('PICKED_UP', 30)).body.duplicate).toBe(true);
+      expect((await scan('IN_TRANSIT', 20)).status).toBe(202);
+      expect((await scan('PICKED_UP', 25)).status).toBe(202); // late: stored, moves nothing back
+      expect((await view(caseId)).sentBack.status).toBe('IN_TRANSIT');
+      expect((await scan('DELIVERED', 5)).status).toBe(202);
+      expect((await scan('IN_TRANSIT', 1, 'NOT-THE-CARRIER')).status).toBe(404);
+
+      const after = await view(caseId);
+      expect(after.status).toBe('RETURNED_TO_CUSTOMER');
+      expect(after.sentBack).toMatchObject({ status: 'DELIVERED', statusAt: expect.any(String) });
+      expect(after.sentBack.events.map((e: { status: string }) => e.status)).toEqual(['PICKED_UP', 'PICKED_UP', 'IN_TRANSIT', 'DELIVERED']);
+      expect(after.shipment.events).toEqual(inbound);
+      expect(after.timeline.at(-1).to).toBe('RETURNED_TO_CUSTOMER');
+      expect((await service.as('agent').get('/v1/staff-notifications')).body.items.filter((n: { caseId: string }) => n.caseId === caseId)).toEqual([]);
+    });
+
+    it('tells the agents once when the carrier loses it', async () => {
+      const { caseId, scan } = await sentBack();
+      await scan('PICKED_UP', 30);
+      await scan('LOST', 10);
+      await scan('LOST', 5); // the carrier says it again: one notice
+      expect((await view(caseId)).sentBack.status).toBe('LOST');
+      const notices = (await service.as('agent').get('/v1/staff-notifications?limit=')).body.items.filter((n: { caseId: string }) => n.caseId === caseId);
+      expect(notices).toEqual([
+        { caseId, rmaNumber: expect.any(String), kind: 'sent-back-lost', message: expect.stringContaining('was lost by the carrier'), createdAt: expect.any(String) },
+      ]);
+      expect((await service.as('portal').get('/v1/staff-notifications')).status).toBe(403);
+    });
+
+    it('tells the agents when it comes back to the warehouse undelivered', async () => {
+      const { caseId, scan } = await sentBack();
+      await scan('IN_TRANSIT', 30);
+      await scan('DELIVERED_TO_WAREHOUSE', 10);
+      expect((await view(caseId)).sentBack.status).toBe('DELIVERED_TO_WAREHOUSE');
+      const kinds = (await service.as('agent').get('/v1/staff-notifications')).body.items.filter((n: { caseId: string }) => n.caseId === caseId).map((n: { kind: string }) => n.kind);
+      expect(kinds).toEqual(['sent-back-undelivered']);
+    });
   });
 });

@@ -32,6 +32,16 @@ const DEADLINE_FIELD = {
   completion: 'completeBy',
 } as const satisfies Record<Exclude<DeadlineKind, 'review-reminder'>, keyof CaseDeadlines>;
 
+/** A notice for staff, as `staffNotices` answers it. */
+export interface StaffNotice {
+  caseId: string;
+  rmaNumber: string;
+  /** `review-reminder`, `sent-back-lost`, `sent-back-undelivered` */
+  kind: string;
+  message: string;
+  createdAt: Date;
+}
+
 /** A move into a status, as `movedSince` answers it. */
 export interface CaseMoved {
   caseId: string;
@@ -211,6 +221,20 @@ export class CaseService {
          FROM return_cases c JOIN case_timeline t ON t.case_id = c.id
         WHERE c.updated_at >= $1 AND t.at >= $1 AND t.to_status = ANY($2::text[]) AND ($3::text[] IS NULL OR t.from_status = ANY($3::text[]))`,
       [since, to, from ?? null],
+    );
+  }
+
+  /**
+   * Notices recorded for one audience of staff (`staff_notifications`: a review about to be
+   * approved by its deadline, an item sent back to its customer and lost or brought back
+   * undelivered), newest first.
+   */
+  staffNotices(audience: 'agents', limit: number): Promise<StaffNotice[]> {
+    return this.dataSource.query(
+      `SELECT n.case_id AS "caseId", c.rma_number AS "rmaNumber", n.kind, n.message, n.created_at AS "createdAt"
+         FROM staff_notifications n JOIN return_cases c ON c.id = n.case_id
+        WHERE n.audience = $1 ORDER BY n.id DESC LIMIT $2`,
+      [audience, limit],
     );
   }
 

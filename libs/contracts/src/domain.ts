@@ -98,7 +98,12 @@ export type ItemCondition = (typeof ITEM_CONDITIONS)[number];
 export const DISPOSITIONS = ['RESTOCK', 'REFURBISH', 'SCRAP', 'RETURN_TO_CUSTOMER', 'RETURN_TO_VENDOR'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
-export const TRACKING_STATUSES = ['PICKED_UP', 'IN_TRANSIT', 'DELIVERED_TO_WAREHOUSE', 'EXCEPTION', 'LOST'] as const;
+/**
+ * A carrier's scan statuses: the contract's five, and DELIVERED, the parcel handed to its
+ * addressee, for the parcel an item that failed inspection goes back to its customer in
+ * (for a parcel coming in it means what DELIVERED_TO_WAREHOUSE does).
+ */
+export const TRACKING_STATUSES = ['PICKED_UP', 'IN_TRANSIT', 'DELIVERED_TO_WAREHOUSE', 'DELIVERED', 'EXCEPTION', 'LOST'] as const;
 export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
 
 export const REFUND_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;

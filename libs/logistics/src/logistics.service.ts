@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
@@ -28,8 +28,15 @@ const PARCEL_RANK: Record<ShipmentStatus, number> = {
   PICKED_UP: 2,
   IN_TRANSIT: 3,
   DELIVERED_TO_WAREHOUSE: 4,
+  DELIVERED: 4,
   LOST: 5,
   CANCELLED: 6,
+};
+
+/** What a parcel sent back to its customer coming to grief means for the agents (`applySentBackScan`). */
+const SENT_BACK_TROUBLE: Partial<Record<TrackingStatus, { kind: string; what: string }>> = {
+  LOST: { kind: 'sent-back-lost', what: 'was lost by the carrier' },
+  DELIVERED_TO_WAREHOUSE: { kind: 'sent-back-undelivered', what: 'came back to the warehouse undelivered' },
 };
 
 /** A carrier's booking for one case, with what recording it needs. */
@@ -273,17 +280,15 @@ export class LogisticsService implements OnApplicationShutdown {
    * once and applied once.
    */
   async recordTracking(input: TrackingInput): Promise<{ eventId: string; duplicate: boolean }> {
-    const shipment = await this.dataSource.manager.findOne(Shipment, { where: { trackingNumber: input.trackingNumber } });
-    if (!shipment || shipment.carrier !== input.carrier) {
-      throw notFound('TRACKING_NUMBER_NOT_FOUND', `no ${input.carrier} shipment with tracking number ${input.trackingNumber}`);
-    }
+    const parcel = await this.parcelOf(input.carrier, input.trackingNumber);
+    if (!parcel) throw notFound('TRACKING_NUMBER_NOT_FOUND', `no ${input.carrier} shipment with tracking number ${input.trackingNumber}`);
     return this.outbox.transaction(async (tx) => {
       const id = randomUUID();
       const rows: { id: string }[] = await tx.manager.query(
         `INSERT INTO tracking_events (id, shipment_id, case_id, carrier, tracking_number, status, occurred_at, location)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (tracking_number, status, occurred_at) DO NOTHING RETURNING id`,
-        [id, shipment.id, shipment.caseId, input.carrier, input.trackingNumber, input.status, new Date(input.occurredAt), input.location ?? null],
+        [id, parcel.shipmentId, parcel.caseId, input.carrier, input.trackingNumber, input.status, new Date(input.occurredAt), input.location ?? null],
       );
       if (rows.length) {
         tx.enqueue(Jobs.applyTracking(id));
@@ -298,11 +303,27 @@ export class LogisticsService implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * The parcel a carrier's tracking number is: a case's shipment coming in, or the parcel an
+   * item that failed inspection went back to its customer in (no shipment); null when the
+   * carrier booked no such parcel with us.
+   */
+  private async parcelOf(carrier: string, trackingNumber: string): Promise<{ caseId: string; shipmentId: string | null } | null> {
+    const [parcel]: { case_id: string; shipment_id: string | null }[] = await this.dataSource.query(
+      `SELECT case_id, id AS shipment_id FROM shipments WHERE tracking_number = $1 AND carrier = $2
+       UNION ALL
+       SELECT case_id, NULL FROM sent_back_parcels WHERE tracking_number = $1 AND carrier = $2`,
+      [trackingNumber, carrier],
+    );
+    return parcel ? { caseId: parcel.case_id, shipmentId: parcel.shipment_id } : null;
+  }
+
   /** Applies a stored tracking event: the parcel and the case only ever move forwards. */
   async applyTracking(eventId: string): Promise<void> {
     await this.outbox.transaction(async (tx) => {
       const event = await tx.manager.findOne(TrackingEvent, { where: { id: eventId } });
       if (!event || event.appliedAt) return;
+      if (!event.shipmentId) return this.applySentBackScan(tx, event);
       const subject = (await this.cases.lock(tx.manager, event.caseId))!;
       const shipment = (await tx.manager.findOne(Shipment, { where: { id: event.shipmentId } }))!;
       if (PARCEL_RANK[event.status] > PARCEL_RANK[shipment.status] && shipment.status !== 'CANCELLED') {
@@ -319,6 +340,32 @@ export class LogisticsService implements OnApplicationShutdown {
       }
       await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
     });
+  }
+
+  /**
+   * A scan of the parcel an item went back to its customer in: the parcel only moves
+   * forwards; its case stays RETURNED_TO_CUSTOMER. Lost on the way, or brought back to the
+   * warehouse undelivered, the item needs an agent (the customer's own goods): they are told
+   * once, in the staff notifications.
+   */
+  private async applySentBackScan(tx: Tx, event: TrackingEvent): Promise<void> {
+    const [parcel]: { status: ShipmentStatus; tracking_number: string; carrier: string }[] = await tx.manager.query(
+      'SELECT status, tracking_number, carrier FROM sent_back_parcels WHERE case_id = $1 FOR UPDATE',
+      [event.caseId],
+    );
+    if (PARCEL_RANK[event.status] > PARCEL_RANK[parcel.status]) {
+      await tx.manager.query('UPDATE sent_back_parcels SET status = $2, status_at = $3 WHERE case_id = $1', [event.caseId, event.status, event.occurredAt]);
+      const trouble = SENT_BACK_TROUBLE[event.status];
+      if (trouble) {
+        const message = `the item sent back to the customer (${parcel.carrier} ${parcel.tracking_number}) ${trouble.what}: contact the customer`;
+        await tx.manager.query(
+          `INSERT INTO staff_notifications (case_id, kind, audience, message) VALUES ($1, $2, 'agents', $3) ON CONFLICT (case_id, kind) DO NOTHING`,
+          [event.caseId, trouble.kind, message],
+        );
+        this.logger.warn(`case ${event.caseId}: ${message}`);
+      }
+    }
+    await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
   }
 
   /** The carrier lost the parcel: the merchant bears it, every unit is refunded. */
@@ -480,16 +527,38 @@ export class LogisticsService implements OnApplicationShutdown {
     return this.dataSource.manager.findOne(Shipment, { where: { caseId } });
   }
 
-  /** The parcel an item that failed inspection went back to its customer in, if any. */
-  async sentBackOf(caseId: string): Promise<{ carrier: string; trackingNumber: string; costMinor: number; at: string } | null> {
-    const [parcel]: { carrier: string; tracking_number: string; cost_minor: string; created_at: Date }[] = await this.dataSource.query(
-      `SELECT carrier, tracking_number, cost_minor, created_at FROM sent_back_parcels WHERE case_id = $1`,
-      [caseId],
-    );
-    return parcel ? { carrier: parcel.carrier, trackingNumber: parcel.tracking_number, costMinor: Number(parcel.cost_minor), at: new Date(parcel.created_at).toISOString() } : null;
+  /** The parcel an item that failed inspection went back to its customer in, if any, with the carrier's scans of it. */
+  async sentBackOf(caseId: string): Promise<SentBackParcel | null> {
+    const [parcel]: { carrier: string; tracking_number: string; cost_minor: string; created_at: Date; status: ShipmentStatus; status_at: Date | null }[] =
+      await this.dataSource.query(`SELECT carrier, tracking_number, cost_minor, created_at, status, status_at FROM sent_back_parcels WHERE case_id = $1`, [caseId]);
+    if (!parcel) return null;
+    const events = await this.dataSource.manager.find(TrackingEvent, { where: { caseId, shipmentId: IsNull() }, order: { occurredAt: 'ASC' } });
+    return {
+      carrier: parcel.carrier,
+      trackingNumber: parcel.tracking_number,
+      costMinor: Number(parcel.cost_minor),
+      at: new Date(parcel.created_at).toISOString(),
+      status: parcel.status,
+      statusAt: parcel.status_at && new Date(parcel.status_at).toISOString(),
+      events: events.map((e) => ({ status: e.status, occurredAt: e.occurredAt.toISOString(), location: e.location })),
+    };
   }
 
+  /** The carrier's scans of a case's shipment (the parcel coming in). */
   eventsOf(caseId: string): Promise<TrackingEvent[]> {
-    return this.dataSource.manager.find(TrackingEvent, { where: { caseId }, order: { occurredAt: 'ASC' } });
+    return this.dataSource.manager.find(TrackingEvent, { where: { caseId, shipmentId: Not(IsNull()) }, order: { occurredAt: 'ASC' } });
   }
+}
+
+/** The parcel an item that failed inspection went back to its customer in, as the case view shows it. */
+export interface SentBackParcel {
+  carrier: string;
+  trackingNumber: string;
+  costMinor: number;
+  /** when it was booked */
+  at: string;
+  /** its furthest scan (BOOKED before any); DELIVERED when the customer has it */
+  status: ShipmentStatus;
+  statusAt: string | null;
+  events: { status: TrackingStatus; occurredAt: string; location: string | null }[];
 }

@@ -3,7 +3,7 @@ import { ReturnMethod, ShippingPayer } from '@returns/contracts';
 import { bigintAsNumber } from '@returns/database';
 
 /** Where the parcel is as far as we know: BOOKED, then the carrier's furthest status. */
-export type ShipmentStatus = 'BOOKED' | 'PICKED_UP' | 'IN_TRANSIT' | 'DELIVERED_TO_WAREHOUSE' | 'EXCEPTION' | 'LOST' | 'CANCELLED';
+export type ShipmentStatus = 'BOOKED' | 'PICKED_UP' | 'IN_TRANSIT' | 'DELIVERED_TO_WAREHOUSE' | 'DELIVERED' | 'EXCEPTION' | 'LOST' | 'CANCELLED';
 
 /** The parcel coming back: one per case. */
 @Entity('shipments')

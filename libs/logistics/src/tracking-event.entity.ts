@@ -7,8 +7,9 @@ export class TrackingEvent {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'shipment_id', type: 'uuid' })
-  shipmentId: string;
+  /** null for a scan of the parcel an item was sent back to its customer in (`sent_back_parcels`) */
+  @Column({ name: 'shipment_id', type: 'uuid', nullable: true })
+  shipmentId: string | null;
 
   @Column({ name: 'case_id', type: 'uuid' })
   caseId: string;

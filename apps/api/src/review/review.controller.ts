@@ -1,17 +1,28 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { CaseService } from '@returns/case';
 import { IntakeService } from '@returns/intake';
 import { Caller } from '../auth/api-key.guard';
 import { agentOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
+import { OptionalQuery } from '../http/optional-query';
 import { knownIdOr404 } from '../http/uuid';
+
+class NoticesQuery {
+  @OptionalQuery() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+}
 
 /** The review desk: what agents work through, nearest deadline first. */
 @ApiTags('review desk')
 @ApiBearerAuth()
 @Controller('v1')
 export class ReviewController {
-  constructor(private readonly intake: IntakeService) {}
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly cases: CaseService,
+  ) {}
 
   @Get('review-queue')
   @Roles('agent')
@@ -28,5 +39,15 @@ export class ReviewController {
   @ApiOperation({ summary: 'Take a review for 30 minutes; another agent gets 409 ALREADY_CLAIMED meanwhile.' })
   claim(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     return this.intake.claim(knownIdOr404(id, 'return', 'RETURN_NOT_FOUND'), agentOf(caller));
+  }
+
+  @Get('staff-notifications')
+  @Roles('agent')
+  @ApiOperation({
+    summary: "The agents' notices, newest first: reviews about to be approved by their deadline, items sent back to a customer that the carrier lost or brought back undelivered.",
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1..200, default 50' })
+  async notices(@Query() query: NoticesQuery) {
+    return { items: await this.cases.staffNotices('agents', query.limit ?? 50) };
   }
 }
