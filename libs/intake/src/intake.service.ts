@@ -495,7 +495,7 @@ export class IntakeService implements OnApplicationShutdown {
       manager,
       `SELECT k.id, count(DISTINCT s.customer_id)::int AS shared
          FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS k(id, customer_id, probe)
-         CROSS JOIN LATERAL (SELECT c.customer_id FROM return_cases c WHERE c.photos @> k.probe AND c.customer_id <> k.customer_id OFFSET 0) s
+         CROSS JOIN LATERAL (SELECT c.customer_id FROM return_cases c WHERE c.photos @> k.probe AND c.photos <> '[]'::jsonb AND c.customer_id <> k.customer_id OFFSET 0) s
         GROUP BY k.id`,
       [probes.map((p) => p.id), probes.map((p) => p.customerId), probes.map((p) => p.probe)],
     );
