@@ -4,7 +4,7 @@ import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { FeedbackService, RefundService, surveyToken } from '@returns/refund';
-import { addedJob, expectError, inspectedAs, postReturn, putOrder } from './support/api-helpers';
+import { addedJob, deadlinePassed, expectError, inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 
@@ -114,6 +114,7 @@ describe('feedback after a refund', () => {
 
   it('completes an unanswered refunded case, and an exchange shipped, at the completion deadline', async () => {
     const { caseId, path } = await refunded();
+    await deadlinePassed(service, caseId, 'completeBy');
     expect(await service.get(FeedbackService).onCompletionDeadline(caseId)).toBe(true);
     expect(await statusOf(caseId)).toBe('COMPLETED');
     expect(await service.get(FeedbackService).onCompletionDeadline(caseId)).toBe(false);
@@ -131,6 +132,7 @@ describe('feedback after a refund', () => {
     await service.get(InspectionService).grade(exchange);
     expect(await statusOf(exchange)).toBe('EXCHANGE_SHIPPED');
     expect(await jobOf(Jobs.deadline(exchange, 'completion', 0))).toBeDefined();
+    await deadlinePassed(service, exchange, 'completeBy');
     expect(await service.get(FeedbackService).onCompletionDeadline(exchange)).toBe(true);
     expect(await statusOf(exchange)).toBe('COMPLETED');
     expect(await jobOf(Jobs.webhook(exchange, 'return.completed'))).toBeDefined();

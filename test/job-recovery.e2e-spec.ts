@@ -7,7 +7,7 @@ import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { NotificationService, WebhookService } from '@returns/notification';
 import { RefundService } from '@returns/refund';
-import { addedJob, expectError, inspectedAs, postReturn, putOrder, scan } from './support/api-helpers';
+import { addedJob, deadlinePassed, expectError, inspectedAs, postReturn, putOrder, scan } from './support/api-helpers';
 import { daysAgo, returnBody } from './support/factories';
 import { TestService } from './support/service';
 import { ownDatabase } from './support/own-database';
@@ -250,6 +250,7 @@ describe('recovering jobs Redis lost', () => {
     // Closed at its ship-back deadline with the courier still booked.
     const closed = await accepted();
     await logistics.book(closed);
+    await deadlinePassed(service, closed, 'shipBackBy');
     expect(await logistics.onShipBackDeadline(closed)).toBe(true);
     await lose(Jobs.notify(closed, 'return.closed'));
     await lose(Jobs.cancelShipment(closed));
@@ -292,6 +293,7 @@ describe('recovering jobs Redis lost', () => {
     // Closed at its ship-back deadline; paid (refund only).
     const closed = await accepted();
     await logistics.book(closed);
+    await deadlinePassed(service, closed, 'shipBackBy');
     expect(await logistics.onShipBackDeadline(closed)).toBe(true);
     await lose(Jobs.webhook(closed, 'return.closed'));
     const paid = await accepted({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });

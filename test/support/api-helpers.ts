@@ -116,3 +116,12 @@ export async function addedJob(service: TestService, request: JobRequest): Promi
   }
   throw new Error(`${request.jobId} was never added`);
 }
+
+/**
+ * Moves a case's `field` deadline (`deadlines.reviewBy`, `shipBackBy`, `inspectBy`,
+ * `completeBy`) to a second ago, as if its time had come: its timer acts only once it has.
+ */
+export async function deadlinePassed(service: TestService, caseId: string, field: 'reviewBy' | 'shipBackBy' | 'inspectBy' | 'completeBy'): Promise<void> {
+  const at = new Date(Date.now() - 1_000).toISOString();
+  await service.db.query(`UPDATE return_cases SET deadlines = jsonb_set(deadlines, ARRAY[$2::text], to_jsonb($3::text)) WHERE id = $1`, [caseId, field, at]);
+}

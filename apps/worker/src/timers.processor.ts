@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
+import { DeadlineNotDue } from '@returns/case';
 import { DeadlineKind, JobName, JobPayload, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { InspectionService } from '@returns/inspection';
@@ -9,7 +10,9 @@ import { FeedbackService } from '@returns/refund';
 
 /**
  * Per-case deadlines, as delayed jobs. Each hands the case to the stage that owns the
- * deadline, which acts only if the case is still waiting.
+ * deadline, which acts only if the case is still waiting and its deadline has passed. A
+ * timer that runs early (a replay, a job promoted by hand) goes back to waiting, as the same
+ * job, until the deadline the case records.
  */
 @Processor(QueueName.Timers)
 export class TimersProcessor extends WorkerHost {
@@ -24,7 +27,7 @@ export class TimersProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job): Promise<void> {
+  async process(job: Job, token?: string): Promise<void> {
     if ((job.name as JobName) !== JobName.CaseDeadline) throw new Error(`timers queue has no handler for job ${job.name}`);
     const { caseId, kind } = job.data as JobPayload<JobName.CaseDeadline>;
     const handlers: Record<DeadlineKind, (id: string) => Promise<boolean>> = {
@@ -34,7 +37,14 @@ export class TimersProcessor extends WorkerHost {
       inspection: (id) => this.inspection.onInspectionDeadline(id),
       completion: (id) => this.feedback.onCompletionDeadline(id),
     };
-    const acted = await handlers[kind](caseId);
-    if (acted) this.logger.log(`${kind} deadline acted on case ${caseId}`);
+    try {
+      const acted = await handlers[kind](caseId);
+      if (acted) this.logger.log(`${kind} deadline acted on case ${caseId}`);
+    } catch (error) {
+      if (!(error instanceof DeadlineNotDue)) throw error;
+      this.logger.warn(`${kind} timer of case ${caseId} ran early: it waits until ${error.dueAt.toISOString()}`);
+      await job.moveToDelayed(error.dueAt.getTime(), token);
+      throw new DelayedError();
+    }
   }
 }

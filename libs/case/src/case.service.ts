@@ -32,6 +32,32 @@ const DEADLINE_FIELD = {
   completion: 'completeBy',
 } as const satisfies Record<Exclude<DeadlineKind, 'review-reminder'>, keyof CaseDeadlines>;
 
+/**
+ * A deadline's timer ran before the deadline: a replay of its job, a job promoted by hand, a
+ * worker whose clock is ahead. Nothing was done; the timer waits until `dueAt`
+ * (TimersProcessor) and acts then, if the case is still waiting.
+ */
+export class DeadlineNotDue extends Error {
+  constructor(
+    readonly kind: DeadlineKind,
+    readonly dueAt: Date,
+  ) {
+    super(`the ${kind} deadline is not due until ${dueAt.toISOString()}`);
+  }
+}
+
+/**
+ * Throws DeadlineNotDue unless a case's `kind` deadline has passed: the reminder's, `leadMs`
+ * before the review deadline. A case with no such deadline recorded is due (its timer is all
+ * there is to go by).
+ */
+export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kind: DeadlineKind, leadMs = 0): void {
+  const at = subject.deadlines?.[DEADLINE_FIELD[kind === 'review-reminder' ? 'review' : kind]];
+  if (!at) return;
+  const dueAt = new Date(Date.parse(at) - leadMs);
+  if (dueAt.getTime() > Date.now()) throw new DeadlineNotDue(kind, dueAt);
+}
+
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {
   caseId: string;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, conflict, IllegalTransitionError, ReturnCase, ReturnItem } from '@returns/case';
+import { assertDeadlinePassed, CaseService, conflict, IllegalTransitionError, ReturnCase, ReturnItem } from '@returns/case';
 import { Disposition, ItemCondition, JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
@@ -89,6 +89,7 @@ export class InspectionService {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject || subject.status !== 'RECEIVED') return false;
       if (await tx.manager.findOne(Inspection, { where: { caseId } })) return false; // a report is being graded
+      assertDeadlinePassed(subject, 'inspection');
       const lines = await this.cases.items(caseId, tx.manager);
       const accepted: GradedItem[] = lines.map((l) => ({
         sku: l.sku,

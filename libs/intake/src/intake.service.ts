@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
-import { casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase, ReturnItem } from '@returns/case';
+import { assertDeadlinePassed, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase, ReturnItem } from '@returns/case';
 import { CaseStatus, Decision, JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
@@ -573,6 +573,7 @@ export class IntakeService implements OnApplicationShutdown {
     return this.outbox.transaction(async (tx) => {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject || subject.status !== 'PENDING_REVIEW') return false;
+      assertDeadlinePassed(subject, 'review');
       const decision: Decision = {
         ...(subject.decision as Decision),
         outcome: 'APPROVED',
@@ -593,6 +594,7 @@ export class IntakeService implements OnApplicationShutdown {
   async onReviewReminder(caseId: string): Promise<boolean> {
     const subject = await this.cases.find(caseId);
     if (!subject || subject.status !== 'PENDING_REVIEW') return false;
+    assertDeadlinePassed(subject, 'review-reminder', reminderLeadMs(this.config.deadlines.reviewMs));
     const rows = await this.dataSource.query(
       `INSERT INTO staff_notifications (case_id, kind, audience, message) VALUES ($1, 'review-reminder', 'agents', $2)
        ON CONFLICT (case_id, kind) DO NOTHING RETURNING id`,

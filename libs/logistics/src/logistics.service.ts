@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
+import { assertDeadlinePassed, CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertMany, preparedQuery } from '@returns/database';
 import { CaseStatus, JobRequest, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
@@ -470,6 +470,7 @@ export class LogisticsService implements OnApplicationShutdown {
     return this.outbox.transaction(async (tx) => {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject || subject.status !== 'AWAITING_SHIPMENT') return false;
+      assertDeadlinePassed(subject, 'ship-back');
       await this.cases.transition(tx.manager, subject, 'CLOSED', 'system:ship-back-deadline', 'not shipped back in time');
       tx.enqueue(Jobs.notify(caseId, 'return.closed', {}, subject.priority), Jobs.webhook(caseId, 'return.closed'), Jobs.cancelShipment(caseId));
       return true;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { CaseService, conflict, notFound, ReturnCase } from '@returns/case';
+import { assertDeadlinePassed, CaseService, conflict, notFound, ReturnCase } from '@returns/case';
 import { JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 
@@ -138,6 +138,7 @@ export class FeedbackService {
     return this.outbox.transaction(async (tx) => {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject || !(COMPLETING as readonly string[]).includes(subject.status)) return false;
+      assertDeadlinePassed(subject, 'completion');
       await this.completeIn(tx, subject, 'system:completion', 'nothing more to do');
       return true;
     });
