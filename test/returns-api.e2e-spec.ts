@@ -611,6 +611,48 @@ describe('returns service HTTP contract', () => {
       expect(await payoutsOf(failed.refund.id)).toHaveLength(0);
     });
 
+    const refundOnly = (items: { sku: string; quantity: number }[]) => ({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items });
+
+    it("keeps a FAILED refund's amount from what the order's other cases can be refunded", async () => {
+      // The mug's refund is declined: it stays owed (finance retries it; the gateway may have paid after all).
+      const { orderId, order } = await putOrder(service, { payment: { provider: 'alipay', transactionId: uniqueId('T-DECLINE') } });
+      const mug = await returnFor(service, orderId, 'REFUND_FAILED', refundOnly([{ sku: 'MUG', quantity: 1 }]));
+      expect(mug.refund).toMatchObject({ status: 'FAILED', amount: 4500 });
+      // Upstream then corrects the order (the mug was 1.00) and its payment: 199.00 paid in all.
+      await service
+        .as('upstream')
+        .put(`/v1/orders/${orderId}`, {
+          ...order,
+          payment: { provider: 'alipay', transactionId: uniqueId('T') },
+          items: [
+            { sku: 'S1', name: 'T恤', category: 'apparel', quantity: 2, unitPrice: 9900 },
+            { sku: 'MUG', name: '马克杯', category: 'home', quantity: 1, unitPrice: 100 },
+          ],
+        })
+        .expect(200);
+      // The shirts are worth 198.00, but 45.00 of the 199.00 paid is the mug's refund's.
+      const shirts = await returnFor(service, orderId, 'REFUNDED', refundOnly([{ sku: 'S1', quantity: 2 }]));
+      expect(shirts.refund.amount).toBe(19900 - 4500);
+      expect(shirts.refund.breakdown).toContainEqual(expect.objectContaining({ code: 'CAP' }));
+    });
+
+    it("refuses to try a FAILED refund again once the order's payment no longer covers it: 409 REFUND_EXCEEDS_PAID, nothing changed", async () => {
+      const failed = await declinedRefundOnly();
+      // Upstream lowers the order's total below the refund (a price corrected, an item taken off).
+      const [order] = await service.db.query('SELECT customer, payment FROM orders WHERE id = $1', [failed.orderId]);
+      await service
+        .as('upstream')
+        .put(`/v1/orders/${failed.orderId}`, { ...orderBody({ customer: order.customer, payment: order.payment }), items: [{ sku: 'MUG', name: '马克杯', category: 'home', quantity: 1, unitPrice: 1000 }] })
+        .expect(200);
+      const refused = await service.as('finance').post(`/v1/refunds/${failed.refund.id}/retry`);
+      expectError(refused, 409, 'REFUND_EXCEEDS_PAID');
+      expect(refused.body.message).toContain('45.00');
+      const after = (await service.as('finance').get(`/v1/returns/${failed.id}`)).body;
+      expect(after.status).toBe('REFUND_FAILED');
+      expect(after.refund).toEqual(failed.refund);
+      expect(steps(after)).toEqual(steps(failed));
+    });
+
     it('answers 409 REFUND_NOT_FAILED for a refund that succeeded', async () => {
       const refunded = await caseIn(service, 'REFUNDED', { type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });
       expect(refunded.refund.status).toBe('SUCCEEDED');

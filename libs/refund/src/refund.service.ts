@@ -103,12 +103,7 @@ export class RefundService {
     const existing = await tx.manager.findOne(Refund, { where: { caseId } });
     if (existing) return existing.status === 'PENDING' ? existing : null;
 
-    // One order's refunds are worked out one at a time, so together they never exceed what was paid.
-    const order = (await tx.manager.findOne(OrderSnapshot, { where: { id: subject.orderId }, lock: { mode: 'pessimistic_write' } }))!;
-    const [{ refunded }] = await tx.manager.query(
-      `SELECT COALESCE(SUM(amount_minor), 0) AS refunded FROM refunds WHERE order_id = $1 AND status <> 'FAILED'`,
-      [order.id],
-    );
+    const { order, refunded } = await this.orderRefunds(tx, subject.orderId);
     const lines = await this.cases.items(caseId, tx.manager);
     const policy = casePolicy(book, lines);
     // A restocking fee is for returns the customer chose, never for the merchant's fault or a lost parcel.
@@ -118,7 +113,7 @@ export class RefundService {
       returnShippingChargeMinor: subject.returnShippingChargeMinor,
       restockingFeePercent,
       paidMinor: order.paidTotalMinor,
-      alreadyRefundedMinor: Number(refunded),
+      alreadyRefundedMinor: refunded,
     });
     const id = randomUUID();
     const now = new Date();
@@ -142,6 +137,21 @@ export class RefundService {
     } satisfies Refund);
     await tx.manager.insert(Refund, refund);
     return refund;
+  }
+
+  /**
+   * An order, locked, so its refunds are worked out one at a time and together never exceed
+   * what was paid; and what its refunds (but `except`) already hold of the payment. A FAILED
+   * refund still holds its amount: finance retries it, and the gateway may have paid it
+   * after all (the reconciliation settles that), so another case's refund must not take it.
+   */
+  private async orderRefunds(tx: Tx, orderId: string, except?: string): Promise<{ order: OrderSnapshot; refunded: number }> {
+    const order = (await tx.manager.findOne(OrderSnapshot, { where: { id: orderId }, lock: { mode: 'pessimistic_write' } }))!;
+    const [{ refunded }] = await tx.manager.query(
+      `SELECT COALESCE(SUM(amount_minor), 0) AS refunded FROM refunds WHERE order_id = $1 AND id IS DISTINCT FROM $2`,
+      [orderId, except ?? null],
+    );
+    return { order, refunded: Number(refunded) };
   }
 
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
@@ -205,6 +215,18 @@ export class RefundService {
       const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
       if (refund.status !== 'FAILED' || subject.status !== 'REFUND_FAILED') {
         throw conflict('REFUND_NOT_FAILED', `refund ${refundId} is ${refund.status}: only FAILED refunds can be retried`);
+      }
+      if (!paidAfterAll) {
+        // Upstream may have lowered the order's total since the amount was fixed (PUT /v1/orders).
+        const { order, refunded } = await this.orderRefunds(tx, refund.orderId, refund.id);
+        const left = Math.max(0, order.paidTotalMinor - refunded);
+        if (refund.amount > left) {
+          throw conflict(
+            'REFUND_EXCEEDS_PAID',
+            `refund ${refundId} of ${major(refund.amount, refund.currency)} is more than what is left of order ${order.id}'s payment ` +
+              `(${major(left, refund.currency)}, its other refunds counted): settle it with the customer by hand`,
+          );
+        }
       }
       await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund retried by finance');
       if (paidAfterAll) {
