@@ -1,4 +1,4 @@
-import { QueueName } from '@returns/contracts';
+import { QueueName, signBody } from '@returns/contracts';
 import { postReturn, putOrder } from './support/api-helpers';
 import { orderBody, returnBody } from './support/factories';
 import { TestService } from './support/service';
@@ -42,10 +42,24 @@ describe('queue discipline under a surge', () => {
       const [{ still }] = await service.db.query('SELECT count(*)::int AS still FROM return_requests');
       expect(still).toBe(before);
 
+      // Upstream's return.requested events meet the same mark: 429 with Retry-After, nothing stored.
+      const event = JSON.stringify({ id: 'evt-surge', type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(orderId) });
+      const signed = () =>
+        service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json').set('X-Signature', signBody(event, 'dev-webhook-secret')).send(event);
+      const events = async () => (await service.db.query('SELECT count(*)::int AS n FROM upstream_events'))[0].n;
+      const eventsBefore = await events();
+      const refusedEvent = await signed();
+      expect(refusedEvent.status).toBe(429);
+      expect(refusedEvent.body).toMatchObject({ code: 'INTAKE_BACKLOG' });
+      expect(Number(refusedEvent.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(await events()).toBe(eventsBefore);
+
       await service.spawnWorker({ WORKER_QUEUES: 'intake,logistics,notification,webhooks,timers' });
       await service.drain();
       await new Promise((r) => setTimeout(r, 300));
       expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+      // Sent again once the backlog has drained, the event is taken.
+      expect((await signed()).status).toBe(202);
     });
   });
 

@@ -20,7 +20,7 @@ import { AnalyticsController } from './admin/analytics.controller';
 import { FeedbackController } from './feedback/feedback.controller';
 import { ApiKeyGuard, ApiKeys } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
-import { BodyParserErrorFilter, IllegalTransitionFilter } from './http/domain-exception.filter';
+import { BodyParserErrorFilter, IllegalTransitionFilter, IntakeBacklogFilter } from './http/domain-exception.filter';
 import { LogisticsController } from './logistics/logistics.controller';
 import { EventsController } from './events/events.controller';
 import { OrdersController } from './orders/orders.controller';
@@ -84,6 +84,7 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: BodyParserErrorFilter },
         { provide: APP_FILTER, useClass: IllegalTransitionFilter },
+        { provide: APP_FILTER, useClass: IntakeBacklogFilter },
       ],
     };
   }

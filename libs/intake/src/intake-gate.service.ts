@@ -36,6 +36,23 @@ export class IntakeGate {
   }
 
   /**
+   * Accepts a request with `accept` unless the backlog is past the high-water mark. Past it,
+   * a request whose key was used before still gets the answer it got then (`earlier`, e.g.
+   * `IntakeService.answerAgain`): a client retrying after a lost answer learns its return's
+   * id rather than a 429; any other gets `IntakeBacklogException`.
+   */
+  async through<T>(accept: () => Promise<T>, earlier: () => Promise<T | undefined>): Promise<T> {
+    try {
+      await this.admit();
+    } catch (refusal) {
+      const answer = refusal instanceof IntakeBacklogException ? await earlier() : undefined;
+      if (answer === undefined) throw refusal;
+      return answer;
+    }
+    return accept();
+  }
+
+  /**
    * Throws 429 when the backlog is at or past the high-water mark; `retryAfterSeconds` is
    * what the caller should wait (a guess from how far past it is, 1 to 60 s).
    */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderInput, OrderService } from '@returns/case';
+import { IntakeGate } from './intake-gate.service';
 import { IntakeService } from './intake.service';
 import { ReturnRequestBody } from './return-request.entity';
 
@@ -33,6 +34,7 @@ export class UpstreamEventsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrderService,
     private readonly intake: IntakeService,
+    private readonly gate: IntakeGate,
   ) {}
 
   async handle(event: UpstreamEvent, clientId: string): Promise<EventOutcome> {
@@ -44,8 +46,13 @@ export class UpstreamEventsService {
       const { orderId, ...order } = event.data as unknown as { orderId: string } & OrderInput;
       await this.orders.upsert(orderId, order, new Date(event.occurredAt));
     } else {
-      // The event id is the idempotency key, so a retried or raced event opens one case.
-      const accepted = await this.intake.accept(`event:${clientId}`, event.id, event.data as unknown as ReturnRequestBody);
+      // The event id is the idempotency key, so a retried or raced event opens one case; past
+      // the high-water mark a new one gets 429, as a POST /v1/returns would.
+      const [key, body] = [`event:${clientId}`, event.data as unknown as ReturnRequestBody];
+      const accepted = await this.gate.through(
+        () => this.intake.accept(key, event.id, body),
+        () => this.intake.answerAgain(key, event.id, body),
+      );
       result = { returnId: accepted.id };
     }
     const inserted = await this.dataSource.query(

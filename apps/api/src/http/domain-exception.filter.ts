@@ -3,6 +3,7 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { IllegalTransitionError } from '@returns/case';
+import { IntakeBacklogException } from '@returns/intake';
 import { databaseUnavailable, textRefused } from '@returns/database';
 import { redisUnavailable } from '@returns/queue';
 
@@ -16,6 +17,14 @@ export class IllegalTransitionFilter implements ExceptionFilter {
       code: error.code,
       message: `a return in ${error.from} cannot move to ${error.to}`,
     });
+  }
+}
+
+/** Intake past its high-water mark answers 429 with how long to wait, whichever way the request came (a return, an upstream event). */
+@Catch(IntakeBacklogException)
+export class IntakeBacklogFilter implements ExceptionFilter {
+  catch(error: IntakeBacklogException, host: ArgumentsHost): void {
+    host.switchToHttp().getResponse<Response>().status(429).setHeader('Retry-After', String(error.retryAfterSeconds)).json(error.getResponse());
   }
 }
 

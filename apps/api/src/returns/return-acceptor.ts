@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { AcceptedReturn, IntakeBacklogException, IntakeGate, IntakeService, ReturnRequestBody } from '@returns/intake';
+import { AcceptedReturn, IntakeGate, IntakeService, ReturnRequestBody } from '@returns/intake';
 
 /** The 202 answer to `POST /v1/returns`. */
 export interface AcceptedAnswer extends AcceptedReturn {
@@ -32,17 +32,10 @@ export class ReturnAcceptor {
    */
   async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody, request?: IncomingMessage): Promise<AcceptedAnswer> {
     if (request && this.failures.has(request)) throw this.failures.get(request);
-    try {
-      await this.gate.admit();
-    } catch (refusal) {
-      const earlier = refusal instanceof IntakeBacklogException ? await this.intake.answerAgain(clientId, idempotencyKey, body) : undefined;
-      if (!earlier) throw refusal;
-      return this.answer(earlier);
-    }
-    return this.answer(await this.intake.accept(clientId, idempotencyKey, body));
-  }
-
-  private answer(accepted: AcceptedReturn): AcceptedAnswer {
+    const accepted = await this.gate.through(
+      () => this.intake.accept(clientId, idempotencyKey, body),
+      () => this.intake.answerAgain(clientId, idempotencyKey, body),
+    );
     return { ...accepted, statusUrl: `${this.config.publicBaseUrl}/v1/returns/${accepted.id}` };
   }
 

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { IntakeBacklogException, IntakeService } from '@returns/intake';
+import { IntakeService } from '@returns/intake';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, agentOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
@@ -34,16 +34,10 @@ export class ReturnsController {
     @Headers('idempotency-key') key: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
   ) {
     const problem = idempotencyKeyProblem(key);
     if (problem) throw badRequest([problem[0]], problem[1]);
-    try {
-      return await this.acceptor.accept(caller.clientId, key!, { ...body }, request);
-    } catch (error) {
-      if (error instanceof IntakeBacklogException) response.setHeader('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    return this.acceptor.accept(caller.clientId, key!, { ...body }, request);
   }
 
   @Get()
