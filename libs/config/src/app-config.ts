@@ -64,6 +64,23 @@ export interface AppConfig {
     /** a PENDING refund untouched this long is no longer being paid by a worker (RECONCILIATION_GRACE, default 1h) */
     graceMs: number;
   };
+  /**
+   * The real providers, each used where its URL is set; where it is not, its simulator
+   * (below) stands in, so the service runs whole on one laptop (DESIGN.md, "External
+   * parties"). A production start warns of every provider left simulated.
+   */
+  providers: {
+    /** a courier aggregator's booking API over HTTP (CARRIER_API_URL, CARRIER_API_KEY) */
+    carrier: HttpProvider | null;
+    /** the payment provider's refund API over HTTP (PAYMENT_API_URL, PAYMENT_API_KEY) */
+    payment: HttpProvider | null;
+    /** email over SMTP (SMTP_URL, e.g. smtps://user:pass@smtp.example.com:465; SMTP_FROM) */
+    email: { url: string; from: string; timeoutMs: number } | null;
+    /** the SMS, WeChat and app-push providers' message APIs over HTTP (SMS_API_URL, WECHAT_API_URL, PUSH_API_URL, and each one's _API_KEY) */
+    sms: HttpProvider | null;
+    wechat: HttpProvider | null;
+    push: HttpProvider | null;
+  };
   /** Behaviour of the simulated carriers, payment gateway and notification channels. */
   simulators: {
     /** each simulated call takes between half of this and all of it */
@@ -83,6 +100,13 @@ export interface AppConfig {
      */
     redisUrl?: string;
   };
+}
+
+/** A provider reached over HTTP: its base URL, its key (sent as `Authorization: Bearer`), and how long one call may take (PROVIDER_TIMEOUT, default 10s). */
+export interface HttpProvider {
+  url: string;
+  apiKey: string | null;
+  timeoutMs: number;
 }
 
 /**
@@ -275,11 +299,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       windowMs: duration('RECONCILIATION_WINDOW', env.RECONCILIATION_WINDOW, '3d'),
       graceMs: duration('RECONCILIATION_GRACE', env.RECONCILIATION_GRACE, '1h'),
     },
+    providers: providers(env),
     simulators: {
       latencyMs: duration('SIMULATOR_LATENCY', env.SIMULATOR_LATENCY, '20ms'),
       failureRate: fraction('SIMULATOR_FAILURE_RATE', env.SIMULATOR_FAILURE_RATE),
       retentionMs: duration('SIMULATOR_RETENTION', env.SIMULATOR_RETENTION, '2d'),
       redisUrl: env.SIMULATOR_REDIS_URL || undefined,
     },
+  };
+}
+
+/** The real providers configured (`AppConfig.providers`): each URL must be absolute http(s), or smtp(s) for email. */
+function providers(env: NodeJS.ProcessEnv): AppConfig['providers'] {
+  const timeoutMs = duration('PROVIDER_TIMEOUT', env.PROVIDER_TIMEOUT, '10s');
+  const url = (name: string, schemes: string[]): string | null => {
+    const raw = env[name]?.trim();
+    if (!raw) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
+    }
+    if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) throw new ConfigError(`${name} must be a ${schemes.join(' or ')} URL, got "${raw}"`);
+    return raw.replace(/\/$/, '');
+  };
+  const http = (prefix: string): HttpProvider | null => {
+    const base = url(`${prefix}_API_URL`, ['http', 'https']);
+    return base ? { url: base, apiKey: env[`${prefix}_API_KEY`]?.trim() || null, timeoutMs } : null;
+  };
+  const smtp = url('SMTP_URL', ['smtp', 'smtps']);
+  if (smtp && !env.SMTP_FROM?.trim()) throw new ConfigError('SMTP_FROM is required with SMTP_URL: the address customers get our email from');
+  return {
+    carrier: http('CARRIER'),
+    payment: http('PAYMENT'),
+    email: smtp ? { url: smtp, from: env.SMTP_FROM!.trim(), timeoutMs } : null,
+    sms: http('SMS'),
+    wechat: http('WECHAT'),
+    push: http('PUSH'),
   };
 }

@@ -24,6 +24,25 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET: 'x' })).toThrow(/API_KEYS/);
   });
 
+  it('reads the real providers from their URLs, leaving the rest to the simulators', () => {
+    expect(loadConfig({}).providers).toEqual({ carrier: null, payment: null, email: null, sms: null, wechat: null, push: null });
+    const config = loadConfig({
+      CARRIER_API_URL: 'https://carrier.example.com/v2/',
+      CARRIER_API_KEY: 'ck',
+      PAYMENT_API_URL: 'http://127.0.0.1:9001',
+      SMTP_URL: 'smtps://user:pass@smtp.example.com:465',
+      SMTP_FROM: 'returns@shop.example.com',
+      PROVIDER_TIMEOUT: '3s',
+    }).providers;
+    expect(config.carrier).toEqual({ url: 'https://carrier.example.com/v2', apiKey: 'ck', timeoutMs: 3_000 });
+    expect(config.payment).toEqual({ url: 'http://127.0.0.1:9001', apiKey: null, timeoutMs: 3_000 });
+    expect(config.email).toEqual({ url: 'smtps://user:pass@smtp.example.com:465', from: 'returns@shop.example.com', timeoutMs: 3_000 });
+    expect(config.sms).toBeNull();
+    expect(() => loadConfig({ PAYMENT_API_URL: 'payments.example.com' })).toThrow(/PAYMENT_API_URL must be an absolute URL/);
+    expect(() => loadConfig({ SMS_API_URL: 'ftp://sms.example.com' })).toThrow(/SMS_API_URL must be a http or https URL/);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://smtp.example.com' })).toThrow(/SMTP_FROM is required/);
+  });
+
   it('names the variable when a duration is malformed', () => {
     expect(() => loadConfig({ REVIEW_DEADLINE: 'soon' })).toThrow(/REVIEW_DEADLINE/);
   });
