@@ -1,4 +1,4 @@
-import { ALL_QUEUES, QueueName, Role, ROLES } from '@returns/contracts';
+import { ALL_QUEUES, ProviderEndpoint, QueueName, Role, ROLES } from '@returns/contracts';
 import { parseDuration } from './duration';
 
 /** Typed, validated environment of the service. Read once at start-up by `loadConfig`. */
@@ -103,11 +103,7 @@ export interface AppConfig {
 }
 
 /** A provider reached over HTTP: its base URL, its key (sent as `Authorization: Bearer`), and how long one call may take (PROVIDER_TIMEOUT, default 10s). */
-export interface HttpProvider {
-  url: string;
-  apiKey: string | null;
-  timeoutMs: number;
-}
+export type HttpProvider = ProviderEndpoint;
 
 /**
  * Jobs each worker process holds at once, per queue. The intake, logistics and notification

@@ -2,3 +2,4 @@ export * from './domain';
 export * from './job-requests';
 export * from './queues';
 export * from './signature';
+export * from './provider-http';
