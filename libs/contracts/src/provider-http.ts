@@ -51,6 +51,7 @@ export async function callProvider<T>(name: string, provider: ProviderEndpoint, 
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   const where = `${request.method} ${provider.url}${request.path}`;
   let response: Response;
+  let text: string;
   try {
     response = await fetch(`${provider.url}${request.path}`, {
       method: request.method,
@@ -58,11 +59,12 @@ export async function callProvider<T>(name: string, provider: ProviderEndpoint, 
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: AbortSignal.timeout(provider.timeoutMs),
     });
+    // Within the timeout too: a provider that sends its headers and then stalls is no answer.
+    text = await response.text();
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
     throw new ProviderHttpError(name, null, null, `${name}: ${where} ${timedOut ? `timed out after ${provider.timeoutMs} ms` : `failed: ${(error as Error).message}`}`);
   }
-  const text = await response.text();
   let body: unknown = null;
   if (text) {
     try {

@@ -1,5 +1,6 @@
 export * from './carrier-choice';
 export * from './carrier-gateway.interface';
+export * from './gateways/carrier-http';
 export * from './gateways/carrier-simulator';
 export * from './logistics.module';
 export * from './logistics.service';
