@@ -1,3 +1,4 @@
+export * from './gateways/payment-http';
 export * from './gateways/payment-simulator';
 export * from './payment-gateway.interface';
 export * from './processors/refund.processor';
