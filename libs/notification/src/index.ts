@@ -1,4 +1,7 @@
+export * from './channels/channel-router';
 export * from './channels/channel-simulator';
+export * from './channels/http-message.channel';
+export * from './channels/smtp-email.channel';
 export * from './notification-channel.interface';
 export * from './notification.entity';
 export * from './notification.module';
