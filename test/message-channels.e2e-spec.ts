@@ -278,7 +278,7 @@ describe(SmtpEmailChannel.name, () => {
 
   beforeAll(async () => {
     smtp = await new FakeSmtpServer().start();
-    email = new SmtpEmailChannel({ url: smtp.url, from: FROM, timeoutMs: 2_000 });
+    email = new SmtpEmailChannel({ url: smtp.url, from: FROM, timeoutMs: 2_000, requireTls: false });
   });
 
   afterAll(() => smtp?.stop());
@@ -325,7 +325,7 @@ describe(SmtpEmailChannel.name, () => {
     const anonymous = await new FakeSmtpServer({ anonymous: true }).start();
     try {
       const sent = message();
-      const answer = await new SmtpEmailChannel({ url: anonymous.url, from: FROM, timeoutMs: 2_000 }).send(sent);
+      const answer = await new SmtpEmailChannel({ url: anonymous.url, from: FROM, timeoutMs: 2_000, requireTls: false }).send(sent);
       expect(anonymous.mails).toHaveLength(1);
       expect(answer).toEqual({ providerMessageId: `<${sent.messageId}@shop.example.com>` });
     } finally {
@@ -336,7 +336,7 @@ describe(SmtpEmailChannel.name, () => {
   it('throws when the server refuses the recipient, and sends no content', async () => {
     const refusing = await new FakeSmtpServer({ refuseRecipients: true }).start();
     try {
-      const error = await failure(new SmtpEmailChannel({ url: refusing.url, from: FROM, timeoutMs: 2_000 }).send(message()));
+      const error = await failure(new SmtpEmailChannel({ url: refusing.url, from: FROM, timeoutMs: 2_000, requireTls: false }).send(message()));
       expect(error.message).toMatch(/550|rejected/i);
       expect(refusing.commands.some((c) => /^RCPT TO:<li\.lei@example\.com>/i.test(c))).toBe(true);
       expect(refusing.commands).not.toContain('DATA');
@@ -346,9 +346,21 @@ describe(SmtpEmailChannel.name, () => {
     }
   });
 
+  it('sends nothing to a server that offers no TLS when TLS is required (production), the credentials kept off the wire', async () => {
+    const plain = await new FakeSmtpServer().start();
+    try {
+      const error = await failure(new SmtpEmailChannel({ url: plain.url, from: FROM, timeoutMs: 2_000, requireTls: true }).send(message()));
+      expect(error.message).toMatch(/STARTTLS|TLS/i);
+      expect(plain.commands.some((c) => /^(MAIL|AUTH)/i.test(c))).toBe(false);
+      expect(plain.mails).toHaveLength(0);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('throws when no server listens', async () => {
     const port = await closedPort();
-    const error = await failure(new SmtpEmailChannel({ url: `smtp://127.0.0.1:${port}`, from: FROM, timeoutMs: 2_000 }).send(message()));
+    const error = await failure(new SmtpEmailChannel({ url: `smtp://127.0.0.1:${port}`, from: FROM, timeoutMs: 2_000, requireTls: false }).send(message()));
     expect(error.message).toMatch(/ECONNREFUSED/);
   });
 
@@ -356,7 +368,7 @@ describe(SmtpEmailChannel.name, () => {
     const silent = await new FakeSmtpServer({ silent: true }).start();
     try {
       const started = Date.now();
-      const error = await failure(new SmtpEmailChannel({ url: silent.url, from: FROM, timeoutMs: 300 }).send(message()));
+      const error = await failure(new SmtpEmailChannel({ url: silent.url, from: FROM, timeoutMs: 300, requireTls: false }).send(message()));
       expect(error.message).toMatch(/greeting|timeout/i);
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {

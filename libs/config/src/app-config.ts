@@ -74,8 +74,12 @@ export interface AppConfig {
     carrier: HttpProvider | null;
     /** the payment provider's refund API over HTTP (PAYMENT_API_URL, PAYMENT_API_KEY) */
     payment: HttpProvider | null;
-    /** email over SMTP (SMTP_URL, e.g. smtps://user:pass@smtp.example.com:465; SMTP_FROM) */
-    email: { url: string; from: string; timeoutMs: number } | null;
+    /**
+     * email over SMTP (SMTP_URL, e.g. smtps://user:pass@smtp.example.com:465; SMTP_FROM);
+     * `requireTls` in production: an smtp:// server must offer STARTTLS, or nothing is sent
+     * (the URL's credentials would otherwise cross the network in the clear)
+     */
+    email: { url: string; from: string; timeoutMs: number; requireTls: boolean } | null;
     /** the SMS, WeChat and app-push providers' message APIs over HTTP (SMS_API_URL, WECHAT_API_URL, PUSH_API_URL, and each one's _API_KEY) */
     sms: HttpProvider | null;
     wechat: HttpProvider | null;
@@ -295,7 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       windowMs: duration('RECONCILIATION_WINDOW', env.RECONCILIATION_WINDOW, '3d'),
       graceMs: duration('RECONCILIATION_GRACE', env.RECONCILIATION_GRACE, '1h'),
     },
-    providers: providers(env),
+    providers: providers(env, nodeEnv === 'production'),
     simulators: {
       latencyMs: duration('SIMULATOR_LATENCY', env.SIMULATOR_LATENCY, '20ms'),
       failureRate: fraction('SIMULATOR_FAILURE_RATE', env.SIMULATOR_FAILURE_RATE),
@@ -306,7 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** The real providers configured (`AppConfig.providers`): each URL must be absolute http(s), or smtp(s) for email. */
-function providers(env: NodeJS.ProcessEnv): AppConfig['providers'] {
+function providers(env: NodeJS.ProcessEnv, production: boolean): AppConfig['providers'] {
   const timeoutMs = duration('PROVIDER_TIMEOUT', env.PROVIDER_TIMEOUT, '10s');
   const url = (name: string, schemes: string[]): string | null => {
     const raw = env[name]?.trim();
@@ -329,7 +333,7 @@ function providers(env: NodeJS.ProcessEnv): AppConfig['providers'] {
   return {
     carrier: http('CARRIER'),
     payment: http('PAYMENT'),
-    email: smtp ? { url: smtp, from: env.SMTP_FROM!.trim(), timeoutMs } : null,
+    email: smtp ? { url: smtp, from: env.SMTP_FROM!.trim(), timeoutMs, requireTls: production } : null,
     sms: http('SMS'),
     wechat: http('WECHAT'),
     push: http('PUSH'),

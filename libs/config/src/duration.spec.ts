@@ -36,7 +36,9 @@ describe(loadConfig.name, () => {
     }).providers;
     expect(config.carrier).toEqual({ url: 'https://carrier.example.com/v2', apiKey: 'ck', timeoutMs: 3_000 });
     expect(config.payment).toEqual({ url: 'http://127.0.0.1:9001', apiKey: null, timeoutMs: 3_000 });
-    expect(config.email).toEqual({ url: 'smtps://user:pass@smtp.example.com:465', from: 'returns@shop.example.com', timeoutMs: 3_000 });
+    expect(config.email).toEqual({ url: 'smtps://user:pass@smtp.example.com:465', from: 'returns@shop.example.com', timeoutMs: 3_000, requireTls: false });
+    const production = { NODE_ENV: 'production', API_KEYS: 'k:admin', WEBHOOK_SECRET: 'x', WAREHOUSE_ADDRESS: JSON.stringify({ name: 'w', phone: '1', province: 'p', city: 'c', line: 'l' }) };
+    expect(loadConfig({ ...production, SMTP_URL: 'smtp://mail.internal:25', SMTP_FROM: 'r@shop.example.com' }).providers.email?.requireTls).toBe(true);
     expect(config.sms).toBeNull();
     expect(() => loadConfig({ PAYMENT_API_URL: 'payments.example.com' })).toThrow(/PAYMENT_API_URL must be an absolute URL/);
     expect(() => loadConfig({ SMS_API_URL: 'ftp://sms.example.com' })).toThrow(/SMS_API_URL must be a http or https URL/);

@@ -27,7 +27,14 @@ export class SmtpEmailChannel implements NotificationChannel {
   constructor(private readonly endpoint: SmtpEndpoint) {
     // SMTPTransport merges `url` with the timeouts; `createTransport({ url, ... })` would keep the URL's options only.
     this.transport = createTransport(
-      new SMTPTransport({ url: endpoint.url, connectionTimeout: endpoint.timeoutMs, greetingTimeout: endpoint.timeoutMs, socketTimeout: endpoint.timeoutMs }),
+      new SMTPTransport({
+        url: endpoint.url,
+        connectionTimeout: endpoint.timeoutMs,
+        greetingTimeout: endpoint.timeoutMs,
+        socketTimeout: endpoint.timeoutMs,
+        // smtps:// is TLS from the start; smtp:// upgrades only when the server offers it, unless required.
+        requireTLS: endpoint.requireTls,
+      }),
     );
   }
 
