@@ -80,3 +80,34 @@ describe('a deadline timer run before its deadline', () => {
     expect(after.refund).toBeNull();
   });
 });
+
+/**
+ * And on time: the ship-back and completion deadlines, short here, act through their real
+ * timer jobs (the other specs call the handlers, or move the deadline into the past).
+ */
+describe('a deadline timer that comes due', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await TestService.start({ withWorkers: true, env: { SHIP_BACK_DEADLINE: '3s', COMPLETION_AFTER: '2s' } });
+  });
+
+  afterAll(() => service.close());
+
+  it('closes a case not shipped back in time, tells the customer, and releases the courier', async () => {
+    const booked = await caseIn(service, 'AWAITING_SHIPMENT');
+    const closed = await service.waitForStatus(booked.id, 'CLOSED', 15_000);
+    expect(closed.timeline.at(-1)).toMatchObject({ from: 'AWAITING_SHIPMENT', to: 'CLOSED', actor: 'system:ship-back-deadline' });
+    expect(Date.parse(closed.timeline.at(-1).at)).toBeGreaterThanOrEqual(Date.parse(booked.deadlines.shipBackBy));
+    await service.drain();
+    expect((await service.as('agent').get(`/v1/returns/${booked.id}`)).body.shipment.status).toBe('CANCELLED');
+    const told = await service.db.query(`SELECT DISTINCT event FROM notifications WHERE case_id = $1 AND status = 'SENT'`, [booked.id]);
+    expect(told.map((n: { event: string }) => n.event)).toContain('return.closed');
+  });
+
+  it('completes a refunded case its customer did not answer the survey of', async () => {
+    const refunded = await driveToRefunded(service);
+    const completed = await service.waitForStatus(refunded.id, 'COMPLETED', 15_000);
+    expect(completed.timeline.at(-1)).toMatchObject({ from: 'REFUNDED', to: 'COMPLETED', actor: 'system:completion' });
+  });
+});
