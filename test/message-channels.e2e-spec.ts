@@ -3,7 +3,7 @@ import { createServer as createHttpServer, IncomingHttpHeaders, IncomingMessage,
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
 import { loadConfig } from '@returns/config';
 import { ProviderHttpError } from '@returns/contracts';
-import { ChannelRouter, ChannelSimulator, HttpMessageChannel, messageIdOf, OutgoingMessage, SmtpEmailChannel } from '@returns/notification';
+import { ChannelRouter, ChannelSimulator, HttpMessageChannel, messageIdOf, OutgoingMessage, SmtpEmailChannel, SmtpEndpoint } from '@returns/notification';
 import { RedisClient } from '@returns/queue';
 import { putOrder, returnFor } from './support/api-helpers';
 import { orderBody, uniqueId } from './support/factories';
@@ -21,17 +21,25 @@ interface Mail {
   subject: string;
   text: string;
   queueId: string;
+  /** which connection carried it: 1 for the server's first, and so on */
+  connection: number;
 }
 
 interface SmtpBehaviour {
-  /** RCPT TO answered 550 */
-  refuseRecipients?: boolean;
+  /** RCPT TO answered 550 for these addresses */
+  refuseRecipient?: (address: string) => boolean;
   /** no 220 greeting at all: the client should give up after its greeting timeout */
   silent?: boolean;
+  /** closes each connection at once, before any greeting */
+  hangUp?: boolean;
   /** the final 250 names no queue id */
   anonymous?: boolean;
 }
 
+/**
+ * Any number of mail transactions per connection, one after another (a MAIL inside an open
+ * one is refused, as a real server does), so a client reusing connections is served.
+ */
 class FakeSmtpServer {
   readonly mails: Mail[] = [];
   /** every command line received, in order */
@@ -39,6 +47,10 @@ class FakeSmtpServer {
   private readonly sockets = new Set<Socket>();
   private server!: TcpServer;
   private queued = 0;
+  /** connections accepted so far */
+  connections = 0;
+  /** the most connections open at one time */
+  mostOpen = 0;
   port = 0;
 
   constructor(readonly behaviour: SmtpBehaviour = {}) {}
@@ -59,15 +71,33 @@ class FakeSmtpServer {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  /** connections open now */
+  get open(): number {
+    return this.sockets.size;
+  }
+
+  /** Resolves once the clients closed every connection; rejects after `timeoutMs`. */
+  async allClosed(timeoutMs = 3_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.sockets.size) {
+      if (Date.now() > deadline) throw new Error(`${this.sockets.size} SMTP connection(s) still open after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   private serve(socket: Socket): void {
+    const connection = ++this.connections;
     this.sockets.add(socket);
+    this.mostOpen = Math.max(this.mostOpen, this.sockets.size);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined); // a client that hangs up mid-dialogue
+    if (this.behaviour.hangUp) return void socket.destroy();
     if (this.behaviour.silent) return;
     const reply = (line: string) => socket.write(`${line}\r\n`);
     let buffered = '';
     let inData = false;
-    let envelope: { from: string; to: string[] } = { from: '', to: [] };
+    /** the open mail transaction's, from MAIL until its DATA is taken or RSET */
+    let envelope: { from: string; to: string[] } | null = null;
     reply('220 fake.smtp.test ESMTP');
     socket.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('latin1'); // bytes as they came; decoded per part below
@@ -79,8 +109,8 @@ class FakeSmtpServer {
           buffered = buffered.slice(end + 5);
           inData = false;
           const queueId = `Q${++this.queued}`;
-          this.mails.push({ ...envelope, ...readMail(raw), raw, queueId });
-          envelope = { from: '', to: [] };
+          this.mails.push({ ...envelope!, ...readMail(raw), raw, queueId, connection });
+          envelope = null;
           reply(this.behaviour.anonymous ? '250 2.0.0 Ok' : `250 2.0.0 Ok: queued as ${queueId}`);
           continue;
         }
@@ -96,22 +126,26 @@ class FakeSmtpServer {
           reply('250 8BITMIME');
         } else if (verb === 'HELO') reply('250 fake.smtp.test');
         else if (verb === 'MAIL') {
-          envelope = { from: address, to: [] };
-          reply('250 2.1.0 Ok');
+          if (envelope) reply('503 5.5.1 nested MAIL command');
+          else {
+            envelope = { from: address, to: [] };
+            reply('250 2.1.0 Ok');
+          }
         } else if (verb === 'RCPT') {
-          if (this.behaviour.refuseRecipients) reply('550 5.1.1 no such mailbox');
+          if (!envelope) reply('503 5.5.1 need MAIL command');
+          else if (this.behaviour.refuseRecipient?.(address)) reply('550 5.1.1 no such mailbox');
           else {
             envelope.to.push(address);
             reply('250 2.1.5 Ok');
           }
         } else if (verb === 'DATA') {
-          if (!envelope.to.length) reply('554 5.5.1 no valid recipients');
+          if (!envelope?.to.length) reply('554 5.5.1 no valid recipients');
           else {
             inData = true;
             reply('354 End data with <CR><LF>.<CR><LF>');
           }
         } else if (verb === 'RSET') {
-          envelope = { from: '', to: [] };
+          envelope = null;
           reply('250 2.0.0 Ok');
         } else if (verb === 'NOOP') reply('250 2.0.0 Ok');
         else if (verb === 'QUIT') {
@@ -261,6 +295,13 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   return error as Error;
 }
 
+/** The promise's outcome, or a failure if it has none within `ms`: for what must not wait for good. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** A port nothing listens on (just freed). */
 async function closedPort(): Promise<number> {
   const probe = createTcpServer();
@@ -275,18 +316,33 @@ async function closedPort(): Promise<number> {
 describe(SmtpEmailChannel.name, () => {
   let smtp: FakeSmtpServer;
   let email: SmtpEmailChannel;
+  /** Channels the tests made, each closed after its test: a pool keeps its connections open. */
+  const made: SmtpEmailChannel[] = [];
+
+  function channel(url: string, endpoint: Partial<SmtpEndpoint> = {}): SmtpEmailChannel {
+    const created = new SmtpEmailChannel({ url, from: FROM, timeoutMs: 2_000, requireTls: false, ...endpoint });
+    made.push(created);
+    return created;
+  }
+
+  const mailId = (sent: OutgoingMessage) => `<${sent.messageId}@shop.example.com>`;
 
   beforeAll(async () => {
     smtp = await new FakeSmtpServer().start();
     email = new SmtpEmailChannel({ url: smtp.url, from: FROM, timeoutMs: 2_000, requireTls: false });
   });
 
-  afterAll(() => smtp?.stop());
+  afterAll(async () => {
+    await email?.close();
+    await smtp?.stop();
+  });
 
   beforeEach(() => {
     smtp.mails.length = 0;
     smtp.commands.length = 0;
   });
+
+  afterEach(() => Promise.all(made.splice(0).map((c) => c.close())));
 
   it('sends one email from SMTP_FROM to the recipient: the body as text, its first line as subject, a Message-ID made from the message id', async () => {
     const sent = message();
@@ -300,7 +356,7 @@ describe(SmtpEmailChannel.name, () => {
     expect(mail.subject).toBe(sent.body);
     expect(mail.text).toBe(sent.body);
     expect(mail.headers['content-type']).toMatch(/^text\/plain; charset=utf-8/i);
-    expect(mail.headers['message-id']).toBe(`<${sent.messageId}@shop.example.com>`);
+    expect(mail.headers['message-id']).toBe(mailId(sent));
     // The id the server queued it under.
     expect(answer).toEqual({ providerMessageId: mail.queueId });
   });
@@ -318,25 +374,79 @@ describe(SmtpEmailChannel.name, () => {
     await email.send({ ...sent });
     await email.send(message());
     const ids = smtp.mails.map((m) => m.headers['message-id']);
-    expect(ids).toEqual([`<${sent.messageId}@shop.example.com>`, `<${sent.messageId}@shop.example.com>`, expect.not.stringContaining(sent.messageId)]);
+    expect(ids).toEqual([mailId(sent), mailId(sent), expect.not.stringContaining(sent.messageId)]);
   });
 
   it('answers the Message-ID when the server names no queue id', async () => {
     const anonymous = await new FakeSmtpServer({ anonymous: true }).start();
     try {
       const sent = message();
-      const answer = await new SmtpEmailChannel({ url: anonymous.url, from: FROM, timeoutMs: 2_000, requireTls: false }).send(sent);
+      const answer = await channel(anonymous.url).send(sent);
       expect(anonymous.mails).toHaveLength(1);
-      expect(answer).toEqual({ providerMessageId: `<${sent.messageId}@shop.example.com>` });
+      expect(answer).toEqual({ providerMessageId: mailId(sent) });
     } finally {
       await anonymous.stop();
     }
   });
 
-  it('throws when the server refuses the recipient, and sends no content', async () => {
-    const refusing = await new FakeSmtpServer({ refuseRecipients: true }).start();
+  it('sends 20 messages at once over at most 5 connections, each under its own Message-ID and answered with its own queue id', async () => {
+    const server = await new FakeSmtpServer().start();
     try {
-      const error = await failure(new SmtpEmailChannel({ url: refusing.url, from: FROM, timeoutMs: 2_000, requireTls: false }).send(message()));
+      const pooled = channel(server.url);
+      const sent = Array.from({ length: 20 }, () => message());
+
+      const answers = await Promise.all(sent.map((m) => pooled.send(m)));
+
+      expect(server.connections).toBeLessThanOrEqual(5);
+      expect(server.mostOpen).toBeLessThanOrEqual(5);
+      expect(server.mails).toHaveLength(20);
+      const byId = new Map(server.mails.map((mail) => [mail.headers['message-id'], mail]));
+      expect([...byId.keys()].sort()).toEqual(sent.map(mailId).sort());
+      sent.forEach((m, i) => {
+        expect(byId.get(mailId(m))).toMatchObject({ to: [m.recipient], text: m.body });
+        expect(answers[i]).toEqual({ providerMessageId: byId.get(mailId(m))!.queueId });
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('replaces a connection after 100 messages', async () => {
+    const server = await new FakeSmtpServer().start();
+    try {
+      const pooled = channel(server.url);
+      for (let i = 0; i < 105; i++) await pooled.send(message());
+
+      expect(server.mails).toHaveLength(105);
+      const perConnection = new Map<number, number>();
+      for (const mail of server.mails) perConnection.set(mail.connection, (perConnection.get(mail.connection) ?? 0) + 1);
+      expect(Math.max(...perConnection.values())).toBeLessThanOrEqual(100);
+      // Reused, not one connection per message.
+      expect(perConnection.size).toBeLessThanOrEqual(5);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('sends message after message on one connection without waiting on the server’s delayed ACK each time (Nagle)', async () => {
+    const server = await new FakeSmtpServer().start();
+    try {
+      const pooled = channel(server.url);
+      await pooled.send(message()); // the connection, opened
+      const started = Date.now();
+      for (let i = 0; i < 50; i++) await pooled.send(message());
+      // With Nagle's algorithm each message waits ~40 ms for the ACK of its body: 2 s at least.
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(server.connections).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('throws when the server refuses the recipient, and sends no content', async () => {
+    const refusing = await new FakeSmtpServer({ refuseRecipient: () => true }).start();
+    try {
+      const error = await failure(channel(refusing.url).send(message()));
       expect(error.message).toMatch(/550|rejected/i);
       expect(refusing.commands.some((c) => /^RCPT TO:<li\.lei@example\.com>/i.test(c))).toBe(true);
       expect(refusing.commands).not.toContain('DATA');
@@ -346,10 +456,33 @@ describe(SmtpEmailChannel.name, () => {
     }
   });
 
+  it('fails only the message whose recipient is refused: the ones after it on the same pool arrive, each with its own envelope', async () => {
+    const server = await new FakeSmtpServer({ refuseRecipient: (address) => address.startsWith('nobody') }).start();
+    try {
+      const pooled = channel(server.url);
+      // One at a time: the refusal comes on the connection the first message used.
+      const before = message();
+      await pooled.send(before);
+      expect((await failure(pooled.send(message({ recipient: 'nobody@example.com' })))).message).toMatch(/550/);
+      const after = message({ recipient: 'han.meimei@example.com' });
+      await pooled.send(after);
+      // And mixed into a burst sharing the pool.
+      const burst = Array.from({ length: 10 }, (_, i) => message({ recipient: i % 2 ? `nobody.${i}@example.com` : `customer.${i}@example.com` }));
+      const outcomes = await Promise.allSettled(burst.map((m) => pooled.send(m)));
+
+      expect(outcomes.map((o) => o.status)).toEqual(burst.map((_, i) => (i % 2 ? 'rejected' : 'fulfilled')));
+      for (const o of outcomes) if (o.status === 'rejected') expect(String((o.reason as Error).message)).toMatch(/550/);
+      const delivered = [before, after, ...burst.filter((_, i) => i % 2 === 0)];
+      expect(server.mails.map((m) => [m.headers['message-id'], m.to]).sort()).toEqual(delivered.map((m) => [mailId(m), [m.recipient]]).sort());
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('sends nothing to a server that offers no TLS when TLS is required (production), the credentials kept off the wire', async () => {
     const plain = await new FakeSmtpServer().start();
     try {
-      const error = await failure(new SmtpEmailChannel({ url: plain.url, from: FROM, timeoutMs: 2_000, requireTls: true }).send(message()));
+      const error = await failure(channel(plain.url, { requireTls: true }).send(message()));
       expect(error.message).toMatch(/STARTTLS|TLS/i);
       expect(plain.commands.some((c) => /^(MAIL|AUTH)/i.test(c))).toBe(false);
       expect(plain.mails).toHaveLength(0);
@@ -360,7 +493,7 @@ describe(SmtpEmailChannel.name, () => {
 
   it('throws when no server listens', async () => {
     const port = await closedPort();
-    const error = await failure(new SmtpEmailChannel({ url: `smtp://127.0.0.1:${port}`, from: FROM, timeoutMs: 2_000, requireTls: false }).send(message()));
+    const error = await failure(channel(`smtp://127.0.0.1:${port}`).send(message()));
     expect(error.message).toMatch(/ECONNREFUSED/);
   });
 
@@ -368,11 +501,43 @@ describe(SmtpEmailChannel.name, () => {
     const silent = await new FakeSmtpServer({ silent: true }).start();
     try {
       const started = Date.now();
-      const error = await failure(new SmtpEmailChannel({ url: silent.url, from: FROM, timeoutMs: 300, requireTls: false }).send(message()));
+      const error = await failure(channel(silent.url, { timeoutMs: 300 }).send(message()));
       expect(error.message).toMatch(/greeting|timeout/i);
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await silent.stop();
+    }
+  });
+
+  it('throws when the server hangs up before greeting, rather than trying again on connection after connection', async () => {
+    const rude = await new FakeSmtpServer({ hangUp: true }).start();
+    try {
+      const error = await failure(within(5_000, channel(rude.url).send(message())));
+      expect(error.message).toMatch(/closed/i);
+      expect(rude.connections).toBe(1);
+    } finally {
+      await rude.stop();
+    }
+  });
+
+  it('on close, lets the messages under way finish, then ends every connection; a send after it throws at once', async () => {
+    const server = await new FakeSmtpServer().start();
+    try {
+      const pooled = channel(server.url);
+      const sent = Array.from({ length: 10 }, () => message());
+      const sending = Promise.all(sent.map((m) => pooled.send(m)));
+
+      await within(5_000, pooled.close());
+      expect(await sending).toHaveLength(10);
+      expect(server.mails.map((m) => m.headers['message-id']).sort()).toEqual(sent.map(mailId).sort());
+      await server.allClosed();
+
+      const opened = server.connections;
+      const error = await failure(within(1_000, pooled.send(message())));
+      expect(error.message).toMatch(/pool closed/);
+      expect(server.connections).toBe(opened);
+    } finally {
+      await server.stop();
     }
   });
 });
@@ -468,10 +633,20 @@ describe(ChannelRouter.name, () => {
     smtp.mails.length = 0;
   });
 
+  /** Routers the tests made, shut down after each test as the application would: their SMTP pools keep connections open. */
+  const made: ChannelRouter[] = [];
+  afterEach(() => Promise.all(made.splice(0).map((r) => r.onApplicationShutdown())));
+
+  function routerFor(env: Record<string, string>): ChannelRouter {
+    const router = new ChannelRouter(loadConfig({ ...base, ...env }), simulator);
+    made.push(router);
+    return router;
+  }
+
   const simulated = async (messageId: string) => (await simulator.delivered()).filter((d) => d.messageId === messageId);
 
   it('with only SMS configured, sends an SMS to its provider and every other channel to the simulator', async () => {
-    const router = new ChannelRouter(loadConfig({ ...base, SMS_API_URL: provider.url, SMS_API_KEY: 'key' }), simulator);
+    const router = routerFor({ SMS_API_URL: provider.url, SMS_API_KEY: 'key' });
     const text = message({ channel: 'SMS', recipient: '+8613800000000' });
     const mail = message({ channel: 'EMAIL' });
     const wechat = message({ channel: 'WECHAT', recipient: 'o-1' });
@@ -489,20 +664,16 @@ describe(ChannelRouter.name, () => {
   });
 
   it('with every provider configured, sends each channel to its own: email over SMTP, the rest to their base URLs', async () => {
-    const router = new ChannelRouter(
-      loadConfig({
-        ...base,
-        SMTP_URL: smtp.url,
-        SMTP_FROM: FROM,
-        SMS_API_URL: `${provider.url}/sms`,
-        SMS_API_KEY: 'key',
-        WECHAT_API_URL: `${provider.url}/wechat`,
-        WECHAT_API_KEY: 'key',
-        PUSH_API_URL: `${provider.url}/push/`,
-        PUSH_API_KEY: 'key',
-      }),
-      simulator,
-    );
+    const router = routerFor({
+      SMTP_URL: smtp.url,
+      SMTP_FROM: FROM,
+      SMS_API_URL: `${provider.url}/sms`,
+      SMS_API_KEY: 'key',
+      WECHAT_API_URL: `${provider.url}/wechat`,
+      WECHAT_API_KEY: 'key',
+      PUSH_API_URL: `${provider.url}/push/`,
+      PUSH_API_KEY: 'key',
+    });
     const sent = [message({ channel: 'SMS' }), message({ channel: 'WECHAT' }), message({ channel: 'PUSH' }), message({ channel: 'EMAIL' })];
     for (const m of sent) await router.send(m);
 
@@ -513,6 +684,26 @@ describe(ChannelRouter.name, () => {
     ]);
     expect(smtp.mails.map((m) => m.headers['message-id'])).toEqual([`<${sent[3].messageId}@shop.example.com>`]);
     for (const m of sent) expect(await simulated(m.messageId)).toEqual([]);
+  });
+
+  it('closes its SMTP connections at shutdown, and then fails an email at once instead of waiting on the closed pool', async () => {
+    const server = await new FakeSmtpServer().start();
+    try {
+      const router = routerFor({ SMTP_URL: server.url, SMTP_FROM: FROM });
+      await Promise.all(Array.from({ length: 8 }, () => router.send(message())));
+      expect(server.open).toBeGreaterThan(0);
+
+      await within(5_000, router.onApplicationShutdown());
+      await server.allClosed();
+
+      const opened = server.connections;
+      const error = await failure(within(1_000, router.send(message())));
+      expect(error.message).toMatch(/pool closed/);
+      expect(server.connections).toBe(opened);
+      expect(server.mails).toHaveLength(8);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
@@ -532,6 +723,8 @@ describe('customer messages through the service on real protocols', () => {
 
   afterAll(async () => {
     await service?.close();
+    // The worker's SMTP connections end with the application (ChannelRouter.onApplicationShutdown).
+    await smtp?.allClosed();
     await provider?.stop();
     await smtp?.stop();
   });
