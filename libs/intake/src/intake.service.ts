@@ -235,7 +235,6 @@ export class IntakeService implements OnApplicationShutdown {
     return outcome && answerOf(outcome, body);
   }
 
-
   /**
    * Stores a batch of requests in one statement and no explicit transaction: it reads their
    * orders (an unknown order stores nothing; the priority of a judge job depends on the
