@@ -1,5 +1,8 @@
 import { AddressInfo } from 'node:net';
 import { Browser, chromium } from 'playwright-core';
+import { IntakeService } from '@returns/intake';
+import { postReturn, putOrder } from './support/api-helpers';
+import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 
 /**
@@ -29,6 +32,14 @@ describe('admin dashboard in a browser', () => {
   });
 
   it('asks for the key once, then shows the queues and analytics, and opens Bull Board', async () => {
+    // A notice for the agents, as the sent-back parcel's loss leaves one.
+    const { orderId } = await putOrder(service);
+    const caseId = (await postReturn(service, returnBody(orderId))).body.id;
+    await service.get(IntakeService).judge(caseId);
+    await service.db.query(
+      `INSERT INTO staff_notifications (case_id, kind, audience, message) VALUES ($1, 'sent-back-lost', 'agents', 'the item sent back to the customer was lost by the carrier')`,
+      [caseId],
+    );
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${base}/admin`);
@@ -41,6 +52,7 @@ describe('admin dashboard in a browser', () => {
     await page.locator('#breaches-total').filter({ hasText: 'in all' }).waitFor();
     await page.locator('#feedback').filter({ hasText: 'surveys' }).waitFor();
     expect(await page.locator('#ratings tr').count()).toBe(1 + 5);
+    await page.locator('#notices tr', { hasText: 'was lost by the carrier' }).waitFor();
     expect(await page.locator('#error').textContent()).toBe('');
 
     // Kept: a reload asks for nothing.

@@ -30,6 +30,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <form id="login" hidden><input id="key" type="password" placeholder="admin API key" autocomplete="off" required><button type="submit">Open</button></form>
 <main id="panels" hidden>
   <section><h2>Queues</h2><table id="queues"></table></section>
+  <section><h2>Notices for agents (latest 20)</h2><table id="notices"></table></section>
   <section><h2>Missed deadlines (last 30 days)</h2><p class="muted" id="breaches-total"></p><table id="breaches"></table></section>
   <section><h2>Hours per status (cases of the last 30 days)</h2><table id="stages"></table></section>
   <section><h2>Reasons (cases of the last 30 days)</h2><table id="reasons"></table></section>
@@ -93,9 +94,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   }
   async function analytics() {
-    const [reasons, stages, breaches, feedback] = await Promise.all([
+    const [reasons, stages, breaches, feedback, notices] = await Promise.all([
       get('/v1/admin/analytics/reasons'), get('/v1/admin/analytics/stages'), get('/v1/admin/sla/breaches?limit=20'), get('/v1/admin/analytics/feedback'),
+      get('/v1/staff-notifications?limit=20'),
     ]);
+    table('notices', [['RMA', (n) => n.rmaNumber], ['notice', (n) => n.kind, (n) => n.kind !== 'review-reminder'], ['', (n) => n.message],
+      ['at', (n) => new Date(n.createdAt).toLocaleString()]], notices.items);
     $('feedback').textContent = feedback.surveys + ' surveys, ' + feedback.answered + ' answered (' + percent(feedback.responseRate) + ')' +
       (feedback.averageRating === null ? '' : ', average ' + feedback.averageRating + ' / 5');
     table('ratings', [['rating', (r) => r[0] + ' / 5'], ['answers', (r) => r[1]]], Object.entries(feedback.byRating).reverse());
