@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { JobRecovery, RedisClient } from '@returns/queue';
-import { AllStagesOwedWork } from '../apps/worker/src/owed-work';
+import { AllStagesOwedWork } from '@returns/recovery';
 import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
 import { driveToRefunded } from './support/flows';
 import { TestService } from './support/service';

@@ -1,7 +1,7 @@
 import { Jobs, QueueName } from '@returns/contracts';
 import { ADVISORY_LOCK } from '@returns/database';
 import { JobRecovery, RecoveryReport, RedisClient } from '@returns/queue';
-import { AllStagesOwedWork } from '../apps/worker/src/owed-work';
+import { AllStagesOwedWork } from '@returns/recovery';
 import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
 import { addedJob, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';

@@ -13,7 +13,7 @@ import { NotificationModule } from '@returns/notification';
 import { PolicyModule } from '@returns/policy';
 import { QueueModule } from '@returns/queue';
 import { RefundModule } from '@returns/refund';
-import { AllStagesOwedWork } from '../../worker/src/owed-work';
+import { AllStagesOwedWork } from '@returns/recovery';
 import { WorkersModule } from '../../worker/src/workers.module';
 import { AdminController } from './admin/admin.controller';
 import { AnalyticsController } from './admin/analytics.controller';

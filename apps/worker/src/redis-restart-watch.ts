@@ -4,7 +4,7 @@ import IORedis, { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ADVISORY_LOCK, withSessionLock } from '@returns/database';
 import { JobRecovery, RecoveryReport, RedisClient } from '@returns/queue';
-import { AllStagesOwedWork } from './owed-work';
+import { AllStagesOwedWork } from '@returns/recovery';
 
 /** How often each worker process looks at Redis. */
 const CHECK_EVERY_MS = 5_000;

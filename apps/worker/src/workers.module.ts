@@ -11,7 +11,7 @@ import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@re
 import { TableUpkeep } from '@returns/database';
 import { JOB_RETENTION, OutboxSweeper } from '@returns/queue';
 import { RefundModule, RefundProcessor, RefundReconciler } from '@returns/refund';
-import { AllStagesOwedWork } from './owed-work';
+import { AllStagesOwedWork } from '@returns/recovery';
 import { RedisRestartWatch } from './redis-restart-watch';
 import { SERVED_QUEUES } from './served-queues';
 import { TimersProcessor } from './timers.processor';

@@ -7,7 +7,7 @@ import { BatchStatsPublisher, JobRecovery, QueueStatsService, RecoveryReport, re
 import { Public, Roles } from '../auth/roles.decorator';
 import { badRequest, notFound } from '@returns/case';
 import { IntakeMetrics } from '../returns/intake-metrics';
-import { AllStagesOwedWork } from '../../../worker/src/owed-work';
+import { AllStagesOwedWork } from '@returns/recovery';
 import { RecoveryRequestDto } from './recovery.dto';
 
 /** How far back recovery looks when not told. */
