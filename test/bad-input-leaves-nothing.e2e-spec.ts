@@ -1,5 +1,3 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import type { Response } from 'supertest';
 import { JobType } from 'bullmq';
 import { JobName, QueueName, Role, signBody } from '@returns/contracts';
@@ -8,6 +6,7 @@ import { ChannelSimulator } from '@returns/notification';
 import { PaymentSimulator } from '@returns/refund';
 import { CaseView, caseIn, expectError, scan } from './support/api-helpers';
 import { daysAgo, orderBody, returnBody, uniqueId } from './support/factories';
+import { localServer, LocalServer } from './support/local-server';
 import { ownDatabase } from './support/own-database';
 import { TestService } from './support/service';
 
@@ -89,7 +88,7 @@ const expectBadRequest = (response: Response, field?: RegExp) => {
 describe('bad input and illegal moves are refused and leave nothing behind', () => {
   let service: TestService;
   let database: Awaited<ReturnType<typeof ownDatabase>> | undefined;
-  let hooks: Server;
+  let hooks: LocalServer | undefined;
   let webhooksReceived = 0;
 
   /** The cases the requests name, each in the status its tests need. */
@@ -189,14 +188,11 @@ describe('bad input and illegal moves are refused and leave nothing behind', () 
 
   beforeAll(async () => {
     // A merchant endpoint counting the webhooks it is sent: a refused request must send none.
-    hooks = createServer((req, res) => {
-      req.resume().on('end', () => {
-        webhooksReceived += 1;
-        res.writeHead(204).end();
-      });
+    hooks = await localServer((_req, _text, res) => {
+      webhooksReceived += 1;
+      res.writeHead(204).end();
     });
-    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`;
+    const url = `${hooks.url}/hooks`;
     // A database of its own: the table-wide counts must see no other file's cases.
     database = await ownDatabase('bad_input');
     service = await TestService.start({ withWorkers: true, env: { DATABASE_URL: database.url, OUTBOUND_WEBHOOK_URLS: url } });
@@ -251,7 +247,7 @@ describe('bad input and illegal moves are refused and leave nothing behind', () 
 
   afterAll(async () => {
     await service?.close();
-    await new Promise((resolve) => hooks?.close(resolve));
+    await hooks?.close();
     await database?.drop();
   });
 

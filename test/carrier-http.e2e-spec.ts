@@ -1,9 +1,9 @@
-import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ProviderHttpError } from '@returns/contracts';
 import { Booking, BookingRequest, CARRIER_GATEWAY, CarrierHttpGateway, CarrierSimulator } from '@returns/logistics';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
+import { localServer, LocalServer } from './support/local-server';
 import { TestService } from './support/service';
 
 /** A request the fake carrier received, as it came. */
@@ -28,25 +28,19 @@ class FakeCarrier {
   readonly bookings = new Map<string, Booking>();
   private readonly overrides: Handler[] = [];
   private issued = 0;
-  private server!: Server;
+  private server!: LocalServer;
   url = '';
 
   constructor(private readonly apiKey: string) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body: text ? JSON.parse(text) : undefined });
-        const override = this.overrides.shift();
-        if (override) return override(req, res);
-        this.answer(req, res, text ? JSON.parse(text) : undefined);
-      });
+    this.server = await localServer((req, text, res) => {
+      this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body: text ? JSON.parse(text) : undefined });
+      const override = this.overrides.shift();
+      if (override) return override(req, res);
+      this.answer(req, res, text ? JSON.parse(text) : undefined);
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = this.server.url;
     return this;
   }
 
@@ -59,9 +53,8 @@ class FakeCarrier {
     return this.seen.filter((s) => s.method === method);
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  stop(): Promise<void> {
+    return this.server.close();
   }
 
   private answer(req: IncomingMessage, res: ServerResponse, body: any): void {

@@ -1,7 +1,6 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
+import { localServer, LocalServer } from './support/local-server';
 import { TestService } from './support/service';
 
 /**
@@ -12,25 +11,20 @@ import { TestService } from './support/service';
  */
 describe('the inventory.disposition webhook', () => {
   let service: TestService;
-  let hooks: Server;
+  let hooks: LocalServer;
   const received: { type: string; data: any }[] = [];
 
   beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk)).on('end', () => {
-        received.push(JSON.parse(body));
-        res.writeHead(204).end();
-      });
+    hooks = await localServer((_req, text, res) => {
+      received.push(JSON.parse(text));
+      res.writeHead(204).end();
     });
-    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/inventory`;
-    service = await TestService.start({ withWorkers: true, env: { OUTBOUND_WEBHOOK_URLS: url, INSPECTION_DEADLINE: '3s' } });
+    service = await TestService.start({ withWorkers: true, env: { OUTBOUND_WEBHOOK_URLS: `${hooks.url}/inventory`, INSPECTION_DEADLINE: '3s' } });
   });
 
   afterAll(async () => {
     await service.close();
-    await new Promise((resolve) => hooks.close(resolve));
+    await hooks.close();
   });
 
   /** A return of `quantity` units of S1 (9,900 each) carried to RECEIVED. */

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, IncomingHttpHeaders, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
 import { loadConfig } from '@returns/config';
 import { ProviderHttpError } from '@returns/contracts';
@@ -7,6 +7,7 @@ import { ChannelRouter, ChannelSimulator, HttpMessageChannel, messageIdOf, Outgo
 import { RedisClient } from '@returns/queue';
 import { putOrder, returnFor } from './support/api-helpers';
 import { orderBody, uniqueId } from './support/factories';
+import { localServer, LocalServer } from './support/local-server';
 import { TestService } from './support/service';
 
 // ---------------------------------------------------------------------------------------
@@ -231,35 +232,29 @@ class FakeMessageProvider {
   /** provider message id by Idempotency-Key */
   readonly delivered = new Map<string, string>();
   private readonly overrides: Handler[] = [];
-  private server!: HttpServer;
+  private server!: LocalServer;
   url = '';
 
   constructor(private readonly apiKey: string) {}
 
   async start(): Promise<this> {
-    this.server = createHttpServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        const body = text ? JSON.parse(text) : undefined;
-        this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body });
-        const override = this.overrides.shift();
-        if (override) return override(req, res);
-        const send = (status: number, json: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
-        if (req.headers.authorization !== `Bearer ${this.apiKey}`) return send(401, { error: 'unauthorized' });
-        if (req.method !== 'POST' || !/\/messages$/.test(req.url!)) return send(404, { error: 'no such route' });
-        const key = req.headers['idempotency-key'];
-        if (typeof key !== 'string' || !key) return send(400, { error: 'Idempotency-Key required' });
-        const held = this.delivered.get(key);
-        if (held) return send(200, { providerMessageId: held });
-        const id = `pm-${this.delivered.size + 1}-${randomUUID().slice(0, 8)}`;
-        this.delivered.set(key, id);
-        send(201, { providerMessageId: id });
-      });
+    this.server = await localServer((req, text, res) => {
+      const body = text ? JSON.parse(text) : undefined;
+      this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body });
+      const override = this.overrides.shift();
+      if (override) return override(req, res);
+      const send = (status: number, json: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+      if (req.headers.authorization !== `Bearer ${this.apiKey}`) return send(401, { error: 'unauthorized' });
+      if (req.method !== 'POST' || !/\/messages$/.test(req.url!)) return send(404, { error: 'no such route' });
+      const key = req.headers['idempotency-key'];
+      if (typeof key !== 'string' || !key) return send(400, { error: 'Idempotency-Key required' });
+      const held = this.delivered.get(key);
+      if (held) return send(200, { providerMessageId: held });
+      const id = `pm-${this.delivered.size + 1}-${randomUUID().slice(0, 8)}`;
+      this.delivered.set(key, id);
+      send(201, { providerMessageId: id });
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = this.server.url;
     return this;
   }
 
@@ -267,9 +262,8 @@ class FakeMessageProvider {
     this.overrides.push(handler);
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  stop(): Promise<void> {
+    return this.server.close();
   }
 }
 

@@ -1,10 +1,10 @@
-import { createServer, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { ProviderHttpError } from '@returns/contracts';
 import { HttpProvider } from '@returns/config';
 import { GatewayRefund, PaymentDeclinedError, PaymentHttpGateway, PaymentSimulator, RefundOrder } from '@returns/refund';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
+import { localServer, LocalServer } from './support/local-server';
 import { TestService } from './support/service';
 
 /** One request the fake provider received. */
@@ -47,24 +47,19 @@ class FakePaymentProvider {
   private readonly byKey = new Map<string, GatewayRefund>();
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: LocalServer,
     private readonly apiKey: string,
   ) {}
 
   static async start(apiKey: string): Promise<FakePaymentProvider> {
     let fake!: FakePaymentProvider;
-    const server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      req.on('end', () => fake.handle(req.method!, req.url!, req.headers, text, res));
-    });
+    const server = await localServer((req, text, res) => fake.handle(req.method!, req.url!, req.headers, text, res));
     fake = new FakePaymentProvider(server, apiKey);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.server.url;
   }
 
   paymentsUnder(idempotencyKey: string): Payment[] {
@@ -82,9 +77,8 @@ class FakePaymentProvider {
     this.nextLookups.length = 0;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private handle(method: string, url: string, headers: IncomingHttpHeaders, text: string, res: ServerResponse): void {
@@ -236,11 +230,9 @@ describe(PaymentHttpGateway.name, () => {
     });
 
     it('throws a retryable error when nothing listens at the URL', async () => {
-      const closed = createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const port = (closed.address() as AddressInfo).port;
-      await new Promise((resolve) => closed.close(resolve));
-      const error = await failureOf(new PaymentHttpGateway({ ...endpoint, url: `http://127.0.0.1:${port}` }).refund(order()));
+      const closed = await localServer(() => undefined);
+      await closed.close();
+      const error = await failureOf(new PaymentHttpGateway({ ...endpoint, url: closed.url }).refund(order()));
       expect(error).toBeInstanceOf(ProviderHttpError);
       expect((error as ProviderHttpError).status).toBeNull();
       expect(retryable(error)).toBe(true);

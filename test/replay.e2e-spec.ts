@@ -1,9 +1,8 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { CUSTOMER_MESSAGES, JobName, QueueName, signBody } from '@returns/contracts';
 import { ChannelSimulator } from '@returns/notification';
 import { PaymentSimulator } from '@returns/refund';
 import { driveToRefunded, replay } from './support/flows';
+import { localServer, LocalServer } from './support/local-server';
 import { TestService } from './support/service';
 
 /** Every row a case owns, in a stable order: what a replay must leave exactly as it was. */
@@ -27,27 +26,22 @@ async function snapshot(service: TestService, caseId: string): Promise<Record<st
 
 describe('replaying jobs', () => {
   let service: TestService;
-  let hooks: Server;
+  let hooks: LocalServer;
   const received: { id: string; type: string; signed: boolean }[] = [];
 
   beforeAll(async () => {
     // A merchant endpoint that records every webhook it is sent.
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk)).on('end', () => {
-        const event = JSON.parse(body);
-        received.push({ id: event.id, type: event.type, signed: req.headers['x-signature'] === signBody(body, 'dev-webhook-secret') });
-        res.writeHead(204).end();
-      });
+    hooks = await localServer((req, text, res) => {
+      const event = JSON.parse(text);
+      received.push({ id: event.id, type: event.type, signed: req.headers['x-signature'] === signBody(text, 'dev-webhook-secret') });
+      res.writeHead(204).end();
     });
-    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`;
-    service = await TestService.start({ withWorkers: true, env: { OUTBOUND_WEBHOOK_URLS: url } });
+    service = await TestService.start({ withWorkers: true, env: { OUTBOUND_WEBHOOK_URLS: `${hooks.url}/hooks` } });
   });
 
   afterAll(async () => {
     await service.close();
-    await new Promise((resolve) => hooks.close(resolve));
+    await hooks.close();
   });
 
   it("leaves the same rows and sends no second refund, message or webhook when each stage's job runs again", async () => {
