@@ -4,7 +4,7 @@ import { JobName, QueueName, Role, signBody } from '@returns/contracts';
 import { CarrierSimulator } from '@returns/logistics';
 import { ChannelSimulator } from '@returns/notification';
 import { PaymentSimulator } from '@returns/refund';
-import { CaseView, caseIn, expectError, scan } from './support/api-helpers';
+import { CaseView, caseIn, expectBadRequest, expectError, scan } from './support/api-helpers';
 import { daysAgo, orderBody, returnBody, uniqueId } from './support/factories';
 import { localServer, LocalServer } from './support/local-server';
 import { ownDatabase } from './support/own-database';
@@ -67,23 +67,7 @@ interface Snapshot {
   outside: { messages: number; payouts: number; bookings: number; webhooks: number };
 }
 
-const messageOf = (response: Response): string => {
-  const message = response.body?.message;
-  return Array.isArray(message) ? message.join(' | ') : String(message);
-};
-
 const describeResponse = (response: Response) => `${response.status} ${JSON.stringify(response.body).slice(0, 600)}`;
-
-/** Nest's 400 shape, with the field at fault named in `message` when `field` is given. */
-const expectBadRequest = (response: Response, field?: RegExp) => {
-  expect({ status: response.status, body: response.body }).toMatchObject({
-    status: 400,
-    body: { statusCode: 400, error: 'Bad Request', message: expect.anything() },
-  });
-  const message = response.body.message;
-  expect(typeof message === 'string' || (Array.isArray(message) && message.length > 0 && message.every((m) => typeof m === 'string'))).toBe(true);
-  if (field) expect(messageOf(response)).toMatch(field);
-};
 
 describe('bad input and illegal moves are refused and leave nothing behind', () => {
   let service: TestService;

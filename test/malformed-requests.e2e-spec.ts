@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { QueueName } from '@returns/contracts';
+import { expectBadRequest } from './support/api-helpers';
 import { orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
@@ -126,10 +127,6 @@ const returnCases: [string, (orderId: string) => Send, RegExp | undefined, boole
     s.http().post('/v1/returns').set(PORTAL).set(idem()).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(JSON.stringify(returnBody(o))), undefined, true],
 ];
 
-const messageOf = (response: Response): string => {
-  const message = response.body?.message;
-  return Array.isArray(message) ? message.join(' | ') : String(message);
-};
 
 const describeResponse = (response: Response) => `${response.status} ${JSON.stringify(response.body).slice(0, 600)}`;
 
@@ -170,17 +167,6 @@ describe('malformed requests are refused with 400 and change nothing', () => {
       inspectionQueue: await service.queue(QueueName.Inspection).getJobCounts(),
       receivedStatus: received?.status,
     };
-  };
-
-  /** The whole Nest 400 shape, with the field named when one is at fault. */
-  const expectBadRequest = (response: Response, field?: RegExp) => {
-    expect({ status: response.status, body: response.body }).toMatchObject({
-      status: 400,
-      body: { statusCode: 400, error: 'Bad Request', message: expect.anything() },
-    });
-    const message = response.body.message;
-    expect(typeof message === 'string' || (Array.isArray(message) && message.length > 0 && message.every((m) => typeof m === 'string'))).toBe(true);
-    if (field) expect(messageOf(response)).toMatch(field);
   };
 
   /**

@@ -125,3 +125,20 @@ export async function deadlinePassed(service: TestService, caseId: string, field
   const at = new Date(Date.now() - 1_000).toISOString();
   await service.db.query(`UPDATE return_cases SET deadlines = jsonb_set(deadlines, ARRAY[$2::text], to_jsonb($3::text)) WHERE id = $1`, [caseId, field, at]);
 }
+
+/** A 4xx answer's `message` as one string (Nest answers a list for validation errors). */
+export function messageOf(response: Response): string {
+  const message = response.body?.message;
+  return Array.isArray(message) ? message.join(' | ') : String(message);
+}
+
+/** Nest's whole 400 shape, with the field at fault named in `message` when `field` is given. */
+export function expectBadRequest(response: Response, field?: RegExp): void {
+  expect({ status: response.status, body: response.body }).toMatchObject({
+    status: 400,
+    body: { statusCode: 400, error: 'Bad Request', message: expect.anything() },
+  });
+  const message = response.body.message;
+  expect(typeof message === 'string' || (Array.isArray(message) && message.length > 0 && message.every((m: unknown) => typeof m === 'string'))).toBe(true);
+  if (field) expect(messageOf(response)).toMatch(field);
+}
