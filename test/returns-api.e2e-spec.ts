@@ -7,7 +7,7 @@ import {
   expectError,
   expectFieldError,
   inspectedAs,
-  jobCounts,
+  jobTotal,
   notifiedEvents,
   postReturn,
   putOrder,
@@ -145,11 +145,11 @@ describe('returns service HTTP contract', () => {
       const { orderId } = await putOrder(service);
       await service.drain();
       const before = await countRows(service, 'return_requests');
-      const intakeBefore = await jobCounts(service, QueueName.Intake);
+      const intakeBefore = await jobTotal(service, QueueName.Intake);
       const response = await service.as('portal').post('/v1/returns', returnBody(orderId));
       expectError(response, 400, 'IDEMPOTENCY_KEY_REQUIRED');
       expect(await countRows(service, 'return_requests')).toBe(before);
-      expect(await jobCounts(service, QueueName.Intake)).toEqual(intakeBefore);
+      expect(await jobTotal(service, QueueName.Intake)).toEqual(intakeBefore);
     });
 
     it('answers the same for the same key and body, even with keys in another order, and opens one case', async () => {
@@ -192,11 +192,11 @@ describe('returns service HTTP contract', () => {
     it('answers 404 ORDER_NOT_FOUND for an unknown order and stores nothing', async () => {
       await service.drain();
       const before = await countRows(service, 'return_requests');
-      const intakeBefore = await jobCounts(service, QueueName.Intake);
+      const intakeBefore = await jobTotal(service, QueueName.Intake);
       const response = await postReturn(service, returnBody(uniqueId('no-such-order')));
       expectError(response, 404, 'ORDER_NOT_FOUND');
       expect(await countRows(service, 'return_requests')).toBe(before);
-      expect(await jobCounts(service, QueueName.Intake)).toEqual(intakeBefore);
+      expect(await jobTotal(service, QueueName.Intake)).toEqual(intakeBefore);
     });
 
     describe('shape errors', () => {
@@ -228,11 +228,11 @@ describe('returns service HTTP contract', () => {
       ])('answers 400 naming the field for %s, storing and queueing nothing', async (_case, change, field) => {
         await service.drain();
         const before = await countRows(service, 'return_requests');
-        const intakeBefore = await jobCounts(service, QueueName.Intake);
+        const intakeBefore = await jobTotal(service, QueueName.Intake);
         const response = await postReturn(service, change(returnBody(orderId)));
         expectFieldError(response, field);
         expect(await countRows(service, 'return_requests')).toBe(before);
-        expect(await jobCounts(service, QueueName.Intake)).toEqual(intakeBefore);
+        expect(await jobTotal(service, QueueName.Intake)).toEqual(intakeBefore);
       });
 
       it('accepts a reasonText of exactly 2000 characters', async () => {

@@ -92,6 +92,15 @@ export async function notifiedEvents(service: TestService, caseId: string): Prom
 }
 
 /** Every job count of a queue, to prove that a refused request added nothing. */
+/**
+ * Jobs a queue holds in every state together: what a request that added one would change,
+ * however the jobs before it move between states meanwhile (a retry coming due, a job
+ * finishing).
+ */
+export async function jobTotal(service: TestService, queue: QueueName): Promise<number> {
+  return Object.values(await jobCounts(service, queue)).reduce((sum, n) => sum + n, 0);
+}
+
 export function jobCounts(service: TestService, queue: QueueName): Promise<Record<string, number>> {
   return service.queue(queue).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'completed', 'failed');
 }
