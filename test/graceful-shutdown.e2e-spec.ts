@@ -80,6 +80,8 @@ describe('graceful shutdown', () => {
       expect(Date.now() - stoppedAt).toBeLessThan(15_000);
 
       const view = (await service.as('admin').get(`/v1/returns/${created.body.id}`)).body;
+      // Seen once on CI (APPROVED: the booking never recorded), not reproduced since: the worker's own account, if it happens again.
+      if (view.status !== 'AWAITING_SHIPMENT') console.log(`worker output:\n${service.outputOf(worker)}`);
       expect(view.status).toBe('AWAITING_SHIPMENT');
       expect(await logistics.getActiveCount()).toBe(0);
       expect((await logistics.getJobs(['completed'])).map((job) => job.data.caseId)).toContain(created.body.id);

@@ -23,6 +23,8 @@ export interface StartOptions {
 /** The service under test: the real API (and workers) on the run's database and its own Redis prefix. */
 export class TestService {
   private readonly children: ChildProcess[] = [];
+  /** What each spawned worker printed so far (`outputOf`). */
+  private readonly outputs = new Map<ChildProcess, string>();
 
   private constructor(
     readonly app: INestApplication,
@@ -119,6 +121,7 @@ export class TestService {
       const timer = setTimeout(() => reject(new Error(`worker did not start in 20 s:\n${output}`)), 20_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
+        this.outputs.set(child, output);
         if (process.env.TEST_LOGS) process.stdout.write(chunk);
         if (output.includes('serving queues')) {
           clearTimeout(timer);
@@ -133,6 +136,11 @@ export class TestService {
       });
     });
     return child;
+  }
+
+  /** What a worker `spawnWorker` started has printed so far: for a spec to show when it fails. */
+  outputOf(child: ChildProcess): string {
+    return this.outputs.get(child) ?? '';
   }
 
   async close(): Promise<void> {
