@@ -74,6 +74,21 @@ export async function callProvider<T>(name: string, provider: ProviderEndpoint, 
     }
   }
   if (response.ok || request.accept?.includes(response.status)) return { status: response.status, body: body as T | null };
-  const detail = typeof body === 'string' ? body : JSON.stringify(body);
-  throw new ProviderHttpError(name, response.status, body, `${name}: ${where} answered ${response.status}${detail ? `: ${detail.slice(0, 300)}` : ''}`);
+  const detail = quotedAnswer(body);
+  throw new ProviderHttpError(name, response.status, body, `${name}: ${where} answered ${response.status}${detail ? `: ${detail}` : ''}`);
+}
+
+/** As much of a provider's answer as an error message quotes. */
+export function quotedAnswer(body: unknown): string {
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? '');
+  return text.slice(0, 300);
+}
+
+/**
+ * A 2xx answer that is not what the provider's API promises (`problem`: what it lacks): an
+ * error like a failed call, which the job retries under the same key, rather than a record of
+ * something the provider may not have done. `call`: `POST <url>/bookings` and the like.
+ */
+export function unusableAnswer(name: string, call: string, status: number, body: unknown, problem: string): ProviderHttpError {
+  return new ProviderHttpError(name, status, body, `${name}: ${call} answered ${status} with ${problem}: ${quotedAnswer(body)}`);
 }

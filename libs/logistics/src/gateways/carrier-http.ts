@@ -1,4 +1,4 @@
-import { callProvider, ProviderEndpoint, ProviderHttpError } from '@returns/contracts';
+import { callProvider, ProviderEndpoint, unusableAnswer } from '@returns/contracts';
 import { Booking, BookingRequest, CarrierGateway } from '../carrier-gateway.interface';
 
 /** How the carrier is named in errors and logs. */
@@ -32,10 +32,7 @@ export class CarrierHttpGateway implements CarrierGateway {
       body: { carrier, method, from, ...(to ? { to } : {}), units, quotedCostMinor },
     });
     const problem = bookingProblem(body);
-    if (problem) {
-      const shown = typeof body === 'string' ? body : JSON.stringify(body);
-      throw new ProviderHttpError(PROVIDER, status, body, `${PROVIDER}: POST ${this.provider.url}/bookings answered ${status} with no booking (${problem}): ${String(shown).slice(0, 300)}`);
-    }
+    if (problem) throw unusableAnswer(PROVIDER, `POST ${this.provider.url}/bookings`, status, body, `no booking (${problem})`);
     const booking = body as Booking;
     return {
       trackingNumber: booking.trackingNumber,

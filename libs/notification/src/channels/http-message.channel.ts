@@ -1,4 +1,4 @@
-import { callProvider, ProviderEndpoint, ProviderHttpError } from '@returns/contracts';
+import { callProvider, ProviderEndpoint, unusableAnswer } from '@returns/contracts';
 import { NotificationChannel, OutgoingMessage } from '../notification-channel.interface';
 
 /**
@@ -27,15 +27,7 @@ export class HttpMessageChannel implements NotificationChannel {
       body: { channel: message.channel, recipient: message.recipient, body: message.body },
     });
     const id = typeof body === 'object' && body !== null ? body.providerMessageId : undefined;
-    if (typeof id !== 'string' || !id.trim()) {
-      const shown = typeof body === 'string' ? body : JSON.stringify(body);
-      throw new ProviderHttpError(
-        this.name,
-        status,
-        body,
-        `${this.name}: POST ${this.provider.url}/messages answered ${status} with no providerMessageId: ${String(shown).slice(0, 300)}`,
-      );
-    }
+    if (typeof id !== 'string' || !id.trim()) throw unusableAnswer(this.name, `POST ${this.provider.url}/messages`, status, body, 'no providerMessageId');
     return { providerMessageId: id };
   }
 }

@@ -1,5 +1,5 @@
 import { HttpProvider } from '@returns/config';
-import { callProvider, ProviderHttpError } from '@returns/contracts';
+import { callProvider, ProviderHttpError, quotedAnswer, unusableAnswer } from '@returns/contracts';
 import { GatewayRefund, PaymentDeclinedError, PaymentGateway, RefundOrder } from '../payment-gateway.interface';
 
 const NAME = 'payment gateway';
@@ -46,7 +46,7 @@ export class PaymentHttpGateway implements PaymentGateway {
     const call = `POST ${this.endpoint.url}/refunds under key ${order.idempotencyKey}`;
     const paid = gatewayRefund(answer, call);
     if (paid.amountMinor !== order.amountMinor) {
-      throw new ProviderHttpError(NAME, answer.status, answer.body, `${NAME}: ${call} answered an amount of ${paid.amountMinor} (minor units) for a refund of ${order.amountMinor}: not recorded as paid`);
+      throw unusableAnswer(NAME, call, answer.status, answer.body, `an amount of ${paid.amountMinor} (minor units) for a refund of ${order.amountMinor}, not recorded as paid`);
     }
     return paid;
   }
@@ -71,7 +71,7 @@ function gatewayRefund({ status, body }: { status: number; body: unknown }, call
       : typeof amountMinor !== 'number' || !Number.isSafeInteger(amountMinor) || amountMinor < 0
         ? 'no amountMinor in whole minor units'
         : null;
-  if (problem) throw new ProviderHttpError(NAME, status, body, `${NAME}: ${call} answered ${status} with ${problem}: ${show(body)}`);
+  if (problem) throw unusableAnswer(NAME, call, status, body, problem);
   return { providerRefundId: providerRefundId as string, amountMinor: amountMinor as number };
 }
 
@@ -82,10 +82,5 @@ function refusal(answer: unknown): string {
     const said = [code, message].filter((part) => (typeof part === 'string' && part !== '') || typeof part === 'number').join(': ');
     if (said) return said;
   }
-  return show(answer) || 'no reason given';
-}
-
-function show(body: unknown): string {
-  const text = typeof body === 'string' ? body : JSON.stringify(body) ?? '';
-  return text.slice(0, 300);
+  return quotedAnswer(answer) || 'no reason given';
 }
