@@ -196,6 +196,21 @@ describe(CarrierHttpGateway.name, () => {
     expect(took).toBeLessThan(2_000);
   });
 
+  it('fails a booking whose answer stops after its headers, within timeoutMs and as a provider error', async () => {
+    const impatient = new CarrierHttpGateway({ url: fake.url, apiKey: 'ck-unit', timeoutMs: 300 });
+    // The status and the first bytes of the body, then nothing until the server stops.
+    fake.answerNextWith((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"trackingNumber":');
+    });
+    const started = Date.now();
+    const error = await failure(impatient.book(request(), 800));
+    expect(error).toBeInstanceOf(ProviderHttpError);
+    expect(error.status).toBeNull();
+    expect(error.message).toMatch(/timed out after 300 ms/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('cancels with DELETE /bookings/{trackingNumber}, and the carrier forgets the booking (204)', async () => {
     const sent = request();
     const { trackingNumber } = await gateway.book(sent, 800);
