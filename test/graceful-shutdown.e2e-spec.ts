@@ -45,7 +45,7 @@ describe('graceful shutdown', () => {
     const told = await service.queue(QueueName.Notification).getJobs(['waiting', 'prioritized']);
     expect(told.filter((j) => j.data.caseId === created.body.id).map((j) => j.data.message)).toContain(view.shipment.method === 'PICKUP' ? 'pickup.booked' : 'label.ready');
     expect(await service.queue(QueueName.Timers).getJob(`timers:${created.body.id}:ship-back`)).toBeTruthy();
-    expect(await service.db.query('SELECT job_id FROM outbox WHERE job_id LIKE $1', [`%${created.body.id}%`])).toEqual([]);
+    expect(await service.db.query('SELECT id FROM outbox WHERE jobs::text LIKE $1', [`%${created.body.id}%`])).toEqual([]);
   }, 40_000);
 
   it('told to stop while Redis is away, finishes its job once Redis is back and exits cleanly, not at the end of the grace period', async () => {
@@ -112,7 +112,7 @@ describe('graceful shutdown', () => {
     try {
       expect((await notifications.getJob(job.jobId))?.data).toEqual(job.data);
       // ... and its outbox row was cleared on the way out, not left for the sweep.
-      expect((await db.query('SELECT job_id FROM outbox WHERE job_id = $1', [job.jobId])).rows).toEqual([]);
+      expect((await db.query('SELECT id FROM outbox WHERE jobs::text LIKE $1', [`%${job.jobId}%`])).rows).toEqual([]);
     } finally {
       await notifications.close();
       redis.disconnect();

@@ -95,10 +95,9 @@ describe('replaying jobs', () => {
   it('adds a job that a transaction recorded but no one added (the producer died after commit)', async () => {
     const done = await driveToRefunded(service);
     // As if the process had died between commit and adding the job to Redis.
-    await service.db.query(
-      `INSERT INTO outbox (job_id, queue, name, data, created_at) VALUES ($1, 'notification', 'send-notification', $2, now() - interval '10 seconds')`,
-      [`notification:${done.id}:return.closed`, JSON.stringify({ caseId: done.id, message: 'return.closed' })],
-    );
+    await service.db.query(`INSERT INTO outbox (jobs, created_at) VALUES ($1, now() - interval '10 seconds')`, [
+      JSON.stringify([{ jobId: `notification:${done.id}:return.closed`, name: 'send-notification', data: { caseId: done.id, message: 'return.closed' }, delayMs: null, priority: null }]),
+    ]);
     const deadline = Date.now() + 15_000;
     let rows: { channel: string }[] = [];
     while (Date.now() < deadline && rows.length < 2) {
@@ -107,6 +106,6 @@ describe('replaying jobs', () => {
     }
     expect(rows.map((r) => r.channel).sort()).toEqual(['EMAIL', 'PUSH']);
     await service.drain();
-    expect(await service.db.query('SELECT * FROM outbox WHERE job_id LIKE $1', [`%${done.id}%`])).toEqual([]);
+    expect(await service.db.query('SELECT * FROM outbox WHERE jobs::text LIKE $1', [`%${done.id}%`])).toEqual([]);
   });
 });

@@ -191,21 +191,21 @@ export class IntakeService implements OnApplicationShutdown {
     this.storeStatement = {
       name: 'intake-store-batch',
       text: `WITH incoming AS (
-         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $16 THEN r.vip_priority ELSE r.job_priority END AS priority
+         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $15 THEN r.vip_priority ELSE r.job_priority END AS priority
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                       $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::int[], $13::int[], $14::int[])
+                       $8::text[], $9::text[], $10::json[], $11::int[], $12::int[], $13::int[])
              WITH ORDINALITY AS r(id, client_id, idempotency_key, request_hash, rma_number, order_id, body,
-                                  job_id, queue, name, data, delay_ms, job_priority, vip_priority, n)
+                                  job_id, name, data, delay_ms, job_priority, vip_priority, n)
            JOIN orders o ON o.id = r.order_id
        ), stored AS (
          INSERT INTO return_requests (id, client_id, idempotency_key, request_hash, rma_number, order_id, body, created_at)
-         SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $15::timestamptz FROM incoming
+         SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $14::timestamptz FROM incoming
          ON CONFLICT (client_id, idempotency_key) DO NOTHING
          RETURNING id
        ), recorded AS (
-         ${this.outbox.recordRowsSql(`SELECT job_id, queue, name, data, delay_ms, priority FROM incoming WHERE id IN (SELECT id FROM stored)`)}
+         ${this.outbox.recordRowsSql(`SELECT job_id, name, data, delay_ms, priority FROM incoming WHERE id IN (SELECT id FROM stored)`)}
        )
-       SELECT n::int, priority, id IN (SELECT id FROM stored) AS stored FROM incoming`,
+       SELECT n::int, priority, id IN (SELECT id FROM stored) AS stored, (SELECT id FROM recorded) AS outbox_id FROM incoming`,
     };
   }
 
@@ -239,7 +239,7 @@ export class IntakeService implements OnApplicationShutdown {
    * Stores a batch of requests in one statement and no explicit transaction: it reads their
    * orders (an unknown order stores nothing; the priority of a judge job depends on the
    * customer's tier), inserts the new requests (a key seen before inserts nothing) and, for
-   * exactly those, their judge jobs in the outbox, atomically; after it, one `addBulk`, which
+   * exactly those, their judge jobs in one outbox row, atomically; after it, one `addBulk`, which
    * the answers do not wait for. A second read, only when some keys were seen before, finds
    * what they were first used for.
    */
@@ -250,7 +250,7 @@ export class IntakeService implements OnApplicationShutdown {
     // Each judge job as for a customer with no tier; the statement, which reads the order,
     // takes the VIP priority instead where the customer is one.
     const jobs = requests.map((r, n) => Jobs.judgeReturn(ids[n], casePriority(null, r.body.reasonCode)));
-    const rows = await preparedQuery<{ n: number; priority: number; stored: boolean }>(
+    const rows = await preparedQuery<{ n: number; priority: number; stored: boolean; outbox_id: string | null }>(
       this.dataSource,
       this.storeStatement,
       [
@@ -280,7 +280,7 @@ export class IntakeService implements OnApplicationShutdown {
       }
     }
     // The answer waits for the commit, not for Redis: a 202 costs one round trip less.
-    this.outbox.afterCommitInBackground(storedJobs);
+    this.outbox.afterCommitInBackground(storedJobs, rows[0]?.outbox_id ?? null);
     if (repeats.length) {
       const earlier = await this.repeatOutcomes(repeats.map((n) => requests[n]));
       repeats.forEach((n, i) => {

@@ -2,15 +2,18 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { JobName, JobRequest, QUEUE_OF } from '@returns/contracts';
+import { JobName, JobRequest } from '@returns/contracts';
 import { ADVISORY_LOCK, drainGroupCommits, preparedQuery } from '@returns/database';
 import { JobProducer } from './job-producer.service';
 
 /** How often the rows of dispatched jobs are deleted. */
 const DELETE_EVERY_MS = 200;
 
-/** Rows one sweep round claims. */
-export const OUTBOX_SWEEP_BATCH = 500;
+/** Outbox rows one sweep round claims (each holds the jobs of one transaction). */
+export const OUTBOX_SWEEP_ROWS = 100;
+
+/** An outbox row's jobs as stored: what `JobRequest` is, in JSON. */
+type StoredJob = Pick<JobRequest, 'jobId' | 'name' | 'data'> & { delayMs: number | null; priority: number | null };
 
 /** A unit of work: its entity manager, and the jobs to add once it has committed. */
 export interface Tx {
@@ -19,15 +22,15 @@ export interface Tx {
 }
 
 /**
- * Transactional outbox. A stage's transaction records the jobs it decided on in the
- * `outbox` table; after commit they are added to BullMQ with their deterministic ids and
- * the rows removed. If the process dies in between, `sweep` adds them later; if a job is
+ * Transactional outbox. A stage's transaction records the jobs it decided on in one row of
+ * the `outbox` table; after commit they are added to BullMQ with their deterministic ids and
+ * the row removed. If the process dies in between, `sweep` adds them later; if a job is
  * added twice, BullMQ keeps one (same job id) and the handler is idempotent anyway.
  */
 @Injectable()
 export class OutboxService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxService.name);
-  /** Rows whose jobs are in Redis, removed together: one DELETE per batch, not per transaction. */
+  /** Ids of the rows whose jobs are in Redis, removed together: one DELETE per interval, not per transaction. */
   private dispatched: string[] = [];
   private flushing: Promise<void> | null = null;
   private readonly flusher: NodeJS.Timeout;
@@ -47,30 +50,32 @@ export class OutboxService implements BeforeApplicationShutdown {
     const jobs: JobRequest[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       const value = await work({ manager, enqueue: (...more) => jobs.push(...more.filter((job) => this.hasWork(job))) });
-      await this.record(manager, jobs);
-      return value;
+      return { value, outboxId: await this.record(manager, jobs) };
     });
-    // Committed with their outbox rows, the jobs are safe: the caller (a worker's batch of
+    // Committed with their outbox row, the jobs are safe: the caller (a worker's batch of
     // jobs, an API answer) need not wait for Redis, and the next batch starts sooner.
-    this.afterCommitInBackground(jobs);
-    return result;
+    this.afterCommitInBackground(jobs, result.outboxId);
+    return result.value;
   }
 
   /**
    * The statement that records the jobs `rows` selects, in the columns (and the order) of
-   * `jobParams`: job_id, queue, name, data, delay_ms, priority. A caller may make it part of
-   * its own statement (a data-modifying CTE) and compute some of them there; once that
-   * statement has committed, hand the jobs it recorded to `afterCommitInBackground`.
+   * `jobParams`: job_id, name, data, delay_ms, priority, as one outbox row (none when `rows`
+   * selects nothing), returning its `id`. A caller may make it part of its own statement (a
+   * data-modifying CTE) and compute some of the columns there; once that statement has
+   * committed, hand the jobs it recorded and the row's id to `afterCommitInBackground`.
    */
   recordRowsSql(rows: string): string {
-    return `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority) ${rows} ON CONFLICT (job_id) DO NOTHING`;
+    return `INSERT INTO outbox (jobs)
+      SELECT json_agg(json_build_object('jobId', job_id, 'name', name, 'data', data, 'delayMs', delay_ms, 'priority', priority))
+        FROM (${rows}) AS job (job_id, name, data, delay_ms, priority) HAVING count(*) > 0
+      RETURNING id`;
   }
 
-  /** The outbox rows of `jobs` as six array parameters, one per column of `recordRowsSql`. */
+  /** The jobs' columns of `recordRowsSql` as five array parameters: job_id, name, data (json), delay_ms, priority. */
   jobParams(jobs: JobRequest[]): unknown[][] {
     return [
       jobs.map((j) => j.jobId),
-      jobs.map((j) => QUEUE_OF[j.name]),
       jobs.map((j) => j.name),
       jobs.map((j) => JSON.stringify(j.data)),
       jobs.map((j) => j.delayMs ?? null),
@@ -78,23 +83,22 @@ export class OutboxService implements BeforeApplicationShutdown {
     ];
   }
 
-  /** Adds jobs whose outbox rows have committed; if Redis is away, the sweep adds them later. */
-  private async afterCommit(jobs: JobRequest[]): Promise<void> {
-    if (!jobs.length) return;
-    await this.dispatch(jobs).catch((error: Error) =>
+  /** Adds jobs whose outbox row has committed; if Redis is away, the sweep adds them later. */
+  private async afterCommit(jobs: JobRequest[], outboxId: string): Promise<void> {
+    await this.dispatch(jobs, outboxId).catch((error: Error) =>
       // Committed and recorded: the sweep adds them once Redis answers again.
       this.logger.warn(`could not add ${jobs.length} job(s) after commit, the outbox sweep will: ${error.message}`),
     );
   }
 
   /**
-   * Adds jobs whose outbox rows have committed, without holding the caller, who needs only
-   * the rows committed (should this process die first, the sweep adds them). Shutdown
-   * waits for the adds under way.
+   * Adds jobs whose outbox row (`outboxId`, null for no jobs) has committed, without holding
+   * the caller, who needs only the row committed (should this process die first, the sweep
+   * adds them). Shutdown waits for the adds under way.
    */
-  afterCommitInBackground(jobs: JobRequest[]): void {
-    if (!jobs.length) return;
-    const done: Promise<void> = this.afterCommit(jobs).finally(() => this.inBackground.delete(done));
+  afterCommitInBackground(jobs: JobRequest[], outboxId: string | null): void {
+    if (!jobs.length || outboxId === null) return;
+    const done: Promise<void> = this.afterCommit(jobs, outboxId).finally(() => this.inBackground.delete(done));
     this.inBackground.add(done);
   }
 
@@ -103,19 +107,20 @@ export class OutboxService implements BeforeApplicationShutdown {
     return job.name !== JobName.DeliverWebhook || this.config.outboundWebhookUrls.length > 0;
   }
 
-  private async record(manager: EntityManager, jobs: JobRequest[]): Promise<void> {
-    if (!jobs.length) return;
-    const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::int[])`;
-    await preparedQuery(manager, this.recordRowsSql(rows), this.jobParams(jobs));
+  /** Records a transaction's jobs as one outbox row. @returns the row's id, null for no jobs */
+  private async record(manager: EntityManager, jobs: JobRequest[]): Promise<string | null> {
+    if (!jobs.length) return null;
+    const stored: StoredJob[] = jobs.map((j) => ({ jobId: j.jobId, name: j.name, data: j.data, delayMs: j.delayMs ?? null, priority: j.priority ?? null }));
+    const [{ id }] = await preparedQuery<{ id: string }>(manager, `INSERT INTO outbox (jobs) VALUES ($1::json) RETURNING id`, [JSON.stringify(stored)]);
+    return id;
   }
 
-
-  private async dispatch(jobs: JobRequest[]): Promise<void> {
+  private async dispatch(jobs: JobRequest[], outboxId: string): Promise<void> {
     await this.producer.addMany(jobs);
     // A row left behind by a crash before the flush is only re-added by the sweep: a no-op
     // for BullMQ while the job (same id) is still there, a harmless replay after.
-    this.dispatched.push(...jobs.map((j) => j.jobId));
-    if (this.dispatched.length >= OUTBOX_SWEEP_BATCH) void this.flush();
+    this.dispatched.push(outboxId);
+    if (this.dispatched.length >= OUTBOX_SWEEP_ROWS) void this.flush();
   }
 
   /** Deletes the rows of dispatched jobs, in one statement. */
@@ -123,7 +128,7 @@ export class OutboxService implements BeforeApplicationShutdown {
     if (this.flushing || !this.dispatched.length) return this.flushing ?? undefined;
     const ids = this.dispatched;
     this.dispatched = [];
-    this.flushing = preparedQuery(this.dataSource, `DELETE FROM outbox WHERE job_id = ANY($1)`, [ids])
+    this.flushing = preparedQuery(this.dataSource, `DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [ids])
       .then(() => undefined)
       .catch((error: Error) => {
         this.dispatched.push(...ids); // the database is away: try again next round
@@ -147,36 +152,37 @@ export class OutboxService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Adds jobs recorded more than `olderThanMs` ago and not yet dispatched. Every worker
-   * process runs it; an advisory lock lets one of them sweep at a time.
-   * @returns how many jobs were added
+   * Adds the jobs of outbox rows recorded more than `olderThanMs` ago and not yet cleared,
+   * at most `rows` rows. Every worker process runs it; an advisory lock lets one of them
+   * sweep at a time.
+   * @returns how many rows were claimed, and how many jobs they held
    */
-  async sweep(olderThanMs = 5_000, batch = OUTBOX_SWEEP_BATCH): Promise<number> {
+  async sweep(olderThanMs = 5_000, rows = OUTBOX_SWEEP_ROWS): Promise<{ rows: number; jobs: number }> {
     return this.dataSource.transaction(async (manager) => {
       // One sweeper at a time across every process; the others skip this round.
       const [{ mine }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS mine', [ADVISORY_LOCK.outboxSweep]);
-      if (!mine) return 0;
-      const rows: { job_id: string; name: string; data: unknown; delay_ms: number | null; priority: number | null; created_at: Date }[] =
-        await manager.query(
-          `SELECT job_id, name, data, delay_ms, priority, created_at FROM outbox
-           WHERE created_at < now() - ($1::integer * interval '1 millisecond')
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [olderThanMs, batch],
-        );
-      if (!rows.length) return 0;
+      if (!mine) return { rows: 0, jobs: 0 };
+      const claimed: { id: string; jobs: StoredJob[]; created_at: Date }[] = await manager.query(
+        `SELECT id, jobs, created_at FROM outbox
+          WHERE created_at < now() - ($1::integer * interval '1 millisecond')
+          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [olderThanMs, rows],
+      );
+      if (!claimed.length) return { rows: 0, jobs: 0 };
       const now = Date.now();
-      await this.producer.addMany(
-        rows.map((row) => ({
-          name: row.name,
-          data: row.data,
-          jobId: row.job_id,
-          priority: row.priority ?? undefined,
+      const jobs = claimed.flatMap((row) =>
+        row.jobs.map((job) => ({
+          name: job.name,
+          data: job.data,
+          jobId: job.jobId,
+          priority: job.priority ?? undefined,
           // A timer keeps its original due time.
-          delayMs: row.delay_ms ? Math.max(0, new Date(row.created_at).getTime() + row.delay_ms - now) : undefined,
+          delayMs: job.delayMs ? Math.max(0, new Date(row.created_at).getTime() + job.delayMs - now) : undefined,
         })) as JobRequest[],
       );
-      await manager.query(`DELETE FROM outbox WHERE job_id = ANY($1)`, [rows.map((r) => r.job_id)]);
-      return rows.length;
+      await this.producer.addMany(jobs);
+      await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [claimed.map((r) => r.id)]);
+      return { rows: claimed.length, jobs: jobs.length };
     });
   }
 }

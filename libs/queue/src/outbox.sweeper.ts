@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { OUTBOX_SWEEP_BATCH, OutboxService } from './outbox.service';
+import { OUTBOX_SWEEP_ROWS, OutboxService } from './outbox.service';
 
 /** Runs `OutboxService.sweep` periodically in worker processes. */
 @Injectable()
@@ -26,9 +26,9 @@ export class OutboxSweeper implements OnApplicationBootstrap {
     try {
       // After a Redis outage the outbox may hold a surge's worth: keep going while batches come back full.
       let added = 0;
-      for (let batch = await this.outbox.sweep(this.config.outboxSweepMs); ; batch = await this.outbox.sweep(this.config.outboxSweepMs)) {
-        added += batch;
-        if (batch < OUTBOX_SWEEP_BATCH) break;
+      for (let round = await this.outbox.sweep(this.config.outboxSweepMs); ; round = await this.outbox.sweep(this.config.outboxSweepMs)) {
+        added += round.jobs;
+        if (round.rows < OUTBOX_SWEEP_ROWS) break;
       }
       if (added) this.logger.log(`re-added ${added} job(s) left in the outbox`);
     } catch (error) {
