@@ -147,7 +147,12 @@ describe('the outbox', () => {
           [{ jobId: 'timers:c1:ship-back', name: 'case-deadline', data: { caseId: 'c1', kind: 'ship-back' }, delayMs: 60000, priority: null }],
         ]);
 
+        // The table's key and sequence keep their plain names both ways.
+        const names = () => migrating.query(`SELECT relname FROM pg_class WHERE relname LIKE 'outbox%' ORDER BY relname`);
+        expect((await names()).map((r: { relname: string }) => r.relname)).toEqual(['outbox', 'outbox_id_seq', 'outbox_pkey']);
+
         await migrating.undoLastMigration({ transaction: 'each' });
+        expect((await names()).map((r: { relname: string }) => r.relname)).toEqual(['outbox', 'outbox_id_seq', 'outbox_job_id_key', 'outbox_pkey']);
         expect(await migrating.query('SELECT job_id, queue, name, data, delay_ms, priority FROM outbox ORDER BY job_id')).toEqual([
           { job_id: 'logistics:c1:book', queue: 'logistics', name: 'book-shipment', data: { caseId: 'c1' }, delay_ms: null, priority: 2 },
           { job_id: 'timers:c1:ship-back', queue: 'timers', name: 'case-deadline', data: { caseId: 'c1', kind: 'ship-back' }, delay_ms: 60000, priority: null },

@@ -15,6 +15,8 @@ export class OutboxRowPerTransaction1764230000000 implements MigrationInterface 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE outbox RENAME TO outbox_by_job;
+      ALTER INDEX outbox_pkey RENAME TO outbox_by_job_pkey;
+      ALTER SEQUENCE outbox_id_seq RENAME TO outbox_by_job_id_seq;
       CREATE TABLE outbox (
         id         bigserial PRIMARY KEY,
         jobs       json NOT NULL,
@@ -30,6 +32,8 @@ export class OutboxRowPerTransaction1764230000000 implements MigrationInterface 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE outbox RENAME TO outbox_by_transaction;
+      ALTER INDEX outbox_pkey RENAME TO outbox_by_transaction_pkey;
+      ALTER SEQUENCE outbox_id_seq RENAME TO outbox_by_transaction_id_seq;
       CREATE TABLE outbox (
         id         bigserial PRIMARY KEY,
         job_id     text NOT NULL UNIQUE,
