@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CaseStatus, DeadlineKind, JobName, JobRequest, Jobs } from '@returns/contracts';
-import { arrayElement, arrayElementType, insertMany, preparedQuery } from '@returns/database';
+import { arrayElement, arrayElementType, insertManyStatement, runTogether, Statement } from '@returns/database';
 import { CaseDeadlines, ReturnCase } from './return-case.entity';
 import { ReturnItem } from './return-item.entity';
 import { TimelineEntry } from './timeline-entry.entity';
@@ -119,13 +119,25 @@ export class CaseService {
   }
 
   /**
-   * Moves locked cases, each to its `to` with its other `fields`: one UPDATE for each set of
-   * fields changed and one timeline insert, however many cases. Every move is checked
-   * before anything is written; one refused move refuses them all.
+   * Moves locked cases, each to its `to` with its other `fields`, in one round trip
+   * (`transitionStatements`). Every move is checked before anything is written; one refused
+   * move refuses them all.
    */
   async transitionMany(manager: EntityManager, moves: CaseMove[], actor: string): Promise<void> {
+    await runTogether(manager, this.transitionStatements(manager, moves, actor));
+  }
+
+  /**
+   * The statements that move locked cases, for the caller to run in its transaction (on
+   * their own, or with its other writes: `Tx.atCommit`): one UPDATE for each set of fields
+   * changed and one timeline insert, however many cases. Every move is checked first; one
+   * refused move refuses them all (IllegalTransitionError) and nothing is returned. The
+   * subjects show their moves at once: the transaction that runs the statements commits
+   * them, or fails as a whole.
+   */
+  transitionStatements(manager: EntityManager, moves: CaseMove[], actor: string): Statement[] {
     for (const { subject, to } of moves) this.checkMove(subject, subject.status, to, actor);
-    if (!moves.length) return;
+    if (!moves.length) return [];
     const now = new Date();
     const byFields = new Map<string, CaseMove[]>();
     for (const move of moves) {
@@ -135,6 +147,7 @@ export class CaseService {
       else byFields.set(key, [move]);
     }
     const metadata = manager.connection.getMetadata(ReturnCase);
+    const statements: Statement[] = [];
     for (const [key, group] of byFields) {
       const columns = key ? key.split(',').map((property) => metadata.findColumnWithPropertyName(property)!) : [];
       const values: unknown[][] = [group.map((m) => m.subject.id), group.map((m) => m.to)];
@@ -143,23 +156,25 @@ export class CaseService {
       }
       const names = ['id', 'status', ...columns.map((c) => c.databaseName)];
       const types = ['uuid', 'text', ...columns.map((c) => arrayElementType(c.type))];
-      await preparedQuery(
-        manager,
-        `UPDATE return_cases c SET status = v.status, updated_at = $${names.length + 1}${columns.map((col) => `, "${col.databaseName}" = v."${col.databaseName}"`).join('')}
+      statements.push({
+        text: `UPDATE return_cases c SET status = v.status, updated_at = $${names.length + 1}${columns.map((col) => `, "${col.databaseName}" = v."${col.databaseName}"`).join('')}
            FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) AS v(${names.map((n) => `"${n}"`).join(', ')})
           WHERE c.id = v.id`,
-        [...values, now],
-      );
+        params: [...values, now],
+      });
     }
-    await insertMany(
-      manager,
-      TimelineEntry,
-      moves.map(({ subject, to, note }) => ({ caseId: subject.id, at: now, from: subject.status, to, actor, note: note ?? null })),
+    statements.push(
+      insertManyStatement(
+        manager,
+        TimelineEntry,
+        moves.map(({ subject, to, note }) => ({ caseId: subject.id, at: now, from: subject.status, to, actor, note: note ?? null })),
+      )!,
     );
     for (const { subject, to } of moves) {
       subject.status = to;
       subject.updatedAt = now;
     }
+    return statements;
   }
 
   /** The state machine's word on one move; a refused one leaves a log line and throws IllegalTransitionError. */
@@ -174,7 +189,7 @@ export class CaseService {
 
   /**
    * Writes new cases already moved from REQUESTED to their first decision: the cases, their
-   * items, and two timeline entries each, in three inserts however many there are. Each
+   * items, and two timeline entries each, in three inserts sent as one, however many there are. Each
    * move is checked by the state machine like any other.
    */
   async openDecided(
@@ -183,24 +198,28 @@ export class CaseService {
     actor: string,
   ): Promise<void> {
     for (const { subject, to } of opened) this.checkMove(subject, 'REQUESTED', to, actor);
-    await insertMany(
-      manager,
-      ReturnCase,
-      opened.map(({ subject, to }) => ({ ...subject, status: to })),
-    );
-    await insertMany(
-      manager,
-      ReturnItem,
-      opened.flatMap(({ subject, items }) => items.map((item) => ({ ...item, caseId: subject.id }))),
-    );
-    await insertMany(
-      manager,
-      TimelineEntry,
-      opened.flatMap(({ subject, to, note }) => [
-        { caseId: subject.id, at: subject.createdAt, from: null, to: 'REQUESTED' as CaseStatus, actor, note: null },
-        { caseId: subject.id, at: subject.updatedAt, from: 'REQUESTED' as CaseStatus, to, actor, note: note ?? null },
-      ]),
-    );
+    const statements = [
+      insertManyStatement(
+        manager,
+        ReturnCase,
+        opened.map(({ subject, to }) => ({ ...subject, status: to })),
+      ),
+      insertManyStatement(
+        manager,
+        ReturnItem,
+        opened.flatMap(({ subject, items }) => items.map((item) => ({ ...item, caseId: subject.id }))),
+      ),
+      insertManyStatement(
+        manager,
+        TimelineEntry,
+        opened.flatMap(({ subject, to, note }) => [
+          { caseId: subject.id, at: subject.createdAt, from: null, to: 'REQUESTED' as CaseStatus, actor, note: null },
+          { caseId: subject.id, at: subject.updatedAt, from: 'REQUESTED' as CaseStatus, to, actor, note: note ?? null },
+        ]),
+      ),
+    ];
+    // The cases, their items and their timeline in one round trip.
+    await runTogether(manager, statements.filter((statement): statement is Statement => statement !== null));
     for (const { subject, to } of opened) subject.status = to;
   }
 

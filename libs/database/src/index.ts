@@ -9,3 +9,4 @@ export * from './group-commit';
 export * from './insert-many';
 export * from './table-upkeep';
 export * from './prepared-query';
+export * from './statements';

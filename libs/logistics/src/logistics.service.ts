@@ -4,7 +4,7 @@ import { DataSource, IsNull, Not } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { assertDeadlinePassed, CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
-import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertMany, preparedQuery } from '@returns/database';
+import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertManyStatement, preparedQuery } from '@returns/database';
 import { CaseStatus, JobRequest, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
@@ -153,24 +153,27 @@ export class LogisticsService implements OnApplicationShutdown {
       const recorded = booked.filter((b) => locked.get(b.caseId)?.status === 'APPROVED');
       if (!recorded.length) return released;
       const now = new Date();
-      await insertMany(
-        tx.manager,
-        Shipment,
-        recorded.map((b) => ({
-          id: randomUUID(),
-          caseId: b.caseId,
-          carrier: b.carrier,
-          trackingNumber: b.trackingNumber,
-          method: b.method,
-          labelUrl: b.labelUrl,
-          pickupWindow: b.pickupWindow,
-          costMinor: b.costMinor,
-          paidBy: locked.get(b.caseId)!.shippingPaidBy,
-          status: 'BOOKED' as const,
-          statusAt: now,
-          createdAt: now,
-          updatedAt: now,
-        })),
+      // The shipments, the moves and the outbox row in one round trip, at commit.
+      tx.atCommit(
+        insertManyStatement(
+          tx.manager,
+          Shipment,
+          recorded.map((b) => ({
+            id: randomUUID(),
+            caseId: b.caseId,
+            carrier: b.carrier,
+            trackingNumber: b.trackingNumber,
+            method: b.method,
+            labelUrl: b.labelUrl,
+            pickupWindow: b.pickupWindow,
+            costMinor: b.costMinor,
+            paidBy: locked.get(b.caseId)!.shippingPaidBy,
+            status: 'BOOKED' as const,
+            statusAt: now,
+            createdAt: now,
+            updatedAt: now,
+          })),
+        )!,
       );
       const shipBackBy = new Date(now.getTime() + this.config.deadlines.shipBackMs).toISOString();
       const moves = recorded.map((b) => {
@@ -185,7 +188,7 @@ export class LogisticsService implements OnApplicationShutdown {
           fields: { returnShippingChargeMinor: charge, deadlines: { ...subject.deadlines, shipBackBy } },
         };
       });
-      await this.cases.transitionMany(tx.manager, moves, 'system:logistics');
+      tx.atCommit(...this.cases.transitionStatements(tx.manager, moves, 'system:logistics'));
       return released;
     });
     for (const b of cancelled) await this.carrier.cancel(b.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${b.trackingNumber}: ${e.message}`));

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { JobName, JobRequest } from '@returns/contracts';
-import { ADVISORY_LOCK, drainGroupCommits, preparedQuery } from '@returns/database';
+import { ADVISORY_LOCK, drainGroupCommits, preparedQuery, runTogether, Statement } from '@returns/database';
 import { JobProducer } from './job-producer.service';
 
 /** How often the rows of dispatched jobs are deleted. */
@@ -19,6 +19,12 @@ type StoredJob = Pick<JobRequest, 'jobId' | 'name' | 'data'> & { delayMs: number
 export interface Tx {
   manager: EntityManager;
   enqueue(...jobs: JobRequest[]): void;
+  /**
+   * Writes to run last, together with the outbox row, in one round trip before the commit
+   * (`runTogether`: they must not write the same rows, and nothing in the transaction
+   * sees them before they run).
+   */
+  atCommit(...writes: Statement[]): void;
 }
 
 /**
@@ -48,9 +54,10 @@ export class OutboxService implements BeforeApplicationShutdown {
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const jobs: JobRequest[] = [];
+    const writes: Statement[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
-      const value = await work({ manager, enqueue: (...more) => jobs.push(...more.filter((job) => this.hasWork(job))) });
-      return { value, outboxId: await this.record(manager, jobs) };
+      const value = await work({ manager, enqueue: (...more) => jobs.push(...more.filter((job) => this.hasWork(job))), atCommit: (...more) => writes.push(...more) });
+      return { value, outboxId: await this.record(manager, jobs, writes) };
     });
     // Committed with their outbox row, the jobs are safe: the caller (a worker's batch of
     // jobs, an API answer) need not wait for Redis, and the next batch starts sooner.
@@ -107,11 +114,18 @@ export class OutboxService implements BeforeApplicationShutdown {
     return job.name !== JobName.DeliverWebhook || this.config.outboundWebhookUrls.length > 0;
   }
 
-  /** Records a transaction's jobs as one outbox row. @returns the row's id, null for no jobs */
-  private async record(manager: EntityManager, jobs: JobRequest[]): Promise<string | null> {
-    if (!jobs.length) return null;
+  /**
+   * Records a transaction's jobs as one outbox row, in one round trip with its `writes`.
+   * @returns the row's id, null for no jobs
+   */
+  private async record(manager: EntityManager, jobs: JobRequest[], writes: Statement[]): Promise<string | null> {
+    if (!jobs.length) {
+      await runTogether(manager, writes);
+      return null;
+    }
     const stored: StoredJob[] = jobs.map((j) => ({ jobId: j.jobId, name: j.name, data: j.data, delayMs: j.delayMs ?? null, priority: j.priority ?? null }));
-    const [{ id }] = await preparedQuery<{ id: string }>(manager, `INSERT INTO outbox (jobs) VALUES ($1::json) RETURNING id`, [JSON.stringify(stored)]);
+    const row: Statement = { text: `INSERT INTO outbox (jobs) VALUES ($1::json) RETURNING id`, params: [JSON.stringify(stored)] };
+    const [{ id }] = await runTogether<{ id: string }>(manager, [...writes, row]);
     return id;
   }
 

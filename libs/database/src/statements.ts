@@ -1,0 +1,39 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from './prepared-query';
+
+/**
+ * A statement and its parameters, to run on its own or with others in one round trip
+ * (`runTogether`). Its text names its parameters `$1` to `$n` and has no other `$`.
+ */
+export interface Statement {
+  text: string;
+  params: unknown[];
+}
+
+/** `text` with each parameter `$k` renamed `$(k + offset)`. */
+function shifted(text: string, offset: number): string {
+  return offset ? text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : text;
+}
+
+/**
+ * Runs statements as one, in one round trip: each but the last as a data-modifying CTE of
+ * the last, the parameters renumbered one statement after another. Prepared as
+ * `preparedQuery` does (the combined texts come from a fixed set too).
+ *
+ * One statement sees one snapshot: none sees the rows another writes, so they must not
+ * write the same rows (two moves of one case) nor read what another writes. Constraints
+ * are checked at the end of the whole, so one may insert rows that another's rows refer to.
+ * @returns the last statement's rows
+ */
+export async function runTogether<R = any>(on: DataSource | EntityManager, statements: Statement[]): Promise<R[]> {
+  if (!statements.length) return [];
+  let offset = 0;
+  const texts = statements.map(({ text, params }) => {
+    const renamed = shifted(text, offset);
+    offset += params.length;
+    return renamed;
+  });
+  const last = texts.pop()!;
+  const text = texts.length ? `WITH ${texts.map((t, i) => `written${i} AS (${t})`).join(',\n')}\n${last}` : last;
+  return preparedQuery<R>(on, text, statements.flatMap((s) => s.params));
+}
