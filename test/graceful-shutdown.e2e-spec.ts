@@ -66,6 +66,12 @@ describe('graceful shutdown', () => {
       const logistics = service.queue(QueueName.Logistics);
       for (const deadline = Date.now() + 10_000; (await logistics.getActiveCount()) === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
       expect(await logistics.getActiveCount()).toBe(1);
+      // Active in Redis is not yet in the worker's hands: the answer that gives it the job
+      // crosses the relay, which runs in this process. Cut at once, and that answer could be
+      // lost with the connection (the job then waits for the stalled check, the case stays
+      // APPROVED: this test's one failure on CI). The carrier takes 5-10 s: half a second
+      // later the booking is surely under way.
+      await new Promise((r) => setTimeout(r, 500));
 
       await relay.cut();
       // Long enough for every connection to be between two attempts to reconnect.
@@ -80,7 +86,6 @@ describe('graceful shutdown', () => {
       expect(Date.now() - stoppedAt).toBeLessThan(15_000);
 
       const view = (await service.as('admin').get(`/v1/returns/${created.body.id}`)).body;
-      // Seen once on CI (APPROVED: the booking never recorded), not reproduced since: the worker's own account, if it happens again.
       if (view.status !== 'AWAITING_SHIPMENT') console.log(`worker output:\n${service.outputOf(worker)}`);
       expect(view.status).toBe('AWAITING_SHIPMENT');
       expect(await logistics.getActiveCount()).toBe(0);
