@@ -161,6 +161,9 @@ describe.each([
     expect(refunded.shipment).toBeNull();
     expect(refunded.refund).toMatchObject({ amount: 4500, status: 'SUCCEEDED' });
     expect(refunded.timeline.map((t: { to: string }) => t.to)).toEqual(['REQUESTED', 'APPROVED', 'REFUND_PENDING', 'REFUNDED']);
+    // Judging moved it on from its approval itself, every unit accepted: nothing comes back.
+    expect(refunded.timeline[2]).toMatchObject({ from: 'APPROVED', to: 'REFUND_PENDING', actor: 'system:policy', note: 'refund only: nothing to send back' });
+    expect(refunded.items).toEqual([expect.objectContaining({ sku: 'MUG', quantity: 1, acceptedQuantity: 1 })]);
     // One message on each channel, saying both: approved, and refunded.
     await service.drain();
     const told: { event: string; body: string }[] = await service.db.query('SELECT event, body FROM notifications WHERE case_id = $1', [created.body.id]);

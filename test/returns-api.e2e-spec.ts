@@ -371,6 +371,22 @@ describe('returns service HTTP contract', () => {
       expect(steps(view)).toEqual(['->REQUESTED', 'REQUESTED>PENDING_REVIEW', 'PENDING_REVIEW>APPROVED', 'APPROVED>AWAITING_SHIPMENT']);
     });
 
+    it('moves a refund only an agent approves on to its refund, every unit accepted', async () => {
+      const pending = await caseIn(
+        service,
+        ['PENDING_REVIEW', 'REFUND_PENDING', 'REFUNDED', 'REJECTED'],
+        { type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'TV', quantity: 1 }] },
+        { items: [{ sku: 'TV', name: '电视', category: 'electronics', quantity: 1, unitPrice: 200001 }] },
+      );
+      expect(pending.status).toBe('PENDING_REVIEW');
+      expect((await service.as('agent').post(`/v1/returns/${pending.id}/review`, { decision: 'APPROVE' })).status).toBe(200);
+      const view = await service.waitForStatus(pending.id, 'REFUNDED');
+      expect(steps(view)).toEqual(['->REQUESTED', 'REQUESTED>PENDING_REVIEW', 'PENDING_REVIEW>APPROVED', 'APPROVED>REFUND_PENDING', 'REFUND_PENDING>REFUNDED']);
+      expect(view.timeline[3]).toMatchObject({ actor: expect.stringMatching(/^agent:/), note: 'refund only: nothing to send back' });
+      expect(view.items).toEqual([expect.objectContaining({ sku: 'TV', quantity: 1, acceptedQuantity: 1 })]);
+      expect(view.refund).toMatchObject({ amount: 200001, status: 'SUCCEEDED' });
+    });
+
     it('rejects a PENDING_REVIEW case an agent rejects', async () => {
       const pending = await pendingReview();
       const response = await service.as('agent').post(`/v1/returns/${pending.id}/review`, { decision: 'REJECT', note: 'no defect visible' });

@@ -24,6 +24,17 @@ export interface CaseMove {
   fields?: CaseFields;
 }
 
+/** A new case, already decided, as `openDecided` writes it. */
+export interface CaseOpening {
+  subject: ReturnCase;
+  items: Omit<ReturnItem, 'caseId' | 'returnCase'>[];
+  /** its first decision */
+  to: CaseStatus;
+  note?: string;
+  /** the move that follows the decision at once (a refund only's approval: on to the refund) */
+  then?: { to: CaseStatus; note?: string };
+}
+
 /** The field of `deadlines` each deadline's timer acts on (the reminder has none of its own). */
 const DEADLINE_FIELD = {
   review: 'reviewBy',
@@ -188,21 +199,30 @@ export class CaseService {
   }
 
   /**
-   * Writes new cases already moved from REQUESTED to their first decision: the cases, their
-   * items, and two timeline entries each, in three inserts sent as one, however many there are. Each
-   * move is checked by the state machine like any other.
+   * Writes new cases already moved from REQUESTED to their first decision, in one round trip
+   * (`openDecidedStatements`).
    */
-  async openDecided(
-    manager: EntityManager,
-    opened: { subject: ReturnCase; items: Omit<ReturnItem, 'caseId' | 'returnCase'>[]; to: CaseStatus; note?: string }[],
-    actor: string,
-  ): Promise<void> {
-    for (const { subject, to } of opened) this.checkMove(subject, 'REQUESTED', to, actor);
+  async openDecided(manager: EntityManager, opened: CaseOpening[], actor: string): Promise<void> {
+    await runTogether(manager, this.openDecidedStatements(manager, opened, actor));
+  }
+
+  /**
+   * The statements that write new cases already moved from REQUESTED to their first decision
+   * (and, with `then`, on to the move that follows it at once): the cases, their items, and
+   * a timeline entry per move, in three inserts however many there are, for the caller to
+   * run in its transaction (on their own, or with its other writes: `Tx.atCommit`). Each
+   * move is checked by the state machine like any other; the subjects show them at once.
+   */
+  openDecidedStatements(manager: EntityManager, opened: CaseOpening[], actor: string): Statement[] {
+    for (const { subject, to, then } of opened) {
+      this.checkMove(subject, 'REQUESTED', to, actor);
+      if (then) this.checkMove(subject, to, then.to, actor);
+    }
     const statements = [
       insertManyStatement(
         manager,
         ReturnCase,
-        opened.map(({ subject, to }) => ({ ...subject, status: to })),
+        opened.map(({ subject, to, then }) => ({ ...subject, status: then?.to ?? to })),
       ),
       insertManyStatement(
         manager,
@@ -212,15 +232,15 @@ export class CaseService {
       insertManyStatement(
         manager,
         TimelineEntry,
-        opened.flatMap(({ subject, to, note }) => [
+        opened.flatMap(({ subject, to, note, then }) => [
           { caseId: subject.id, at: subject.createdAt, from: null, to: 'REQUESTED' as CaseStatus, actor, note: null },
           { caseId: subject.id, at: subject.updatedAt, from: 'REQUESTED' as CaseStatus, to, actor, note: note ?? null },
+          ...(then ? [{ caseId: subject.id, at: subject.updatedAt, from: to, to: then.to, actor, note: then.note ?? null }] : []),
         ]),
       ),
     ];
-    // The cases, their items and their timeline in one round trip.
-    await runTogether(manager, statements.filter((statement): statement is Statement => statement !== null));
-    for (const { subject, to } of opened) subject.status = to;
+    for (const { subject, to, then } of opened) subject.status = then?.to ?? to;
+    return statements.filter((statement): statement is Statement => statement !== null);
   }
 
   /**

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
-import { assertDeadlinePassed, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase, ReturnItem } from '@returns/case';
+import { assertDeadlinePassed, CaseOpening, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase } from '@returns/case';
 import { CaseStatus, Decision, JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
@@ -45,14 +45,6 @@ interface JudgedRequestRow {
   items: OrderItem[];
 }
 
-/** A case `judgeMany` opens: already decided, moved to `to`. */
-interface OpenedCase {
-  subject: ReturnCase;
-  items: Omit<ReturnItem, 'caseId' | 'returnCase'>[];
-  to: CaseStatus;
-  note?: string;
-}
-
 /**
  * Buffered requests (`$1`, ids) with their orders, the orders locked in id order: so two
  * batches never wait on each other in a cycle, and two cases cannot both claim the same units.
@@ -89,6 +81,9 @@ export interface ReviewQueueEntry {
 }
 
 const SYSTEM_POLICY = 'system:policy';
+
+/** The timeline's note on a refund only's move from its approval to its refund. */
+const REFUND_ONLY_NOTE = 'refund only: nothing to send back';
 
 /** How long an agent's claim on a review keeps other agents off it. */
 export const CLAIM_TTL_MS = 30 * 60_000;
@@ -139,7 +134,7 @@ function caseOf(
   facts: Pick<Judgement, 'lines' | 'valueMinor' | 'shippingPaidBy'>,
   decision: Decision | null,
   judged: Pick<ReturnCase, 'deadlines' | 'risk'>,
-): { subject: ReturnCase; items: OpenedCase['items'] } {
+): { subject: ReturnCase; items: CaseOpening['items'] } {
   const { body } = request;
   const subject = Object.assign(new ReturnCase(), {
     id: request.id,
@@ -388,7 +383,7 @@ export class IntakeService implements OnApplicationShutdown {
         tx.manager,
         [...requests.values()].filter((r) => !known.get(r.id)!.judged).map((r) => ({ id: r.id, customerId: r.customer_id, photos: photosOf(r) })),
       );
-      const opened: OpenedCase[] = [];
+      const opened: CaseOpening[] = [];
       // What the cases opened earlier in this batch add to what the database knew.
       const claimedInBatch = new Map<string, Record<string, number>>();
       const returnsInBatch = new Map<string, number>();
@@ -426,7 +421,12 @@ export class IntakeService implements OnApplicationShutdown {
           deadlines: decision.outcome === 'PENDING_REVIEW' ? { reviewBy: new Date(Date.now() + reviewMs).toISOString() } : {},
           risk: judgement.risk ?? null,
         });
-        opened.push({ subject, items: lines, to: decision.outcome, note: decision.codes.join(', ') || undefined });
+        const note = decision.codes.join(', ') || undefined;
+        if (decision.outcome === 'APPROVED' && subject.type === 'REFUND_ONLY') {
+          // Nothing comes back: every unit asked for is accepted, and the case goes on to its refund.
+          for (const line of lines) line.acceptedQuantity = line.quantity;
+          opened.push({ subject, items: lines, to: decision.outcome, note, then: { to: 'REFUND_PENDING', note: REFUND_ONLY_NOTE } });
+        } else opened.push({ subject, items: lines, to: decision.outcome, note });
 
         returnsInBatch.set(request.customer_id, (returnsInBatch.get(request.customer_id) ?? 0) + 1);
         photosInBatch.push(...photos.map((p) => ({ customerId: request.customer_id, sha256: p.sha256 })));
@@ -437,8 +437,8 @@ export class IntakeService implements OnApplicationShutdown {
         }
       }
       if (!opened.length) return;
-      // Opened and moved to their outcomes in three inserts (cases, items, timeline).
-      await this.cases.openDecided(tx.manager, opened, SYSTEM_POLICY);
+      // Opened and moved to their outcomes (cases, items, timeline) with the outbox row, in one round trip at commit.
+      tx.atCommit(...this.cases.openDecidedStatements(tx.manager, opened, SYSTEM_POLICY));
       for (const { subject } of opened) await this.followOutcome(tx, subject, subject.decision!, SYSTEM_POLICY);
     });
     return caseIds.map((id) => failures.get(id) ?? null);
@@ -537,9 +537,12 @@ export class IntakeService implements OnApplicationShutdown {
         if (subject.type === 'REFUND_ONLY') {
           // The customer hears of the approval with the refund, seconds later (or alone, if the
           // first payment fails; see RefundService): one message, not two.
-          // Nothing comes back: every unit asked for is accepted and refunded now.
-          await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
-          await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund only: nothing to send back');
+          // Nothing comes back: every unit asked for is accepted and refunded now (judging
+          // opens such a case so, already REFUND_PENDING; an agent's approval moves it here).
+          if (subject.status !== 'REFUND_PENDING') {
+            await tx.manager.query('UPDATE return_items SET accepted_quantity = quantity WHERE case_id = $1', [subject.id]);
+            await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, REFUND_ONLY_NOTE);
+          }
           tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));
         } else {
           // The customer hears of the approval with how to send the item back (`label.ready`,
