@@ -7,7 +7,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * of 20 requests, 20 of each where one of each now does. Nothing reads inside the jobs
  * but the sweep, which re-adds all of a row's jobs: `json`, stored as written, not `jsonb`.
  * Rows still waiting are carried over, one job each, with their age (a job id is
- * `<queue>:<case>:<step>`, so going down finds each job's queue in it).
+ * `<queue>:<case>:<step>`, so going down finds each job's queue in it). Processes of the
+ * release before fail their outbox writes once this has run (nothing commits, nothing is
+ * lost): stop them before upgrading (README, "Upgrading past migration 1764230000000").
  */
 export class OutboxRowPerTransaction1764230000000 implements MigrationInterface {
   name = 'OutboxRowPerTransaction1764230000000';
