@@ -1,68 +1,21 @@
-import { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage } from 'node:http';
 import { ProviderHttpError } from '@returns/contracts';
 import { Booking, BookingRequest, CARRIER_GATEWAY, CarrierHttpGateway, CarrierSimulator } from '@returns/logistics';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
-import { localServer, LocalServer } from './support/local-server';
+import { FakeProvider, Send } from './support/fake-provider';
 import { TestService } from './support/service';
 
-/** A request the fake carrier received, as it came. */
-interface Seen {
-  method: string;
-  /** raw, as sent: still percent-encoded */
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: any;
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
 /**
- * A courier aggregator on 127.0.0.1, speaking the API CarrierHttpGateway documents: it wants
- * the Bearer key, books once per Idempotency-Key (a retry answers the same booking) and
- * forgets a booking once cancelled. `answerNextWith` makes it misbehave for one request.
+ * A courier aggregator speaking the API CarrierHttpGateway documents: it books once per
+ * Idempotency-Key (a retry answers the same booking) and forgets a booking once cancelled.
  */
-class FakeCarrier {
-  readonly seen: Seen[] = [];
+class FakeCarrier extends FakeProvider {
   /** by Idempotency-Key */
   readonly bookings = new Map<string, Booking>();
-  private readonly overrides: Handler[] = [];
   private issued = 0;
-  private server!: LocalServer;
-  url = '';
 
-  constructor(private readonly apiKey: string) {}
-
-  async start(): Promise<this> {
-    this.server = await localServer((req, text, res) => {
-      this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body: text ? JSON.parse(text) : undefined });
-      const override = this.overrides.shift();
-      if (override) return override(req, res);
-      this.answer(req, res, text ? JSON.parse(text) : undefined);
-    });
-    this.url = this.server.url;
-    return this;
-  }
-
-  /** The next request gets `handler`'s answer instead of the aggregator's. */
-  answerNextWith(handler: Handler): void {
-    this.overrides.push(handler);
-  }
-
-  requests(method: string): Seen[] {
-    return this.seen.filter((s) => s.method === method);
-  }
-
-  stop(): Promise<void> {
-    return this.server.close();
-  }
-
-  private answer(req: IncomingMessage, res: ServerResponse, body: any): void {
-    const send = (status: number, json?: unknown) => {
-      res.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
-      res.end(json === undefined ? undefined : JSON.stringify(json));
-    };
-    if (req.headers.authorization !== `Bearer ${this.apiKey}`) return send(401, { error: 'unauthorized' });
+  protected answer(req: IncomingMessage, body: any, send: Send): void {
     if (req.method === 'POST' && req.url === '/bookings') {
       const key = req.headers['idempotency-key'];
       if (typeof key !== 'string' || !key) return send(400, { error: 'Idempotency-Key required' });

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
 import { loadConfig } from '@returns/config';
 import { ProviderHttpError } from '@returns/contracts';
@@ -7,7 +7,7 @@ import { ChannelRouter, ChannelSimulator, HttpMessageChannel, messageIdOf, Outgo
 import { RedisClient } from '@returns/queue';
 import { putOrder, returnFor } from './support/api-helpers';
 import { orderBody, uniqueId } from './support/factories';
-import { localServer, LocalServer } from './support/local-server';
+import { FakeProvider, Send } from './support/fake-provider';
 import { TestService } from './support/service';
 
 // ---------------------------------------------------------------------------------------
@@ -217,53 +217,20 @@ function encodedWords(value: string): string {
 // ---------------------------------------------------------------------------------------
 // A message provider on 127.0.0.1, speaking the API HttpMessageChannel documents.
 
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: any;
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** Wants the Bearer key, delivers once per Idempotency-Key; `answerNextWith` makes it misbehave once. */
-class FakeMessageProvider {
-  readonly seen: Seen[] = [];
+/** Delivers once per Idempotency-Key. */
+class FakeMessageProvider extends FakeProvider {
   /** provider message id by Idempotency-Key */
   readonly delivered = new Map<string, string>();
-  private readonly overrides: Handler[] = [];
-  private server!: LocalServer;
-  url = '';
 
-  constructor(private readonly apiKey: string) {}
-
-  async start(): Promise<this> {
-    this.server = await localServer((req, text, res) => {
-      const body = text ? JSON.parse(text) : undefined;
-      this.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body });
-      const override = this.overrides.shift();
-      if (override) return override(req, res);
-      const send = (status: number, json: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
-      if (req.headers.authorization !== `Bearer ${this.apiKey}`) return send(401, { error: 'unauthorized' });
-      if (req.method !== 'POST' || !/\/messages$/.test(req.url!)) return send(404, { error: 'no such route' });
-      const key = req.headers['idempotency-key'];
-      if (typeof key !== 'string' || !key) return send(400, { error: 'Idempotency-Key required' });
-      const held = this.delivered.get(key);
-      if (held) return send(200, { providerMessageId: held });
-      const id = `pm-${this.delivered.size + 1}-${randomUUID().slice(0, 8)}`;
-      this.delivered.set(key, id);
-      send(201, { providerMessageId: id });
-    });
-    this.url = this.server.url;
-    return this;
-  }
-
-  answerNextWith(handler: Handler): void {
-    this.overrides.push(handler);
-  }
-
-  stop(): Promise<void> {
-    return this.server.close();
+  protected answer(req: IncomingMessage, _body: unknown, send: Send): void {
+    if (req.method !== 'POST' || !/\/messages$/.test(req.url!)) return send(404, { error: 'no such route' });
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string' || !key) return send(400, { error: 'Idempotency-Key required' });
+    const held = this.delivered.get(key);
+    if (held) return send(200, { providerMessageId: held });
+    const id = `pm-${this.delivered.size + 1}-${randomUUID().slice(0, 8)}`;
+    this.delivered.set(key, id);
+    send(201, { providerMessageId: id });
   }
 }
 
