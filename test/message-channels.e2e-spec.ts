@@ -303,7 +303,18 @@ describe(SmtpEmailChannel.name, () => {
     smtp.commands.length = 0;
   });
 
-  afterEach(() => Promise.all(made.splice(0).map((c) => c.close())));
+  /** Servers a test started for itself, stopped after it (its channels closed first). */
+  const started: FakeSmtpServer[] = [];
+  const smtpServer = async (behaviour?: SmtpBehaviour) => {
+    const server = await new FakeSmtpServer(behaviour).start();
+    started.push(server);
+    return server;
+  };
+
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((c) => c.close()));
+    await Promise.all(started.splice(0).map((server) => server.stop()));
+  });
 
   it('sends one email from SMTP_FROM to the recipient: the body as text, its first line as subject, a Message-ID made from the message id', async () => {
     const sent = message();
@@ -339,117 +350,89 @@ describe(SmtpEmailChannel.name, () => {
   });
 
   it('answers the Message-ID when the server names no queue id', async () => {
-    const anonymous = await new FakeSmtpServer({ anonymous: true }).start();
-    try {
-      const sent = message();
-      const answer = await channel(anonymous.url).send(sent);
-      expect(anonymous.mails).toHaveLength(1);
-      expect(answer).toEqual({ providerMessageId: mailId(sent) });
-    } finally {
-      await anonymous.stop();
-    }
+    const anonymous = await smtpServer({ anonymous: true });
+    const sent = message();
+    const answer = await channel(anonymous.url).send(sent);
+    expect(anonymous.mails).toHaveLength(1);
+    expect(answer).toEqual({ providerMessageId: mailId(sent) });
   });
 
   it('sends 20 messages at once over at most 5 connections, each under its own Message-ID and answered with its own queue id', async () => {
-    const server = await new FakeSmtpServer().start();
-    try {
-      const pooled = channel(server.url);
-      const sent = Array.from({ length: 20 }, () => message());
+    const server = await smtpServer();
+    const pooled = channel(server.url);
+    const sent = Array.from({ length: 20 }, () => message());
 
-      const answers = await Promise.all(sent.map((m) => pooled.send(m)));
+    const answers = await Promise.all(sent.map((m) => pooled.send(m)));
 
-      expect(server.connections).toBeLessThanOrEqual(5);
-      expect(server.mostOpen).toBeLessThanOrEqual(5);
-      expect(server.mails).toHaveLength(20);
-      const byId = new Map(server.mails.map((mail) => [mail.headers['message-id'], mail]));
-      expect([...byId.keys()].sort()).toEqual(sent.map(mailId).sort());
-      sent.forEach((m, i) => {
-        expect(byId.get(mailId(m))).toMatchObject({ to: [m.recipient], text: m.body });
-        expect(answers[i]).toEqual({ providerMessageId: byId.get(mailId(m))!.queueId });
-      });
-    } finally {
-      await server.stop();
-    }
+    expect(server.connections).toBeLessThanOrEqual(5);
+    expect(server.mostOpen).toBeLessThanOrEqual(5);
+    expect(server.mails).toHaveLength(20);
+    const byId = new Map(server.mails.map((mail) => [mail.headers['message-id'], mail]));
+    expect([...byId.keys()].sort()).toEqual(sent.map(mailId).sort());
+    sent.forEach((m, i) => {
+      expect(byId.get(mailId(m))).toMatchObject({ to: [m.recipient], text: m.body });
+      expect(answers[i]).toEqual({ providerMessageId: byId.get(mailId(m))!.queueId });
+    });
   });
 
   it('replaces a connection after 100 messages', async () => {
-    const server = await new FakeSmtpServer().start();
-    try {
-      const pooled = channel(server.url);
-      for (let i = 0; i < 105; i++) await pooled.send(message());
+    const server = await smtpServer();
+    const pooled = channel(server.url);
+    for (let i = 0; i < 105; i++) await pooled.send(message());
 
-      expect(server.mails).toHaveLength(105);
-      const perConnection = new Map<number, number>();
-      for (const mail of server.mails) perConnection.set(mail.connection, (perConnection.get(mail.connection) ?? 0) + 1);
-      expect(Math.max(...perConnection.values())).toBeLessThanOrEqual(100);
-      // Reused, not one connection per message.
-      expect(perConnection.size).toBeLessThanOrEqual(5);
-    } finally {
-      await server.stop();
-    }
+    expect(server.mails).toHaveLength(105);
+    const perConnection = new Map<number, number>();
+    for (const mail of server.mails) perConnection.set(mail.connection, (perConnection.get(mail.connection) ?? 0) + 1);
+    expect(Math.max(...perConnection.values())).toBeLessThanOrEqual(100);
+    // Reused, not one connection per message.
+    expect(perConnection.size).toBeLessThanOrEqual(5);
   });
 
   it('sends message after message on one connection without waiting on the server’s delayed ACK each time (Nagle)', async () => {
-    const server = await new FakeSmtpServer().start();
-    try {
-      const pooled = channel(server.url);
-      await pooled.send(message()); // the connection, opened
-      const started = Date.now();
-      for (let i = 0; i < 50; i++) await pooled.send(message());
-      // With Nagle's algorithm each message waits ~40 ms for the ACK of its body: 2 s at least.
-      expect(Date.now() - started).toBeLessThan(1_000);
-      expect(server.connections).toBe(1);
-    } finally {
-      await server.stop();
-    }
+    const server = await smtpServer();
+    const pooled = channel(server.url);
+    await pooled.send(message()); // the connection, opened
+    const started = Date.now();
+    for (let i = 0; i < 50; i++) await pooled.send(message());
+    // With Nagle's algorithm each message waits ~40 ms for the ACK of its body: 2 s at least.
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(server.connections).toBe(1);
   });
 
   it('throws when the server refuses the recipient, and sends no content', async () => {
-    const refusing = await new FakeSmtpServer({ refuseRecipient: () => true }).start();
-    try {
-      const error = await failure(channel(refusing.url).send(message()));
-      expect(error.message).toMatch(/550|rejected/i);
-      expect(refusing.commands.some((c) => /^RCPT TO:<li\.lei@example\.com>/i.test(c))).toBe(true);
-      expect(refusing.commands).not.toContain('DATA');
-      expect(refusing.mails).toHaveLength(0);
-    } finally {
-      await refusing.stop();
-    }
+    const refusing = await smtpServer({ refuseRecipient: () => true });
+    const error = await failure(channel(refusing.url).send(message()));
+    expect(error.message).toMatch(/550|rejected/i);
+    expect(refusing.commands.some((c) => /^RCPT TO:<li\.lei@example\.com>/i.test(c))).toBe(true);
+    expect(refusing.commands).not.toContain('DATA');
+    expect(refusing.mails).toHaveLength(0);
   });
 
   it('fails only the message whose recipient is refused: the ones after it on the same pool arrive, each with its own envelope', async () => {
-    const server = await new FakeSmtpServer({ refuseRecipient: (address) => address.startsWith('nobody') }).start();
-    try {
-      const pooled = channel(server.url);
-      // One at a time: the refusal comes on the connection the first message used.
-      const before = message();
-      await pooled.send(before);
-      expect((await failure(pooled.send(message({ recipient: 'nobody@example.com' })))).message).toMatch(/550/);
-      const after = message({ recipient: 'han.meimei@example.com' });
-      await pooled.send(after);
-      // And mixed into a burst sharing the pool.
-      const burst = Array.from({ length: 10 }, (_, i) => message({ recipient: i % 2 ? `nobody.${i}@example.com` : `customer.${i}@example.com` }));
-      const outcomes = await Promise.allSettled(burst.map((m) => pooled.send(m)));
+    const server = await smtpServer({ refuseRecipient: (address) => address.startsWith('nobody') });
+    const pooled = channel(server.url);
+    // One at a time: the refusal comes on the connection the first message used.
+    const before = message();
+    await pooled.send(before);
+    expect((await failure(pooled.send(message({ recipient: 'nobody@example.com' })))).message).toMatch(/550/);
+    const after = message({ recipient: 'han.meimei@example.com' });
+    await pooled.send(after);
+    // And mixed into a burst sharing the pool.
+    const burst = Array.from({ length: 10 }, (_, i) => message({ recipient: i % 2 ? `nobody.${i}@example.com` : `customer.${i}@example.com` }));
+    const outcomes = await Promise.allSettled(burst.map((m) => pooled.send(m)));
 
-      expect(outcomes.map((o) => o.status)).toEqual(burst.map((_, i) => (i % 2 ? 'rejected' : 'fulfilled')));
-      for (const o of outcomes) if (o.status === 'rejected') expect(String((o.reason as Error).message)).toMatch(/550/);
-      const delivered = [before, after, ...burst.filter((_, i) => i % 2 === 0)];
-      expect(server.mails.map((m) => [m.headers['message-id'], m.to]).sort()).toEqual(delivered.map((m) => [mailId(m), [m.recipient]]).sort());
-    } finally {
-      await server.stop();
-    }
+    expect(outcomes.map((o) => o.status)).toEqual(burst.map((_, i) => (i % 2 ? 'rejected' : 'fulfilled')));
+    for (const o of outcomes) if (o.status === 'rejected') expect(String((o.reason as Error).message)).toMatch(/550/);
+    const delivered = [before, after, ...burst.filter((_, i) => i % 2 === 0)];
+    expect(server.mails.map((m) => [m.headers['message-id'], m.to]).sort()).toEqual(delivered.map((m) => [mailId(m), [m.recipient]]).sort());
   });
 
   it('sends nothing to a server that offers no TLS when TLS is required (production), the credentials kept off the wire', async () => {
-    const plain = await new FakeSmtpServer().start();
-    try {
-      const error = await failure(channel(plain.url, { requireTls: true }).send(message()));
-      expect(error.message).toMatch(/STARTTLS|TLS/i);
-      expect(plain.commands.some((c) => /^(MAIL|AUTH)/i.test(c))).toBe(false);
-      expect(plain.mails).toHaveLength(0);
-    } finally {
-      await plain.stop();
-    }
+    const plain = await smtpServer();
+    const error = await failure(channel(plain.url, { requireTls: true }).send(message()));
+    expect(error.message).toMatch(/STARTTLS|TLS/i);
+    expect(plain.commands.some((c) => /^(MAIL|AUTH)/i.test(c))).toBe(false);
+    expect(plain.mails).toHaveLength(0);
   });
 
   it('throws when no server listens', async () => {
@@ -459,47 +442,35 @@ describe(SmtpEmailChannel.name, () => {
   });
 
   it('gives up on a server that never greets after timeoutMs, not nodemailer’s 30 s', async () => {
-    const silent = await new FakeSmtpServer({ silent: true }).start();
-    try {
-      const started = Date.now();
-      const error = await failure(channel(silent.url, { timeoutMs: 300 }).send(message()));
-      expect(error.message).toMatch(/greeting|timeout/i);
-      expect(Date.now() - started).toBeLessThan(5_000);
-    } finally {
-      await silent.stop();
-    }
+    const silent = await smtpServer({ silent: true });
+    const started = Date.now();
+    const error = await failure(channel(silent.url, { timeoutMs: 300 }).send(message()));
+    expect(error.message).toMatch(/greeting|timeout/i);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('throws when the server hangs up before greeting, rather than trying again on connection after connection', async () => {
-    const rude = await new FakeSmtpServer({ hangUp: true }).start();
-    try {
-      const error = await failure(within(5_000, channel(rude.url).send(message())));
-      expect(error.message).toMatch(/closed/i);
-      expect(rude.connections).toBe(1);
-    } finally {
-      await rude.stop();
-    }
+    const rude = await smtpServer({ hangUp: true });
+    const error = await failure(within(5_000, channel(rude.url).send(message())));
+    expect(error.message).toMatch(/closed/i);
+    expect(rude.connections).toBe(1);
   });
 
   it('on close, lets the messages under way finish, then ends every connection; a send after it throws at once', async () => {
-    const server = await new FakeSmtpServer().start();
-    try {
-      const pooled = channel(server.url);
-      const sent = Array.from({ length: 10 }, () => message());
-      const sending = Promise.all(sent.map((m) => pooled.send(m)));
+    const server = await smtpServer();
+    const pooled = channel(server.url);
+    const sent = Array.from({ length: 10 }, () => message());
+    const sending = Promise.all(sent.map((m) => pooled.send(m)));
 
-      await within(5_000, pooled.close());
-      expect(await sending).toHaveLength(10);
-      expect(server.mails.map((m) => m.headers['message-id']).sort()).toEqual(sent.map(mailId).sort());
-      await server.allClosed();
+    await within(5_000, pooled.close());
+    expect(await sending).toHaveLength(10);
+    expect(server.mails.map((m) => m.headers['message-id']).sort()).toEqual(sent.map(mailId).sort());
+    await server.allClosed();
 
-      const opened = server.connections;
-      const error = await failure(within(1_000, pooled.send(message())));
-      expect(error.message).toMatch(/pool closed/);
-      expect(server.connections).toBe(opened);
-    } finally {
-      await server.stop();
-    }
+    const opened = server.connections;
+    const error = await failure(within(1_000, pooled.send(message())));
+    expect(error.message).toMatch(/pool closed/);
+    expect(server.connections).toBe(opened);
   });
 });
 
