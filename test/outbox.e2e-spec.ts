@@ -101,6 +101,18 @@ describe('the outbox', () => {
     expect(due!.opts.delay).toBeLessThanOrEqual(40_000);
   });
 
+  it('keeps a row whose jobs the sweep could not add (Redis still away), for the next sweep', async () => {
+    const [a] = caseIds();
+    const left = Jobs.bookShipment(a);
+    await stranded.transaction(async (tx) => tx.enqueue(left));
+    await dataSource.query(`UPDATE outbox SET created_at = now() - interval '1 minute'`);
+    await expect(stranded.sweep(5_000)).rejects.toThrow('ECONNREFUSED');
+    expect((await rows()).map((r) => r.jobs.map((j) => j.jobId))).toEqual([[left.jobId]]);
+    expect(await jobOf(left)).toBeUndefined();
+    expect(await outbox.sweep(5_000)).toEqual({ rows: 1, jobs: 1 });
+    expect((await jobOf(left))?.data).toEqual(left.data);
+  });
+
   it(`claims at most ${OUTBOX_SWEEP_ROWS} rows a round, oldest first`, async () => {
     const stuck = Array.from({ length: OUTBOX_SWEEP_ROWS + 1 }, () => Jobs.bookShipment(crypto.randomUUID()));
     await dataSource.query(
