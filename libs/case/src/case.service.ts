@@ -69,12 +69,14 @@ export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kin
   if (dueAt.getTime() > Date.now()) throw new DeadlineNotDue(kind, dueAt);
 }
 
+/** What a notice for staff is about: a review about to be approved by its deadline, an item sent back to its customer and lost or brought back undelivered. */
+export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered';
+
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {
   caseId: string;
   rmaNumber: string;
-  /** `review-reminder`, `sent-back-lost`, `sent-back-undelivered` */
-  kind: string;
+  kind: StaffNoticeKind;
   message: string;
   createdAt: Date;
 }
@@ -294,6 +296,20 @@ export class CaseService {
    * approved by its deadline, an item sent back to its customer and lost or brought back
    * undelivered), newest first.
    */
+  /**
+   * Leaves the agents a notice of `kind` about a case, once: a second of the same kind for
+   * the same case is not recorded (a replayed timer, a repeated scan).
+   * @returns whether this call recorded it
+   */
+  async notifyAgents(manager: EntityManager, caseId: string, kind: StaffNoticeKind, message: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO staff_notifications (case_id, kind, audience, message) VALUES ($1, $2, 'agents', $3)
+       ON CONFLICT (case_id, kind) DO NOTHING RETURNING id`,
+      [caseId, kind, message],
+    );
+    return rows.length > 0;
+  }
+
   staffNotices(audience: 'agents', limit: number): Promise<StaffNotice[]> {
     return this.dataSource.query(
       `SELECT n.case_id AS "caseId", c.rma_number AS "rmaNumber", n.kind, n.message, n.created_at AS "createdAt"

@@ -597,13 +597,14 @@ export class IntakeService implements OnApplicationShutdown {
     const subject = await this.cases.find(caseId);
     if (!subject || subject.status !== 'PENDING_REVIEW') return false;
     assertDeadlinePassed(subject, 'review-reminder', reminderLeadMs(this.config.deadlines.reviewMs));
-    const rows = await this.dataSource.query(
-      `INSERT INTO staff_notifications (case_id, kind, audience, message) VALUES ($1, 'review-reminder', 'agents', $2)
-       ON CONFLICT (case_id, kind) DO NOTHING RETURNING id`,
-      [caseId, `${subject.rmaNumber} is still waiting for review; it will be approved automatically at ${subject.deadlines.reviewBy}`],
+    const reminded = await this.cases.notifyAgents(
+      this.dataSource.manager,
+      caseId,
+      'review-reminder',
+      `${subject.rmaNumber} is still waiting for review; it will be approved automatically at ${subject.deadlines.reviewBy}`,
     );
-    if (rows.length) this.logger.warn(`review reminder: ${subject.rmaNumber} undecided, auto-approval at ${subject.deadlines.reviewBy}`);
-    return rows.length > 0;
+    if (reminded) this.logger.warn(`review reminder: ${subject.rmaNumber} undecided, auto-approval at ${subject.deadlines.reviewBy}`);
+    return reminded;
   }
 
   /** Cases waiting for an agent, the nearest deadline first. */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { assertDeadlinePassed, CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase } from '@returns/case';
+import { assertDeadlinePassed, CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertManyStatement, preparedQuery } from '@returns/database';
 import { CaseStatus, JobRequest, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
@@ -34,7 +34,7 @@ const PARCEL_RANK: Record<ShipmentStatus, number> = {
 };
 
 /** What a parcel sent back to its customer coming to grief means for the agents (`applySentBackScan`). */
-const SENT_BACK_TROUBLE: Partial<Record<TrackingStatus, { kind: string; what: string }>> = {
+const SENT_BACK_TROUBLE: Partial<Record<TrackingStatus, { kind: StaffNoticeKind; what: string }>> = {
   LOST: { kind: 'sent-back-lost', what: 'was lost by the carrier' },
   DELIVERED_TO_WAREHOUSE: { kind: 'sent-back-undelivered', what: 'came back to the warehouse undelivered' },
 };
@@ -361,10 +361,7 @@ export class LogisticsService implements OnApplicationShutdown {
       const trouble = SENT_BACK_TROUBLE[event.status];
       if (trouble) {
         const message = `the item sent back to the customer (${parcel.carrier} ${parcel.tracking_number}) ${trouble.what}: contact the customer`;
-        await tx.manager.query(
-          `INSERT INTO staff_notifications (case_id, kind, audience, message) VALUES ($1, $2, 'agents', $3) ON CONFLICT (case_id, kind) DO NOTHING`,
-          [event.caseId, trouble.kind, message],
-        );
+        await this.cases.notifyAgents(tx.manager, event.caseId, trouble.kind, message);
         this.logger.warn(`case ${event.caseId}: ${message}`);
       }
     }
