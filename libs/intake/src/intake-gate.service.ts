@@ -42,26 +42,24 @@ export class IntakeGate {
    * id rather than a 429; any other gets `IntakeBacklogException`.
    */
   async through<T>(accept: () => Promise<T>, earlier: () => Promise<T | undefined>): Promise<T> {
-    try {
-      await this.admit();
-    } catch (refusal) {
-      const answer = refusal instanceof IntakeBacklogException ? await earlier() : undefined;
-      if (answer === undefined) throw refusal;
-      return answer;
-    }
-    return accept();
+    const refusal = await this.refusal();
+    if (!refusal) return accept();
+    const answer = await earlier();
+    if (answer === undefined) throw refusal;
+    return answer;
   }
 
   /**
-   * Throws 429 when the backlog is at or past the high-water mark; `retryAfterSeconds` is
-   * what the caller should wait (a guess from how far past it is, 1 to 60 s).
+   * The 429 for a new request when the backlog is at or past the high-water mark, else null;
+   * its `retryAfterSeconds` is what the caller should wait (a guess from how far past it is,
+   * 1 to 60 s).
    */
-  async admit(): Promise<void> {
+  private async refusal(): Promise<IntakeBacklogException | null> {
     const depth = await this.depth().catch(() => 0); // Redis away: the outbox holds the request anyway.
     const highWater = this.config.intakeHighWater;
-    if (depth < highWater) return;
+    if (depth < highWater) return null;
     const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil((depth - highWater * 0.8) / Math.max(1, highWater / 20))));
-    throw new IntakeBacklogException(depth, highWater, retryAfterSeconds);
+    return new IntakeBacklogException(depth, highWater, retryAfterSeconds);
   }
 }
 
