@@ -1,6 +1,5 @@
 import { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { ProviderHttpError } from '@returns/contracts';
-import { HttpProvider } from '@returns/config';
+import { ProviderEndpoint, ProviderHttpError } from '@returns/contracts';
 import { GatewayRefund, PaymentDeclinedError, PaymentHttpGateway, PaymentSimulator, RefundOrder } from '@returns/refund';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
@@ -150,7 +149,7 @@ async function failureOf(call: Promise<unknown>): Promise<Error> {
 
 describe(PaymentHttpGateway.name, () => {
   let fake: FakePaymentProvider;
-  let endpoint: HttpProvider;
+  let endpoint: ProviderEndpoint;
   let gateway: PaymentHttpGateway;
 
   beforeAll(async () => {

@@ -71,9 +71,9 @@ export interface AppConfig {
    */
   providers: {
     /** a courier aggregator's booking API over HTTP (CARRIER_API_URL, CARRIER_API_KEY) */
-    carrier: HttpProvider | null;
+    carrier: ProviderEndpoint | null;
     /** the payment provider's refund API over HTTP (PAYMENT_API_URL, PAYMENT_API_KEY) */
-    payment: HttpProvider | null;
+    payment: ProviderEndpoint | null;
     /**
      * email over SMTP (SMTP_URL, e.g. smtps://user:pass@smtp.example.com:465; SMTP_FROM);
      * `requireTls` in production: an smtp:// server must offer STARTTLS, or nothing is sent
@@ -81,9 +81,9 @@ export interface AppConfig {
      */
     email: { url: string; from: string; timeoutMs: number; requireTls: boolean } | null;
     /** the SMS, WeChat and app-push providers' message APIs over HTTP (SMS_API_URL, WECHAT_API_URL, PUSH_API_URL, and each one's _API_KEY) */
-    sms: HttpProvider | null;
-    wechat: HttpProvider | null;
-    push: HttpProvider | null;
+    sms: ProviderEndpoint | null;
+    wechat: ProviderEndpoint | null;
+    push: ProviderEndpoint | null;
   };
   /** Behaviour of the simulated carriers, payment gateway and notification channels. */
   simulators: {
@@ -106,8 +106,6 @@ export interface AppConfig {
   };
 }
 
-/** A provider reached over HTTP: its base URL, its key (sent as `Authorization: Bearer`), and how long one call may take (PROVIDER_TIMEOUT, default 10s). */
-export type HttpProvider = ProviderEndpoint;
 
 /**
  * Jobs each worker process holds at once, per queue. The intake, logistics and notification
@@ -299,7 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       windowMs: duration('RECONCILIATION_WINDOW', env.RECONCILIATION_WINDOW, '3d'),
       graceMs: duration('RECONCILIATION_GRACE', env.RECONCILIATION_GRACE, '1h'),
     },
-    providers: providers(env, nodeEnv === 'production'),
+    providers: providers(env, production),
     simulators: {
       latencyMs: duration('SIMULATOR_LATENCY', env.SIMULATOR_LATENCY, '20ms'),
       failureRate: fraction('SIMULATOR_FAILURE_RATE', env.SIMULATOR_FAILURE_RATE),
@@ -324,7 +322,7 @@ function providers(env: NodeJS.ProcessEnv, production: boolean): AppConfig['prov
     if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) throw new ConfigError(`${name} must be a ${schemes.join(' or ')} URL, got "${raw}"`);
     return raw.replace(/\/$/, '');
   };
-  const http = (prefix: string): HttpProvider | null => {
+  const http = (prefix: string): ProviderEndpoint | null => {
     const base = url(`${prefix}_API_URL`, ['http', 'https']);
     return base ? { url: base, apiKey: env[`${prefix}_API_KEY`]?.trim() || null, timeoutMs } : null;
   };

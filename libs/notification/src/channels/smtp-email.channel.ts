@@ -106,7 +106,7 @@ export class SmtpEmailChannel implements NotificationChannel {
 }
 
 /** `<messageId@domain of SMTP_FROM>`: the same on every attempt (RFC 5322 wants a domain on the right). */
-export function mailMessageId(messageId: string, from: string): string {
+function mailMessageId(messageId: string, from: string): string {
   const domain = /@([^\s<>@]+)>?\s*$/.exec(from)?.[1] ?? 'returns';
   return `<${messageId}@${domain}>`;
 }

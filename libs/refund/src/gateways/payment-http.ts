@@ -1,5 +1,4 @@
-import { HttpProvider } from '@returns/config';
-import { callProvider, ProviderHttpError, quotedAnswer, unusableAnswer } from '@returns/contracts';
+import { callProvider, ProviderEndpoint, ProviderHttpError, quotedAnswer, unusableAnswer } from '@returns/contracts';
 import { GatewayRefund, PaymentDeclinedError, PaymentGateway, RefundOrder } from '../payment-gateway.interface';
 
 const NAME = 'payment gateway';
@@ -26,7 +25,7 @@ const DECLINED = [402, 422];
  * attempt and the reconciliation reports what the provider holds.
  */
 export class PaymentHttpGateway implements PaymentGateway {
-  constructor(private readonly endpoint: HttpProvider) {}
+  constructor(private readonly endpoint: ProviderEndpoint) {}
 
   async refund(order: RefundOrder): Promise<GatewayRefund> {
     let answer: { status: number; body: unknown };
