@@ -53,4 +53,17 @@ describe('the API while PostgreSQL is away', () => {
     expect(again.body.id).toBe(retried.body.id);
     expect((await service.db.query('SELECT count(*)::int AS n FROM return_requests WHERE order_id = $1', [laterOrder]))[0].n).toBe(1);
   });
+
+  it('answers 503, not 500, when the connection is reset under a statement', async () => {
+    const { orderId } = await putOrder(service);
+    relay.stall();
+    // The request's statement goes out and hangs; then the server "dies" with it unread.
+    const pending = Promise.resolve(postReturn(service, returnBody(orderId), { key: `reset-${Date.now()}` }));
+    await new Promise((r) => setTimeout(r, 300));
+    await relay.cut({ reset: true });
+    const response = await pending;
+    expectError(response, 503, 'DATABASE_UNAVAILABLE');
+    expect(response.headers['retry-after']).toBe('2');
+    await relay.restore();
+  });
 });

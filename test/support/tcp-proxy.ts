@@ -3,11 +3,16 @@ import { createServer, Server, Socket, connect } from 'node:net';
 /**
  * A TCP relay on a loopback port to a real server (PostgreSQL, say) that a test can cut and
  * restore: `cut` closes every relayed connection and refuses new ones, as a server that
- * went away would look to its clients; `restore` listens again on the same port.
+ * went away would look to its clients; `restore` listens again on the same port. `stall`
+ * stops handing the server's answers on, so the clients' statements hang in flight until a
+ * cut.
  */
 export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** the client side of each relayed connection */
+  private readonly clients = new Set<Socket>();
+  private stalled = false;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -31,11 +36,17 @@ export class TcpProxy {
   /** Listens (again) on its port and relays each connection to the target. */
   async restore(): Promise<void> {
     if (this.server) return;
+    this.stalled = false;
     const server = createServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
+      this.clients.add(client);
+      client.on('close', () => this.clients.delete(client));
       for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
         this.sockets.add(from);
-        from.pipe(to);
+        from.on('data', (chunk: Buffer) => {
+          if (!(this.stalled && from === upstream)) to.write(chunk);
+        });
+        from.on('end', () => to.end());
         from.on('error', () => to.destroy());
         from.on('close', () => {
           this.sockets.delete(from);
@@ -51,12 +62,22 @@ export class TcpProxy {
     this.server = server;
   }
 
-  /** Drops every relayed connection and stops listening: connecting is refused until `restore`. */
-  async cut(): Promise<void> {
+  /** From now until `restore`, the server's answers go nowhere: what the clients sent hangs. */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  /**
+   * Drops every relayed connection and stops listening: connecting is refused until
+   * `restore`. With `reset`, the clients see their connections reset (ECONNRESET), as a
+   * server killed with unread data does to them, rather than closed.
+   */
+  async cut(options: { reset?: boolean } = {}): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = null;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if (options.reset) for (const client of this.clients) client.resetAndDestroy();
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }

@@ -6,8 +6,14 @@ describe(databaseUnavailable.name, () => {
     [{ code: '57P03', message: 'the database system is starting up' }],
     [{ code: '57P01', message: 'terminating connection due to administrator command' }],
     [{ code: '08006', message: 'connection failure' }],
+    [{ code: '53300', message: 'sorry, too many clients already' }],
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' }],
     [new Error('Connection terminated unexpectedly')],
+    // a restart under load: the server reset the socket before the client read its goodbye
+    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' })],
+    [Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })],
+    [new Error('Client has encountered a connection error and is not queryable')],
+    [new Error('timeout exceeded when trying to connect')],
   ])('recognises a database that is not answering: %p', (error) => expect(databaseUnavailable(error)).toBe(true));
 
   it.each([[{ code: '23505', message: 'duplicate key value' }], [new BadRequestException()], [new Error('boom')], [undefined]])(

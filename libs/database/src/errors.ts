@@ -1,8 +1,15 @@
-/** PostgreSQL is restarting or unreachable: SQLSTATE classes 08 and 57P, or no connection at all. */
+/** Socket errors of a connection the server or the network cut (a restart under load resets them). */
+const SOCKET_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * PostgreSQL is restarting, unreachable or out of connection slots: SQLSTATE classes 08 and
+ * 57P, 53300, a connection cut or refused, a client the pool cannot connect in time, or one
+ * whose connection already broke.
+ */
 export function databaseUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === 'ECONNREFUSED')) return true;
-  return typeof message === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/.test(message);
+  if (typeof code === 'string' && (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300' || SOCKET_LOST.has(code))) return true;
+  return typeof message === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable/.test(message);
 }
 
 /**
