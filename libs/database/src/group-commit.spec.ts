@@ -56,6 +56,27 @@ describe(GroupCommit.name, () => {
     expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
   });
 
+  it('writes a failed batch again item by item no more than inFlight at a time', async () => {
+    const { batches, run } = recordingRunner([7], 5);
+    let running = 0;
+    let mostRunning = 0;
+    const commit = new GroupCommit(
+      async (items: number[]) => {
+        mostRunning = Math.max(mostRunning, ++running);
+        try {
+          return await run(items);
+        } finally {
+          running--;
+        }
+      },
+      { name: 'test', maxBatch: 20, inFlight: 3 },
+    );
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => commit.submit(i)));
+    expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
+    expect(batches.filter((b) => b.length === 1)).toHaveLength(20);
+    expect(mostRunning).toBe(3);
+  });
+
   it('fails the whole batch at once when the database is away, without retrying item by item', async () => {
     const batches: number[][] = [];
     const commit = new GroupCommit(

@@ -6,8 +6,8 @@
  * queueing up one behind another.
  *
  * When a batch of more than one fails for a reason that is not the database going away
- * (a row it refuses, say), its items are tried again one by one, so one bad item fails
- * alone and the others still land.
+ * (a row it refuses, say), its items are tried again one by one (`inFlight` at a time), so
+ * one bad item fails alone and the others still land.
  */
 export interface GroupCommitOptions {
   /** What it writes, for the statistics (`/metrics`: returns_batch_items_total{stage=...}). */
@@ -145,9 +145,14 @@ export class GroupCommit<I, O> {
         batch.forEach((w) => w.reject(error));
         return;
       }
-      // One item may have spoiled the batch: each on its own, so it fails alone.
+      // One item may have spoiled the batch: each on its own, so it fails alone; no more at
+      // once than `inFlight`, so a failed batch of 200 does not ask the pool for 200 connections.
       this.totals.retried += batch.length;
-      await Promise.all(batch.map((w) => this.write([w])));
+      const alone = [...batch];
+      const next = async () => {
+        for (let w = alone.shift(); w; w = alone.shift()) await this.write([w]);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.inFlight, alone.length) }, next));
     }
   }
 }
