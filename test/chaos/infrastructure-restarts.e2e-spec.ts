@@ -8,6 +8,7 @@ import {
   settle,
   sleep,
   startSurge,
+  stateOf,
   summarize,
   Surge,
   unfinished,
@@ -22,7 +23,8 @@ import {
  */
 const RETURNS = 200;
 
-async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
+/** Waits for `condition`; when it does not come, fails with `explain()`'s account of the stack. */
+async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs: number, explain: () => Promise<string>): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     try {
@@ -32,7 +34,7 @@ async function waitFor(what: string, condition: () => Promise<boolean> | boolean
     }
     await sleep(100);
   }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
+  throw new Error(`${what}: not within ${timeoutMs} ms\n${await explain()}`);
 }
 
 describe('chaos: Redis and PostgreSQL restart during processing', () => {
@@ -61,25 +63,26 @@ describe('chaos: Redis and PostgreSQL restart during processing', () => {
     // ~15 returns a second for ~13 s, 40% refund-only.
     const surge: Surge = startSurge(app, orders, { ratePerSecond: 15, refundOnlyShare: 0.4 });
     const finished = async () => surge.accepted.length - (await unfinished(app, surge.accepted));
+    const explain = () => stateOf(stack!, surge.accepted);
 
     // Redis goes away while returns arrive and jobs are active.
-    await waitFor('50 returns accepted', () => surge.accepted.length >= 50, 30_000);
+    await waitFor('50 returns accepted', () => surge.accepted.length >= 50, 30_000, explain);
     const atRedis = { accepted: surge.accepted.length, finished: await finished(), queued: await inFlight(app) };
     const redisDown = Date.now();
     await redis.restart(2_000);
     const redisUp = Date.now();
     const redisOutageMs = redisUp - redisDown;
     // The worker takes up the work again: more cases finish.
-    const redisRecoveryMs = await waitFor('progress after the Redis restart', async () => (await finished()) >= atRedis.finished + 20, 60_000);
+    const redisRecoveryMs = await waitFor('progress after the Redis restart', async () => (await finished()) >= atRedis.finished + 20, 60_000, explain);
 
     // PostgreSQL goes away (pg_ctl restart -m fast cuts every connection) while the surge goes on.
-    await waitFor('130 returns accepted', () => surge.accepted.length >= 130, 60_000);
+    await waitFor('130 returns accepted', () => surge.accepted.length >= 130, 60_000, explain);
     const atPostgres = { accepted: surge.accepted.length, finished: await finished(), queued: await inFlight(app) };
     const pgDown = Date.now();
     await pg.restart();
     const pgUp = Date.now();
     const pgOutageMs = pgUp - pgDown;
-    const pgRecoveryMs = await waitFor('progress after the PostgreSQL restart', async () => (await finished()) >= atPostgres.finished + 20, 60_000);
+    const pgRecoveryMs = await waitFor('progress after the PostgreSQL restart', async () => (await finished()) >= atPostgres.finished + 20, 60_000, explain);
 
     const accepted: Accepted[] = await surge.done;
     const { ms: drainMs, settled } = await settle(app, accepted, 90_000);

@@ -188,6 +188,41 @@ export async function jobCounts(service: TestService): Promise<Record<QueueName,
   return out;
 }
 
+/**
+ * Where a chaos run stands, for the message of a check that timed out: the accepted cases by
+ * status, the outbox, each queue's jobs, and what each worker process printed last. Each part
+ * says why it is missing when its server does not answer.
+ */
+export async function stateOf(stack: PrivateStack, accepted: Accepted[]): Promise<string> {
+  const { service, fleet } = stack;
+  const lines: string[] = [];
+  try {
+    const rows: { status: string; n: number }[] = await service.db.query(
+      'SELECT status, count(*)::int AS n FROM return_cases WHERE id = ANY($1) GROUP BY status ORDER BY status',
+      [accepted.map((a) => a.id)],
+    );
+    const [{ outbox }] = await service.db.query('SELECT count(*)::int AS outbox FROM outbox');
+    lines.push(`cases of the ${accepted.length} accepted: ${rows.map((r) => `${r.status} ${r.n}`).join(', ')}; outbox rows: ${outbox}`);
+  } catch (error) {
+    lines.push(`PostgreSQL did not answer: ${(error as Error).message}`);
+  }
+  try {
+    const counts = await jobCounts(service);
+    for (const [queue, byState] of Object.entries(counts)) {
+      const busy = Object.entries(byState).filter(([state, n]) => n > 0 && state !== 'completed');
+      lines.push(`queue ${queue}: ${busy.map(([state, n]) => `${n} ${state}`).join(', ') || 'nothing but completed jobs'}`);
+    }
+  } catch (error) {
+    lines.push(`Redis did not answer: ${(error as Error).message}`);
+  }
+  if (fleet.crashes.length) lines.push(`worker crashes: ${fleet.crashes.join('; ')}`);
+  for (const child of fleet.spawned.slice(-3)) {
+    const state = child.exitCode !== null || child.signalCode !== null ? `gone (${child.exitCode ?? child.signalCode})` : 'alive';
+    lines.push(`worker ${child.pid}, ${state}, printed last:\n${service.outputOf(child).replace(/\x1b\[[0-9;]*m/g, '').slice(-6_000)}`);
+  }
+  return lines.join('\n');
+}
+
 /** Jobs waiting for or in the hands of a worker, over every queue. */
 export async function inFlight(service: TestService): Promise<number> {
   let busy = 0;
@@ -411,6 +446,8 @@ export function summarize(broken: string[]): string {
 /** `npm run start:worker` processes of one service that the test kills and replaces. */
 export class WorkerFleet {
   readonly ready = new Set<ChildProcess>();
+  /** every process started, alive or not */
+  readonly spawned: ChildProcess[] = [];
   starting = 0;
   kills = 0;
   /** kills that hit while jobs were waiting or active */
@@ -434,6 +471,7 @@ export class WorkerFleet {
     const start = Date.now();
     try {
       const child = await this.service.spawnWorker(this.env);
+      this.spawned.push(child);
       this.startupMs.push(Date.now() - start);
       this.ready.add(child);
       child.once('exit', (code, signal) => {
