@@ -240,7 +240,7 @@ export class IntakeService implements OnApplicationShutdown {
    */
   private async storeBatch(requests: IncomingRequest[]): Promise<IntakeOutcome[]> {
     const createdAt = new Date();
-    const ids = requests.map(() => newCaseId());
+    const ids = requests.map(() => newCaseId(createdAt.getTime()));
     const rmaNumbers = ids.map((id) => rmaNumberFor(id, createdAt));
     // Each judge job as for a customer with no tier; the statement, which reads the order,
     // takes the VIP priority instead where the customer is one.

@@ -1,4 +1,4 @@
-import { canonicalJson, requestHash, rmaNumberFor } from './request-identity';
+import { canonicalJson, newCaseId, requestHash, rmaNumberFor } from './request-identity';
 
 describe(rmaNumberFor.name, () => {
   const acceptedAt = new Date('2026-11-11T03:04:05Z');
@@ -28,5 +28,26 @@ describe(canonicalJson.name, () => {
     const body = { orderId: 'o-1', items: [{ sku: 'S1', quantity: 1 }], reasonCode: 'SIZE_FIT' };
     expect(requestHash({ reasonCode: 'SIZE_FIT', items: [{ quantity: 1, sku: 'S1' }], orderId: 'o-1' })).toBe(requestHash(body));
     expect(requestHash({ ...body, items: [{ sku: 'S1', quantity: 2 }] })).not.toBe(requestHash(body));
+  });
+});
+
+describe(newCaseId.name, () => {
+  const at = Date.parse('2026-11-11T03:04:05.678Z');
+
+  it('is a version 7 UUID whose first 48 bits are the milliseconds it was made at', () => {
+    const id = newCaseId(at);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at);
+  });
+
+  it('sorts ids made later after earlier ones (as text, as PostgreSQL compares uuids)', () => {
+    const ids = [0, 1, 2, 999, 86_400_000, 366 * 86_400_000].map((later) => newCaseId(at + later));
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('keeps the rest random: ids of one millisecond differ, and so do their RMA numbers', () => {
+    const ids = new Set(Array.from({ length: 2_000 }, () => newCaseId(at)));
+    expect(ids.size).toBe(2_000);
+    expect(new Set([...ids].map((id) => rmaNumberFor(id, new Date(at)))).size).toBe(2_000);
   });
 });

@@ -35,6 +35,14 @@ export function rmaNumberFor(caseId: string, acceptedAt: Date): string {
   return `RMA-${day}-${code}`;
 }
 
-export function newCaseId(): string {
-  return randomUUID();
+/**
+ * A case id in the layout of a version 7 UUID (RFC 9562): the first 48 bits are the
+ * milliseconds since 1970 (`now`), the rest random as in `randomUUID` (74 bits). Ids made
+ * later sort later, so a day's requests and cases go in at the right-hand edge of every
+ * index keyed on the case id, not at a random page of it.
+ */
+export function newCaseId(now = Date.now()): string {
+  const random = randomUUID();
+  const ms = now.toString(16).padStart(12, '0');
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${random.slice(15)}`;
 }
