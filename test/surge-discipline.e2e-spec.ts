@@ -17,7 +17,14 @@ describe('queue discipline under a surge', () => {
       const { orderId } = await putOrder(service, { items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 9, unitPrice: 9900 }] });
       const first = await postReturn(service, returnBody(orderId), { key: 'surge-first' });
       expect(first.status).toBe(202);
-      for (let i = 0; i < 2; i++) expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+      expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+      // The third return of the backlog comes as upstream's return.requested event.
+      const earlyEvent = JSON.stringify({ id: 'evt-early', type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(orderId) });
+      const sendEarly = () =>
+        service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json').set('X-Signature', signBody(earlyEvent, 'dev-webhook-secret')).send(earlyEvent);
+      const early = await sendEarly();
+      expect(early.status).toBe(202);
+      expect(early.body).toMatchObject({ duplicate: false, returnId: expect.any(String) });
       await new Promise((r) => setTimeout(r, 300)); // the backlog reading is trusted for 250 ms
       const [{ before }] = await service.db.query('SELECT count(*)::int AS before FROM return_requests');
 
@@ -29,7 +36,7 @@ describe('queue discipline under a surge', () => {
       expect(after).toBe(before);
       // A dashboard sees the back-pressure without an ingress of its own.
       const metrics = (await service.http().get('/metrics')).text;
-      expect(metrics).toMatch(/^returns_intake_responses_total\{code="202"\} 3$/m);
+      expect(metrics).toMatch(/^returns_intake_responses_total\{code="202"\} 2$/m);
       expect(metrics).toMatch(/^returns_intake_responses_total\{code="429"\} 1$/m);
 
       // A client retrying a request it was answered 202 for (its answer lost) still gets that
@@ -52,6 +59,18 @@ describe('queue discipline under a surge', () => {
       expect(refusedEvent.status).toBe(429);
       expect(refusedEvent.body).toMatchObject({ code: 'INTAKE_BACKLOG' });
       expect(Number(refusedEvent.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(await events()).toBe(eventsBefore);
+      // An event taken before the mark and sent again past it (its answer lost) is answered as
+      // the duplicate it is, with its return, not refused.
+      const repeated = await sendEarly();
+      expect(repeated.status).toBe(202);
+      expect(repeated.body).toMatchObject({ duplicate: true, returnId: early.body.returnId });
+      // So is one whose return was stored but whose event record was not (the process died in
+      // between): past the mark, intake still owes it the return it opened, not a 429.
+      await service.db.query(`DELETE FROM upstream_events WHERE id = 'evt-early'`);
+      const afterCrash = await sendEarly();
+      expect(afterCrash.status).toBe(202);
+      expect(afterCrash.body).toMatchObject({ returnId: early.body.returnId });
       expect(await events()).toBe(eventsBefore);
 
       await service.spawnWorker({ WORKER_QUEUES: 'intake,logistics,notification,webhooks,timers' });
