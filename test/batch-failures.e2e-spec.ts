@@ -185,7 +185,7 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
         await this.during.get(request.bookingKey)?.();
         if (this.failing.has(request.bookingKey)) throw new Error('carrier timed out');
         const booking = this.booked.get(request.bookingKey) ?? {
-          trackingNumber: `T-${request.bookingKey.slice(0, 8)}`,
+          trackingNumber: `T-${request.bookingKey.slice(-12)}`,
           labelUrl: `https://carrier.example/label/${request.bookingKey}`,
           pickupWindow: null,
           costMinor: quotedCostMinor,
