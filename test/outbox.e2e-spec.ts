@@ -5,6 +5,7 @@ import { dataSourceOptions } from '@returns/database';
 import { JobProducer, OUTBOX_SWEEP_ROWS, OutboxService } from '@returns/queue';
 import { addedJob, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
+import { undoMigrationsThrough } from './support/migrations';
 import { ownDatabase } from './support/own-database';
 import { TestService } from './support/service';
 
@@ -147,7 +148,7 @@ describe('the outbox', () => {
     it('carries waiting jobs from the row-per-job table over and back', async () => {
       const migrating = await new DataSource(dataSourceOptions(database!.url)).initialize();
       try {
-        await migrating.undoLastMigration({ transaction: 'each' });
+        await undoMigrationsThrough(migrating, 'OutboxRowPerTransaction1764230000000');
         await migrating.query(
           `INSERT INTO outbox (job_id, queue, name, data, delay_ms, priority, created_at) VALUES
              ('logistics:c1:book', 'logistics', 'book-shipment', '{"caseId":"c1"}', NULL, 2, now() - interval '1 minute'),
@@ -163,7 +164,7 @@ describe('the outbox', () => {
         const names = () => migrating.query(`SELECT relname FROM pg_class WHERE relname LIKE 'outbox%' ORDER BY relname`);
         expect((await names()).map((r: { relname: string }) => r.relname)).toEqual(['outbox', 'outbox_id_seq', 'outbox_pkey']);
 
-        await migrating.undoLastMigration({ transaction: 'each' });
+        await undoMigrationsThrough(migrating, 'OutboxRowPerTransaction1764230000000');
         expect((await names()).map((r: { relname: string }) => r.relname)).toEqual(['outbox', 'outbox_id_seq', 'outbox_job_id_key', 'outbox_pkey']);
         expect(await migrating.query('SELECT job_id, queue, name, data, delay_ms, priority FROM outbox ORDER BY job_id')).toEqual([
           { job_id: 'logistics:c1:book', queue: 'logistics', name: 'book-shipment', data: { caseId: 'c1' }, delay_ms: null, priority: 2 },

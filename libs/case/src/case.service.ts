@@ -211,9 +211,10 @@ export class CaseService {
   /**
    * The statements that write new cases already moved from REQUESTED to their first decision
    * (and, with `then`, on to the move that follows it at once): the cases, their items, and
-   * a timeline entry per move, in three inserts however many there are, for the caller to
-   * run in its transaction (on their own, or with its other writes: `Tx.atCommit`). Each
-   * move is checked by the state machine like any other; the subjects show them at once.
+   * a timeline entry per move, in three inserts however many there are, and the end of their
+   * requests' wait (`waiting_requests`), for the caller to run in its transaction (on their
+   * own, or with its other writes: `Tx.atCommit`). Each move is checked by the state machine
+   * like any other; the subjects show them at once.
    */
   openDecidedStatements(manager: EntityManager, opened: CaseOpening[], actor: string): Statement[] {
     for (const { subject, to, then } of opened) {
@@ -240,6 +241,7 @@ export class CaseService {
           ...(then ? [{ caseId: subject.id, at: subject.updatedAt, from: to, to: then.to, actor, note: then.note ?? null }] : []),
         ]),
       ),
+      opened.length ? { text: 'DELETE FROM waiting_requests WHERE id = ANY($1::uuid[])', params: [opened.map(({ subject }) => subject.id)] } : null,
     ];
     for (const { subject, to, then } of opened) subject.status = then?.to ?? to;
     return statements.filter((statement): statement is Statement => statement !== null);

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { runTogether } from './statements';
+import { Conditions, runTogether } from './statements';
 
 describe(runTogether.name, () => {
   // Tables, not temporary ones: a pool drops the connection a statement failed on.
@@ -54,5 +54,18 @@ describe(runTogether.name, () => {
   it('runs one statement as it is, and none as nothing', async () => {
     expect(await runTogether(dataSource, [{ text: 'SELECT $1::int + 1 AS n', params: [41] }])).toEqual([{ n: 42 }]);
     expect(await runTogether(dataSource, [])).toEqual([]);
+  });
+});
+
+describe(Conditions.name, () => {
+  it('numbers each ? as the next parameter, in the order added', () => {
+    const conditions = new Conditions().add('a = ?', 'x').add('(b, c) < (?::timestamptz, ?::uuid)', 't', 'u');
+    expect(conditions.param(20)).toBe('$4');
+    expect(conditions.where).toBe('WHERE a = $1 AND (b, c) < ($2::timestamptz, $3::uuid)');
+    expect(conditions.params).toEqual(['x', 't', 'u', 20]);
+  });
+
+  it('writes no WHERE without conditions', () => {
+    expect(new Conditions().where).toBe('');
   });
 });

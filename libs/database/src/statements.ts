@@ -37,3 +37,28 @@ export async function runTogether<R = any>(on: DataSource | EntityManager, state
   const text = texts.length ? `WITH ${texts.map((t, i) => `written${i} AS (${t})`).join(',\n')}\n${last}` : last;
   return preparedQuery<R>(on, text, statements.flatMap((s) => s.params));
 }
+
+/**
+ * The conditions of a query built from optional filters, joined with AND; each `?` in a
+ * condition becomes the next numbered parameter.
+ */
+export class Conditions {
+  readonly params: unknown[] = [];
+  private readonly parts: string[] = [];
+
+  /** Adds `sql` with `values` for its `?`s, in order. */
+  add(sql: string, ...values: unknown[]): this {
+    this.parts.push(sql.replace(/\?/g, () => this.param(values.shift())));
+    return this;
+  }
+
+  /** `$k` for one more parameter (a LIMIT, say). */
+  param(value: unknown): string {
+    return `$${this.params.push(value)}`;
+  }
+
+  /** `WHERE a AND b ...`, or nothing when there are no conditions. */
+  get where(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
+  }
+}

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
+import { Conditions, databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
 import { assertDeadlinePassed, CaseOpening, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase } from '@returns/case';
 import { CaseStatus, Decision, JobRequest, Jobs } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
@@ -57,6 +57,23 @@ const INTAKE_BATCH: GroupCommitOptions = { name: 'intake', maxBatch: 200, inFlig
 
 /** Most requests judged in one transaction, and most such transactions at once per worker process. */
 const JUDGE_BATCH: GroupCommitOptions = { name: 'judge', maxBatch: 50, inFlight: 2 };
+
+/** Which waiting requests `IntakeService.waiting` answers. */
+export interface WaitingFilter {
+  orderId?: string;
+  customerId?: string;
+  merchantId?: string;
+  /** `[createdAt, id]` of the last entry of the page before (ISO time, uuid) */
+  before?: [string, string];
+  limit: number;
+}
+
+/** A request still waiting to be judged, with the customer and merchant of its order. */
+export interface WaitingRequest {
+  request: Pick<ReturnRequest, 'id' | 'rmaNumber' | 'orderId' | 'body' | 'createdAt'>;
+  customerId: string;
+  merchantId: string;
+}
 
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 
@@ -186,7 +203,7 @@ export class IntakeService implements OnApplicationShutdown {
     this.storeStatement = {
       name: 'intake-store-batch',
       text: `WITH incoming AS (
-         SELECT r.*, CASE WHEN upper(o.customer->>'tier') = $15 THEN r.vip_priority ELSE r.job_priority END AS priority
+         SELECT r.*, o.customer_id, o.merchant_id, CASE WHEN upper(o.customer->>'tier') = $15 THEN r.vip_priority ELSE r.job_priority END AS priority
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
                        $8::text[], $9::text[], $10::json[], $11::int[], $12::int[], $13::int[])
              WITH ORDINALITY AS r(id, client_id, idempotency_key, request_hash, rma_number, order_id, body,
@@ -197,6 +214,9 @@ export class IntakeService implements OnApplicationShutdown {
          SELECT id, client_id, idempotency_key, request_hash, rma_number, order_id, body, $14::timestamptz FROM incoming
          ON CONFLICT (client_id, idempotency_key) DO NOTHING
          RETURNING id
+       ), waiting AS (
+         INSERT INTO waiting_requests (id, order_id, customer_id, merchant_id, created_at)
+         SELECT id, order_id, customer_id, merchant_id, $14::timestamptz FROM incoming WHERE id IN (SELECT id FROM stored)
        ), recorded AS (
          ${this.outbox.recordRowsSql(`SELECT job_id, name, data, delay_ms, priority FROM incoming WHERE id IN (SELECT id FROM stored)`)}
        )
@@ -340,6 +360,34 @@ export class IntakeService implements OnApplicationShutdown {
         return [...(told ? [told] : []), ...timers];
       }),
     ];
+  }
+
+  /**
+   * Requests still waiting to be judged (no case yet), newest first by acceptance time and
+   * id, at most `limit`, those of an order, customer or merchant when named, and only those
+   * before `before` (a page's last `[createdAt, id]`): for `GET /v1/returns`, which lists them
+   * as REQUESTED beside the cases. Reads `waiting_requests`, which holds no more than the
+   * backlog.
+   */
+  async waiting(filter: WaitingFilter): Promise<WaitingRequest[]> {
+    const conditions = new Conditions().add('NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = w.id)');
+    if (filter.orderId) conditions.add('w.order_id = ?', filter.orderId);
+    if (filter.customerId) conditions.add('w.customer_id = ?', filter.customerId);
+    if (filter.merchantId) conditions.add('w.merchant_id = ?', filter.merchantId);
+    if (filter.before) conditions.add('(w.created_at, w.id) < (?::timestamptz, ?::uuid)', ...filter.before);
+    const limit = conditions.param(filter.limit);
+    const rows: { customer_id: string; merchant_id: string; created_at: Date; id: string; rma_number: string; order_id: string; body: ReturnRequestBody }[] =
+      await this.dataSource.query(
+        `SELECT w.customer_id, w.merchant_id, w.created_at, r.id, r.rma_number, r.order_id, r.body
+           FROM waiting_requests w JOIN return_requests r ON r.id = w.id
+          ${conditions.where} ORDER BY w.created_at DESC, w.id DESC LIMIT ${limit}`,
+        conditions.params,
+      );
+    return rows.map((row) => ({
+      request: { id: row.id, rmaNumber: row.rma_number, orderId: row.order_id, body: row.body, createdAt: row.created_at },
+      customerId: row.customer_id,
+      merchantId: row.merchant_id,
+    }));
   }
 
   /** The buffered request behind a case id, for answering before the case is opened. */

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { badRequest, CaseService, ReturnCase, ReturnItem } from '@returns/case';
+import { Conditions } from '@returns/database';
 import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
-import { IntakeService, ReturnRequest } from '@returns/intake';
+import { IntakeService, WaitingRequest } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { FeedbackService, RefundService } from '@returns/refund';
 
@@ -114,24 +115,9 @@ export class CaseViewService {
   }
 
   /** A request still waiting in the intake queue: REQUESTED, with what was asked. */
-  private buffered(request: ReturnRequest) {
-    const body = request.body;
+  private buffered(request: WaitingRequest['request']) {
     return {
-      id: request.id,
-      rmaNumber: request.rmaNumber,
-      orderId: request.orderId,
-      merchantId: null,
-      customerId: null,
-      type: body.type,
-      reasonCode: body.reasonCode,
-      reasonText: body.reasonText ?? null,
-      returnMethod: body.returnMethod ?? null,
-      channel: body.channel ?? null,
-      status: 'REQUESTED' as const,
-      items: body.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: null })),
-      photos: body.photos ?? [],
-      decision: null,
-      shippingPaidBy: null,
+      ...bufferedSummary({ request, customerId: null, merchantId: null }),
       shipment: null,
       inspection: null,
       refund: null,
@@ -139,42 +125,82 @@ export class CaseViewService {
       feedback: null,
       deadlines: {},
       timeline: [{ at: request.createdAt.toISOString(), from: null, to: 'REQUESTED', actor: 'intake', note: 'waiting in the intake queue' }],
-      createdAt: request.createdAt.toISOString(),
-      updatedAt: request.createdAt.toISOString(),
     };
   }
 
-  /** Newest first, keyset-paginated on (createdAt, id). */
+  /**
+   * Newest first, keyset-paginated on (createdAt, id): the cases, and the requests still
+   * waiting to be judged (REQUESTED) where the status asked for allows them.
+   */
   async list(query: ListReturnsQuery) {
     const limit = query.limit ?? 20;
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.status) add('status = ?', query.status);
-    if (query.orderId) add('order_id = ?', query.orderId);
-    if (query.customerId) add('customer_id = ?', query.customerId);
-    if (query.merchantId) add('merchant_id = ?', query.merchantId);
-    if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
-      params.push(at, id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(limit + 1);
-    const ids: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM return_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
-    const page = ids.slice(0, limit).map((r) => r.id);
-    const cases = page.length ? await this.dataSource.manager.find(ReturnCase, { where: { id: In(page) } }) : [];
-    const items = page.length ? await this.dataSource.manager.find(ReturnItem, { where: { caseId: In(page) }, order: { sku: 'ASC' } }) : [];
-    const byId = new Map(cases.map((c) => [c.id, c]));
-    const out = page.map((id) => summary(byId.get(id)!, items.filter((i) => i.caseId === id)));
-    const last = page.length === limit && ids.length > limit ? byId.get(page[page.length - 1])! : null;
-    return { items: out, nextCursor: last ? encodeCursor(last.createdAt, last.id) : null };
+    const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const [cases, waiting] = await Promise.all([
+      query.status === 'REQUESTED' ? [] : this.caseKeys(query, before, limit + 1),
+      query.status && query.status !== 'REQUESTED'
+        ? []
+        : this.intake.waiting({ orderId: query.orderId, customerId: query.customerId, merchantId: query.merchantId, before, limit: limit + 1 }),
+    ]);
+    // The two reads see two moments: a request judged in between shows once, as its case.
+    const opened = new Set(cases.map((c) => c.id));
+    const entries = [
+      ...cases.map((c) => ({ id: c.id, at: c.created_at.getTime(), waiting: null })),
+      ...waiting.filter((w) => !opened.has(w.request.id)).map((w) => ({ id: w.request.id, at: w.request.createdAt.getTime(), waiting: w })),
+    ]
+      .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, limit + 1);
+    const page = entries.slice(0, limit);
+    const caseIds = page.filter((e) => !e.waiting).map((e) => e.id);
+    const [found, items] = caseIds.length
+      ? await Promise.all([
+          this.dataSource.manager.find(ReturnCase, { where: { id: In(caseIds) } }),
+          this.dataSource.manager.find(ReturnItem, { where: { caseId: In(caseIds) }, order: { sku: 'ASC' } }),
+        ])
+      : [[], []];
+    const byId = new Map(found.map((c) => [c.id, c]));
+    const out = page.map((e) => (e.waiting ? bufferedSummary(e.waiting) : summary(byId.get(e.id)!, items.filter((i) => i.caseId === e.id))));
+    const last = entries.length > limit ? page[page.length - 1] : null;
+    return { items: out, nextCursor: last ? encodeCursor(new Date(last.at), last.id) : null };
   }
+
+  /** The (id, createdAt) of the cases the query selects, newest first, at most `limit`. */
+  private caseKeys(query: ListReturnsQuery, before: [string, string] | undefined, limit: number): Promise<{ id: string; created_at: Date }[]> {
+    const conditions = new Conditions();
+    if (query.status) conditions.add('status = ?', query.status);
+    if (query.orderId) conditions.add('order_id = ?', query.orderId);
+    if (query.customerId) conditions.add('customer_id = ?', query.customerId);
+    if (query.merchantId) conditions.add('merchant_id = ?', query.merchantId);
+    if (before) conditions.add('(created_at, id) < (?::timestamptz, ?::uuid)', ...before);
+    const limitParam = conditions.param(limit);
+    return this.dataSource.query(`SELECT id, created_at FROM return_cases ${conditions.where} ORDER BY created_at DESC, id DESC LIMIT ${limitParam}`, conditions.params);
+  }
+}
+
+/** A waiting request as the list shows a case: REQUESTED, with what was asked and nothing decided. */
+function bufferedSummary({ request, customerId, merchantId }: { request: WaitingRequest['request']; customerId: string | null; merchantId: string | null }) {
+  const body = request.body;
+  return {
+    id: request.id,
+    rmaNumber: request.rmaNumber,
+    orderId: request.orderId,
+    merchantId,
+    customerId,
+    type: body.type,
+    reasonCode: body.reasonCode,
+    reasonText: body.reasonText ?? null,
+    returnMethod: body.returnMethod ?? null,
+    channel: body.channel ?? null,
+    status: 'REQUESTED' as const,
+    currency: null,
+    valueMinor: null,
+    items: body.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPrice: null })),
+    photos: body.photos ?? [],
+    decision: null,
+    risk: null,
+    shippingPaidBy: null,
+    createdAt: request.createdAt.toISOString(),
+    updatedAt: request.createdAt.toISOString(),
+  };
 }
 
 function encodeCursor(at: Date, id: string): string {

@@ -42,7 +42,7 @@ export class ReturnsController {
 
   @Get()
   @Roles('agent', 'finance')
-  @ApiOperation({ summary: 'Cases, newest first, by status, order, customer or merchant.' })
+  @ApiOperation({ summary: 'Returns, newest first, by status, order, customer or merchant: the cases, and the requests still waiting to be judged (REQUESTED).' })
   list(@Query() query: ListReturnsQuery) {
     return this.views.list(query);
   }
