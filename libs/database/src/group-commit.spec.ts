@@ -1,15 +1,25 @@
 import { drainGroupCommits, GroupCommit, groupCommitTotals } from './group-commit';
 
-/** A runner that records each batch it was given and answers item * 10, refusing items listed in `poison`. */
+/**
+ * A runner that records each batch it was given and answers item * 10, refusing items listed
+ * in `poison`; `mostRunning()` is the most batches it had running at once.
+ */
 function recordingRunner(poison: number[] = [], delayMs = 5) {
   const batches: number[][] = [];
+  let running = 0;
+  let most = 0;
   const run = async (items: number[]) => {
     batches.push(items);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    if (items.some((i) => poison.includes(i))) throw Object.assign(new Error('row refused'), { code: '22P05' });
-    return items.map((i) => i * 10);
+    most = Math.max(most, ++running);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (items.some((i) => poison.includes(i))) throw Object.assign(new Error('row refused'), { code: '22P05' });
+      return items.map((i) => i * 10);
+    } finally {
+      running--;
+    }
   };
-  return { batches, run };
+  return { batches, run, mostRunning: () => most };
 }
 
 describe(GroupCommit.name, () => {
@@ -22,20 +32,8 @@ describe(GroupCommit.name, () => {
   });
 
   it('grows the batches while the running ones take their time, never past maxBatch or inFlight', async () => {
-    const { batches, run } = recordingRunner([], 20);
-    let running = 0;
-    let mostRunning = 0;
-    const commit = new GroupCommit(
-      async (items: number[]) => {
-        mostRunning = Math.max(mostRunning, ++running);
-        try {
-          return await run(items);
-        } finally {
-          running--;
-        }
-      },
-      { name: 'test', maxBatch: 8, inFlight: 2 },
-    );
+    const { batches, run, mostRunning } = recordingRunner([], 20);
+    const commit = new GroupCommit(run, { name: 'test', maxBatch: 8, inFlight: 2 });
     const first = Promise.all([1, 2].map((i) => commit.submit(i)));
     await new Promise((resolve) => setImmediate(resolve));
     // arrive while the first batch is being written
@@ -43,7 +41,7 @@ describe(GroupCommit.name, () => {
     expect(await first).toEqual([10, 20]);
     expect(await rest).toEqual(Array.from({ length: 30 }, (_, i) => (100 + i) * 10));
     expect(Math.max(...batches.map((b) => b.length))).toBe(8);
-    expect(mostRunning).toBe(2);
+    expect(mostRunning()).toBe(2);
     expect(batches.flat().sort((a, b) => a - b)).toEqual([1, 2, ...Array.from({ length: 30 }, (_, i) => 100 + i)]);
   });
 
@@ -57,24 +55,12 @@ describe(GroupCommit.name, () => {
   });
 
   it('writes a failed batch again item by item no more than inFlight at a time', async () => {
-    const { batches, run } = recordingRunner([7], 5);
-    let running = 0;
-    let mostRunning = 0;
-    const commit = new GroupCommit(
-      async (items: number[]) => {
-        mostRunning = Math.max(mostRunning, ++running);
-        try {
-          return await run(items);
-        } finally {
-          running--;
-        }
-      },
-      { name: 'test', maxBatch: 20, inFlight: 3 },
-    );
+    const { batches, run, mostRunning } = recordingRunner([7], 5);
+    const commit = new GroupCommit(run, { name: 'test', maxBatch: 20, inFlight: 3 });
     const settled = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => commit.submit(i)));
     expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
     expect(batches.filter((b) => b.length === 1)).toHaveLength(20);
-    expect(mostRunning).toBe(3);
+    expect(mostRunning()).toBe(3);
   });
 
   it('fails the whole batch at once when the database is away, without retrying item by item', async () => {
