@@ -63,6 +63,22 @@ describe(GroupCommit.name, () => {
     expect(mostRunning()).toBe(3);
   });
 
+  it('stops writing a failed batch item by item once the database is found away: the rest fail at once', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit(
+      async (items: number[]) => {
+        batches.push(items);
+        if (items.length > 1) throw Object.assign(new Error('row refused'), { code: '22P05' });
+        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      },
+      { name: 'test', maxBatch: 10, inFlight: 1 },
+      (error) => (error as { code?: string }).code === '57P01',
+    );
+    const settled = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => commit.submit(i)));
+    expect(settled.map((s) => (s as PromiseRejectedResult).reason?.code)).toEqual(['57P01', '57P01', '57P01', '57P01', '57P01']);
+    expect(batches).toEqual([[1, 2, 3, 4, 5], [1]]);
+  });
+
   it('fails the whole batch at once when the database is away, without retrying item by item', async () => {
     const batches: number[][] = [];
     const commit = new GroupCommit(

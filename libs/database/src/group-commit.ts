@@ -133,26 +133,39 @@ export class GroupCommit<I, O> {
     }
   }
 
-  private async write(batch: Waiting<I, O>[]): Promise<void> {
+  /** Writes `batch`, settling each caller's promise. @returns the error of a write that failed for all of it */
+  private async write(batch: Waiting<I, O>[]): Promise<unknown> {
     this.totals.batches++;
     this.totals.items += batch.length;
     try {
       const results = await this.run(batch.map((w) => w.item));
       if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${results.length} results`);
       batch.forEach((w, i) => w.resolve(results[i]));
+      return undefined;
     } catch (error) {
       if (batch.length === 1 || this.isConnectionError(error)) {
         batch.forEach((w) => w.reject(error));
-        return;
+        return error;
       }
       // One item may have spoiled the batch: each on its own, so it fails alone; no more at
-      // once than `inFlight`, so a failed batch of 200 does not ask the pool for 200 connections.
+      // once than `inFlight`, so a failed batch of 200 does not ask the pool for 200
+      // connections; and once the database is found away, the rest fail with that at once
+      // rather than each wait for a connection.
       this.totals.retried += batch.length;
       const alone = [...batch];
+      let away: { error: unknown } | undefined;
       const next = async () => {
-        for (let w = alone.shift(); w; w = alone.shift()) await this.write([w]);
+        for (let w = alone.shift(); w; w = alone.shift()) {
+          if (away) {
+            w.reject(away.error);
+            continue;
+          }
+          const failure = await this.write([w]);
+          if (failure !== undefined && this.isConnectionError(failure)) away = { error: failure };
+        }
       };
       await Promise.all(Array.from({ length: Math.min(this.options.inFlight, alone.length) }, next));
+      return undefined;
     }
   }
 }
