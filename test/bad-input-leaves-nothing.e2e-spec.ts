@@ -32,6 +32,7 @@ const NO_SUCH_UUID = '00000000-0000-4000-8000-000000000000';
 /** Every table a request could leave a trace in. */
 const TABLES = [
   'return_requests',
+  'waiting_requests',
   'return_cases',
   'return_items',
   'case_timeline',

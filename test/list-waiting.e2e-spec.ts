@@ -72,6 +72,9 @@ describe('GET /v1/returns with requests still waiting to be judged', () => {
     expect(request).toMatchObject({ customerId: orders.b1.customerId, merchantId: 'm2', items: [{ sku: 'S1', quantity: 1, unitPrice: null }] });
     expect(request.rmaNumber).toMatch(/^RMA-\d{8}-[0-9A-Z]{10}$/);
     expect(all.nextCursor).toBeNull();
+    // Its own view says the same.
+    const view = await service.as('agent').get(`/v1/returns/${waiting.b1}`);
+    expect(view.body).toMatchObject({ ...request, timeline: [{ to: 'REQUESTED' }] });
   });
 
   it('filters them by order, customer, merchant and status like the cases', async () => {

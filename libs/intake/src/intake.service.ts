@@ -75,6 +75,24 @@ export interface WaitingRequest {
   merchantId: string;
 }
 
+interface WaitingRow {
+  customer_id: string;
+  merchant_id: string;
+  created_at: Date;
+  id: string;
+  rma_number: string;
+  order_id: string;
+  body: ReturnRequestBody;
+}
+
+function waitingOf(row: WaitingRow): WaitingRequest {
+  return {
+    request: { id: row.id, rmaNumber: row.rma_number, orderId: row.order_id, body: row.body, createdAt: row.created_at },
+    customerId: row.customer_id,
+    merchantId: row.merchant_id,
+  };
+}
+
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 
 export interface ReviewQueueEntry {
@@ -376,18 +394,25 @@ export class IntakeService implements OnApplicationShutdown {
     if (filter.merchantId) conditions.add('w.merchant_id = ?', filter.merchantId);
     if (filter.before) conditions.add('(w.created_at, w.id) < (?::timestamptz, ?::uuid)', ...filter.before);
     const limit = conditions.param(filter.limit);
-    const rows: { customer_id: string; merchant_id: string; created_at: Date; id: string; rma_number: string; order_id: string; body: ReturnRequestBody }[] =
+    const rows: WaitingRow[] =
       await this.dataSource.query(
         `SELECT w.customer_id, w.merchant_id, w.created_at, r.id, r.rma_number, r.order_id, r.body
-           FROM waiting_requests w JOIN return_requests r ON r.id = w.id
-          ${conditions.where} ORDER BY w.created_at DESC, w.id DESC LIMIT ${limit}`,
+           FROM (SELECT * FROM waiting_requests w ${conditions.where} ORDER BY w.created_at DESC, w.id DESC LIMIT ${limit}) w
+           JOIN return_requests r ON r.id = w.id
+          ORDER BY w.created_at DESC, w.id DESC`,
         conditions.params,
       );
-    return rows.map((row) => ({
-      request: { id: row.id, rmaNumber: row.rma_number, orderId: row.order_id, body: row.body, createdAt: row.created_at },
-      customerId: row.customer_id,
-      merchantId: row.merchant_id,
-    }));
+    return rows.map(waitingOf);
+  }
+
+  /** A request not yet judged, with its order's customer and merchant: for `GET /v1/returns/{id}` before its case is opened. */
+  async findWaiting(id: string): Promise<WaitingRequest | null> {
+    const [row]: WaitingRow[] = await this.dataSource.query(
+      `SELECT o.customer_id, o.merchant_id, r.created_at, r.id, r.rma_number, r.order_id, r.body
+         FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = $1`,
+      [id],
+    );
+    return row ? waitingOf(row) : null;
   }
 
   /** The buffered request behind a case id, for answering before the case is opened. */

@@ -63,8 +63,8 @@ export class CaseViewService {
   async find(id: string) {
     const subject = await this.cases.find(id);
     if (!subject) {
-      const request = await this.intake.findRequest(id);
-      return request ? this.buffered(request) : null;
+      const waiting = await this.intake.findWaiting(id);
+      return waiting ? this.buffered(waiting) : null;
     }
     const [items, timeline, shipment, events, inspection, refund, sentBack, feedback] = await Promise.all([
       this.cases.items(id),
@@ -115,9 +115,10 @@ export class CaseViewService {
   }
 
   /** A request still waiting in the intake queue: REQUESTED, with what was asked. */
-  private buffered(request: WaitingRequest['request']) {
+  private buffered(waiting: WaitingRequest) {
+    const { request } = waiting;
     return {
-      ...bufferedSummary({ request, customerId: null, merchantId: null }),
+      ...bufferedSummary(waiting),
       shipment: null,
       inspection: null,
       refund: null,
@@ -135,13 +136,13 @@ export class CaseViewService {
   async list(query: ListReturnsQuery) {
     const limit = query.limit ?? 20;
     const before = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const [cases, waiting] = await Promise.all([
-      query.status === 'REQUESTED' ? [] : this.caseKeys(query, before, limit + 1),
+    // The waiting first, the cases after: a request judged in between is then in both reads
+    // (and shows once, as its case), never in neither.
+    const waiting =
       query.status && query.status !== 'REQUESTED'
         ? []
-        : this.intake.waiting({ orderId: query.orderId, customerId: query.customerId, merchantId: query.merchantId, before, limit: limit + 1 }),
-    ]);
-    // The two reads see two moments: a request judged in between shows once, as its case.
+        : await this.intake.waiting({ orderId: query.orderId, customerId: query.customerId, merchantId: query.merchantId, before, limit: limit + 1 });
+    const cases = query.status === 'REQUESTED' ? [] : await this.caseKeys(query, before, limit + 1);
     const opened = new Set(cases.map((c) => c.id));
     const entries = [
       ...cases.map((c) => ({ id: c.id, at: c.created_at.getTime(), waiting: null })),
@@ -177,7 +178,7 @@ export class CaseViewService {
 }
 
 /** A waiting request as the list shows a case: REQUESTED, with what was asked and nothing decided. */
-function bufferedSummary({ request, customerId, merchantId }: { request: WaitingRequest['request']; customerId: string | null; merchantId: string | null }) {
+function bufferedSummary({ request, customerId, merchantId }: WaitingRequest) {
   const body = request.body;
   return {
     id: request.id,

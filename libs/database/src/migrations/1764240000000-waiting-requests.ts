@@ -26,6 +26,7 @@ export class WaitingRequests1764240000000 implements MigrationInterface {
         merchant_id text NOT NULL,
         created_at  timestamptz NOT NULL
       );
+      CREATE INDEX waiting_requests_newest_idx ON waiting_requests (created_at DESC, id DESC);
       INSERT INTO waiting_requests (id, order_id, customer_id, merchant_id, created_at)
         SELECT r.id, r.order_id, o.customer_id, o.merchant_id, r.created_at
           FROM return_requests r JOIN orders o ON o.id = r.order_id
