@@ -33,10 +33,10 @@ export class TcpProxy {
     return through.toString();
   }
 
-  /** Listens (again) on its port and relays each connection to the target. */
+  /** Listens (again) on its port and relays each connection to the target; ends a stall. */
   async restore(): Promise<void> {
-    if (this.server) return;
     this.stalled = false;
+    if (this.server) return;
     const server = createServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
       this.clients.add(client);

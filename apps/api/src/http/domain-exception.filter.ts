@@ -40,12 +40,14 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const unavailable = (retryAfterSeconds: number, code: string, message: string) =>
       host.switchToHttp().getResponse<Response>().status(503).setHeader('Retry-After', String(retryAfterSeconds)).json({ statusCode: 503, error: 'Service Unavailable', code, message });
-    if (!(error instanceof HttpException) && databaseUnavailable(error)) {
-      unavailable(2, 'DATABASE_UNAVAILABLE', 'the database is not answering; retry with the same Idempotency-Key');
-      return;
-    }
+    // Redis's errors first: they are told by ioredis's own names and messages, the database's
+    // partly by bare socket codes (ECONNRESET) that say nothing of which server cut them.
     if (!(error instanceof HttpException) && redisUnavailable(error)) {
       unavailable(5, 'REDIS_UNAVAILABLE', 'Redis is not answering; retry once it is back');
+      return;
+    }
+    if (!(error instanceof HttpException) && databaseUnavailable(error)) {
+      unavailable(2, 'DATABASE_UNAVAILABLE', 'the database is not answering; retry with the same Idempotency-Key');
       return;
     }
     if (!(error instanceof HttpException) && textRefused(error)) {
