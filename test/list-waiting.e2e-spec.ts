@@ -1,6 +1,8 @@
 import { ChildProcess } from 'node:child_process';
 import { DataSource } from 'typeorm';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { dataSourceOptions } from '@returns/database';
+import { WAITING_LIST_INTACT, WaitingListRepair } from '@returns/intake';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { undoMigrationsThrough } from './support/migrations';
@@ -107,16 +109,30 @@ describe('GET /v1/returns with requests still waiting to be judged', () => {
     expect(ids(await list('status=REQUESTED'))).toEqual([waiting.b1, waiting.a1]);
   });
 
+  it('puts the waiting requests back once PostgreSQL has lost the unlogged table (a crash, a failover)', async () => {
+    // What crash recovery does to an unlogged table: it starts empty.
+    await service.db.query('TRUNCATE waiting_requests');
+    expect(ids(await list('status=REQUESTED'))).toEqual([]);
+    const repair = new WaitingListRepair(service.db, new SchedulerRegistry());
+    expect(await repair.repair()).toBe(2);
+    expect(ids(await list('status=REQUESTED'))).toEqual([waiting.b1, waiting.a1]);
+    expect(ids(await list(`customerId=${orders.a1.customerId}`))).toEqual([waiting.a2, waiting.a1, judged.a1]);
+    // Whole again: the next look finds nothing to do.
+    expect(await repair.repair()).toBeNull();
+  });
+
   it('carries the waiting requests over in its migration, and none that has a case', async () => {
     const migrating = await new DataSource(dataSourceOptions(database!.url)).initialize();
     try {
-      const rows = () => migrating.query('SELECT id, order_id, customer_id, merchant_id FROM waiting_requests ORDER BY created_at');
+      const rows = () => migrating.query(`SELECT id, order_id, customer_id, merchant_id FROM waiting_requests WHERE created_at > '-infinity' ORDER BY created_at`);
+      const intact = async () => (await migrating.query('SELECT id FROM waiting_requests WHERE id = $1', [WAITING_LIST_INTACT])).length === 1;
       const before = await rows();
       expect(before.map((r: { id: string }) => r.id)).toEqual([waiting.a1, waiting.b1]);
       await undoMigrationsThrough(migrating, 'WaitingRequests1764240000000');
       expect(await migrating.query(`SELECT to_regclass('waiting_requests') AS t`)).toEqual([{ t: null }]);
       await migrating.runMigrations({ transaction: 'each' });
       expect(await rows()).toEqual(before);
+      expect(await intact()).toBe(true);
       expect(before[1]).toEqual({ id: waiting.b1, order_id: orders.b1.orderId, customer_id: orders.b1.customerId, merchant_id: 'm2' });
     } finally {
       await migrating.runMigrations({ transaction: 'each' });
@@ -131,6 +147,6 @@ describe('GET /v1/returns with requests still waiting to be judged', () => {
     const all = await list('limit=100');
     expect(ids(all)).toEqual([waiting.b1, waiting.a2, waiting.a1, judged.b1, judged.a1]);
     expect(all.items.every((i) => i.status !== 'REQUESTED')).toBe(true);
-    expect(await service.db.query('SELECT id FROM waiting_requests')).toEqual([]);
+    expect(await service.db.query('SELECT id FROM waiting_requests')).toEqual([{ id: WAITING_LIST_INTACT }]);
   });
 });

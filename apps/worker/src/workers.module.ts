@@ -5,7 +5,7 @@ import type { RedisClient, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { QueueName } from '@returns/contracts';
 import { InspectionModule, InspectionProcessor } from '@returns/inspection';
-import { IntakeModule, IntakeProcessor } from '@returns/intake';
+import { IntakeModule, IntakeProcessor, WaitingListRepair } from '@returns/intake';
 import { LogisticsModule, LogisticsProcessor } from '@returns/logistics';
 import { NotificationModule, NotificationProcessor, WebhookProcessor } from '@returns/notification';
 import { TableUpkeep } from '@returns/database';
@@ -130,6 +130,7 @@ export class WorkersModule {
         WorkerHeartbeat,
         OutboxSweeper,
         TableUpkeep,
+        WaitingListRepair,
         RefundReconciler,
         AllStagesOwedWork,
         RedisRestartWatch,

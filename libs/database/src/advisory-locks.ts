@@ -16,6 +16,8 @@ export const ADVISORY_LOCK = {
   refundReconciliation: 4_711_045,
   /** putting back the jobs a restarted Redis lost (RedisRestartWatch) */
   jobRecovery: 4_711_046,
+  /** filling waiting_requests again after PostgreSQL lost it (WaitingListRepair) */
+  waitingListRepair: 4_711_047,
 } as const;
 
 /**

@@ -7,3 +7,4 @@ export * from './request-identity';
 export * from './return-request.entity';
 export * from './risk';
 export * from './upstream-events.service';
+export * from './waiting-list';

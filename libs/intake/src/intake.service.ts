@@ -388,7 +388,8 @@ export class IntakeService implements OnApplicationShutdown {
    * backlog.
    */
   async waiting(filter: WaitingFilter): Promise<WaitingRequest[]> {
-    const conditions = new Conditions().add('NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = w.id)');
+    // Past -infinity: not the row that stands for the table (`WAITING_LIST_INTACT`).
+    const conditions = new Conditions().add(`w.created_at > '-infinity'`).add('NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = w.id)');
     if (filter.orderId) conditions.add('w.order_id = ?', filter.orderId);
     if (filter.customerId) conditions.add('w.customer_id = ?', filter.customerId);
     if (filter.merchantId) conditions.add('w.merchant_id = ?', filter.merchantId);

@@ -11,8 +11,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Unlogged: an index for the list, which nothing else reads (the list checks each row
  * against the cases), so it writes no WAL. Logged, it added ~200 B to the 930 of WAL a 202
  * costs (alternating runs), and every commit of a 202 waits for its WAL to be flushed. A
- * crash of PostgreSQL (not a clean restart) empties it, and a standby does not have it:
- * the requests waiting then are listed from their judging on.
+ * crash of PostgreSQL (not a clean restart) or a failover empties it; a row that stands for
+ * the table itself (`WAITING_LIST_INTACT`, created at -infinity, matching no request) is
+ * gone with the rest then, and a worker (`WaitingListRepair`) fills it again.
  */
 export class WaitingRequests1764240000000 implements MigrationInterface {
   name = 'WaitingRequests1764240000000';
@@ -31,6 +32,8 @@ export class WaitingRequests1764240000000 implements MigrationInterface {
         SELECT r.id, r.order_id, o.customer_id, o.merchant_id, r.created_at
           FROM return_requests r JOIN orders o ON o.id = r.order_id
          WHERE NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = r.id);
+      INSERT INTO waiting_requests (id, order_id, customer_id, merchant_id, created_at)
+        VALUES ('00000000-0000-0000-0000-000000000000', '', '', '', '-infinity');
     `);
   }
 
