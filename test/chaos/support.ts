@@ -190,8 +190,8 @@ export async function jobCounts(service: TestService): Promise<Record<QueueName,
 
 /**
  * Where a chaos run stands, for the message of a check that timed out: the accepted cases by
- * status, the outbox, each queue's jobs, and what each worker process printed last. Each part
- * says why it is missing when its server does not answer.
+ * status, the outbox, each queue's jobs, PostgreSQL's log and what each worker process printed
+ * last. Each part says why it is missing when its server does not answer.
  */
 export async function stateOf(stack: PrivateStack, accepted: Accepted[]): Promise<string> {
   const { service, fleet } = stack;
@@ -215,6 +215,7 @@ export async function stateOf(stack: PrivateStack, accepted: Accepted[]): Promis
   } catch (error) {
     lines.push(`Redis did not answer: ${(error as Error).message}`);
   }
+  lines.push(`PostgreSQL's log, last lines:\n${stack.pg.serverLog().slice(-2_000)}`);
   if (fleet.crashes.length) lines.push(`worker crashes: ${fleet.crashes.join('; ')}`);
   for (const child of fleet.spawned.slice(-3)) {
     const state = child.exitCode !== null || child.signalCode !== null ? `gone (${child.exitCode ?? child.signalCode})` : 'alive';
