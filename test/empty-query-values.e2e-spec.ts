@@ -85,6 +85,16 @@ describe('empty query values', () => {
     });
   });
 
+  describe.each(['review-queue', 'staff-notifications'])('the review desk: GET /v1/%s', (list) => {
+    it('lists with the default limit when limit is sent empty, and refuses one that is not 1 to 200', async () => {
+      const response = await service.as('agent').get(`/v1/${list}?limit=`);
+      expect(response.status).toBe(200);
+      expect(response.body.items).toEqual(expect.any(Array));
+      expect((await service.as('agent').get(`/v1/${list}?limit=200`)).status).toBe(200);
+      for (const limit of ['0', '201', 'abc']) expectFieldError(await service.as('agent').get(`/v1/${list}?limit=${limit}`), /^limit /);
+    });
+  });
+
   describe('GET /v1/policies/{category}/preview', () => {
     it('speaks Chinese, its default, when locale is sent empty, and refuses a locale that is no language tag', async () => {
       const response = await service.http().get('/v1/policies/apparel/preview?locale=');

@@ -10,7 +10,8 @@ import { Roles } from '../auth/roles.decorator';
 import { OptionalQuery } from '../http/optional-query';
 import { knownIdOr404 } from '../http/uuid';
 
-class NoticesQuery {
+/** `?limit=` of the desk's lists: 1 to 200 (default 50), anything else a 400 naming it. */
+class DeskListQuery {
   @OptionalQuery() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }
 
@@ -28,9 +29,8 @@ export class ReviewController {
   @Roles('agent')
   @ApiOperation({ summary: 'Cases in PENDING_REVIEW, the oldest review deadline first, with why they wait, risk and who holds them.' })
   @ApiQuery({ name: 'limit', required: false, description: '1..200, default 50' })
-  async queue(@Query('limit') limit?: string) {
-    const n = Math.min(200, Math.max(1, Number.parseInt(limit ?? '50', 10) || 50));
-    return { items: await this.intake.reviewQueue(n) };
+  async queue(@Query() query: DeskListQuery) {
+    return { items: await this.intake.reviewQueue(query.limit ?? 50) };
   }
 
   @Post('returns/:id/claim')
@@ -47,7 +47,7 @@ export class ReviewController {
     summary: "The agents' notices, newest first: reviews about to be approved by their deadline, items sent back to a customer that the carrier lost or brought back undelivered.",
   })
   @ApiQuery({ name: 'limit', required: false, description: '1..200, default 50' })
-  async notices(@Query() query: NoticesQuery) {
+  async notices(@Query() query: DeskListQuery) {
     return { items: await this.cases.staffNotices('agents', query.limit ?? 50) };
   }
 }
