@@ -46,7 +46,9 @@ describe('GET /v1/returns with requests still waiting to be judged', () => {
     Object.assign(orders, { a1, a2, b1 });
 
     worker = await service.spawnWorker({ WORKER_QUEUES: 'intake,logistics,notification,webhooks,timers' });
-    judged = { a1: await accept(a1.orderId), b1: await accept(b1.orderId) };
+    const a1Judged = await accept(a1.orderId);
+    await new Promise((r) => setTimeout(r, 5)); // a millisecond or more apart: the list's order is by time
+    judged = { a1: a1Judged, b1: await accept(b1.orderId) };
     for (const id of Object.values(judged)) await service.waitForStatus(id, 'AWAITING_SHIPMENT');
     await new Promise<void>((resolve) => {
       worker!.once('exit', () => resolve());
