@@ -294,11 +294,6 @@ export class CaseService {
   }
 
   /**
-   * Notices recorded for one audience of staff (`staff_notifications`: a review about to be
-   * approved by its deadline, an item sent back to its customer and lost or brought back
-   * undelivered), newest first.
-   */
-  /**
    * Leaves the agents a notice of `kind` about a case, once: a second of the same kind for
    * the same case is not recorded (a replayed timer, a repeated scan).
    * @returns whether this call recorded it
@@ -312,6 +307,11 @@ export class CaseService {
     return rows.length > 0;
   }
 
+  /**
+   * Notices recorded for one audience of staff (`staff_notifications`: a review about to be
+   * approved by its deadline, an item sent back to its customer and lost or brought back
+   * undelivered), newest first.
+   */
   staffNotices(audience: 'agents', limit: number): Promise<StaffNotice[]> {
     return this.dataSource.query(
       `SELECT n.case_id AS "caseId", c.rma_number AS "rmaNumber", n.kind, n.message, n.created_at AS "createdAt"
