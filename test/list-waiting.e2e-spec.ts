@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { dataSourceOptions } from '@returns/database';
+import { ADVISORY_LOCK, dataSourceOptions } from '@returns/database';
 import { WAITING_LIST_INTACT, WaitingListRepair } from '@returns/intake';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
@@ -116,6 +116,18 @@ describe('GET /v1/returns with requests still waiting to be judged', () => {
     await service.db.query('TRUNCATE waiting_requests');
     expect(ids(await list('status=REQUESTED'))).toEqual([]);
     const repair = new WaitingListRepair(service.db, new SchedulerRegistry());
+    // Another process at it (holding the lock): this one leaves it alone.
+    const other = service.db.createQueryRunner();
+    await other.connect();
+    try {
+      await other.startTransaction();
+      await other.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCK.waitingListRepair]);
+      expect(await repair.repair()).toBeNull();
+      expect(ids(await list('status=REQUESTED'))).toEqual([]);
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
     expect(await repair.repair()).toBe(2);
     expect(ids(await list('status=REQUESTED'))).toEqual([waiting.b1, waiting.a1]);
     expect(ids(await list(`customerId=${orders.a1.customerId}`))).toEqual([waiting.a2, waiting.a1, judged.a1]);
