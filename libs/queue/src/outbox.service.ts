@@ -12,6 +12,9 @@ const DELETE_EVERY_MS = 200;
 /** Outbox rows one sweep round claims (each holds the jobs of one transaction). */
 export const OUTBOX_SWEEP_ROWS = 100;
 
+/** `jobParams`'s five arrays as rows, for `recordRowsSql`. */
+const JOB_COLUMNS = 'SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::int[], $5::int[])';
+
 /** An outbox row's jobs as stored: what `JobRequest` is, in JSON. */
 type StoredJob = Pick<JobRequest, 'jobId' | 'name' | 'data'> & { delayMs: number | null; priority: number | null };
 
@@ -123,8 +126,7 @@ export class OutboxService implements BeforeApplicationShutdown {
       await runTogether(manager, writes);
       return null;
     }
-    const stored: StoredJob[] = jobs.map((j) => ({ jobId: j.jobId, name: j.name, data: j.data, delayMs: j.delayMs ?? null, priority: j.priority ?? null }));
-    const row: Statement = { text: `INSERT INTO outbox (jobs) VALUES ($1::json) RETURNING id`, params: [JSON.stringify(stored)] };
+    const row: Statement = { text: this.recordRowsSql(JOB_COLUMNS), params: this.jobParams(jobs) };
     const [{ id }] = await runTogether<{ id: string }>(manager, [...writes, row]);
     return id;
   }
