@@ -106,7 +106,6 @@ export interface AppConfig {
   };
 }
 
-
 /**
  * Jobs each worker process holds at once, per queue. The intake, logistics and notification
  * workers handle the jobs they hold together (one transaction per batch), so holding more
