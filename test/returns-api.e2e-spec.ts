@@ -483,6 +483,37 @@ describe('returns service HTTP contract', () => {
       expect(refunded.refund.breakdown.map((l: { code: string }) => l.code)).toEqual(['ITEM']);
     });
 
+    it('refunds nothing for a LOST scan that comes after the carrier delivered the parcel to the warehouse', async () => {
+      const view = await caseIn(service, 'AWAITING_SHIPMENT');
+      await scan(service, view, 'PICKED_UP', -30);
+      await scan(service, view, 'DELIVERED_TO_WAREHOUSE', -1);
+      await service.drain();
+      expect((await scan(service, view, 'LOST', -10)).status).toBe(202); // out of order, or the carrier's mistake
+      await service.drain();
+      const after = (await service.as('agent').get(`/v1/returns/${view.id}`)).body;
+      expect(after.status).toBe('IN_TRANSIT');
+      expect(after.shipment.status).toBe('DELIVERED_TO_WAREHOUSE');
+      expect(after.refund ?? null).toBeNull();
+      expect((await service.as('warehouse').post(`/v1/returns/${view.id}/receive`)).body.status).toBe('RECEIVED');
+    });
+
+    it('tells the agents, once, when a parcel refunded as lost is delivered to the warehouse after all', async () => {
+      const view = await caseIn(service, 'AWAITING_SHIPMENT');
+      await scan(service, view, 'PICKED_UP', -30);
+      await scan(service, view, 'LOST', -20);
+      await service.waitForStatus(view.id, 'REFUNDED');
+      await scan(service, view, 'DELIVERED_TO_WAREHOUSE', -2);
+      await scan(service, view, 'DELIVERED_TO_WAREHOUSE', -1); // said again
+      await service.drain();
+      const after = (await service.as('agent').get(`/v1/returns/${view.id}`)).body;
+      expect(after.status).toBe('REFUNDED');
+      expect(after.shipment.status).toBe('DELIVERED_TO_WAREHOUSE');
+      const notices = (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === view.id);
+      expect(notices).toEqual([
+        { caseId: view.id, rmaNumber: view.rmaNumber, kind: 'lost-parcel-delivered', message: expect.stringContaining('was delivered to the warehouse after all'), createdAt: expect.any(String) },
+      ]);
+    });
+
     it('takes in a parcel scanned before any carrier event, through IN_TRANSIT', async () => {
       const view = await caseIn(service, 'AWAITING_SHIPMENT');
       const response = await service.as('warehouse').post(`/v1/returns/${view.id}/receive`);

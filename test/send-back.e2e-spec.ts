@@ -161,6 +161,27 @@ describe('sending a failed item back', () => {
       expect((await service.as('portal').get('/v1/staff-notifications')).status).toBe(403);
     });
 
+    it('keeps a delivered parcel delivered when a LOST scan comes after, and tells no one', async () => {
+      const { caseId, scan } = await sentBack();
+      await scan('PICKED_UP', 30);
+      await scan('DELIVERED', 5);
+      await scan('LOST', 10); // out of order, or the carrier's mistake
+      expect((await view(caseId)).sentBack.status).toBe('DELIVERED');
+      expect((await service.as('agent').get('/v1/staff-notifications')).body.items.filter((n: { caseId: string }) => n.caseId === caseId)).toEqual([]);
+    });
+
+    it('tells the agents, once, when a parcel they were told was lost is delivered after all', async () => {
+      const { caseId, scan } = await sentBack();
+      await scan('PICKED_UP', 30);
+      await scan('LOST', 10);
+      await scan('DELIVERED', 5);
+      await scan('DELIVERED', 4); // said again
+      expect((await view(caseId)).sentBack.status).toBe('DELIVERED');
+      const notices = (await service.as('agent').get('/v1/staff-notifications')).body.items.filter((n: { caseId: string }) => n.caseId === caseId);
+      expect(notices.map((n: { kind: string }) => n.kind)).toEqual(['sent-back-delivered', 'sent-back-lost']);
+      expect(notices[0].message).toContain('was delivered to the customer after all');
+    });
+
     it('tells the agents when it comes back to the warehouse undelivered', async () => {
       const { caseId, scan } = await sentBack();
       await scan('IN_TRANSIT', 30);

@@ -69,8 +69,12 @@ export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kin
   if (dueAt.getTime() > Date.now()) throw new DeadlineNotDue(kind, dueAt);
 }
 
-/** What a notice for staff is about: a review about to be approved by its deadline, an item sent back to its customer and lost or brought back undelivered. */
-export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered';
+/**
+ * What a notice for staff is about: a review about to be approved by its deadline; an item
+ * sent back to its customer and lost, brought back undelivered, or delivered after it was
+ * reported lost; a parcel refunded as lost that reached the warehouse after all.
+ */
+export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered';
 
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {

@@ -21,23 +21,30 @@ export interface TrackingInput {
   location?: string;
 }
 
-/** How far along each parcel status is: a parcel never moves back to a lower rank. */
+/**
+ * How far along each parcel status is: a parcel never moves back to a lower rank. A delivery
+ * outranks a loss: a parcel delivered is not lost whatever scan comes after (late, or the
+ * carrier's mistake), and one reported lost and then delivered was found.
+ */
 const PARCEL_RANK: Record<ShipmentStatus, number> = {
   BOOKED: 0,
   EXCEPTION: 1,
   PICKED_UP: 2,
   IN_TRANSIT: 3,
-  DELIVERED_TO_WAREHOUSE: 4,
-  DELIVERED: 4,
-  LOST: 5,
+  LOST: 4,
+  DELIVERED_TO_WAREHOUSE: 5,
+  DELIVERED: 5,
   CANCELLED: 6,
 };
 
-/** What a parcel sent back to its customer coming to grief means for the agents (`applySentBackScan`). */
-const SENT_BACK_TROUBLE: Partial<Record<TrackingStatus, { kind: StaffNoticeKind; what: string }>> = {
-  LOST: { kind: 'sent-back-lost', what: 'was lost by the carrier' },
-  DELIVERED_TO_WAREHOUSE: { kind: 'sent-back-undelivered', what: 'came back to the warehouse undelivered' },
+/** What a scan of a parcel sent back to its customer means for the agents (`applySentBackScan`). */
+const SENT_BACK_NEWS: Partial<Record<TrackingStatus, { kind: StaffNoticeKind; what: string; action: string }>> = {
+  LOST: { kind: 'sent-back-lost', what: 'was lost by the carrier', action: 'contact the customer' },
+  DELIVERED_TO_WAREHOUSE: { kind: 'sent-back-undelivered', what: 'came back to the warehouse undelivered', action: 'contact the customer' },
 };
+
+/** The same, for a parcel the agents were told was lost (`SENT_BACK_NEWS.LOST`) that is delivered after all. */
+const SENT_BACK_FOUND = { kind: 'sent-back-delivered', what: 'reported lost, was delivered to the customer after all', action: 'no need to contact the customer' } as const;
 
 /** A carrier's booking for one case, with what recording it needs. */
 type CarrierBooking = Awaited<ReturnType<CarrierGateway['book']>> & {
@@ -321,7 +328,7 @@ export class LogisticsService implements OnApplicationShutdown {
     return parcel ? { caseId: parcel.case_id, shipmentId: parcel.shipment_id } : null;
   }
 
-  /** Applies a stored tracking event: the parcel and the case only ever move forwards. */
+  /** Applies a stored tracking event: the parcel and the case only ever move forwards (`PARCEL_RANK`: a delivery outranks a loss). */
   async applyTracking(eventId: string): Promise<void> {
     await this.outbox.transaction(async (tx) => {
       const event = await tx.manager.findOne(TrackingEvent, { where: { id: eventId } });
@@ -329,7 +336,8 @@ export class LogisticsService implements OnApplicationShutdown {
       if (!event.shipmentId) return this.applySentBackScan(tx, event);
       const subject = (await this.cases.lock(tx.manager, event.caseId))!;
       const shipment = (await tx.manager.findOne(Shipment, { where: { id: event.shipmentId } }))!;
-      if (PARCEL_RANK[event.status] > PARCEL_RANK[shipment.status] && shipment.status !== 'CANCELLED') {
+      const moves = PARCEL_RANK[event.status] > PARCEL_RANK[shipment.status] && shipment.status !== 'CANCELLED';
+      if (moves) {
         await tx.manager.update(Shipment, { id: shipment.id }, { status: event.status, statusAt: event.occurredAt, updatedAt: new Date() });
       }
       const actor = `carrier:${event.carrier}`;
@@ -337,9 +345,15 @@ export class LogisticsService implements OnApplicationShutdown {
       if (subject.status === 'AWAITING_SHIPMENT' && event.status !== 'EXCEPTION') {
         await this.cases.transition(tx.manager, subject, 'IN_TRANSIT', actor, note);
       }
-      if (subject.status === 'IN_TRANSIT' && event.status === 'LOST') {
+      // Lost only while the parcel is: a LOST scan after its delivery moves nothing.
+      if (subject.status === 'IN_TRANSIT' && event.status === 'LOST' && moves) {
         await this.cases.transition(tx.manager, subject, 'LOST', actor, note);
         await this.refundLostParcel(tx, subject);
+      }
+      if (moves && shipment.status === 'LOST' && event.status === 'DELIVERED_TO_WAREHOUSE') {
+        const message = `the parcel (${event.carrier} ${event.trackingNumber}) the carrier reported lost, and the customer was refunded for, was delivered to the warehouse after all: take the goods in by hand`;
+        await this.cases.notifyAgents(tx.manager, subject.id, 'lost-parcel-delivered', message);
+        this.logger.warn(`case ${subject.id}: ${message}`);
       }
       await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
     });
@@ -349,7 +363,8 @@ export class LogisticsService implements OnApplicationShutdown {
    * A scan of the parcel an item went back to its customer in: the parcel only moves
    * forwards; its case stays RETURNED_TO_CUSTOMER. Lost on the way, or brought back to the
    * warehouse undelivered, the item needs an agent (the customer's own goods): they are told
-   * once, in the staff notifications.
+   * once, in the staff notifications, and once more should one reported lost be delivered
+   * after all.
    */
   private async applySentBackScan(tx: Tx, event: TrackingEvent): Promise<void> {
     const [parcel]: { status: ShipmentStatus; tracking_number: string; carrier: string }[] = await tx.manager.query(
@@ -358,10 +373,10 @@ export class LogisticsService implements OnApplicationShutdown {
     );
     if (PARCEL_RANK[event.status] > PARCEL_RANK[parcel.status]) {
       await tx.manager.query('UPDATE sent_back_parcels SET status = $2, status_at = $3 WHERE case_id = $1', [event.caseId, event.status, event.occurredAt]);
-      const trouble = SENT_BACK_TROUBLE[event.status];
-      if (trouble) {
-        const message = `the item sent back to the customer (${parcel.carrier} ${parcel.tracking_number}) ${trouble.what}: contact the customer`;
-        await this.cases.notifyAgents(tx.manager, event.caseId, trouble.kind, message);
+      const news = parcel.status === 'LOST' && event.status === 'DELIVERED' ? SENT_BACK_FOUND : SENT_BACK_NEWS[event.status];
+      if (news) {
+        const message = `the item sent back to the customer (${parcel.carrier} ${parcel.tracking_number}) ${news.what}: ${news.action}`;
+        await this.cases.notifyAgents(tx.manager, event.caseId, news.kind, message);
         this.logger.warn(`case ${event.caseId}: ${message}`);
       }
     }
