@@ -296,6 +296,21 @@ describe('returns service HTTP contract', () => {
       expect(await notifiedEvents(service, view.id)).toEqual(['return.rejected']);
     });
 
+    it('measures the window to the moment the customer asked, not to when a backed-up intake queue reached the request', async () => {
+      const { orderId } = await putOrder(service, { deliveredAt: new Date(Date.now() - 7 * 24 * 3_600_000 + 2_000).toISOString() });
+      await service.queue(QueueName.Intake).pause();
+      let caseId: string;
+      try {
+        caseId = (await postReturn(service, returnBody(orderId, { reasonCode: 'SIZE_FIT' }))).body.id;
+        await new Promise((r) => setTimeout(r, 3_000)); // the 7-day window closes while it waits
+      } finally {
+        await service.queue(QueueName.Intake).resume();
+      }
+      const view = await service.waitForStatus(caseId, ['REJECTED', 'AWAITING_SHIPMENT', 'PENDING_REVIEW']);
+      expect(view.decision.codes).not.toContain('OUT_OF_WINDOW');
+      expect(view.status).toBe('AWAITING_SHIPMENT');
+    });
+
     it('rejects a return of an order not delivered yet as NOT_DELIVERED, a merchant-fault one after 16 days as OUT_OF_WINDOW', async () => {
       const undelivered = await caseIn(service, ['REJECTED', 'AWAITING_SHIPMENT'], {}, { deliveredAt: undefined });
       expect(undelivered.decision.codes).toEqual(['NOT_DELIVERED']);

@@ -474,7 +474,7 @@ export class IntakeService implements OnApplicationShutdown {
           order: { deliveredAt: request.delivered_at, items: request.items },
           request: { ...body, photos },
           alreadyClaimed,
-          now: new Date(),
+          askedAt: request.created_at,
           policies,
           history: {
             returnsLast90Days: facts.returns + (returnsInBatch.get(request.customer_id) ?? 0),

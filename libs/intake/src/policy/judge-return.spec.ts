@@ -21,7 +21,7 @@ type InputOverrides = Omit<Partial<JudgeInput>, 'request' | 'order'> & {
 function input(over: InputOverrides = {}): JudgeInput {
   return {
     alreadyClaimed: {},
-    now: new Date(DELIVERED_AT.getTime() + 2 * DAY),
+    askedAt: new Date(DELIVERED_AT.getTime() + 2 * DAY),
     policies: SEEDED,
     ...over,
     order: { deliveredAt: DELIVERED_AT, items: [orderLine()], ...over.order },
@@ -77,40 +77,40 @@ describe(judgeReturn.name, () => {
 
   describe('window', () => {
     it('accepts a customer reason exactly 7 days after delivery', () => {
-      expect(judgeReturn(input({ now: after(7 * DAY) })).outcome).toBe('APPROVED');
+      expect(judgeReturn(input({ askedAt: after(7 * DAY) })).outcome).toBe('APPROVED');
     });
 
     it('rejects a customer reason 7 days and 1 ms after delivery as OUT_OF_WINDOW', () => {
-      const j = judgeReturn(input({ now: after(7 * DAY + 1) }));
+      const j = judgeReturn(input({ askedAt: after(7 * DAY + 1) }));
       expectRejected(['OUT_OF_WINDOW'], j);
       expect(rule(j.rules, 'window')).toMatchObject({ passed: false, code: 'OUT_OF_WINDOW' });
     });
 
     it('accepts a merchant-fault reason exactly 15 days after delivery', () => {
-      const j = judgeReturn(input({ now: after(15 * DAY), request: { reasonCode: 'QUALITY_DEFECT', photos: [PHOTO] } }));
+      const j = judgeReturn(input({ askedAt: after(15 * DAY), request: { reasonCode: 'QUALITY_DEFECT', photos: [PHOTO] } }));
       expect(j.outcome).toBe('APPROVED');
     });
 
     it('rejects a merchant-fault reason 15 days and 1 ms after delivery as OUT_OF_WINDOW', () => {
-      const j = judgeReturn(input({ now: after(15 * DAY + 1), request: { reasonCode: 'QUALITY_DEFECT', photos: [PHOTO] } }));
+      const j = judgeReturn(input({ askedAt: after(15 * DAY + 1), request: { reasonCode: 'QUALITY_DEFECT', photos: [PHOTO] } }));
       expectRejected(['OUT_OF_WINDOW'], j);
     });
 
     it('gives a merchant-fault reason the longer window a customer reason lacks', () => {
-      const now = after(10 * DAY);
-      expect(judgeReturn(input({ now, request: { reasonCode: 'CHANGED_MIND' } })).codes).toEqual(['OUT_OF_WINDOW']);
-      expect(judgeReturn(input({ now, request: { reasonCode: 'WRONG_ITEM', photos: [PHOTO] } })).outcome).toBe('APPROVED');
+      const askedAt = after(10 * DAY);
+      expect(judgeReturn(input({ askedAt, request: { reasonCode: 'CHANGED_MIND' } })).codes).toEqual(['OUT_OF_WINDOW']);
+      expect(judgeReturn(input({ askedAt, request: { reasonCode: 'WRONG_ITEM', photos: [PHOTO] } })).outcome).toBe('APPROVED');
     });
 
     it('uses the window of each line\'s category policy and records the versions it used', () => {
       const policies = new PolicyBook([...SEEDED.all().filter((p) => p.category !== 'apparel'), { ...SEEDED.for('apparel'), version: 'apparel@3', customerReasonWindowDays: 30 }]);
-      const j = judgeReturn(input({ policies, now: after(20 * DAY) }));
+      const j = judgeReturn(input({ policies, askedAt: after(20 * DAY) }));
       expect(j.outcome).toBe('APPROVED');
       expect(j.policyVersion).toBe('apparel@3');
       const mixed = judgeReturn(
         input({
           policies,
-          now: after(20 * DAY),
+          askedAt: after(20 * DAY),
           order: { items: [orderLine(), orderLine({ sku: 'MUG', category: 'home', unitPrice: 4500 })] },
           request: { items: [{ sku: 'S1', quantity: 1 }, { sku: 'MUG', quantity: 1 }] },
         }),
@@ -213,7 +213,7 @@ describe(judgeReturn.name, () => {
 
     it('allows a refund-only request before delivery, with no window to miss', () => {
       const j = judgeReturn(
-        input({ order: { deliveredAt: null }, now: after(90 * DAY), request: { type: 'REFUND_ONLY', returnMethod: null } }),
+        input({ order: { deliveredAt: null }, askedAt: after(90 * DAY), request: { type: 'REFUND_ONLY', returnMethod: null } }),
       );
       expect(j.outcome).toBe('APPROVED');
     });
@@ -304,14 +304,14 @@ describe(judgeReturn.name, () => {
     );
 
     it('is set on rejected judgements too', () => {
-      const j = judgeReturn(input({ now: after(30 * DAY), request: { reasonCode: 'WRONG_ITEM' } }));
+      const j = judgeReturn(input({ askedAt: after(30 * DAY), request: { reasonCode: 'WRONG_ITEM' } }));
       expect(j.outcome).toBe('REJECTED');
       expect(j.shippingPaidBy).toBe('MERCHANT');
     });
   });
 
   it('does not read the clock: the same input gives the same judgement', () => {
-    const i = input({ now: after(7 * DAY) });
+    const i = input({ askedAt: after(7 * DAY) });
     expect(judgeReturn(i)).toEqual(judgeReturn(i));
   });
 });

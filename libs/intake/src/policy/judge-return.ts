@@ -35,7 +35,11 @@ export interface JudgeInput {
   };
   /** units of each sku already in the customer's other open or finished cases of this order */
   alreadyClaimed: Record<string, number>;
-  now: Date;
+  /**
+   * When the customer asked (the request's 202): the window is measured to it, however long
+   * the request then waited in the intake queue (a Double-11 backlog changes no outcome).
+   */
+  askedAt: Date;
   /** the current policy of every category; each line is judged by its category's */
   policies: PolicyBook;
   /** what the database knows of the customer's history; with it the request is scored for risk */
@@ -135,10 +139,10 @@ export function caseFacts(policies: PolicyBook, orderItems: OrderLine[], request
 /**
  * Judges a return request against the policy (CONTRACT.md, "Default policy").
  * Rejection rules are always all evaluated and listed; review rules only when
- * nothing rejects. Pure: `now` is a parameter.
+ * nothing rejects. Pure: the time it is judged at, `askedAt`, is a parameter.
  */
 export function judgeReturn(input: JudgeInput): Judgement {
-  const { order, request, alreadyClaimed, now, policies } = input;
+  const { order, request, alreadyClaimed, askedAt, policies } = input;
   const group = reasonGroupOf(request.reasonCode);
   const merchantFault = group === 'MERCHANT_FAULT';
   const ordered = indexOrder(order.items);
@@ -182,7 +186,7 @@ export function judgeReturn(input: JudgeInput): Judgement {
   if (order.deliveredAt === null) {
     rejections.push(pass('window', 'The return window has not started: the order is not delivered yet.'));
   } else {
-    const elapsedMs = now.getTime() - order.deliveredAt.getTime();
+    const elapsedMs = askedAt.getTime() - order.deliveredAt.getTime();
     // Each line by its category's window. Inclusive: exactly N x 24 h after delivery is still inside.
     const late = lines.filter((l) => elapsedMs > windowOf(policies.for(l.category)) * DAY_MS);
     const windows = [...new Set((lines.length ? lines : [{ category: 'default' }]).map((l) => windowOf(policies.for(l.category))))];
