@@ -512,6 +512,19 @@ describe('returns service HTTP contract', () => {
       expect((await service.as('warehouse').post(`/v1/returns/${view.id}/receive`)).body.status).toBe('RECEIVED');
     });
 
+    it('refunds nothing for a LOST scan older than a scan of the parcel on its way (a late report, or the parcel found again)', async () => {
+      const view = await caseIn(service, 'AWAITING_SHIPMENT');
+      await scan(service, view, 'PICKED_UP', -30);
+      await scan(service, view, 'IN_TRANSIT', -5);
+      await service.drain();
+      await scan(service, view, 'LOST', -20);
+      await service.drain();
+      const after = (await service.as('agent').get(`/v1/returns/${view.id}`)).body;
+      expect(after.status).toBe('IN_TRANSIT');
+      expect(after.shipment.status).toBe('IN_TRANSIT');
+      expect(after.refund ?? null).toBeNull();
+    });
+
     it('tells the agents, once, when a parcel refunded as lost is delivered to the warehouse after all', async () => {
       const view = await caseIn(service, 'AWAITING_SHIPMENT');
       await scan(service, view, 'PICKED_UP', -30);

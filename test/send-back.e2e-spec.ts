@@ -170,6 +170,15 @@ describe('sending a failed item back', () => {
       expect((await service.as('agent').get('/v1/staff-notifications')).body.items.filter((n: { caseId: string }) => n.caseId === caseId)).toEqual([]);
     });
 
+    it('takes no LOST scan older than a scan of the parcel on its way, and tells no one', async () => {
+      const { caseId, scan } = await sentBack();
+      await scan('PICKED_UP', 30);
+      await scan('IN_TRANSIT', 5);
+      await scan('LOST', 20); // late
+      expect((await view(caseId)).sentBack.status).toBe('IN_TRANSIT');
+      expect((await service.as('agent').get('/v1/staff-notifications')).body.items.filter((n: { caseId: string }) => n.caseId === caseId)).toEqual([]);
+    });
+
     it('tells the agents, once, when a parcel they were told was lost is delivered after all', async () => {
       const { caseId, scan } = await sentBack();
       await scan('PICKED_UP', 30);

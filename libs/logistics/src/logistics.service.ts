@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { assertDeadlinePassed, CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
@@ -336,7 +336,7 @@ export class LogisticsService implements OnApplicationShutdown {
       if (!event.shipmentId) return this.applySentBackScan(tx, event);
       const subject = (await this.cases.lock(tx.manager, event.caseId))!;
       const shipment = (await tx.manager.findOne(Shipment, { where: { id: event.shipmentId } }))!;
-      const moves = PARCEL_RANK[event.status] > PARCEL_RANK[shipment.status] && shipment.status !== 'CANCELLED';
+      const moves = PARCEL_RANK[event.status] > PARCEL_RANK[shipment.status] && shipment.status !== 'CANCELLED' && !(await this.seenSinceLost(tx.manager, event));
       if (moves) {
         await tx.manager.update(Shipment, { id: shipment.id }, { status: event.status, statusAt: event.occurredAt, updatedAt: new Date() });
       }
@@ -371,7 +371,7 @@ export class LogisticsService implements OnApplicationShutdown {
       'SELECT status, tracking_number, carrier FROM sent_back_parcels WHERE case_id = $1 FOR UPDATE',
       [event.caseId],
     );
-    if (PARCEL_RANK[event.status] > PARCEL_RANK[parcel.status]) {
+    if (PARCEL_RANK[event.status] > PARCEL_RANK[parcel.status] && !(await this.seenSinceLost(tx.manager, event))) {
       await tx.manager.query('UPDATE sent_back_parcels SET status = $2, status_at = $3 WHERE case_id = $1', [event.caseId, event.status, event.occurredAt]);
       const news = parcel.status === 'LOST' && event.status === 'DELIVERED' ? SENT_BACK_FOUND : SENT_BACK_NEWS[event.status];
       if (news) {
@@ -381,6 +381,20 @@ export class LogisticsService implements OnApplicationShutdown {
       }
     }
     await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
+  }
+
+  /**
+   * Whether `event` reports the parcel lost and the carrier scanned it after that (a late
+   * LOST, or a parcel found again): such a report moves nothing. Any scan we hold counts,
+   * applied or still queued.
+   */
+  private async seenSinceLost(manager: EntityManager, event: TrackingEvent): Promise<boolean> {
+    if (event.status !== 'LOST') return false;
+    const later: unknown[] = await manager.query(
+      `SELECT 1 FROM tracking_events WHERE case_id = $1 AND tracking_number = $2 AND status <> 'LOST' AND occurred_at > $3 LIMIT 1`,
+      [event.caseId, event.trackingNumber, event.occurredAt],
+    );
+    return later.length > 0;
   }
 
   /** The carrier lost the parcel: the merchant bears it, every unit is refunded. */
