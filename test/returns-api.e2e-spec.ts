@@ -1,9 +1,11 @@
 import { QueueName } from '@returns/contracts';
+import { LogisticsService } from '@returns/logistics';
 import { PaymentSimulator } from '@returns/refund';
 import {
   CaseView,
   caseIn,
   countRows,
+  deadlinePassed,
   expectError,
   expectFieldError,
   inspectedAs,
@@ -466,6 +468,24 @@ describe('returns service HTTP contract', () => {
       const response = await service.as('upstream').post(`/v1/returns/${view.id}/cancel`);
       expectError(response, 409, 'INVALID_TRANSITION');
       expect((await service.as('agent').get(`/v1/returns/${view.id}`)).body.status).toBe('IN_TRANSIT');
+    });
+
+    it('counts a pickup scan still queued behind a backlog: 409 to cancelling, and its ship-back deadline closes nothing', async () => {
+      const view = await caseIn(service, 'AWAITING_SHIPMENT');
+      await service.queue(QueueName.Logistics).pause();
+      try {
+        expect((await scan(service, view, 'PICKED_UP', -1)).status).toBe(202);
+        expectError(await service.as('portal').post(`/v1/returns/${view.id}/cancel`), 409, 'INVALID_TRANSITION');
+        await deadlinePassed(service, view.id, 'shipBackBy');
+        expect(await service.get(LogisticsService).onShipBackDeadline(view.id)).toBe(false);
+        expect((await service.as('agent').get(`/v1/returns/${view.id}`)).body.status).toBe('AWAITING_SHIPMENT');
+      } finally {
+        await service.queue(QueueName.Logistics).resume();
+      }
+      await service.waitForStatus(view.id, 'IN_TRANSIT');
+      await service.drain();
+      expect(await notifiedEvents(service, view.id)).not.toContain('return.closed');
+      expect(await notifiedEvents(service, view.id)).not.toContain('return.cancelled');
     });
 
     it('answers 404 for an unknown case', async () => {

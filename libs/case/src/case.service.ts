@@ -121,6 +121,20 @@ export class CaseService {
   }
 
   /**
+   * Whether the carrier has scanned the case's parcel on its way to the warehouse: a scan
+   * other than an exception, stored whether or not the logistics worker has applied it. A
+   * case AWAITING_SHIPMENT with one is picked up, though its move to IN_TRANSIT may still
+   * wait in a backed-up queue: it can no longer be cancelled or closed at its ship-back deadline.
+   */
+  async pickedUp(manager: EntityManager, caseId: string): Promise<boolean> {
+    const scans: unknown[] = await manager.query(
+      `SELECT 1 FROM tracking_events WHERE case_id = $1 AND shipment_id IS NOT NULL AND status <> 'EXCEPTION' LIMIT 1`,
+      [caseId],
+    );
+    return scans.length > 0;
+  }
+
+  /**
    * Moves a locked case to `to`, with other `fields` changed in the same statement. Refused
    * moves throw IllegalTransitionError and leave nothing but a log line.
    */

@@ -730,7 +730,8 @@ export class IntakeService implements OnApplicationShutdown {
   }
 
   /**
-   * Cancels a return on the customer's or upstream's word, until the parcel is picked up.
+   * Cancels a return on the customer's or upstream's word, until the parcel is picked up
+   * (by the carrier's first scan, even one still queued to be applied: `CaseService.pickedUp`).
    * A request still waiting in the intake queue is cancelled as it is, REQUESTED →
    * CANCELLED, never judged (`cancelBuffered`).
    */
@@ -744,6 +745,10 @@ export class IntakeService implements OnApplicationShutdown {
     await this.outbox.transaction(async (tx) => {
       const subject = (await this.cases.lock(tx.manager, caseId))!;
       const booked = subject.status === 'AWAITING_SHIPMENT';
+      if (booked && (await this.cases.pickedUp(tx.manager, caseId))) {
+        this.logger.log(`case ${caseId}: not cancelled, the carrier has picked the parcel up (its scan is still to be applied)`);
+        throw new IllegalTransitionError('IN_TRANSIT', 'CANCELLED');
+      }
       await this.cases.transition(tx.manager, subject, 'CANCELLED', actor, note ?? 'cancelled by the customer');
       tx.enqueue(Jobs.notify(caseId, 'return.cancelled', {}, subject.priority));
       if (booked) tx.enqueue(Jobs.cancelShipment(caseId));

@@ -492,7 +492,7 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /**
-   * The ship-back deadline fired: close the case if the parcel never left.
+   * The ship-back deadline fired: close the case if the parcel never left (no scan of it by the carrier, applied or still queued).
    * @returns whether it acted
    */
   async onShipBackDeadline(caseId: string): Promise<boolean> {
@@ -500,6 +500,10 @@ export class LogisticsService implements OnApplicationShutdown {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject || subject.status !== 'AWAITING_SHIPMENT') return false;
       assertDeadlinePassed(subject, 'ship-back');
+      if (await this.cases.pickedUp(tx.manager, caseId)) {
+        this.logger.log(`case ${caseId}: not closed at its ship-back deadline, the carrier has picked the parcel up (its scan is still to be applied)`);
+        return false;
+      }
       await this.cases.transition(tx.manager, subject, 'CLOSED', 'system:ship-back-deadline', 'not shipped back in time');
       tx.enqueue(Jobs.notify(caseId, 'return.closed', {}, subject.priority), Jobs.webhook(caseId, 'return.closed'), Jobs.cancelShipment(caseId));
       return true;
