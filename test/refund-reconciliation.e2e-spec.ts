@@ -183,6 +183,44 @@ describe('refund reconciliation', () => {
     );
   });
 
+  it("records, at finance's next retry, a payment the gateway made late under an earlier round's key, and pays nothing again", async () => {
+    const caseId = await refundDue();
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'refuse';
+    await refundsWith(gateway).issue(caseId, true);
+    const round1 = await refundOf(caseId);
+    // Finance retries; round 2 fails as well.
+    expect((await service.as('finance').post(`/v1/refunds/${round1.id}/retry`)).status).toBe(202);
+    await refundsWith(gateway).issue(caseId, true);
+    expect(await refundOf(caseId)).toMatchObject({ status: 'FAILED', idempotencyKey: expect.stringMatching(/-2$/) });
+    // Then the gateway settles round 1 after all, before finance's next retry.
+    const paid = await simulator.refund({ idempotencyKey: round1.idempotencyKey, provider: 'alipay', transactionId: null, amountMinor: round1.amount, currency: 'CNY' });
+
+    const retried = await service.as('finance').post(`/v1/refunds/${round1.id}/retry`);
+    expect(retried.status).toBe(202);
+    expect(await refundOf(caseId)).toMatchObject({ status: 'SUCCEEDED', providerRefundId: paid.providerRefundId });
+    expect(await statusOf(caseId)).toBe('REFUNDED');
+    expect(await service.queue(QueueName.Refund).getJob(Jobs.issueRefund(caseId, 3).jobId)).toBeFalsy();
+    expect(await payoutsOf(round1.id)).toHaveLength(1);
+  });
+
+  it('pays nothing in a round finance retried when the gateway has since settled an earlier round, and records that payment', async () => {
+    const caseId = await refundDue();
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'refuse';
+    await refundsWith(gateway).issue(caseId, true);
+    const round1 = await refundOf(caseId);
+    expect((await service.as('finance').post(`/v1/refunds/${round1.id}/retry`)).status).toBe(202);
+    // The gateway settles round 1 before round 2's job runs.
+    const paid = await simulator.refund({ idempotencyKey: round1.idempotencyKey, provider: 'alipay', transactionId: null, amountMinor: round1.amount, currency: 'CNY' });
+    gateway.behaviour = 'pay';
+    await refundsWith(gateway).issue(caseId, false);
+    expect(await refundOf(caseId)).toMatchObject({ status: 'SUCCEEDED', providerRefundId: paid.providerRefundId });
+    expect(await statusOf(caseId)).toBe('REFUNDED');
+    expect(await payoutsOf(round1.id)).toHaveLength(1);
+    expect(findingsOf(await reconcile(), round1.id)).toEqual([]);
+  });
+
   it('settles nothing when the refund was recorded meanwhile (a late worker beat the reconciliation)', async () => {
     const caseId = await refundDue();
     await refundsWith(new ScriptedGateway()).issue(caseId, false);

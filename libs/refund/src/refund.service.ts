@@ -6,8 +6,8 @@ import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@ret
 import { JobRequest, Jobs, reasonGroupOf, RefundStatus } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
-import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
-import { refundKey, roundOf } from './reconciliation';
+import { GatewayRefund, PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
+import { keysSoFar, refundKey, roundOf } from './reconciliation';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
 import { FeedbackService } from './feedback.service';
@@ -50,7 +50,9 @@ export class RefundService {
 
   /**
    * Pays the refund of a case in REFUND_PENDING. The amount is fixed on the first run; every
-   * attempt sends the same idempotency key, so a replay after a crash pays nothing twice.
+   * attempt sends the same idempotency key, so a replay after a crash pays nothing twice. A
+   * round finance retried first asks the gateway about the earlier rounds' keys, and records
+   * a payment found there instead of paying again.
    * @param lastAttempt a failure now marks the refund FAILED instead of asking for a retry
    */
   async issue(caseId: string, lastAttempt: boolean): Promise<void> {
@@ -64,13 +66,17 @@ export class RefundService {
     let providerRefundId: string | null = null;
     if (refund.amount > 0) {
       try {
-        const paid = await this.gateway.refund({
-          idempotencyKey: refund.idempotencyKey,
-          provider: refund.method,
-          transactionId: refund.paymentTransactionId,
-          amountMinor: refund.amount,
-          currency: refund.currency,
-        });
+        // A round finance retried: an earlier one may have been paid since (the gateway settles late).
+        const earlier = roundOf(refund.idempotencyKey) > 1 ? await this.paidUnder(keysSoFar(refund.id, refund.idempotencyKey).slice(0, -1)) : null;
+        const paid =
+          earlier ??
+          (await this.gateway.refund({
+            idempotencyKey: refund.idempotencyKey,
+            provider: refund.method,
+            transactionId: refund.paymentTransactionId,
+            amountMinor: refund.amount,
+            currency: refund.currency,
+          }));
         providerRefundId = paid.providerRefundId;
       } catch (error) {
         const message = (error as Error).message;
@@ -203,13 +209,14 @@ export class RefundService {
   }
 
   /**
-   * Finance asks to try a FAILED refund again. If the gateway did pay under the last key
-   * after all, that is recorded instead; otherwise a new round starts with a new key.
+   * Finance asks to try a FAILED refund again. If the gateway did pay under any key the
+   * refund has used after all (a round that timed out may be settled rounds later), that is
+   * recorded instead; otherwise a new round starts with a new key.
    */
   async retry(refundId: string, actor: string): Promise<Refund> {
     const found = await this.dataSource.manager.findOne(Refund, { where: { id: refundId } });
     if (!found) throw notFound('REFUND_NOT_FOUND', `refund ${refundId} not found`);
-    const paidAfterAll = await this.gateway.findRefund(found.idempotencyKey);
+    const paidAfterAll = await this.paidUnder(keysSoFar(found.id, found.idempotencyKey));
     await this.outbox.transaction(async (tx) => {
       const subject = (await this.cases.lock(tx.manager, found.caseId))!;
       const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
@@ -239,6 +246,15 @@ export class RefundService {
       tx.enqueue(Jobs.issueRefund(subject.id, round, subject.priority));
     });
     return this.dataSource.manager.findOneByOrFail(Refund, { id: refundId });
+  }
+
+  /** What the gateway paid under one of a refund's `keys` (`keysSoFar`), first round first; null for nothing. */
+  private async paidUnder(keys: string[]): Promise<GatewayRefund | null> {
+    for (const key of keys) {
+      const paid = await this.gateway.findRefund(key);
+      if (paid) return paid;
+    }
+    return null;
   }
 
   /**
