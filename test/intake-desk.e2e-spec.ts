@@ -192,6 +192,16 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
       expect(Math.round((Date.now() - new Date(order.delivered_at).getTime()) / 86_400_000)).toBe(1);
     });
 
+    it('keeps what it knew of the events through a direct PUT: a late order.delivered still does not overwrite', async () => {
+      const orderId = uniqueId('o');
+      const now = Date.now();
+      await post({ id: uniqueId('evt'), type: 'order.delivered', occurredAt: new Date(now).toISOString(), data: { orderId, ...orderBody({ deliveredAt: daysAgo(2) }) } }).expect(202);
+      expect((await service.as('upstream').put(`/v1/orders/${orderId}`, orderBody({ deliveredAt: daysAgo(1) }))).status).toBe(200);
+      await post({ id: uniqueId('evt'), type: 'order.delivered', occurredAt: new Date(now - 3_600_000).toISOString(), data: { orderId, ...orderBody({ deliveredAt: daysAgo(5) }) } }).expect(202);
+      const [order] = await service.db.query('SELECT delivered_at FROM orders WHERE id = $1', [orderId]);
+      expect(Math.round((Date.now() - new Date(order.delivered_at).getTime()) / 86_400_000)).toBe(1);
+    });
+
     it('opens one case for a return.requested event, however often it is sent', async () => {
       const { orderId } = await putOrder(service);
       const event = { id: uniqueId('evt'), type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(orderId) };

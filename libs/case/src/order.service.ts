@@ -34,8 +34,9 @@ export class OrderService {
          merchant_id = EXCLUDED.merchant_id, customer_id = EXCLUDED.customer_id, customer = EXCLUDED.customer,
          address = EXCLUDED.address, currency = EXCLUDED.currency, paid_at = EXCLUDED.paid_at,
          delivered_at = EXCLUDED.delivered_at, payment = EXCLUDED.payment, items = EXCLUDED.items,
-         paid_total_minor = EXCLUDED.paid_total_minor, last_event_at = EXCLUDED.last_event_at, updated_at = EXCLUDED.updated_at
-       -- A late event never overwrites a newer snapshot; a direct PUT always applies.
+         paid_total_minor = EXCLUDED.paid_total_minor, last_event_at = COALESCE(EXCLUDED.last_event_at, o.last_event_at), updated_at = EXCLUDED.updated_at
+       -- A late event never overwrites a newer snapshot; a direct PUT always applies, and keeps
+       -- the time of the newest event seen (a late event after the PUT is still late).
        WHERE EXCLUDED.last_event_at IS NULL OR o.last_event_at IS NULL OR o.last_event_at <= EXCLUDED.last_event_at`,
       [
         orderId,
