@@ -558,8 +558,23 @@ describe('returns service HTTP contract', () => {
       expect(after.shipment.status).toBe('DELIVERED_TO_WAREHOUSE');
       const notices = (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === view.id);
       expect(notices).toEqual([
-        { caseId: view.id, rmaNumber: view.rmaNumber, kind: 'lost-parcel-delivered', message: expect.stringContaining('was delivered to the warehouse after all'), createdAt: expect.any(String) },
+        { caseId: view.id, rmaNumber: view.rmaNumber, kind: 'lost-parcel-delivered', message: expect.stringContaining('was delivered after all'), createdAt: expect.any(String) },
       ]);
+    });
+
+    it('answers 409 to the warehouse scanning a parcel refunded as lost, and tells the agents', async () => {
+      const view = await caseIn(service, 'AWAITING_SHIPMENT');
+      await scan(service, view, 'PICKED_UP', -30);
+      await scan(service, view, 'LOST', -20);
+      await service.waitForStatus(view.id, 'REFUNDED');
+      expectError(await service.as('warehouse').post(`/v1/returns/${view.id}/receive`), 409, 'INVALID_TRANSITION');
+      const after = (await service.as('agent').get(`/v1/returns/${view.id}`)).body;
+      expect(after).toMatchObject({ status: 'REFUNDED', shipment: { status: 'DELIVERED_TO_WAREHOUSE' } });
+      const notices = (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === view.id);
+      expect(notices.map((n: { kind: string; message: string }) => [n.kind, n.message.includes('was scanned at the warehouse')])).toEqual([['lost-parcel-delivered', true]]);
+      // Its case is untouched by anything but the notice: a second scan is refused alike, with no second notice.
+      expectError(await service.as('warehouse').post(`/v1/returns/${view.id}/receive`), 409, 'INVALID_TRANSITION');
+      expect((await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === view.id)).toHaveLength(1);
     });
 
     it('takes in a parcel scanned before any carrier event, through IN_TRANSIT', async () => {

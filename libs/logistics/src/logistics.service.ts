@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { assertDeadlinePassed, CaseDeadlines, CaseService, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
+import { assertDeadlinePassed, CaseDeadlines, CaseService, IllegalTransitionError, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertManyStatement, preparedQuery } from '@returns/database';
 import { CaseStatus, JobRequest, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
@@ -36,6 +36,9 @@ const PARCEL_RANK: Record<ShipmentStatus, number> = {
   DELIVERED: 5,
   CANCELLED: 6,
 };
+
+/** The rank of a parcel delivered (to the warehouse, or to whoever it was addressed to). */
+const DELIVERED_RANK = PARCEL_RANK.DELIVERED_TO_WAREHOUSE;
 
 /** What a scan of a parcel sent back to its customer means for the agents (`applySentBackScan`). */
 const SENT_BACK_NEWS: Partial<Record<TrackingStatus, { kind: StaffNoticeKind; what: string; action: string }>> = {
@@ -350,10 +353,8 @@ export class LogisticsService implements OnApplicationShutdown {
         await this.cases.transition(tx.manager, subject, 'LOST', actor, note);
         await this.refundLostParcel(tx, subject);
       }
-      if (moves && shipment.status === 'LOST' && event.status === 'DELIVERED_TO_WAREHOUSE') {
-        const message = `the parcel (${event.carrier} ${event.trackingNumber}) the carrier reported lost, and the customer was refunded for, was delivered to the warehouse after all: take the goods in by hand`;
-        await this.cases.notifyAgents(tx.manager, subject.id, 'lost-parcel-delivered', message);
-        this.logger.warn(`case ${subject.id}: ${message}`);
+      if (moves && shipment.status === 'LOST' && PARCEL_RANK[event.status] === DELIVERED_RANK) {
+        await this.tellLostParcelArrived(tx.manager, subject.id, event, `was delivered after all (${event.status})`);
       }
       await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
     });
@@ -410,19 +411,42 @@ export class LogisticsService implements OnApplicationShutdown {
    * the case through IN_TRANSIT on the way.
    */
   async receive(caseId: string, actor: string): Promise<void> {
-    await this.outbox.transaction(async (tx) => {
-      const subject = await this.cases.lockForMove(tx.manager, caseId, 'RECEIVED');
-      if (subject.status === 'AWAITING_SHIPMENT') {
-        await this.cases.transition(tx.manager, subject, 'IN_TRANSIT', actor, 'scanned at the warehouse before any carrier event');
-      }
-      await this.cases.transition(tx.manager, subject, 'RECEIVED', actor, 'parcel scanned at the warehouse');
-      await tx.manager.update(Shipment, { caseId }, { status: 'DELIVERED_TO_WAREHOUSE', statusAt: new Date(), updatedAt: new Date() });
-      tx.enqueue(
-        Jobs.notify(caseId, 'return.received', {}, subject.priority),
-        Jobs.webhook(caseId, 'return.received'),
-        await this.cases.setDeadline(tx.manager, subject, 'inspection', this.config.deadlines.inspectionMs),
+    try {
+      await this.outbox.transaction(async (tx) => {
+        const subject = await this.cases.lockForMove(tx.manager, caseId, 'RECEIVED');
+        if (subject.status === 'AWAITING_SHIPMENT') {
+          await this.cases.transition(tx.manager, subject, 'IN_TRANSIT', actor, 'scanned at the warehouse before any carrier event');
+        }
+        await this.cases.transition(tx.manager, subject, 'RECEIVED', actor, 'parcel scanned at the warehouse');
+        await tx.manager.update(Shipment, { caseId }, { status: 'DELIVERED_TO_WAREHOUSE', statusAt: new Date(), updatedAt: new Date() });
+        tx.enqueue(
+          Jobs.notify(caseId, 'return.received', {}, subject.priority),
+          Jobs.webhook(caseId, 'return.received'),
+          await this.cases.setDeadline(tx.manager, subject, 'inspection', this.config.deadlines.inspectionMs),
+        );
+      });
+    } catch (error) {
+      // Refused (409); but a parcel refunded as lost that is in the warehouse's hands is news for the agents.
+      if (error instanceof IllegalTransitionError) await this.lostParcelScannedIn(caseId, actor);
+      throw error;
+    }
+  }
+
+  /** The warehouse scanned the parcel of a case refunded as lost: it shows as delivered, and the agents are told. */
+  private async lostParcelScannedIn(caseId: string, actor: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [parcel]: { carrier: string; tracking_number: string }[] = await manager.query(
+        `UPDATE shipments SET status = 'DELIVERED_TO_WAREHOUSE', status_at = now(), updated_at = now() WHERE case_id = $1 AND status = 'LOST' RETURNING carrier, tracking_number`,
+        [caseId],
       );
+      if (parcel) await this.tellLostParcelArrived(manager, caseId, { carrier: parcel.carrier, trackingNumber: parcel.tracking_number }, `was scanned at the warehouse (${actor})`);
     });
+  }
+
+  /** Tells the agents, once, that a parcel the carrier reported lost, and the customer was refunded for, arrived after all. */
+  private async tellLostParcelArrived(manager: EntityManager, caseId: string, parcel: { carrier: string; trackingNumber: string }, what: string): Promise<void> {
+    const message = `the parcel (${parcel.carrier} ${parcel.trackingNumber}) the carrier reported lost, and the customer was refunded for, ${what}: take the goods in by hand`;
+    if (await this.cases.notifyAgents(manager, caseId, 'lost-parcel-delivered', message)) this.logger.warn(`case ${caseId}: ${message}`);
   }
 
   /**
