@@ -488,6 +488,23 @@ describe('returns service HTTP contract', () => {
       expect(await notifiedEvents(service, view.id)).not.toContain('return.cancelled');
     });
 
+    it('tells the agents, once, when the carrier carries the parcel of a return cancelled before its pickup', async () => {
+      const view = await caseIn(service, 'AWAITING_SHIPMENT');
+      expect((await service.as('portal').post(`/v1/returns/${view.id}/cancel`)).status).toBe(200);
+      await service.drain(); // the waybill is cancelled
+      await scan(service, view, 'EXCEPTION', -3);
+      await service.drain();
+      const forCase = async () => (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === view.id);
+      expect(await forCase()).toEqual([]);
+      await scan(service, view, 'PICKED_UP', -2);
+      await scan(service, view, 'IN_TRANSIT', -1);
+      await service.drain();
+      const notices = await forCase();
+      expect(notices.map((n: { kind: string }) => n.kind)).toEqual(['parcel-after-close']);
+      expect(notices[0].message).toContain('of a return cancelled');
+      expect((await service.as('agent').get(`/v1/returns/${view.id}`)).body.status).toBe('CANCELLED');
+    });
+
     it('answers 404 for an unknown case', async () => {
       expectError(await service.as('portal').post(`/v1/returns/${NO_SUCH_UUID}/cancel`), 404, 'RETURN_NOT_FOUND');
     });

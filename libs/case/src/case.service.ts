@@ -72,9 +72,10 @@ export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kin
 /**
  * What a notice for staff is about: a review about to be approved by its deadline; an item
  * sent back to its customer and lost, brought back undelivered, or delivered after it was
- * reported lost; a parcel refunded as lost that reached the warehouse after all.
+ * reported lost; a parcel refunded as lost that reached the warehouse after all; a parcel
+ * the carrier carries for a return cancelled or closed.
  */
-export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered';
+export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close';
 
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {

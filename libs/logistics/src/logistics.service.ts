@@ -40,6 +40,9 @@ const PARCEL_RANK: Record<ShipmentStatus, number> = {
 /** The rank of a parcel delivered (to the warehouse, or to whoever it was addressed to). */
 const DELIVERED_RANK = PARCEL_RANK.DELIVERED_TO_WAREHOUSE;
 
+/** Scans that say the carrier has the parcel in hand. */
+const CARRIED: ReadonlySet<TrackingStatus> = new Set<TrackingStatus>(['PICKED_UP', 'IN_TRANSIT', 'DELIVERED_TO_WAREHOUSE', 'DELIVERED']);
+
 /** What a scan of a parcel sent back to its customer means for the agents (`applySentBackScan`). */
 const SENT_BACK_NEWS: Partial<Record<TrackingStatus, { kind: StaffNoticeKind; what: string; action: string }>> = {
   LOST: { kind: 'sent-back-lost', what: 'was lost by the carrier', action: 'contact the customer' },
@@ -352,6 +355,10 @@ export class LogisticsService implements OnApplicationShutdown {
       if (subject.status === 'IN_TRANSIT' && event.status === 'LOST' && moves) {
         await this.cases.transition(tx.manager, subject, 'LOST', actor, note);
         await this.refundLostParcel(tx, subject);
+      }
+      if ((subject.status === 'CANCELLED' || subject.status === 'CLOSED') && CARRIED.has(event.status)) {
+        const message = `the carrier scanned the parcel (${event.carrier} ${event.trackingNumber}: ${note}) of a return ${subject.status === 'CANCELLED' ? 'cancelled' : 'closed unshipped'}: the goods are on their way; take them in or have them sent back`;
+        if (await this.cases.notifyAgents(tx.manager, subject.id, 'parcel-after-close', message)) this.logger.warn(`case ${subject.id}: ${message}`);
       }
       if (moves && shipment.status === 'LOST' && PARCEL_RANK[event.status] === DELIVERED_RANK) {
         await this.tellLostParcelArrived(tx.manager, subject.id, event, `was delivered after all (${event.status})`);
