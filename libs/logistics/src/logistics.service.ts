@@ -443,7 +443,9 @@ export class LogisticsService implements OnApplicationShutdown {
   private async lostParcelScannedIn(caseId: string, actor: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const [parcel]: { carrier: string; tracking_number: string }[] = await manager.query(
-        `UPDATE shipments SET status = 'DELIVERED_TO_WAREHOUSE', status_at = now(), updated_at = now() WHERE case_id = $1 AND status = 'LOST' RETURNING carrier, tracking_number`,
+        // In a WITH: TypeORM answers a bare UPDATE with [rows, count], not the rows.
+        `WITH found AS (UPDATE shipments SET status = 'DELIVERED_TO_WAREHOUSE', status_at = now(), updated_at = now() WHERE case_id = $1 AND status = 'LOST' RETURNING carrier, tracking_number)
+         SELECT * FROM found`,
         [caseId],
       );
       if (parcel) await this.tellLostParcelArrived(manager, caseId, { carrier: parcel.carrier, trackingNumber: parcel.tracking_number }, `was scanned at the warehouse (${actor})`);

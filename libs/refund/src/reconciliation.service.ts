@@ -112,7 +112,8 @@ export class RefundReconciliation {
     // This run holds the lock, so a run still unfinished is one whose process died or lost
     // the database before it could record its end: it is over, and says so.
     const abandoned: unknown[] = await this.dataSource.query(
-      `UPDATE refund_reconciliations SET finished_at = $1, error = $2 WHERE finished_at IS NULL RETURNING id`,
+      // In a WITH: TypeORM answers a bare UPDATE with [rows, count], not the rows.
+      `WITH ended AS (UPDATE refund_reconciliations SET finished_at = $1, error = $2 WHERE finished_at IS NULL RETURNING id) SELECT id FROM ended`,
       [report.startedAt, ABANDONED],
     );
     if (abandoned.length) this.logger.warn(`${abandoned.length} earlier reconciliation run(s) never finished: recorded as abandoned`);
