@@ -535,6 +535,17 @@ describe('returns service HTTP contract', () => {
       expect(refunded.refund.breakdown.map((l: { code: string }) => l.code)).toEqual(['ITEM']);
     });
 
+    it('takes no restocking fee from the refund of a parcel the carrier lost', async () => {
+      const category = uniqueId('coats');
+      expect((await service.as('admin').put(`/v1/policies/${category}`, { restockingFeePercent: 10 })).status).toBe(200);
+      const view = await caseIn(service, 'AWAITING_SHIPMENT', { reasonCode: 'SIZE_FIT' }, { items: [{ sku: 'S1', name: '大衣', category, quantity: 1, unitPrice: 9900 }] });
+      await scan(service, view, 'PICKED_UP', -30);
+      await scan(service, view, 'LOST', -20);
+      const refunded = await service.waitForStatus(view.id, 'REFUNDED');
+      expect(refunded.refund).toMatchObject({ status: 'SUCCEEDED', amount: 9900 });
+      expect(refunded.refund.breakdown.map((l: { code: string }) => l.code)).toEqual(['ITEM']);
+    });
+
     it('refunds nothing for a LOST scan that comes after the carrier delivered the parcel to the warehouse', async () => {
       const view = await caseIn(service, 'AWAITING_SHIPMENT');
       await scan(service, view, 'PICKED_UP', -30);

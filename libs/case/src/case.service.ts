@@ -121,6 +121,12 @@ export class CaseService {
     throw notFound('RETURN_NOT_FOUND', `return ${caseId} not found`);
   }
 
+  /** Whether the case was ever in `status`, by its timeline. */
+  async wasEver(manager: EntityManager, caseId: string, status: CaseStatus): Promise<boolean> {
+    const moves: unknown[] = await manager.query('SELECT 1 FROM case_timeline WHERE case_id = $1 AND to_status = $2 LIMIT 1', [caseId, status]);
+    return moves.length > 0;
+  }
+
   /**
    * Whether the carrier has scanned the case's parcel on its way to the warehouse: a scan
    * other than an exception, stored whether or not the logistics worker has applied it. A

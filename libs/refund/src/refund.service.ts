@@ -113,7 +113,8 @@ export class RefundService {
     const lines = await this.cases.items(caseId, tx.manager);
     const policy = casePolicy(book, lines);
     // A restocking fee is for returns the customer chose, never for the merchant's fault or a lost parcel.
-    const restockingFeePercent = reasonGroupOf(subject.reasonCode) === 'CUSTOMER' && subject.type !== 'REFUND_ONLY' ? policy.restockingFeePercent : 0;
+    const customerChose = reasonGroupOf(subject.reasonCode) === 'CUSTOMER' && subject.type !== 'REFUND_ONLY';
+    const restockingFeePercent = customerChose && !(await this.cases.wasEver(tx.manager, caseId, 'LOST')) ? policy.restockingFeePercent : 0;
     const { amount, breakdown } = computeRefund({
       lines: lines.map((l) => ({ sku: l.sku, unitPrice: l.unitPrice, acceptedQuantity: l.acceptedQuantity ?? 0 })),
       returnShippingChargeMinor: subject.returnShippingChargeMinor,
