@@ -8,7 +8,7 @@ import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { GatewayRefund, PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
 import { keysSoFar, refundKey, roundOf } from './reconciliation';
-import { computeRefund } from './refund-calculation';
+import { computeRefund, majorAmount } from './refund-calculation';
 import { Refund } from './refund.entity';
 import { FeedbackService } from './feedback.service';
 
@@ -22,16 +22,12 @@ function messageParams(subject: Pick<ReturnCase, 'type'>): Record<string, string
 
 /** What tells the customer the money is on its way: how much, and to what; and asks how we did. */
 function succeededMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>, refund: Pick<Refund, 'amount' | 'currency' | 'method'>, surveyUrl: string): JobRequest {
-  const params = { amount: major(refund.amount, refund.currency), method: refund.method, surveyUrl, ...messageParams(subject) };
+  const params = { amount: majorAmount(refund.amount, refund.currency), method: refund.method, surveyUrl, ...messageParams(subject) };
   return Jobs.notify(subject.id, 'refund.succeeded', params, subject.priority);
 }
 
 function failedMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>): JobRequest {
   return Jobs.notify(subject.id, 'refund.failed', messageParams(subject), subject.priority);
-}
-
-function major(amountMinor: number, currency: string): string {
-  return `${(amountMinor / 100).toFixed(2)} ${currency}`;
 }
 
 /** Finance: works out each case's refund and pays it to the original payment, exactly once. */
@@ -163,7 +159,7 @@ export class RefundService {
 
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
-    await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${major(refund.amount, refund.currency)} to ${refund.method}`);
+    await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${majorAmount(refund.amount, refund.currency)} to ${refund.method}`);
     await this.feedback.open(tx, subject);
     tx.enqueue(succeededMessage(subject, refund, this.feedback.surveyUrl(subject.id)), Jobs.webhook(subject.id, 'refund.succeeded'));
   }
@@ -231,8 +227,8 @@ export class RefundService {
         if (refund.amount > left) {
           throw conflict(
             'REFUND_EXCEEDS_PAID',
-            `refund ${refundId} of ${major(refund.amount, refund.currency)} is more than what is left of order ${order.id}'s payment ` +
-              `(${major(left, refund.currency)}, its other refunds counted): settle it with the customer by hand`,
+            `refund ${refundId} of ${majorAmount(refund.amount, refund.currency)} is more than what is left of order ${order.id}'s payment ` +
+              `(${majorAmount(left, refund.currency)}, its other refunds counted): settle it with the customer by hand`,
           );
         }
       }
