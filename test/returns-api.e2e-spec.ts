@@ -907,6 +907,9 @@ describe('returns service HTTP contract', () => {
       expect(view.decision).toMatchObject({ outcome: 'APPROVED', decidedBy: 'system:review-deadline' });
       expect(steps(view)).toEqual(['->REQUESTED', 'REQUESTED>PENDING_REVIEW', 'PENDING_REVIEW>APPROVED', 'APPROVED>AWAITING_SHIPMENT']);
       expect(view.timeline.find((t: { to: string }) => t.to === 'APPROVED').actor).toBe('system:review-deadline');
+      // The customer was told the deadline this service has, not the contract's default 48 h.
+      const [told] = await fast.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND event = 'return.pending_review'`, [pending.id]);
+      expect(told.body).toMatch(/在 1 小[时時][内內]|within 1 hour\./);
     });
   });
 });

@@ -134,11 +134,13 @@ export function reminderLeadMs(reviewMs: number): number {
  * itself, else word that an agent will look. Approvals are told by the stage after (the
  * label, the pickup, the refund): null.
  */
-function decisionMessage(caseId: string, decision: Decision, priority: number): JobRequest | null {
+function decisionMessage(caseId: string, decision: Decision, priority: number, reviewMs: number): JobRequest | null {
   if (decision.outcome === 'REJECTED') return Jobs.notify(caseId, 'return.rejected', {}, priority);
   if (decision.outcome !== 'PENDING_REVIEW') return null;
   const unclear = decision.rules.some((r) => r.id === 'reason.text' && !r.passed);
-  return Jobs.notify(caseId, unclear ? 'return.clarification_needed' : 'return.pending_review', {}, priority);
+  if (unclear) return Jobs.notify(caseId, 'return.clarification_needed', {}, priority);
+  // The customer is told when an agent will have decided: REVIEW_DEADLINE, in whole hours.
+  return Jobs.notify(caseId, 'return.pending_review', { reviewHours: String(Math.max(1, Math.ceil(reviewMs / 3_600_000))) }, priority);
 }
 
 /** The answer to a request, from what storing it found: 404 for an unknown order, 409 for a key used with another body. */
@@ -370,7 +372,7 @@ export class IntakeService implements OnApplicationShutdown {
       ...decided.flatMap(({ id, status, priority, decision, review_by }): JobRequest[] => {
         if (status === 'CANCELLED') return [Jobs.notify(id, 'return.cancelled', {}, priority)];
         // The customer's message of the decision (a job that finds it sent sends nothing).
-        const told = decision ? decisionMessage(id, decision, priority) : null;
+        const told = decision ? decisionMessage(id, decision, priority, this.config.deadlines.reviewMs) : null;
         const timers =
           status === 'PENDING_REVIEW' && review_by
             ? [Jobs.deadline(id, 'review', Date.parse(review_by) - now), Jobs.deadline(id, 'review-reminder', Date.parse(review_by) - leadMs - now)]
@@ -626,13 +628,13 @@ export class IntakeService implements OnApplicationShutdown {
         }
         break;
       case 'REJECTED':
-        tx.enqueue(decisionMessage(subject.id, decision, subject.priority)!, Jobs.webhook(subject.id, 'return.rejected'));
+        tx.enqueue(decisionMessage(subject.id, decision, subject.priority, this.config.deadlines.reviewMs)!, Jobs.webhook(subject.id, 'return.rejected'));
         break;
       case 'PENDING_REVIEW': {
         // Only judging leads here, and it opened the case with its review deadline.
         const { reviewMs } = this.config.deadlines;
         tx.enqueue(
-          decisionMessage(subject.id, decision, subject.priority)!,
+          decisionMessage(subject.id, decision, subject.priority, this.config.deadlines.reviewMs)!,
           Jobs.deadline(subject.id, 'review', reviewMs),
           Jobs.deadline(subject.id, 'review-reminder', reviewMs - reminderLeadMs(reviewMs)),
         );

@@ -10,6 +10,13 @@ describe(renderMessage.name, () => {
     expect(text).not.toMatch(/undefined|null|\$\{/);
   });
 
+  it('tells a case sent to review the REVIEW_DEADLINE it was given, in hours', () => {
+    expect(renderMessage('return.pending_review', 'zh-CN', { ...params, reviewHours: '24' })).toContain('客服将在 24 小时内处理');
+    expect(renderMessage('return.pending_review', 'zh-TW', { ...params, reviewHours: '72' })).toContain('客服將在 72 小時內處理');
+    expect(renderMessage('return.pending_review', 'en', { ...params, reviewHours: '1' })).toContain('within 1 hour.');
+    expect(renderMessage('return.pending_review', 'en', params)).toContain('within 48 hours'); // a job queued before it was a parameter
+  });
+
   it('writes a pickup time in China time, not UTC', () => {
     expect(renderMessage('pickup.booked', 'zh-CN', params)).toContain('09:00');
     expect(renderMessage('pickup.booked', 'en', params)).toContain('09:00');

@@ -14,8 +14,13 @@ function when(iso: string | undefined, language: Language): string {
   return PICKUP_FORMAT[language === 'en' ? 'en' : 'zh'].format(new Date(iso));
 }
 
+function hours(count: string): string {
+  return count === '1' ? '1 hour' : `${count} hours`;
+}
+
 /**
- * Customer-facing texts in Simplified and Traditional Chinese and English. `p.rma` is always there.
+ * Customer-facing texts in Simplified and Traditional Chinese and English. `p.rma` is always there;
+ * `return.pending_review` has `p.reviewHours` (REVIEW_DEADLINE, whole hours rounded up; 48 for a job queued without it).
  * `label.ready` and `pickup.booked` tell the approval too: a case sent back hears of its approval
  * with how to send it, a refund-only case with its refund (`refund.succeeded`, `refund.failed`
  * with `p.refundOnly`). `return.approved` alone goes to a case whose booking or first payment
@@ -33,9 +38,9 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     en: (p) => `Sorry, your return ${p.rma} could not be accepted. See your order page for why.`,
   },
   'return.pending_review': {
-    'zh-Hans': (p) => `您的退货申请 ${p.rma} 已提交，客服将在 48 小时内处理。`,
-    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已提交，客服將在 48 小時內處理。`,
-    en: (p) => `Your return ${p.rma} is with our customer service team, who will decide within 48 hours.`,
+    'zh-Hans': (p) => `您的退货申请 ${p.rma} 已提交，客服将在 ${p.reviewHours ?? '48'} 小时内处理。`,
+    'zh-Hant': (p) => `您的退貨申請 ${p.rma} 已提交，客服將在 ${p.reviewHours ?? '48'} 小時內處理。`,
+    en: (p) => `Your return ${p.rma} is with our customer service team, who will decide within ${hours(p.reviewHours ?? '48')}.`,
   },
   'return.clarification_needed': {
     'zh-Hans': (p) => `您的退货申请 ${p.rma} 需要补充说明：请在订单页描述商品的具体问题，并上传照片，客服会尽快处理。`,
