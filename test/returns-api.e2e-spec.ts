@@ -1,5 +1,5 @@
 import { QueueName } from '@returns/contracts';
-import { LogisticsService } from '@returns/logistics';
+import { CarrierSimulator, LogisticsService } from '@returns/logistics';
 import { PaymentSimulator } from '@returns/refund';
 import {
   CaseView,
@@ -695,6 +695,31 @@ describe('returns service HTTP contract', () => {
       expect(refunded.refund).toMatchObject({ status: 'SUCCEEDED', amount: 9900 });
       expect(refunded.refund.breakdown).toEqual([expect.objectContaining({ code: 'ITEM', sku: 'S1', quantity: 1, amount: 9900 })]);
       expect(refunded.items).toEqual([expect.objectContaining({ sku: 'S1', quantity: 2, acceptedQuantity: 1 })]);
+      // The damaged unit goes back to its customer; the case stays with its refund.
+      await service.drain();
+      const after = (await service.as('agent').get(`/v1/returns/${view.id}`)).body;
+      expect(after.status).toBe('REFUNDED');
+      expect(after.sentBack).toMatchObject({ carrier: expect.any(String), trackingNumber: expect.any(String) });
+      expect(steps(after)).not.toContain('INSPECTION_FAILED>RETURNED_TO_CUSTOMER');
+      expect(await notifiedEvents(service, view.id)).toContain('item.sent_back');
+      expect((await service.get(CarrierSimulator).bookings()).has(`send-back:${view.id}`)).toBe(true);
+    });
+
+    it('sends nothing back when no unit came (all MISSING): the customer and the agents are told', async () => {
+      const view = await received({ items: [{ sku: 'S1', quantity: 2 }] });
+      const response = await service.as('warehouse').post(`/v1/returns/${view.id}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 2, 'MISSING')] });
+      expect(response.status).toBe(202);
+      await service.waitForStatus(view.id, 'INSPECTION_FAILED');
+      await service.drain();
+      const after = (await service.as('agent').get(`/v1/returns/${view.id}`)).body;
+      expect(after.status).toBe('INSPECTION_FAILED');
+      expect(after.sentBack).toBeNull();
+      await service.get(LogisticsService).sendBack(view.id); // as recovery would, for a case INSPECTION_FAILED
+      expect((await service.get(CarrierSimulator).bookings()).has(`send-back:${view.id}`)).toBe(false);
+      const [told] = await service.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND event = 'inspection.failed'`, [view.id]);
+      expect(told.body).toMatch(/没有您申请退回的商品|沒有您申請退回的商品|did not hold the items/);
+      const notices = (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === view.id);
+      expect(notices.map((n: { kind: string }) => n.kind)).toEqual(['inspection-nothing-came']);
     });
   });
 

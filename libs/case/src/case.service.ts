@@ -73,9 +73,10 @@ export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kin
  * What a notice for staff is about: a review about to be approved by its deadline; an item
  * sent back to its customer and lost, brought back undelivered, or delivered after it was
  * reported lost; a parcel refunded as lost that reached the warehouse after all; a parcel
- * the carrier carries for a return cancelled or closed.
+ * the carrier carries for a return cancelled or closed; a parcel that came without any of
+ * the return's units.
  */
-export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close';
+export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close' | 'inspection-nothing-came';
 
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {

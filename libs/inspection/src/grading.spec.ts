@@ -1,5 +1,5 @@
 import { ItemCondition, ReasonCode } from '@returns/contracts';
-import { GradeInspectionInput, gradeInspection, InspectedItem } from './grading';
+import { GradeInspectionInput, gradeInspection, InspectedItem, unitsToSendBack } from './grading';
 
 function item(over: Partial<InspectedItem> = {}): InspectedItem {
   return {
@@ -228,5 +228,22 @@ describe(gradeInspection.name, () => {
       expect(() => gradeInspection(input({ inspected: [item({ quantity: -1 })] }))).toThrow(RangeError);
       expect(() => gradeInspection(input({ inspected: [item({ quantity: 1.5 })] }))).toThrow(RangeError);
     });
+  });
+});
+
+describe(unitsToSendBack.name, () => {
+  const graded = (over: Partial<GradeInspectionInput>) => gradeInspection(input(over)).items;
+
+  it('counts the units that failed, whether the rest passed or not, and none that passed', () => {
+    expect(unitsToSendBack(graded({ inspected: [item({ condition: 'USED', checks: { ...item().checks, signsOfWear: true } })] }))).toBe(1);
+    const twoLines = { caseLines: [{ sku: 'S1', quantity: 3, category: 'electronics' }] };
+    expect(unitsToSendBack(graded({ ...twoLines, inspected: [item({ quantity: 2 }), item({ condition: 'DAMAGED', checks: { ...item().checks, appearanceIntact: false } })] }))).toBe(1);
+    expect(unitsToSendBack(graded({}))).toBe(0);
+  });
+
+  it('sends back an item that is not part of the return, and nothing reported MISSING or never reported', () => {
+    expect(unitsToSendBack(graded({ inspected: [item({ sku: 'NOT-OURS', quantity: 2 })] }))).toBe(2);
+    expect(unitsToSendBack(graded({ inspected: [item({ condition: 'MISSING' })] }))).toBe(0);
+    expect(unitsToSendBack(graded({ caseLines: [{ sku: 'S1', quantity: 2, category: 'electronics' }], inspected: [item({ condition: 'USED', checks: { ...item().checks, signsOfWear: true } })] }))).toBe(1);
   });
 });

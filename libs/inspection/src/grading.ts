@@ -29,6 +29,14 @@ export interface GradedItem {
 
 export type GradingOutcome = 'PASSED' | 'PARTIAL' | 'FAILED';
 
+/**
+ * Units that go back to their customer: those graded RETURN_TO_CUSTOMER (failed, or not part
+ * of the return), all that were reported of them. Units reported MISSING never came.
+ */
+export function unitsToSendBack(graded: GradedItem[]): number {
+  return graded.reduce((n, item) => n + (item.disposition === 'RETURN_TO_CUSTOMER' ? item.quantity : 0), 0);
+}
+
 export interface Grading {
   outcome: GradingOutcome;
   items: GradedItem[];

@@ -6,7 +6,7 @@ import { assertDeadlinePassed, CaseService, conflict, IllegalTransitionError, Re
 import { Disposition, ItemCondition, JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
-import { gradeInspection, GradedItem } from './grading';
+import { gradeInspection, GradedItem, unitsToSendBack } from './grading';
 import { Inspection, SubmittedInspectionItem } from './inspection.entity';
 
 /** Warehouse QC: takes the inspector's report, grades it, decides what becomes of each item. */
@@ -126,9 +126,18 @@ export class InspectionService {
     }
     tx.enqueue(Jobs.webhook(subject.id, 'inventory.disposition'));
     const accepted = graded.reduce((n, item) => n + item.acceptedQuantity, 0);
+    // What failed goes back to its customer, whether the rest passed or not.
+    const goingBack = unitsToSendBack(graded);
+    if (goingBack > 0) tx.enqueue(Jobs.sendBack(subject.id, subject.priority));
     if (accepted === 0) {
       await this.cases.transition(tx.manager, subject, 'INSPECTION_FAILED', actor, note);
-      tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', {}, subject.priority), Jobs.sendBack(subject.id, subject.priority));
+      if (goingBack > 0) tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', {}, subject.priority));
+      else {
+        // Every unit reported missing: an empty or wrong parcel, nothing to send back. The agents take it up.
+        tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', { nothingCame: 'yes' }, subject.priority));
+        const message = `none of the ${graded.reduce((n, i) => n + i.quantity, 0)} unit(s) of this return came in the parcel (all reported MISSING): nothing to send back; contact the customer`;
+        await this.cases.notifyAgents(tx.manager, subject.id, 'inspection-nothing-came', message);
+      }
     } else if (subject.type === 'EXCHANGE') {
       await this.cases.transition(tx.manager, subject, 'EXCHANGE_SHIPPED', actor, note);
       // Nothing is refunded: the case completes when the customer has had the time to get the replacement.

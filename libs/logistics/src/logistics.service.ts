@@ -486,7 +486,13 @@ export class LogisticsService implements OnApplicationShutdown {
     const unapplied: { id: string }[] = await this.dataSource.query(`SELECT id FROM tracking_events WHERE applied_at IS NULL AND received_at >= $1`, [since]);
     const sentBack: { case_id: string; status: CaseStatus; priority: number; carrier: string | null; tracking_number: string | null }[] = await this.dataSource.query(
       `SELECT c.id AS case_id, c.status, c.priority, p.carrier, p.tracking_number FROM return_cases c LEFT JOIN sent_back_parcels p ON p.case_id = c.id
-        WHERE c.status IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER') AND c.updated_at >= $1`,
+        WHERE c.status IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER') AND c.updated_at >= $1
+       UNION ALL
+       -- Partly accepted: what failed goes back though the case went on to its refund.
+       SELECT c.id, c.status, c.priority, p.carrier, p.tracking_number
+         FROM inspections i JOIN return_cases c ON c.id = i.case_id LEFT JOIN sent_back_parcels p ON p.case_id = c.id
+        WHERE i.graded_at >= $1 AND i.outcome = 'PARTIAL'
+          AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.items) e WHERE e->>'disposition' = 'RETURN_TO_CUSTOMER')`,
       [since],
     );
     // What a receipt or a closing told, though the case has moved on since (a received one does soon).
@@ -498,7 +504,7 @@ export class LogisticsService implements OnApplicationShutdown {
       ...unapplied.map((e) => Jobs.applyTracking(e.id)),
       // An item failed at inspection: to send back, or sent back and its customer told so.
       ...sentBack.map((c) =>
-        c.status === 'INSPECTION_FAILED' ? Jobs.sendBack(c.case_id, c.priority) : sentBackMessage(c.case_id, c.carrier!, c.tracking_number!, c.priority),
+        c.tracking_number === null ? Jobs.sendBack(c.case_id, c.priority) : sentBackMessage(c.case_id, c.carrier!, c.tracking_number, c.priority),
       ),
       ...told.flatMap(({ caseId, to, priority }) => {
         const event = to === 'RECEIVED' ? 'return.received' : 'return.closed';
@@ -544,18 +550,22 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /**
-   * Sends an item that failed inspection back to its customer: books a courier to collect it
-   * at the warehouse and take it to the order's address (booking key `send-back:<case>`, so
-   * a replay books once), records the parcel, moves the case to RETURNED_TO_CUSTOMER and
-   * tells the customer the carrier and tracking number. A case no longer INSPECTION_FAILED
-   * is left as it is.
+   * Sends what failed inspection back to its customer: books a courier to collect the units
+   * graded RETURN_TO_CUSTOMER at the warehouse and take them to the order's address (booking
+   * key `send-back:<case>`, so a replay books once), records the parcel and tells the
+   * customer the carrier and tracking number. A failed return moves to RETURNED_TO_CUSTOMER;
+   * a partly accepted one stays where its refund took it. Nothing is booked when no unit goes
+   * back (all passed, or what failed never came) or the parcel is recorded already.
    */
   async sendBack(caseId: string): Promise<void> {
     const subject = await this.cases.find(caseId);
-    if (!subject || subject.status !== 'INSPECTION_FAILED') return;
+    if (!subject) return;
+    const units = await this.unitsGoingBack(caseId);
+    if (units === 0) return; // nothing failed, or what failed never came (MISSING)
+    const [parcel]: unknown[] = await this.dataSource.query('SELECT 1 FROM sent_back_parcels WHERE case_id = $1', [caseId]);
+    if (parcel) return; // sent before
     const order = await this.cases.order(subject.orderId);
     if (!order?.address) throw new Error(`order ${subject.orderId} has no address to send the item back to`);
-    const units = (await this.cases.items(caseId)).reduce((n, item) => n + item.quantity, 0);
     const quote = chooseCarrier({ province: order.address.province, method: 'PICKUP' });
     const booking = await this.carrier.book(
       {
@@ -569,15 +579,32 @@ export class LogisticsService implements OnApplicationShutdown {
       quote.costMinor,
     );
     await this.outbox.transaction(async (tx) => {
-      const locked = await this.cases.lock(tx.manager, caseId);
-      if (!locked || locked.status !== 'INSPECTION_FAILED') return;
-      await tx.manager.query(
-        `INSERT INTO sent_back_parcels (case_id, carrier, tracking_number, cost_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING`,
+      const locked = (await this.cases.lock(tx.manager, caseId))!;
+      const recorded: unknown[] = await tx.manager.query(
+        `INSERT INTO sent_back_parcels (case_id, carrier, tracking_number, cost_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
         [caseId, quote.carrier, booking.trackingNumber, booking.costMinor],
       );
-      await this.cases.transition(tx.manager, locked, 'RETURNED_TO_CUSTOMER', 'system:logistics', `sent back: ${quote.carrier} ${booking.trackingNumber}`);
+      if (!recorded.length) return;
+      // A failed return ends here; a partly accepted one goes on with its refund (or exchange) as it was.
+      if (locked.status === 'INSPECTION_FAILED') {
+        await this.cases.transition(tx.manager, locked, 'RETURNED_TO_CUSTOMER', 'system:logistics', `sent back: ${quote.carrier} ${booking.trackingNumber}`);
+      }
       tx.enqueue(sentBackMessage(caseId, quote.carrier, booking.trackingNumber, locked.priority));
     });
+  }
+
+  /**
+   * Units of a graded return that go back to their customer: those its inspection graded
+   * RETURN_TO_CUSTOMER (`unitsToSendBack` in libs/inspection, read here from the stored grading).
+   */
+  private async unitsGoingBack(caseId: string): Promise<number> {
+    const [{ units }]: { units: number }[] = await this.dataSource.query(
+      `SELECT COALESCE(sum((e->>'quantity')::int), 0)::int AS units
+         FROM inspections i CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.items, '[]'::jsonb)) e
+        WHERE i.case_id = $1 AND i.graded_at IS NOT NULL AND e->>'disposition' = 'RETURN_TO_CUSTOMER'`,
+      [caseId],
+    );
+    return units;
   }
 
   /** Releases the courier booking of a case that ended before the parcel left. */

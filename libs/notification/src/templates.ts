@@ -63,9 +63,9 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     en: (p) => `The warehouse received your return ${p.rma} and is inspecting it.`,
   },
   'inspection.failed': {
-    'zh-Hans': (p) => `退货 ${p.rma} 未通过质检，商品将寄回给您。`,
-    'zh-Hant': (p) => `退貨 ${p.rma} 未通過質檢，商品將寄回給您。`,
-    en: (p) => `Return ${p.rma} did not pass inspection; the item will be sent back to you.`,
+    'zh-Hans': (p) => (p.nothingCame ? `退货 ${p.rma} 的包裹中没有您申请退回的商品，客服将与您联系。` : `退货 ${p.rma} 未通过质检，商品将寄回给您。`),
+    'zh-Hant': (p) => (p.nothingCame ? `退貨 ${p.rma} 的包裹中沒有您申請退回的商品，客服將與您聯繫。` : `退貨 ${p.rma} 未通過質檢，商品將寄回給您。`),
+    en: (p) => (p.nothingCame ? `The parcel of return ${p.rma} did not hold the items of your return; our customer service will contact you.` : `Return ${p.rma} did not pass inspection; the item will be sent back to you.`),
   },
   'item.sent_back': {
     'zh-Hans': (p) => `未通过质检的退货 ${p.rma} 已由 ${p.carrier} 寄回给您，运单号 ${p.trackingNumber}。`,
