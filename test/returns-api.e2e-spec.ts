@@ -705,6 +705,17 @@ describe('returns service HTTP contract', () => {
       expect((await service.get(CarrierSimulator).bookings()).has(`send-back:${view.id}`)).toBe(true);
     });
 
+    it('answers 400 INSPECTION_ITEM_NOT_IN_RETURN to a report naming an sku the return does not have, and stores nothing', async () => {
+      const view = await received();
+      const response = await service.as('warehouse').post(`/v1/returns/${view.id}/inspection`, { inspector: 'w-07', items: [inspectedAs('s1', 1, 'NEW')] });
+      expectError(response, 400, 'INSPECTION_ITEM_NOT_IN_RETURN');
+      expect(response.body.message.join(' ')).toContain('s1 is not in return');
+      expect(await countRows(service, 'inspections WHERE case_id = $1', [view.id])).toBe(0);
+      // The inspector corrects it: the return is graded as usual.
+      expect((await service.as('warehouse').post(`/v1/returns/${view.id}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'NEW')] })).status).toBe(202);
+      expect((await service.waitForStatus(view.id, 'REFUNDED')).inspection.outcome).toBe('PASSED');
+    });
+
     it('sends nothing back when no unit came (all MISSING): the customer and the agents are told', async () => {
       const view = await received({ items: [{ sku: 'S1', quantity: 2 }] });
       const response = await service.as('warehouse').post(`/v1/returns/${view.id}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 2, 'MISSING')] });

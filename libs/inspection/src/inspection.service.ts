@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { assertDeadlinePassed, CaseService, conflict, IllegalTransitionError, ReturnCase, ReturnItem } from '@returns/case';
+import { assertDeadlinePassed, badRequest, CaseService, conflict, IllegalTransitionError, ReturnCase, ReturnItem } from '@returns/case';
 import { Disposition, ItemCondition, JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
@@ -20,11 +20,24 @@ export class InspectionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Stores a report for a RECEIVED case and queues its grading. One report per case. */
+  /**
+   * Stores a report for a RECEIVED case and queues its grading. One report per case, and it
+   * names only the case's skus (400 otherwise: a mistyped sku would fail the return for good,
+   * with no second report; an item the customer sent instead is reported under the case's
+   * sku as WRONG_ITEM_RETURNED).
+   */
   async submit(caseId: string, inspector: string, items: SubmittedInspectionItem[]): Promise<void> {
     await this.outbox.transaction(async (tx) => {
       const subject = await this.cases.lockForMove(tx.manager, caseId, 'REFUND_PENDING');
       if (subject.status !== 'RECEIVED') throw new IllegalTransitionError(subject.status, 'REFUND_PENDING');
+      const skus = new Set((await this.cases.items(caseId, tx.manager)).map((line) => line.sku));
+      const strangers = [...new Set(items.map((item) => item.sku).filter((sku) => !skus.has(sku)))];
+      if (strangers.length) {
+        throw badRequest(
+          strangers.map((sku) => `items: ${sku} is not in return ${caseId} (its skus: ${[...skus].join(', ')}); report an item sent instead under the case's sku as WRONG_ITEM_RETURNED`),
+          'INSPECTION_ITEM_NOT_IN_RETURN',
+        );
+      }
       const rows = await tx.manager.query(
         `INSERT INTO inspections (case_id, inspector, submitted) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
         [caseId, inspector, JSON.stringify(items)],
