@@ -535,6 +535,19 @@ describe('returns service HTTP contract', () => {
       expect(refunded.refund.breakdown.map((l: { code: string }) => l.code)).toEqual(['ITEM']);
     });
 
+    it('tells the agents, once, of an approved return whose order has no address to collect it from, and books it once the order has one', async () => {
+      const { orderId, order } = await putOrder(service, { address: undefined });
+      const caseId = (await postReturn(service, returnBody(orderId))).body.id;
+      await service.waitForStatus(caseId, 'APPROVED');
+      const forCase = async () => (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === caseId);
+      for (const until = Date.now() + 10_000; !(await forCase()).length && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      await expect(service.get(LogisticsService).book(caseId)).rejects.toThrow(/no address/); // a retry: no second notice
+      expect((await forCase()).map((n: { kind: string; message: string }) => [n.kind, n.message.includes(`PUT /v1/orders/${orderId}`)])).toEqual([['no-address', true]]);
+      expect((await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, address: orderBody().address })).status).toBe(200);
+      await service.get(LogisticsService).book(caseId); // the next retry
+      expect((await service.as('agent').get(`/v1/returns/${caseId}`)).body.status).toBe('AWAITING_SHIPMENT');
+    });
+
     it('takes no restocking fee from the refund of a parcel the carrier lost', async () => {
       const category = uniqueId('coats');
       expect((await service.as('admin').put(`/v1/policies/${category}`, { restockingFeePercent: 10 })).status).toBe(200);

@@ -151,7 +151,25 @@ export class LogisticsService implements OnApplicationShutdown {
     ).filter((b): b is CarrierBooking => b !== null);
     if (booked.length) await this.recordBookings(booked);
     if (failures.size) await this.tellApprovalAlone([...failures.keys()]);
+    const homeless = subjects.filter((s) => !s.address);
+    if (homeless.length) await this.tellAgentsNoAddress(homeless);
     return caseIds.map((id) => failures.get(id) ?? null);
+  }
+
+  /**
+   * Tells the agents, once per case, of an approved return whose order has no address to
+   * collect it from: no retry can book it until upstream sends the order again with one.
+   * Only logged when that fails: the job fails anyway, and its retry tells them.
+   */
+  private async tellAgentsNoAddress(subjects: BookingSubject[]): Promise<void> {
+    await this.dataSource
+      .transaction(async (manager) => {
+        for (const { id, orderId } of subjects) {
+          const message = `order ${orderId} has no address to collect the return from: upstream must send it again with one (PUT /v1/orders/${orderId}); the booking is retried, and after its last attempt an admin redrives it (retry-failed on the logistics queue)`;
+          if (await this.cases.notifyAgents(manager, id, 'no-address', message)) this.logger.warn(`case ${id}: ${message}`);
+        }
+      })
+      .catch((error: Error) => this.logger.warn(`could not tell the agents of ${subjects.length} order(s) with no address: ${error.message}`));
   }
 
   /**
