@@ -74,9 +74,10 @@ export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kin
  * sent back to its customer and lost, brought back undelivered, or delivered after it was
  * reported lost; a parcel refunded as lost that reached the warehouse after all; a parcel
  * the carrier carries for a return cancelled or closed; a parcel that came without any of
- * the return's units; an approved return that cannot be booked, its order having no address.
+ * the return's units; an approved return that cannot be booked, its order having no address;
+ * an exchange's replacement lost, brought back undelivered, or delivered after it was reported lost.
  */
-export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close' | 'inspection-nothing-came' | 'no-address';
+export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close' | 'inspection-nothing-came' | 'no-address' | 'replacement-lost' | 'replacement-undelivered' | 'replacement-delivered';
 
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {

@@ -125,6 +125,8 @@ export const CUSTOMER_MESSAGES = [
   'inspection.failed',
   /** the item that failed inspection is on its way back: carrier and tracking number */
   'item.sent_back',
+  /** an exchange passed inspection and its replacement is on its way: carrier and tracking number */
+  'exchange.shipped',
   'refund.succeeded',
   'refund.failed',
   'return.closed',

@@ -23,6 +23,12 @@ export const Jobs = {
     data: { caseId },
     jobId: `logistics:${caseId}:cancel`,
   }),
+  shipReplacement: (caseId: string, priority?: number): JobRequest<JobName.ShipReplacement> => ({
+    name: JobName.ShipReplacement,
+    data: { caseId },
+    jobId: `logistics:${caseId}:replacement`,
+    priority,
+  }),
   applyTracking: (trackingEventId: string): JobRequest<JobName.ApplyTracking> => ({
     name: JobName.ApplyTracking,
     data: { trackingEventId },

@@ -29,6 +29,8 @@ export enum JobName {
   CancelShipment = 'cancel-shipment',
   /** Send an item that failed inspection back to its customer. */
   SendBack = 'send-back',
+  /** Ship the replacement of an exchange whose returned units passed inspection. */
+  ShipReplacement = 'ship-replacement',
   /** Apply one stored carrier tracking event to its case. */
   ApplyTracking = 'apply-tracking',
   /** Grade a submitted warehouse inspection and decide dispositions. */
@@ -53,6 +55,7 @@ export interface JobPayloads {
   [JobName.CancelShipment]: { caseId: string };
   [JobName.ApplyTracking]: { trackingEventId: string };
   [JobName.SendBack]: { caseId: string };
+  [JobName.ShipReplacement]: { caseId: string };
   [JobName.GradeInspection]: { caseId: string };
   [JobName.IssueRefund]: { caseId: string };
   [JobName.SendNotification]: {
@@ -72,6 +75,7 @@ export const QUEUE_OF: { [J in JobName]: QueueName } = {
   [JobName.CancelShipment]: QueueName.Logistics,
   [JobName.ApplyTracking]: QueueName.Logistics,
   [JobName.SendBack]: QueueName.Logistics,
+  [JobName.ShipReplacement]: QueueName.Logistics,
   [JobName.GradeInspection]: QueueName.Inspection,
   [JobName.IssueRefund]: QueueName.Refund,
   [JobName.SendNotification]: QueueName.Notification,
@@ -105,4 +109,6 @@ export type WebhookEventType =
   | 'refund.succeeded'
   | 'refund.failed'
   | 'return.closed'
-  | 'return.completed';
+  | 'return.completed'
+  /** an exchange's replacement booked from the warehouse to the customer (the case's shipment carries on with it) */
+  | 'exchange.shipped';

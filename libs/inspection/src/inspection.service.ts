@@ -153,8 +153,9 @@ export class InspectionService {
       }
     } else if (subject.type === 'EXCHANGE') {
       await this.cases.transition(tx.manager, subject, 'EXCHANGE_SHIPPED', actor, note);
-      // Nothing is refunded: the case completes when the customer has had the time to get the replacement.
-      tx.enqueue(await this.cases.setDeadline(tx.manager, subject, 'completion', this.config.deadlines.completionMs));
+      // Nothing is refunded: the replacement goes out (as many units as passed), and the case
+      // completes when the customer has had the time to get it.
+      tx.enqueue(Jobs.shipReplacement(subject.id, subject.priority), await this.cases.setDeadline(tx.manager, subject, 'completion', this.config.deadlines.completionMs));
     } else {
       await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, note);
       tx.enqueue(Jobs.issueRefund(subject.id, 1, subject.priority));

@@ -8,7 +8,7 @@ import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertManyStateme
 import { CaseStatus, JobRequest, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
-import { CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
+import { Booking, CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
 import { chooseCarrier } from './carrier-choice';
 import { Shipment, ShipmentStatus } from './shipment.entity';
 import { TrackingEvent } from './tracking-event.entity';
@@ -43,14 +43,42 @@ const DELIVERED_RANK = PARCEL_RANK.DELIVERED_TO_WAREHOUSE;
 /** Scans that say the carrier has the parcel in hand. */
 const CARRIED: ReadonlySet<TrackingStatus> = new Set<TrackingStatus>(['PICKED_UP', 'IN_TRANSIT', 'DELIVERED_TO_WAREHOUSE', 'DELIVERED']);
 
-/** What a scan of a parcel sent back to its customer means for the agents (`applySentBackScan`). */
-const SENT_BACK_NEWS: Partial<Record<TrackingStatus, { kind: StaffNoticeKind; what: string; action: string }>> = {
-  LOST: { kind: 'sent-back-lost', what: 'was lost by the carrier', action: 'contact the customer' },
-  DELIVERED_TO_WAREHOUSE: { kind: 'sent-back-undelivered', what: 'came back to the warehouse undelivered', action: 'contact the customer' },
-};
+/** A parcel we send from the warehouse to a customer: an item that failed inspection going back, or an exchange's replacement. */
+export type OutboundKind = 'sent-back' | 'replacement';
 
-/** The same, for a parcel the agents were told was lost (`SENT_BACK_NEWS.LOST`) that is delivered after all. */
-const SENT_BACK_FOUND = { kind: 'sent-back-delivered', what: 'reported lost, was delivered to the customer after all', action: 'no need to contact the customer' } as const;
+interface OutboundNews {
+  kind: StaffNoticeKind;
+  what: string;
+  action: string;
+}
+
+/**
+ * Where each kind of outbound parcel is kept, how a notice names it, and what a scan of it
+ * means for the agents (`applyOutboundScan`): lost on the way or brought back undelivered
+ * (`news`), or delivered after it was reported lost (`found`).
+ */
+const OUTBOUND: Record<OutboundKind, { table: string; bookingKey: string; name: string; news: Partial<Record<TrackingStatus, OutboundNews>>; found: OutboundNews }> = {
+  'sent-back': {
+    table: 'sent_back_parcels',
+    bookingKey: 'send-back',
+    name: 'the item sent back to the customer',
+    news: {
+      LOST: { kind: 'sent-back-lost', what: 'was lost by the carrier', action: 'contact the customer' },
+      DELIVERED_TO_WAREHOUSE: { kind: 'sent-back-undelivered', what: 'came back to the warehouse undelivered', action: 'contact the customer' },
+    },
+    found: { kind: 'sent-back-delivered', what: 'reported lost, was delivered to the customer after all', action: 'no need to contact the customer' },
+  },
+  replacement: {
+    table: 'replacement_parcels',
+    bookingKey: 'replacement',
+    name: 'the replacement sent to the customer',
+    news: {
+      LOST: { kind: 'replacement-lost', what: 'was lost by the carrier', action: 'send another, or refund the customer' },
+      DELIVERED_TO_WAREHOUSE: { kind: 'replacement-undelivered', what: 'came back to the warehouse undelivered', action: 'contact the customer' },
+    },
+    found: { kind: 'replacement-delivered', what: 'reported lost, was delivered to the customer after all', action: 'send no other' },
+  },
+};
 
 /** A carrier's booking for one case, with what recording it needs. */
 type CarrierBooking = Awaited<ReturnType<CarrierGateway['book']>> & {
@@ -92,9 +120,13 @@ function sentBackMessage(caseId: string, carrier: string, trackingNumber: string
   return Jobs.notify(caseId, 'item.sent_back', { carrier, trackingNumber }, priority);
 }
 
+function replacementMessage(caseId: string, carrier: string, trackingNumber: string, priority?: number): JobRequest {
+  return Jobs.notify(caseId, 'exchange.shipped', { carrier, trackingNumber }, priority);
+}
+
 /**
  * Return logistics: books the courier, follows the parcel, takes it in at the warehouse;
- * sends back to its customer an item that failed inspection.
+ * sends back to its customer an item that failed inspection, and ships an exchange's replacement.
  */
 @Injectable()
 export class LogisticsService implements OnApplicationShutdown {
@@ -338,15 +370,17 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /**
-   * The parcel a carrier's tracking number is: a case's shipment coming in, or the parcel an
-   * item that failed inspection went back to its customer in (no shipment); null when the
-   * carrier booked no such parcel with us.
+   * The parcel a carrier's tracking number is: a case's shipment coming in, or a parcel sent
+   * to its customer (no shipment: an item that failed inspection going back, an exchange's
+   * replacement); null when the carrier booked no such parcel with us.
    */
   private async parcelOf(carrier: string, trackingNumber: string): Promise<{ caseId: string; shipmentId: string | null } | null> {
     const [parcel]: { case_id: string; shipment_id: string | null }[] = await this.dataSource.query(
       `SELECT case_id, id AS shipment_id FROM shipments WHERE tracking_number = $1 AND carrier = $2
        UNION ALL
-       SELECT case_id, NULL FROM sent_back_parcels WHERE tracking_number = $1 AND carrier = $2`,
+       SELECT case_id, NULL FROM sent_back_parcels WHERE tracking_number = $1 AND carrier = $2
+       UNION ALL
+       SELECT case_id, NULL FROM replacement_parcels WHERE tracking_number = $1 AND carrier = $2`,
       [trackingNumber, carrier],
     );
     return parcel ? { caseId: parcel.case_id, shipmentId: parcel.shipment_id } : null;
@@ -357,7 +391,7 @@ export class LogisticsService implements OnApplicationShutdown {
     await this.outbox.transaction(async (tx) => {
       const event = await tx.manager.findOne(TrackingEvent, { where: { id: eventId } });
       if (!event || event.appliedAt) return;
-      if (!event.shipmentId) return this.applySentBackScan(tx, event);
+      if (!event.shipmentId) return this.applyOutboundScan(tx, event);
       const subject = (await this.cases.lock(tx.manager, event.caseId))!;
       const shipment = (await tx.manager.findOne(Shipment, { where: { id: event.shipmentId } }))!;
       const moves = PARCEL_RANK[event.status] > PARCEL_RANK[shipment.status] && shipment.status !== 'CANCELLED' && !(await this.seenSinceLost(tx.manager, event));
@@ -386,22 +420,25 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /**
-   * A scan of the parcel an item went back to its customer in: the parcel only moves
-   * forwards; its case stays RETURNED_TO_CUSTOMER. Lost on the way, or brought back to the
-   * warehouse undelivered, the item needs an agent (the customer's own goods): they are told
-   * once, in the staff notifications, and once more should one reported lost be delivered
-   * after all.
+   * A scan of a parcel we sent to the customer (an item going back, an exchange's
+   * replacement): the parcel only moves forwards; its case stays where it is. Lost on the
+   * way, or brought back to the warehouse undelivered, it needs an agent: they are told once,
+   * in the staff notifications, and once more should one reported lost be delivered after all.
    */
-  private async applySentBackScan(tx: Tx, event: TrackingEvent): Promise<void> {
-    const [parcel]: { status: ShipmentStatus; tracking_number: string; carrier: string }[] = await tx.manager.query(
-      'SELECT status, tracking_number, carrier FROM sent_back_parcels WHERE case_id = $1 FOR UPDATE',
-      [event.caseId],
+  private async applyOutboundScan(tx: Tx, event: TrackingEvent): Promise<void> {
+    await this.cases.lock(tx.manager, event.caseId); // one scan of the case's parcels at a time
+    const [parcel]: { kind: OutboundKind; status: ShipmentStatus; tracking_number: string; carrier: string }[] = await tx.manager.query(
+      `SELECT 'sent-back' AS kind, status, tracking_number, carrier FROM sent_back_parcels WHERE case_id = $1 AND tracking_number = $2
+       UNION ALL
+       SELECT 'replacement', status, tracking_number, carrier FROM replacement_parcels WHERE case_id = $1 AND tracking_number = $2`,
+      [event.caseId, event.trackingNumber],
     );
+    const outbound = OUTBOUND[parcel.kind];
     if (PARCEL_RANK[event.status] > PARCEL_RANK[parcel.status] && !(await this.seenSinceLost(tx.manager, event))) {
-      await tx.manager.query('UPDATE sent_back_parcels SET status = $2, status_at = $3 WHERE case_id = $1', [event.caseId, event.status, event.occurredAt]);
-      const news = parcel.status === 'LOST' && event.status === 'DELIVERED' ? SENT_BACK_FOUND : SENT_BACK_NEWS[event.status];
+      await tx.manager.query(`UPDATE ${outbound.table} SET status = $2, status_at = $3 WHERE case_id = $1`, [event.caseId, event.status, event.occurredAt]);
+      const news = parcel.status === 'LOST' && event.status === 'DELIVERED' ? outbound.found : outbound.news[event.status];
       if (news) {
-        const message = `the item sent back to the customer (${parcel.carrier} ${parcel.tracking_number}) ${news.what}: ${news.action}`;
+        const message = `${outbound.name} (${parcel.carrier} ${parcel.tracking_number}) ${news.what}: ${news.action}`;
         await this.cases.notifyAgents(tx.manager, event.caseId, news.kind, message);
         this.logger.warn(`case ${event.caseId}: ${message}`);
       }
@@ -481,7 +518,9 @@ export class LogisticsService implements OnApplicationShutdown {
    * each carrier event not yet applied; the booking of each approved return not yet booked;
    * for one booked and not yet sent, the customer's label or pickup message and the ship-back
    * deadline; for one still waiting for inspection, its deadline; for one closed or cancelled,
-   * the release of a courier booking still held; for each receipt and closing since then, its
+   * the release of a courier booking still held; for a failed item, its sending back (or the
+   * message of it), and for an exchange that passed inspection, its replacement (or the
+   * message and webhook of it); for each receipt and closing since then, its
    * message and webhook, though the case has moved on. Deadlines are due when they were first
    * due; a message job that finds its message sent sends nothing.
    */
@@ -513,6 +552,11 @@ export class LogisticsService implements OnApplicationShutdown {
           AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.items) e WHERE e->>'disposition' = 'RETURN_TO_CUSTOMER')`,
       [since],
     );
+    const replaced: { case_id: string; priority: number; carrier: string | null; tracking_number: string | null }[] = await this.dataSource.query(
+      `SELECT c.id AS case_id, c.priority, p.carrier, p.tracking_number FROM return_cases c LEFT JOIN replacement_parcels p ON p.case_id = c.id
+        WHERE c.type = 'EXCHANGE' AND c.status IN ('EXCHANGE_SHIPPED', 'COMPLETED') AND c.updated_at >= $1`,
+      [since],
+    );
     // What a receipt or a closing told, though the case has moved on since (a received one does soon).
     const told = await this.cases.movedSince(since, ['RECEIVED', 'CLOSED']);
     const now = Date.now();
@@ -523,6 +567,12 @@ export class LogisticsService implements OnApplicationShutdown {
       // An item failed at inspection: to send back, or sent back and its customer told so.
       ...sentBack.map((c) =>
         c.tracking_number === null ? Jobs.sendBack(c.case_id, c.priority) : sentBackMessage(c.case_id, c.carrier!, c.tracking_number, c.priority),
+      ),
+      // An exchange that passed inspection: its replacement to ship, or shipped and its customer and upstream told so.
+      ...replaced.flatMap((c) =>
+        c.tracking_number === null
+          ? [Jobs.shipReplacement(c.case_id, c.priority)]
+          : [replacementMessage(c.case_id, c.carrier!, c.tracking_number, c.priority), Jobs.webhook(c.case_id, 'exchange.shipped')],
       ),
       ...told.flatMap(({ caseId, to, priority }) => {
         const event = to === 'RECEIVED' ? 'return.received' : 'return.closed';
@@ -580,14 +630,56 @@ export class LogisticsService implements OnApplicationShutdown {
     if (!subject) return;
     const units = await this.unitsGoingBack(caseId);
     if (units === 0) return; // nothing failed, or what failed never came (MISSING)
-    const [parcel]: unknown[] = await this.dataSource.query('SELECT 1 FROM sent_back_parcels WHERE case_id = $1', [caseId]);
-    if (parcel) return; // sent before
+    const booked = await this.bookOutbound(subject, 'sent-back', units);
+    if (!booked) return; // sent before
+    await this.outbox.transaction(async (tx) => {
+      const locked = (await this.cases.lock(tx.manager, caseId))!;
+      if (!(await this.recordOutbound(tx, caseId, 'sent-back', booked, units))) return;
+      // A failed return ends here; a partly accepted one goes on with its refund (or exchange) as it was.
+      if (locked.status === 'INSPECTION_FAILED') {
+        await this.cases.transition(tx.manager, locked, 'RETURNED_TO_CUSTOMER', 'system:logistics', `sent back: ${booked.carrier} ${booked.trackingNumber}`);
+      }
+      tx.enqueue(sentBackMessage(caseId, booked.carrier, booked.trackingNumber, locked.priority));
+    });
+  }
+
+  /**
+   * Ships the replacement of an exchange whose returned units passed inspection (the case is
+   * EXCHANGE_SHIPPED, or COMPLETED since): books a courier to take as many units as were
+   * accepted from the warehouse to the order's address (booking key `replacement:<case>`, so
+   * a replay books once), records the parcel, and tells the customer the carrier and
+   * tracking number (`exchange.shipped`) and upstream (webhook `exchange.shipped`: it picks
+   * the replacement's variant, the case's items say which skus came back). Anything else is
+   * left as it is.
+   */
+  async shipReplacement(caseId: string): Promise<void> {
+    const subject = await this.cases.find(caseId);
+    if (!subject || subject.type !== 'EXCHANGE' || !['EXCHANGE_SHIPPED', 'COMPLETED'].includes(subject.status)) return;
+    const units = (await this.cases.items(caseId)).reduce((n, item) => n + (item.acceptedQuantity ?? 0), 0);
+    if (units === 0) return;
+    const booked = await this.bookOutbound(subject, 'replacement', units);
+    if (!booked) return; // shipped before
+    await this.outbox.transaction(async (tx) => {
+      const locked = (await this.cases.lock(tx.manager, caseId))!;
+      if (!(await this.recordOutbound(tx, caseId, 'replacement', booked, units))) return;
+      tx.enqueue(replacementMessage(caseId, booked.carrier, booked.trackingNumber, locked.priority), Jobs.webhook(caseId, 'exchange.shipped'));
+    });
+  }
+
+  /**
+   * Books a parcel of `kind` from the warehouse to the customer of `subject`, `units` in it,
+   * under its booking key (`send-back:<case>`, `replacement:<case>`); null when its parcel is
+   * recorded already.
+   */
+  private async bookOutbound(subject: ReturnCase, kind: OutboundKind, units: number): Promise<(Booking & { carrier: string }) | null> {
+    const [parcel]: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${OUTBOUND[kind].table} WHERE case_id = $1`, [subject.id]);
+    if (parcel) return null;
     const order = await this.cases.order(subject.orderId);
-    if (!order?.address) throw new Error(`order ${subject.orderId} has no address to send the item back to`);
+    if (!order?.address) throw new Error(`order ${subject.orderId} has no address to send ${OUTBOUND[kind].name.replace(' to the customer', '')} to`);
     const quote = chooseCarrier({ province: order.address.province, method: 'PICKUP' });
     const booking = await this.carrier.book(
       {
-        bookingKey: `send-back:${caseId}`,
+        bookingKey: `${OUTBOUND[kind].bookingKey}:${subject.id}`,
         carrier: quote.carrier,
         method: 'PICKUP',
         from: this.config.warehouseAddress,
@@ -596,19 +688,16 @@ export class LogisticsService implements OnApplicationShutdown {
       },
       quote.costMinor,
     );
-    await this.outbox.transaction(async (tx) => {
-      const locked = (await this.cases.lock(tx.manager, caseId))!;
-      const recorded: unknown[] = await tx.manager.query(
-        `INSERT INTO sent_back_parcels (case_id, carrier, tracking_number, cost_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
-        [caseId, quote.carrier, booking.trackingNumber, booking.costMinor],
-      );
-      if (!recorded.length) return;
-      // A failed return ends here; a partly accepted one goes on with its refund (or exchange) as it was.
-      if (locked.status === 'INSPECTION_FAILED') {
-        await this.cases.transition(tx.manager, locked, 'RETURNED_TO_CUSTOMER', 'system:logistics', `sent back: ${quote.carrier} ${booking.trackingNumber}`);
-      }
-      tx.enqueue(sentBackMessage(caseId, quote.carrier, booking.trackingNumber, locked.priority));
-    });
+    return { ...booking, carrier: quote.carrier };
+  }
+
+  /** Records a booked outbound parcel; false when another run recorded it first. */
+  private async recordOutbound(tx: Tx, caseId: string, kind: OutboundKind, booked: Booking & { carrier: string }, units: number): Promise<boolean> {
+    const recorded: unknown[] = await tx.manager.query(
+      `INSERT INTO ${OUTBOUND[kind].table} (case_id, carrier, tracking_number, cost_minor, units) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
+      [caseId, booked.carrier, booked.trackingNumber, booked.costMinor, units],
+    );
+    return recorded.length > 0;
   }
 
   /**
@@ -639,16 +728,23 @@ export class LogisticsService implements OnApplicationShutdown {
     return this.dataSource.manager.findOne(Shipment, { where: { caseId } });
   }
 
-  /** The parcel an item that failed inspection went back to its customer in, if any, with the carrier's scans of it. */
-  async sentBackOf(caseId: string): Promise<SentBackParcel | null> {
-    const [parcel]: { carrier: string; tracking_number: string; cost_minor: string; created_at: Date; status: ShipmentStatus; status_at: Date | null }[] =
-      await this.dataSource.query(`SELECT carrier, tracking_number, cost_minor, created_at, status, status_at FROM sent_back_parcels WHERE case_id = $1`, [caseId]);
+  /**
+   * The parcel of `kind` the case sent its customer, if any (an item that failed inspection
+   * going back, an exchange's replacement), with the carrier's scans of it.
+   */
+  async outboundOf(caseId: string, kind: OutboundKind): Promise<OutboundParcel | null> {
+    const [parcel]: { carrier: string; tracking_number: string; cost_minor: string; units: number | null; created_at: Date; status: ShipmentStatus; status_at: Date | null }[] =
+      await this.dataSource.query(`SELECT carrier, tracking_number, cost_minor, units, created_at, status, status_at FROM ${OUTBOUND[kind].table} WHERE case_id = $1`, [caseId]);
     if (!parcel) return null;
-    const events = await this.dataSource.manager.find(TrackingEvent, { where: { caseId, shipmentId: IsNull() }, order: { occurredAt: 'ASC' } });
+    const events = await this.dataSource.manager.find(TrackingEvent, {
+      where: { caseId, shipmentId: IsNull(), trackingNumber: parcel.tracking_number },
+      order: { occurredAt: 'ASC' },
+    });
     return {
       carrier: parcel.carrier,
       trackingNumber: parcel.tracking_number,
       costMinor: Number(parcel.cost_minor),
+      units: parcel.units,
       at: new Date(parcel.created_at).toISOString(),
       status: parcel.status,
       statusAt: parcel.status_at && new Date(parcel.status_at).toISOString(),
@@ -662,11 +758,13 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 }
 
-/** The parcel an item that failed inspection went back to its customer in, as the case view shows it. */
-export interface SentBackParcel {
+/** A parcel sent to the customer (an item going back, an exchange's replacement), as the case view shows it. */
+export interface OutboundParcel {
   carrier: string;
   trackingNumber: string;
   costMinor: number;
+  /** units in it (null for an item sent back before they were recorded) */
+  units: number | null;
   /** when it was booked */
   at: string;
   /** its furthest scan (BOOKED before any); DELIVERED when the customer has it */

@@ -72,6 +72,11 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     'zh-Hant': (p) => `未通過質檢的退貨 ${p.rma} 已由 ${p.carrier} 寄回給您，運單號 ${p.trackingNumber}。`,
     en: (p) => `The item of return ${p.rma}, which did not pass inspection, is on its way back to you with ${p.carrier}, tracking number ${p.trackingNumber}.`,
   },
+  'exchange.shipped': {
+    'zh-Hans': (p) => `您的换货 ${p.rma} 已验收，新商品已由 ${p.carrier} 发出，运单号 ${p.trackingNumber}。`,
+    'zh-Hant': (p) => `您的換貨 ${p.rma} 已驗收，新商品已由 ${p.carrier} 發出，運單號 ${p.trackingNumber}。`,
+    en: (p) => `Your exchange ${p.rma} passed inspection: the replacement is on its way with ${p.carrier}, tracking number ${p.trackingNumber}.`,
+  },
   'refund.succeeded': {
     'zh-Hans': (p) =>
       (p.refundOnly ? `您的仅退款申请 ${p.rma} 已通过审核，已退款 ${p.amount}，原路退回 ${p.method}。` : `退货 ${p.rma} 已退款 ${p.amount}，原路退回 ${p.method}。`) +

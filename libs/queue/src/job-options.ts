@@ -20,6 +20,7 @@ const ATTEMPTS: Record<JobName, { attempts: number; backoffMs: number }> = {
   [JobName.BookShipment]: { attempts: 10, backoffMs: 2_000 },
   [JobName.CancelShipment]: { attempts: 10, backoffMs: 2_000 },
   [JobName.SendBack]: { attempts: 10, backoffMs: 2_000 },
+  [JobName.ShipReplacement]: { attempts: 10, backoffMs: 2_000 },
   [JobName.ApplyTracking]: { attempts: 8, backoffMs: 1_000 },
   [JobName.GradeInspection]: { attempts: 8, backoffMs: 1_000 },
   // The gateway is called with the same idempotency key on every attempt.

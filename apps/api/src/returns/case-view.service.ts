@@ -66,14 +66,15 @@ export class CaseViewService {
       const waiting = await this.intake.findWaiting(id);
       return waiting ? this.buffered(waiting) : null;
     }
-    const [items, timeline, shipment, events, inspection, refund, sentBack, feedback] = await Promise.all([
+    const [items, timeline, shipment, events, inspection, refund, sentBack, replacement, feedback] = await Promise.all([
       this.cases.items(id),
       this.cases.timeline(id),
       this.logistics.findByCase(id),
       this.logistics.eventsOf(id),
       this.inspection.findByCase(id),
       this.refunds.findByCase(id),
-      this.logistics.sentBackOf(id),
+      this.logistics.outboundOf(id, 'sent-back'),
+      this.logistics.outboundOf(id, 'replacement'),
       this.feedback.ofCase(id),
     ]);
     return {
@@ -108,6 +109,7 @@ export class CaseViewService {
         lastError: refund.lastError,
       },
       sentBack,
+      replacement,
       feedback,
       deadlines: subject.deadlines,
       timeline: timeline.map((t) => ({ at: t.at.toISOString(), from: t.from, to: t.to, actor: t.actor, note: t.note })),
@@ -123,6 +125,7 @@ export class CaseViewService {
       inspection: null,
       refund: null,
       sentBack: null,
+      replacement: null,
       feedback: null,
       deadlines: {},
       timeline: [{ at: request.createdAt.toISOString(), from: null, to: 'REQUESTED', actor: 'intake', note: 'waiting in the intake queue' }],

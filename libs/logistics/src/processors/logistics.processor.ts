@@ -17,6 +17,8 @@ export class LogisticsProcessor extends WorkerHost {
         return this.logistics.cancelBooking((job.data as JobPayload<JobName.CancelShipment>).caseId);
       case JobName.SendBack:
         return this.logistics.sendBack((job.data as JobPayload<JobName.SendBack>).caseId);
+      case JobName.ShipReplacement:
+        return this.logistics.shipReplacement((job.data as JobPayload<JobName.ShipReplacement>).caseId);
       case JobName.ApplyTracking:
         return this.logistics.applyTracking((job.data as JobPayload<JobName.ApplyTracking>).trackingEventId);
       default:
