@@ -336,5 +336,29 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       expect(await countRows(service, 'shipments WHERE case_id = ANY($1)', [[a, failing]])).toBe(2);
       expect(await countRows(service, `case_timeline WHERE case_id = $1 AND to_status = 'AWAITING_SHIPMENT'`, [a])).toBe(1);
     });
+
+    it('releases a booking the carrier made while our call timed out, once the case is cancelled before the retry', async () => {
+      const [timedOut, cancelledFirst] = await approvedCases(2);
+      const carrier = new FlakyCarrier();
+      // The carrier books, and our call times out all the same.
+      carrier.during.set(timedOut, async () => {
+        carrier.booked.set(timedOut, { trackingNumber: 'T-BOOKED-UNSEEN', labelUrl: null, pickupWindow: null, costMinor: 1200 });
+      });
+      carrier.failing.add(timedOut);
+      const logistics = logisticsWith(carrier);
+      await expect(logistics.book(timedOut)).rejects.toThrow('carrier timed out');
+      for (const id of [timedOut, cancelledFirst]) expect((await service.as('portal').post(`/v1/returns/${id}/cancel`, {})).status).toBe(200);
+
+      // The retry (its job tried before): the booking is found under the same key and cancelled, nothing recorded.
+      carrier.failing.clear();
+      carrier.during.clear();
+      await logistics.book(timedOut, true);
+      expect(carrier.cancelled).toEqual(['T-BOOKED-UNSEEN']);
+      expect(await countRows(service, 'shipments WHERE case_id = $1', [timedOut])).toBe(0);
+      expect((await service.get(CaseService).find(timedOut))!.status).toBe('CANCELLED');
+      // A first attempt for a case cancelled before it ran calls the carrier for nothing.
+      await logistics.book(cancelledFirst, false);
+      expect(carrier.calls).toEqual([timedOut, timedOut]);
+    });
   });
 });

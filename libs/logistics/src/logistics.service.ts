@@ -151,10 +151,30 @@ export class LogisticsService implements OnApplicationShutdown {
    * Books a label or door pickup for an approved case. The carrier call is made outside
    * the transaction with the case id as booking key, so a replay books nothing new. The
    * jobs a worker runs at the same time are booked together (see `bookMany`).
+   * @param triedBefore an earlier attempt of the job started (it failed, or its worker died):
+   *   the carrier may hold a booking we never recorded, which a case cancelled or closed
+   *   since must not keep (`releaseUnrecorded`)
    */
-  async book(caseId: string): Promise<void> {
+  async book(caseId: string, triedBefore = false): Promise<void> {
+    if (triedBefore && (await this.releaseUnrecorded(caseId))) return;
     const failure = await this.bookings.submit(caseId);
     if (failure) throw failure;
+  }
+
+  /**
+   * For a case cancelled or closed with no shipment recorded, after a booking attempt whose
+   * outcome we never learnt (the carrier may have booked and our call timed out): books again
+   * under the same key, which answers the carrier's booking if it made one (or makes one), and
+   * cancels it, so no courier comes for a return that is over.
+   * @returns whether the case was such a one
+   */
+  private async releaseUnrecorded(caseId: string): Promise<boolean> {
+    const [subject] = await this.bookingSubjects([caseId], ['CANCELLED', 'CLOSED']);
+    if (!subject || (await this.findByCase(caseId)) || !subject.address) return !!subject;
+    const booking = await this.bookWithCarrier(subject);
+    await this.carrier.cancel(booking.trackingNumber);
+    this.logger.warn(`case ${caseId}: released ${booking.carrier} ${booking.trackingNumber}, booked by an attempt whose answer was lost, the case being over`);
+    return true;
   }
 
   /**
@@ -278,10 +298,11 @@ export class LogisticsService implements OnApplicationShutdown {
 
   /**
    * What booking needs of each case still APPROVED (others were booked before, or cancelled
-   * meanwhile), with its order's address and customer and its lines, in one statement that
-   * reads only the columns used: no entities, no jsonb column parsed for nothing.
+   * meanwhile; `statuses` for others), with its order's address and customer and its lines,
+   * in one statement that reads only the columns used: no entities, no jsonb column parsed
+   * for nothing.
    */
-  private async bookingSubjects(caseIds: string[]): Promise<BookingSubject[]> {
+  private async bookingSubjects(caseIds: string[], statuses: CaseStatus[] = ['APPROVED']): Promise<BookingSubject[]> {
     const rows: {
       id: string;
       order_id: string;
@@ -296,8 +317,8 @@ export class LogisticsService implements OnApplicationShutdown {
               (SELECT json_agg(json_build_object('category', i.category, 'unitPrice', i.unit_price_minor, 'quantity', i.quantity) ORDER BY i.sku)
                  FROM return_items i WHERE i.case_id = c.id) AS lines
          FROM return_cases c JOIN orders o ON o.id = c.order_id
-        WHERE c.id = ANY($1::uuid[]) AND c.status = 'APPROVED'`,
-      [caseIds],
+        WHERE c.id = ANY($1::uuid[]) AND c.status = ANY($2::text[])`,
+      [caseIds, statuses],
     );
     return rows.map((r) => ({
       id: r.id,

@@ -12,7 +12,8 @@ export class LogisticsProcessor extends WorkerHost {
   async process(job: Job): Promise<void> {
     switch (job.name as JobName) {
       case JobName.BookShipment:
-        return this.logistics.book((job.data as JobPayload<JobName.BookShipment>).caseId);
+        // attemptsStarted counts the runs a dead worker never finished too.
+        return this.logistics.book((job.data as JobPayload<JobName.BookShipment>).caseId, job.attemptsStarted > 1 || job.attemptsMade > 0);
       case JobName.CancelShipment:
         return this.logistics.cancelBooking((job.data as JobPayload<JobName.CancelShipment>).caseId);
       case JobName.SendBack:
