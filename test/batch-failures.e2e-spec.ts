@@ -7,7 +7,7 @@ import { Booking, BookingRequest, CarrierGateway, LogisticsService } from '@retu
 import { NotificationChannel, NotificationService, OutgoingMessage } from '@returns/notification';
 import { PolicyService } from '@returns/policy';
 import { OutboxService } from '@returns/queue';
-import { CUSTOMER_MESSAGES, Jobs, QueueName } from '@returns/contracts';
+import { CUSTOMER_MESSAGES, Jobs, ProviderHttpError, QueueName } from '@returns/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countRows, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
@@ -359,6 +359,16 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
       // A first attempt for a case cancelled before it ran calls the carrier for nothing.
       await logistics.book(cancelledFirst, false);
       expect(carrier.calls).toEqual([timedOut, timedOut]);
+      // A retry the carrier refuses (4xx: nothing booked under the key): nothing to release, the job is done.
+      const refusing: CarrierGateway = {
+        book: async () => {
+          throw new ProviderHttpError('carrier', 422, { error: 'no service to this address' }, 'carrier answered 422');
+        },
+        cancel: async () => {
+          throw new Error('nothing to cancel');
+        },
+      };
+      await logisticsWith(refusing).book(cancelledFirst, true);
     });
   });
 });

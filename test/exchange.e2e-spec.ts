@@ -3,7 +3,8 @@ import { JobRequest, Jobs } from '@returns/contracts';
 import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
 import { CarrierSimulator, LogisticsService } from '@returns/logistics';
-import { addedJob, inspectedAs, postReturn, putOrder } from './support/api-helpers';
+import { FeedbackService, RefundService } from '@returns/refund';
+import { addedJob, deadlinePassed, inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 
@@ -111,6 +112,27 @@ describe('an exchange', () => {
     expect(notices.map((n: { kind: string; message: string }) => [n.kind, n.message])).toEqual([
       ['replacement-lost', `the replacement sent to the customer (${carrier} ${trackingNumber}) was lost by the carrier: send another, or refund the customer`],
     ]);
+  });
+
+  it('ships nothing for an exchange the carrier lost on its way in, refunded in full and completed since', async () => {
+    const { orderId } = await putOrder(service);
+    const caseId = (await postReturn(service, returnBody(orderId, { type: 'EXCHANGE' }))).body.id;
+    await service.get(IntakeService).judge(caseId);
+    const logistics = service.get(LogisticsService);
+    await logistics.book(caseId);
+    const { carrier, trackingNumber } = (await view(caseId)).shipment;
+    for (const [status, minutesAgo] of [['PICKED_UP', 30], ['LOST', 20]] as const) {
+      await service.as('carrier').post('/v1/logistics/tracking', { carrier, trackingNumber, status, occurredAt: new Date(Date.now() - minutesAgo * 60_000).toISOString() });
+    }
+    for (const { id } of await service.db.query('SELECT id FROM tracking_events WHERE case_id = $1 AND applied_at IS NULL ORDER BY occurred_at', [caseId])) await logistics.applyTracking(id);
+    await service.get(RefundService).issue(caseId, true);
+    await deadlinePassed(service, caseId, 'completeBy');
+    expect(await service.get(FeedbackService).onCompletionDeadline(caseId)).toBe(true);
+    expect((await view(caseId)).status).toBe('COMPLETED');
+
+    await logistics.shipReplacement(caseId);
+    expect((await bookings()).has(`replacement:${caseId}`)).toBe(false);
+    expect((await logistics.owedSince(new Date(Date.now() - 60_000))).map((j) => j.jobId)).not.toContain(Jobs.shipReplacement(caseId).jobId);
   });
 
   it('is owed by recovery while not shipped, and its message and webhook once shipped', async () => {

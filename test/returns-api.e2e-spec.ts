@@ -1,4 +1,5 @@
-import { QueueName } from '@returns/contracts';
+import { Jobs, QueueName } from '@returns/contracts';
+import { InspectionService } from '@returns/inspection';
 import { CarrierSimulator, LogisticsService } from '@returns/logistics';
 import { PaymentSimulator } from '@returns/refund';
 import {
@@ -564,7 +565,7 @@ describe('returns service HTTP contract', () => {
       await scan(service, view, 'PICKED_UP', -30);
       await scan(service, view, 'DELIVERED_TO_WAREHOUSE', -1);
       await service.drain();
-      expect((await scan(service, view, 'LOST', -10)).status).toBe(202); // out of order, or the carrier's mistake
+      expect((await scan(service, view, 'LOST', 0)).status).toBe(202); // after the delivery: the carrier's mistake
       await service.drain();
       const after = (await service.as('agent').get(`/v1/returns/${view.id}`)).body;
       expect(after.status).toBe('IN_TRANSIT');
@@ -744,6 +745,9 @@ describe('returns service HTTP contract', () => {
       expect(told.body).toMatch(/没有您申请退回的商品|沒有您申請退回的商品|did not hold the items/);
       const notices = (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items.filter((n: { caseId: string }) => n.caseId === view.id);
       expect(notices.map((n: { kind: string }) => n.kind)).toEqual(['inspection-nothing-came']);
+      // Recovery says it again as it first said it.
+      const owed = await service.get(InspectionService).owedSince(new Date(Date.now() - 60_000));
+      expect(owed.find((j) => j.jobId === Jobs.notify(view.id, 'inspection.failed').jobId)?.data).toMatchObject({ params: { nothingCame: 'yes' } });
     });
   });
 

@@ -97,6 +97,26 @@ describe('sending a failed item back', () => {
     expect((await added(Jobs.notify(caseId, 'item.sent_back'))).data.params).toMatchObject({ trackingNumber: expect.any(String) });
   });
 
+  it('sends back a unit beyond the return\'s that failed, though the return passed, and recovery owes it', async () => {
+    const { orderId } = await putOrder(service);
+    const caseId = (await postReturn(service, returnBody(orderId))).body.id;
+    await service.get(IntakeService).judge(caseId);
+    const logistics = service.get(LogisticsService);
+    await logistics.book(caseId);
+    await logistics.receive(caseId, 'warehouse:w-01');
+    // One unit asked for; two came, the second worn.
+    const items = [inspectedAs('S1', 1, 'NEW'), inspectedAs('S1', 1, 'USED')];
+    expect((await service.as('warehouse').post(`/v1/returns/${caseId}/inspection`, { inspector: 'w-07', items })).status).toBe(202);
+    await service.get(InspectionService).grade(caseId);
+    expect((await service.get(InspectionService).findByCase(caseId))!.outcome).toBe('PASSED');
+    await (await added(Jobs.sendBack(caseId))).remove();
+    const since = new Date(Date.now() - 60_000);
+    expect((await logistics.owedSince(since)).map((j) => j.jobId)).toContain(Jobs.sendBack(caseId).jobId);
+    await logistics.sendBack(caseId);
+    expect((await service.as('agent').get(`/v1/returns/${caseId}`)).body.sentBack).toMatchObject({ units: 1 });
+    expect((await logistics.owedSince(since)).map((j) => j.jobId)).not.toContain(Jobs.sendBack(caseId).jobId);
+  });
+
   it('is owed by recovery while not sent, and its message once sent', async () => {
     const caseId = await failedAtInspection();
     await (await added(Jobs.sendBack(caseId))).remove();
@@ -166,7 +186,7 @@ describe('sending a failed item back', () => {
       const { caseId, scan } = await sentBack();
       await scan('PICKED_UP', 30);
       await scan('DELIVERED', 5);
-      await scan('LOST', 10); // out of order, or the carrier's mistake
+      await scan('LOST', 1); // after the delivery: the carrier's mistake
       expect((await view(caseId)).sentBack.status).toBe('DELIVERED');
       expect((await service.as('agent').get('/v1/staff-notifications')).body.items.filter((n: { caseId: string }) => n.caseId === caseId)).toEqual([]);
     });

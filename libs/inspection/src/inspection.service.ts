@@ -9,6 +9,11 @@ import { OutboxService, Tx } from '@returns/queue';
 import { gradeInspection, GradedItem, unitsToSendBack } from './grading';
 import { Inspection, SubmittedInspectionItem } from './inspection.entity';
 
+/** The customer's message of a failed inspection: the item comes back to them, or (nothing to send back) none of it came. */
+function failedMessage(caseId: string, goingBack: boolean, priority: number): JobRequest {
+  return Jobs.notify(caseId, 'inspection.failed', goingBack ? {} : { nothingCame: 'yes' }, priority);
+}
+
 /** Warehouse QC: takes the inspector's report, grades it, decides what becomes of each item. */
 @Injectable()
 export class InspectionService {
@@ -59,14 +64,17 @@ export class InspectionService {
       `SELECT i.case_id, c.priority FROM inspections i JOIN return_cases c ON c.id = i.case_id WHERE i.graded_at IS NULL AND i.submitted_at >= $1`,
       [since],
     );
-    const failed: { id: string; priority: number }[] = await this.dataSource.query(
-      `SELECT id, priority FROM return_cases WHERE status IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER') AND updated_at >= $1`,
+    const failed: { id: string; priority: number; going_back: boolean }[] = await this.dataSource.query(
+      `SELECT c.id, c.priority,
+              EXISTS (SELECT 1 FROM inspections i CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.items, '[]'::jsonb)) e
+                       WHERE i.case_id = c.id AND e->>'disposition' = 'RETURN_TO_CUSTOMER') AS going_back
+         FROM return_cases c WHERE c.status IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER') AND c.updated_at >= $1`,
       [since],
     );
     const settled = await this.cases.movedSince(since, ['INSPECTION_FAILED', 'EXCHANGE_SHIPPED', 'REFUND_PENDING'], ['RECEIVED']);
     return [
       ...ungraded.map((i) => Jobs.gradeInspection(i.case_id, i.priority)),
-      ...failed.map((c) => Jobs.notify(c.id, 'inspection.failed', {}, c.priority)),
+      ...failed.map((c) => failedMessage(c.id, c.going_back, c.priority)),
       ...settled.map((m) => Jobs.webhook(m.caseId, 'inventory.disposition')),
     ];
   }
@@ -144,10 +152,9 @@ export class InspectionService {
     if (goingBack > 0) tx.enqueue(Jobs.sendBack(subject.id, subject.priority));
     if (accepted === 0) {
       await this.cases.transition(tx.manager, subject, 'INSPECTION_FAILED', actor, note);
-      if (goingBack > 0) tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', {}, subject.priority));
-      else {
+      tx.enqueue(failedMessage(subject.id, goingBack > 0, subject.priority));
+      if (goingBack === 0) {
         // Every unit reported missing: an empty or wrong parcel, nothing to send back. The agents take it up.
-        tx.enqueue(Jobs.notify(subject.id, 'inspection.failed', { nothingCame: 'yes' }, subject.priority));
         const message = `none of the ${graded.reduce((n, i) => n + i.quantity, 0)} unit(s) of this return came in the parcel (all reported MISSING): nothing to send back; contact the customer`;
         await this.cases.notifyAgents(tx.manager, subject.id, 'inspection-nothing-came', message);
       }

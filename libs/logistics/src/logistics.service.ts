@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { assertDeadlinePassed, CaseDeadlines, CaseService, IllegalTransitionError, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertManyStatement, preparedQuery } from '@returns/database';
-import { CaseStatus, JobRequest, Jobs, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
+import { CaseStatus, JobRequest, Jobs, ProviderHttpError, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { Booking, CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
@@ -171,7 +171,17 @@ export class LogisticsService implements OnApplicationShutdown {
   private async releaseUnrecorded(caseId: string): Promise<boolean> {
     const [subject] = await this.bookingSubjects([caseId], ['CANCELLED', 'CLOSED']);
     if (!subject || (await this.findByCase(caseId)) || !subject.address) return !!subject;
-    const booking = await this.bookWithCarrier(subject);
+    let booking: CarrierBooking;
+    try {
+      booking = await this.bookWithCarrier(subject);
+    } catch (error) {
+      // A refusal (4xx) books nothing under the key, so none was made before: nothing to release.
+      if (error instanceof ProviderHttpError && error.status !== null && error.status >= 400 && error.status < 500) {
+        this.logger.log(`case ${caseId}: the carrier refuses its booking key (${error.message}): no booking to release`);
+        return true;
+      }
+      throw error; // asked again by the job's next attempt
+    }
     await this.carrier.cancel(booking.trackingNumber);
     this.logger.warn(`case ${caseId}: released ${booking.carrier} ${booking.trackingNumber}, booked by an attempt whose answer was lost, the case being over`);
     return true;
@@ -216,7 +226,7 @@ export class LogisticsService implements OnApplicationShutdown {
   private async tellAgentsNoAddress(subjects: BookingSubject[]): Promise<void> {
     await this.dataSource
       .transaction(async (manager) => {
-        for (const { id, orderId } of subjects) {
+        for (const { id, orderId } of [...subjects].sort((a, b) => (a.id < b.id ? -1 : 1))) {
           const message = `order ${orderId} has no address to collect the return from: upstream must send it again with one (PUT /v1/orders/${orderId}); the booking is retried, and after its last attempt an admin redrives it (retry-failed on the logistics queue)`;
           if (await this.cases.notifyAgents(manager, id, 'no-address', message)) this.logger.warn(`case ${id}: ${message}`);
         }
@@ -509,8 +519,11 @@ export class LogisticsService implements OnApplicationShutdown {
         );
       });
     } catch (error) {
-      // Refused (409); but a parcel refunded as lost that is in the warehouse's hands is news for the agents.
-      if (error instanceof IllegalTransitionError) await this.lostParcelScannedIn(caseId, actor);
+      // Refused (409); but a parcel refunded as lost that is in the warehouse's hands is news for
+      // the agents. Telling them failing is logged: the answer stays the 409.
+      if (error instanceof IllegalTransitionError) {
+        await this.lostParcelScannedIn(caseId, actor).catch((e: Error) => this.logger.warn(`case ${caseId}: could not record a lost parcel scanned in: ${e.message}`));
+      }
       throw error;
     }
   }
@@ -518,6 +531,7 @@ export class LogisticsService implements OnApplicationShutdown {
   /** The warehouse scanned the parcel of a case refunded as lost: it shows as delivered, and the agents are told. */
   private async lostParcelScannedIn(caseId: string, actor: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
+      await this.cases.lock(manager, caseId); // the case before its shipment, as a carrier's scan takes them
       const [parcel]: { carrier: string; tracking_number: string }[] = await manager.query(
         // In a WITH: TypeORM answers a bare UPDATE with [rows, count], not the rows.
         `WITH found AS (UPDATE shipments SET status = 'DELIVERED_TO_WAREHOUSE', status_at = now(), updated_at = now() WHERE case_id = $1 AND status = 'LOST' RETURNING carrier, tracking_number)
@@ -566,16 +580,17 @@ export class LogisticsService implements OnApplicationShutdown {
       `SELECT c.id AS case_id, c.status, c.priority, p.carrier, p.tracking_number FROM return_cases c LEFT JOIN sent_back_parcels p ON p.case_id = c.id
         WHERE c.status IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER') AND c.updated_at >= $1
        UNION ALL
-       -- Partly accepted: what failed goes back though the case went on to its refund.
+       -- Accepted in part (or with more units than the case has): what failed goes back though the case went on.
        SELECT c.id, c.status, c.priority, p.carrier, p.tracking_number
          FROM inspections i JOIN return_cases c ON c.id = i.case_id LEFT JOIN sent_back_parcels p ON p.case_id = c.id
-        WHERE i.graded_at >= $1 AND i.outcome = 'PARTIAL'
+        WHERE i.graded_at >= $1 AND c.status NOT IN ('INSPECTION_FAILED', 'RETURNED_TO_CUSTOMER')
           AND EXISTS (SELECT 1 FROM jsonb_array_elements(i.items) e WHERE e->>'disposition' = 'RETURN_TO_CUSTOMER')`,
       [since],
     );
     const replaced: { case_id: string; priority: number; carrier: string | null; tracking_number: string | null }[] = await this.dataSource.query(
       `SELECT c.id AS case_id, c.priority, p.carrier, p.tracking_number FROM return_cases c LEFT JOIN replacement_parcels p ON p.case_id = c.id
-        WHERE c.type = 'EXCHANGE' AND c.status IN ('EXCHANGE_SHIPPED', 'COMPLETED') AND c.updated_at >= $1`,
+        WHERE c.type = 'EXCHANGE' AND c.status IN ('EXCHANGE_SHIPPED', 'COMPLETED') AND c.updated_at >= $1
+          AND EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.id AND t.to_status = 'EXCHANGE_SHIPPED')`,
       [since],
     );
     // What a receipt or a closing told, though the case has moved on since (a received one does soon).
@@ -676,6 +691,8 @@ export class LogisticsService implements OnApplicationShutdown {
   async shipReplacement(caseId: string): Promise<void> {
     const subject = await this.cases.find(caseId);
     if (!subject || subject.type !== 'EXCHANGE' || !['EXCHANGE_SHIPPED', 'COMPLETED'].includes(subject.status)) return;
+    // Passed inspection: not an exchange refunded in full because the carrier lost it, completed since.
+    if (!(await this.cases.wasEver(this.dataSource.manager, caseId, 'EXCHANGE_SHIPPED'))) return;
     const units = (await this.cases.items(caseId)).reduce((n, item) => n + (item.acceptedQuantity ?? 0), 0);
     if (units === 0) return;
     const booked = await this.bookOutbound(subject, 'replacement', units);

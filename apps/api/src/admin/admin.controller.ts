@@ -73,7 +73,7 @@ export class AdminController {
   @ApiOperation({
     summary:
       'After Redis lost writes (a crash under appendfsync everysec, a failover, a flush): adds again the jobs Redis no longer has ' +
-      'that requests and cases changed since `since` are waiting on (judging, booking, grading, refund payment, sending back, ' +
+      'that requests and cases changed since `since` are waiting on (judging, booking, grading, refund payment, sending back, an exchange\'s replacement, ' +
       "every deadline timer, the customer's messages not yet told, the webhooks not yet taken). " +
       'Jobs still in Redis, and failed ones (retry-failed), are left as they are.',
   })
