@@ -161,20 +161,30 @@ describe('refund reconciliation', () => {
     expect(await payoutsOf(stuck.id)).toHaveLength(0);
   });
 
-  it('reports a refund paid twice: a round finance retried that the gateway settled late', async () => {
+  /** A refund whose first round the gateway refused (timed out), and that finance retried: round 2 due. */
+  async function retriedByFinance() {
     const caseId = await refundDue();
     const gateway = new ScriptedGateway();
     gateway.behaviour = 'refuse';
     await refundsWith(gateway).issue(caseId, true);
     const failed = await refundOf(caseId);
     expect(failed.status).toBe('FAILED');
-    // Finance retries (the gateway holds nothing for round 1 yet): round 2 pays.
     expect((await service.as('finance').post(`/v1/refunds/${failed.id}/retry`)).status).toBe(202);
+    return { caseId, gateway, failed };
+  }
+
+  /** The gateway pays a refund's round late, under that round's key. */
+  const settledLate = (round: { idempotencyKey: string; amount: number }) =>
+    simulator.refund({ idempotencyKey: round.idempotencyKey, provider: 'alipay', transactionId: null, amountMinor: round.amount, currency: 'CNY' });
+
+  it('reports a refund paid twice: a round finance retried that the gateway settled late', async () => {
+    // Finance retries (the gateway holds nothing for round 1 yet): round 2 pays.
+    const { caseId, gateway, failed } = await retriedByFinance();
     gateway.behaviour = 'pay';
     await refundsWith(gateway).issue(caseId, false);
     expect((await refundOf(caseId)).status).toBe('SUCCEEDED');
     // Then the gateway settles round 1 after all.
-    await simulator.refund({ idempotencyKey: failed.idempotencyKey, provider: 'alipay', transactionId: null, amountMinor: failed.amount, currency: 'CNY' });
+    await settledLate(failed);
 
     const report = await reconcile();
     expect(findingsOf(report, failed.id)).toEqual(['PAID_TWICE']);
@@ -184,17 +194,12 @@ describe('refund reconciliation', () => {
   });
 
   it("records, at finance's next retry, a payment the gateway made late under an earlier round's key, and pays nothing again", async () => {
-    const caseId = await refundDue();
-    const gateway = new ScriptedGateway();
-    gateway.behaviour = 'refuse';
-    await refundsWith(gateway).issue(caseId, true);
-    const round1 = await refundOf(caseId);
     // Finance retries; round 2 fails as well.
-    expect((await service.as('finance').post(`/v1/refunds/${round1.id}/retry`)).status).toBe(202);
+    const { caseId, gateway, failed: round1 } = await retriedByFinance();
     await refundsWith(gateway).issue(caseId, true);
     expect(await refundOf(caseId)).toMatchObject({ status: 'FAILED', idempotencyKey: expect.stringMatching(/-2$/) });
     // Then the gateway settles round 1 after all, before finance's next retry.
-    const paid = await simulator.refund({ idempotencyKey: round1.idempotencyKey, provider: 'alipay', transactionId: null, amountMinor: round1.amount, currency: 'CNY' });
+    const paid = await settledLate(round1);
 
     const retried = await service.as('finance').post(`/v1/refunds/${round1.id}/retry`);
     expect(retried.status).toBe(202);
@@ -205,14 +210,9 @@ describe('refund reconciliation', () => {
   });
 
   it('pays nothing in a round finance retried when the gateway has since settled an earlier round, and records that payment', async () => {
-    const caseId = await refundDue();
-    const gateway = new ScriptedGateway();
-    gateway.behaviour = 'refuse';
-    await refundsWith(gateway).issue(caseId, true);
-    const round1 = await refundOf(caseId);
-    expect((await service.as('finance').post(`/v1/refunds/${round1.id}/retry`)).status).toBe(202);
+    const { caseId, gateway, failed: round1 } = await retriedByFinance();
     // The gateway settles round 1 before round 2's job runs.
-    const paid = await simulator.refund({ idempotencyKey: round1.idempotencyKey, provider: 'alipay', transactionId: null, amountMinor: round1.amount, currency: 'CNY' });
+    const paid = await settledLate(round1);
     gateway.behaviour = 'pay';
     await refundsWith(gateway).issue(caseId, false);
     expect(await refundOf(caseId)).toMatchObject({ status: 'SUCCEEDED', providerRefundId: paid.providerRefundId });
