@@ -88,6 +88,24 @@ describe('admin while Redis is down', () => {
     expect(recovered.body.byJob[JobName.JudgeReturn].owed).toBeGreaterThanOrEqual(1);
   });
 
+  it('takes returns at once while Redis is away: no request waits on reading the backlog', async () => {
+    const orders = await Promise.all([1, 2, 3, 4, 5].map(() => putOrder(service)));
+    await relay.cut();
+    try {
+      await new Promise((r) => setTimeout(r, 3_000)); // the producer's connection is reconnecting
+      const took: number[] = [];
+      for (const { orderId } of orders) {
+        const startedAt = Date.now();
+        expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
+        took.push(Date.now() - startedAt);
+      }
+      expect(Math.max(...took)).toBeLessThan(400);
+    } finally {
+      await relay.restore();
+      await redisAnswers();
+    }
+  });
+
   it('shuts down while Redis is away without waiting for it', async () => {
     await relay.cut();
     // Long enough for every client to be between two attempts to reconnect: a command sent to

@@ -5,6 +5,10 @@ import { JobProducer } from '@returns/queue';
 
 /** How long one reading of the intake backlog is trusted: one Redis call per 250 ms, not per request. */
 const DEPTH_TTL_MS = 250;
+/** How long a failed reading (Redis away) stands for "no backlog known", before Redis is asked again. */
+const FAILED_READING_TTL_MS = 1_000;
+/** Most a request waits for the first reading, or for one while Redis does not answer; then it goes on without. */
+const READING_WAIT_MS = 100;
 
 /**
  * Back-pressure for Double-11: past INTAKE_HIGH_WATER returns waiting to be judged,
@@ -12,7 +16,7 @@ const DEPTH_TTL_MS = 250;
  */
 @Injectable()
 export class IntakeGate {
-  private reading: { depth: number; at: number } | null = null;
+  private reading: { depth: number; at: number; ttlMs: number } | null = null;
   private pending: Promise<number> | null = null;
 
   constructor(
@@ -20,19 +24,32 @@ export class IntakeGate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Returns waiting in the intake queue, at most DEPTH_TTL_MS old. */
+  /**
+   * Returns waiting in the intake queue, at most DEPTH_TTL_MS old. No request waits on Redis
+   * for long: a new reading is waited for READING_WAIT_MS at most, then the last one stands
+   * (0 before any: no backlog known), and a reading that failed (Redis away, its commands
+   * queued until they time out) stands as 0 for FAILED_READING_TTL_MS: the request is kept in
+   * PostgreSQL anyway.
+   */
   async depth(): Promise<number> {
-    if (this.reading && Date.now() - this.reading.at < DEPTH_TTL_MS) return this.reading.depth;
+    const reading = this.reading;
+    if (reading && Date.now() - reading.at < reading.ttlMs) return reading.depth;
     this.pending ??= this.producer
       .queue(QueueName.Intake)
       .getJobCounts('waiting', 'prioritized', 'paused')
-      .then((c) => {
-        const depth = c.waiting + c.prioritized + c.paused;
-        this.reading = { depth, at: Date.now() };
-        return depth;
-      })
+      .then(
+        (c) => {
+          const depth = c.waiting + c.prioritized + c.paused;
+          this.reading = { depth, at: Date.now(), ttlMs: DEPTH_TTL_MS };
+          return depth;
+        },
+        () => {
+          this.reading = { depth: 0, at: Date.now(), ttlMs: FAILED_READING_TTL_MS };
+          return 0;
+        },
+      )
       .finally(() => (this.pending = null));
-    return this.pending;
+    return Promise.race([this.pending, new Promise<number>((resolve) => setTimeout(() => resolve(reading?.depth ?? 0), READING_WAIT_MS).unref())]);
   }
 
   /**
@@ -55,7 +72,7 @@ export class IntakeGate {
    * 1 to 60 s).
    */
   private async refusal(): Promise<IntakeBacklogException | null> {
-    const depth = await this.depth().catch(() => 0); // Redis away: the outbox holds the request anyway.
+    const depth = await this.depth();
     const highWater = this.config.intakeHighWater;
     if (depth < highWater) return null;
     const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil((depth - highWater * 0.8) / Math.max(1, highWater / 20))));
