@@ -45,23 +45,33 @@ describe('admin: queues and metrics', () => {
     await service.waitForStatus(created.body.id, 'AWAITING_SHIPMENT');
   });
 
-  it('redrives the failed set', async () => {
-    // A job that fails for good on its only attempt, as after a long provider outage.
+  it('redrives the failed set, each job with its attempts anew', async () => {
+    // A job that fails for good after its 3 attempts, as after a long provider outage.
     await service.queue(QueueName.Inspection).add(JobName.GradeInspection, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1 });
-    const broken = await service.queue(QueueName.Intake).add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1 });
-    for (const deadline = Date.now() + 10_000; (await broken.getState()) !== 'failed' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    const broken = await service.queue(QueueName.Intake).add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 3 });
+    const failedFor = async () => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        const job = (await service.queue(QueueName.Intake).getJob(broken.id!))!;
+        if ((await job.getState()) === 'failed') return job;
+      }
+      throw new Error(`${broken.id} did not fail`);
+    };
+    expect((await failedFor()).attemptsMade).toBe(3);
     const before = (await service.as('admin').get('/v1/admin/queues')).body.items.find((q: any) => q.name === 'intake');
     expect(before.failed).toBeGreaterThanOrEqual(1);
 
+    const redrivenAt = Date.now();
     const redriven = await service.as('admin').post('/v1/admin/queues/intake/retry-failed');
     expect(redriven.status).toBe(202);
     expect(redriven.body.retried).toBe(before.failed);
-    // It ran again (and, its request being unknown, failed again).
+    // It ran its 3 attempts again (and, its request being unknown, failed again), not one.
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-      const job = await service.queue(QueueName.Intake).getJob(broken.id!);
-      if (job && job.attemptsMade >= 2 && (await job.getState()) === 'failed') break;
+      const job = (await service.queue(QueueName.Intake).getJob(broken.id!))!;
+      if (job.finishedOn && job.finishedOn >= redrivenAt && (await job.getState()) === 'failed') break;
     }
-    expect((await service.queue(QueueName.Intake).getJob(broken.id!))!.attemptsMade).toBeGreaterThanOrEqual(2);
+    const again = (await service.queue(QueueName.Intake).getJob(broken.id!))!;
+    expect(again.finishedOn).toBeGreaterThanOrEqual(redrivenAt);
+    expect(again.attemptsMade).toBe(3);
     expectError(await service.as('admin').post('/v1/admin/queues/billing/retry-failed'), 404, 'QUEUE_NOT_FOUND');
   });
 

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ALL_QUEUES, QueueName } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 
+/** Failed jobs moved back per round trip of a redrive. */
+const REDRIVE_PAGE = 500;
+
 export interface QueueStats {
   name: QueueName;
   /** jobs ready to run: BullMQ's wait list plus its prioritized set (every case job has a priority) */
@@ -62,11 +65,31 @@ export class QueueStatsService {
     return this.producer.queue(name).resume();
   }
 
-  /** Moves every failed job back to waiting: the redrive after a provider outage. */
+  /**
+   * Moves every failed job back to waiting, its attempts counted anew: the redrive after a
+   * provider outage. (BullMQ's `retryJobs` keeps the count, so a redriven job had one try
+   * left, and a stage that treats its last attempt as final gave up at its first error.)
+   * The jobs there when it starts, 500 at a time; one that fails again meanwhile stays.
+   * @returns how many were moved
+   */
   async retryFailed(name: QueueName): Promise<number> {
     const queue = this.producer.queue(name);
-    const failed = await queue.getFailedCount();
-    await queue.retryJobs({ state: 'failed', count: 1000 });
-    return failed;
+    const total = await queue.getFailedCount();
+    let retried = 0;
+    for (let seen = 0; seen < total; ) {
+      const jobs = await queue.getFailed(0, Math.min(REDRIVE_PAGE, total - seen) - 1);
+      if (!jobs.length) break;
+      seen += jobs.length;
+      const moved = await Promise.all(
+        jobs.map((job) =>
+          job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
+            () => 1,
+            () => 0, // taken meanwhile (another redrive), or no longer failed
+          ),
+        ),
+      );
+      retried += moved.reduce<number>((n, m) => n + m, 0);
+    }
+    return retried;
   }
 }
