@@ -1,5 +1,5 @@
-import { signBody } from '@returns/contracts';
-import { caseIn, expectError, expectFieldError, putOrder, returnFor } from './support/api-helpers';
+import { QueueName, signBody } from '@returns/contracts';
+import { caseIn, expectError, expectFieldError, postReturn, putOrder, returnFor } from './support/api-helpers';
 import { daysAgo, orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
@@ -145,6 +145,17 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
       const after = await lin.get('/v1/review-queue?limit=200');
       expect(after.body.items.map((i: any) => i.id)).not.toContain(view.id);
       expectError(await lin.post(`/v1/returns/${view.id}/claim`), 409, 'NOT_IN_REVIEW');
+    });
+
+    it('answers 409 NOT_IN_REVIEW to a claim on a request still waiting to be judged', async () => {
+      const { orderId } = await putOrder(service);
+      await service.queue(QueueName.Intake).pause();
+      try {
+        const created = await postReturn(service, returnBody(orderId));
+        expectError(await service.as('agent').post(`/v1/returns/${created.body.id}/claim`), 409, 'NOT_IN_REVIEW');
+      } finally {
+        await service.queue(QueueName.Intake).resume();
+      }
     });
 
     it('answers 404 to a claim on an unknown case', async () => {

@@ -718,7 +718,12 @@ export class IntakeService implements OnApplicationShutdown {
   /** An agent takes a review; others are kept off it for CLAIM_TTL_MS. Claiming again renews it. */
   async claim(caseId: string, agent: string): Promise<{ claimedBy: string; claimedAt: string; claimedUntil: string }> {
     return this.outbox.transaction(async (tx) => {
-      const subject = await this.cases.lockForMove(tx.manager, caseId, 'APPROVED');
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject) {
+        // A claim is not a move: a request still waiting to be judged is not in review either.
+        if (!(await this.findRequest(caseId))) throw notFound('RETURN_NOT_FOUND', `return ${caseId} not found`);
+        throw conflict('NOT_IN_REVIEW', `return ${caseId} is REQUESTED (waiting to be judged), not waiting for review`);
+      }
       if (subject.status !== 'PENDING_REVIEW') throw conflict('NOT_IN_REVIEW', `return ${caseId} is ${subject.status}, not waiting for review`);
       if (this.heldByOther(subject, agent)) throw conflict('ALREADY_CLAIMED', `return ${caseId} is being reviewed by ${subject.claimedBy}`);
       const claimedAt = new Date();
