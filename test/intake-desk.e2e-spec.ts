@@ -266,5 +266,8 @@ describe('review deadline reminder', () => {
     expect(reminders[0].audience).toBe('agents');
     const approvedAt = approved.timeline.find((t: any) => t.to === 'APPROVED').at;
     expect(new Date(reminders[0].created_at).getTime()).toBeLessThan(Date.parse(approvedAt));
+    // Decided, the case is no longer waiting: its reminder leaves the agents' notices.
+    const notices = (await service.as('agent').get('/v1/staff-notifications?limit=200')).body.items;
+    expect(notices.filter((n: { caseId: string }) => n.caseId === view.id)).toEqual([]);
   });
 });

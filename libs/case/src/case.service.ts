@@ -335,15 +335,17 @@ export class CaseService {
   }
 
   /**
-   * Notices recorded for one audience of staff (`staff_notifications`: a review about to be
-   * approved by its deadline, an item sent back to its customer and lost or brought back
-   * undelivered), newest first.
+   * Notices recorded for one audience of staff (`staff_notifications`, `StaffNoticeKind`),
+   * newest first; a review reminder only while its case still waits for review.
    */
   staffNotices(audience: 'agents', limit: number): Promise<StaffNotice[]> {
     return this.dataSource.query(
       `SELECT n.case_id AS "caseId", c.rma_number AS "rmaNumber", n.kind, n.message, n.created_at AS "createdAt"
          FROM staff_notifications n JOIN return_cases c ON c.id = n.case_id
-        WHERE n.audience = $1 ORDER BY n.id DESC LIMIT $2`,
+        WHERE n.audience = $1
+          -- A reminder is of a case still waiting for review; once decided, it is no news.
+          AND (n.kind <> 'review-reminder' OR c.status = 'PENDING_REVIEW')
+        ORDER BY n.id DESC LIMIT $2`,
       [audience, limit],
     );
   }
