@@ -3,7 +3,7 @@ import { caseIn, expectError, expectFieldError, postReturn, putOrder, returnFor 
 import { daysAgo, orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
-const KEYS = ['dev-upstream:upstream', 'dev-portal:portal', 'dev-carrier:carrier', 'dev-warehouse:warehouse', 'dev-agent:agent', 'dev-finance:finance', 'dev-admin:admin', 'agent-lin:agent', 'agent-wu:agent'];
+const KEYS = ['dev-upstream:upstream', 'upstream-b:upstream', 'dev-portal:portal', 'dev-carrier:carrier', 'dev-warehouse:warehouse', 'dev-agent:agent', 'dev-finance:finance', 'dev-admin:admin', 'agent-lin:agent', 'agent-wu:agent'];
 
 describe('intake: policies, pre-screening, risk, review desk and upstream events', () => {
   let service: TestService;
@@ -164,9 +164,9 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
   });
 
   describe('upstream events', () => {
-    const post = (event: object, signature?: string) => {
+    const post = (event: object, signature?: string, key = 'dev-upstream') => {
       const body = JSON.stringify(event);
-      const request = service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json');
+      const request = service.http().post('/v1/events').set('Authorization', `Bearer ${key}`).set('Content-Type', 'application/json');
       if (signature !== null) request.set('X-Signature', signature ?? signBody(body, 'dev-webhook-secret'));
       return request.send(body);
     };
@@ -211,6 +211,20 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
       await post({ id: uniqueId('evt'), type: 'order.delivered', occurredAt: new Date(now - 3_600_000).toISOString(), data: { orderId, ...orderBody({ deliveredAt: daysAgo(5) }) } }).expect(202);
       const [order] = await service.db.query('SELECT delivered_at FROM orders WHERE id = $1', [orderId]);
       expect(Math.round((Date.now() - new Date(order.delivered_at).getTime()) / 86_400_000)).toBe(1);
+    });
+
+    it("keeps each upstream system's event ids apart: the same id from another system is its own event", async () => {
+      const [a, b] = [await putOrder(service), await putOrder(service)];
+      const id = uniqueId('evt');
+      const fromA = await post({ id, type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(a.orderId) });
+      const fromB = await post({ id, type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(b.orderId) }, undefined, 'upstream-b');
+      expect(fromA.body).toMatchObject({ accepted: true, duplicate: false });
+      expect(fromB.body).toMatchObject({ accepted: true, duplicate: false, returnId: expect.any(String) });
+      expect(fromB.body.returnId).not.toBe(fromA.body.returnId);
+      expect((await service.as('agent').get(`/v1/returns/${fromB.body.returnId}`)).body.orderId).toBe(b.orderId);
+      // Each system's repeat is still a duplicate of its own.
+      const again = await post({ id, type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(b.orderId) }, undefined, 'upstream-b');
+      expect(again.body).toMatchObject({ duplicate: true, returnId: fromB.body.returnId });
     });
 
     it('opens one case for a return.requested event, however often it is sent', async () => {

@@ -25,7 +25,7 @@ export interface EventOutcome {
 
 /**
  * Upstream events (`POST /v1/events`): the same data as the direct endpoints, idempotent
- * by event id. A repeated id changes nothing; an older `order.delivered` than the one
+ * by event id within the system (API key) that sends them. A repeated id changes nothing; an older `order.delivered` than the one
  * already applied does not overwrite a newer snapshot.
  */
 @Injectable()
@@ -38,7 +38,8 @@ export class UpstreamEventsService {
   ) {}
 
   async handle(event: UpstreamEvent, clientId: string): Promise<EventOutcome> {
-    const [seen] = await this.dataSource.query('SELECT result FROM upstream_events WHERE id = $1', [event.id]);
+    // Ids are the sending system's own: another system's event under the same id is another event.
+    const [seen] = await this.dataSource.query('SELECT result FROM upstream_events WHERE client_id = $1 AND id = $2', [clientId, event.id]);
     if (seen) return { accepted: true, duplicate: true, ...(seen.result ?? {}) };
 
     let result: { returnId?: string } = {};
@@ -57,7 +58,7 @@ export class UpstreamEventsService {
     }
     const inserted = await this.dataSource.query(
       `INSERT INTO upstream_events (id, type, occurred_at, client_id, payload, result) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
+       ON CONFLICT (client_id, id) DO NOTHING RETURNING id`,
       [event.id, event.type, new Date(event.occurredAt), clientId, JSON.stringify(event.data), JSON.stringify(result)],
     );
     return { accepted: true, duplicate: inserted.length === 0, ...result };
