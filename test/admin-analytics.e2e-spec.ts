@@ -124,4 +124,12 @@ describe('admin analytics', () => {
     expect((await admin().get('/v1/admin/sla/breaches?limit=5000')).status).toBe(400);
     expect((await admin().get('/v1/admin/analytics/reasons?region=east')).status).toBe(400);
   });
+
+  it('counts a request still waiting in the intake queue as a stay in REQUESTED not over', async () => {
+    const { orderId } = await putOrder(service);
+    expect((await postReturn(service, returnBody(orderId))).status).toBe(202); // no worker judges it
+    const byStatus = Object.fromEntries((await admin().get(`/v1/admin/analytics/stages?from=${startedAt}`)).body.items.map((s: { status: string }) => [s.status, s]));
+    expect(byStatus.REQUESTED).toMatchObject({ cases: 8, stillIn: 1 });
+    expect(byStatus.REQUESTED.maxHours).toBeLessThan(0.1);
+  });
 });

@@ -82,8 +82,9 @@ export class CaseAnalytics {
 
   /**
    * For the cases created in [from, to): per status a case can leave, the hours its stays
-   * lasted (p50, p95, max), from the timeline; a stay not over yet counts until now. In the
-   * statuses' order.
+   * lasted (p50, p95, max), from the timeline; a stay not over yet counts until now. A request
+   * of the range still waiting in the intake queue (no case yet) is a stay in REQUESTED not
+   * over: in a backlog that is where the time goes. In the statuses' order.
    */
   async stages(from: Date, to: Date): Promise<StageFigures[]> {
     const rows: { status: CaseStatus; cases: number; stillIn: number; p50: number; p95: number; max: number }[] = await this.dataSource.query(
@@ -94,6 +95,10 @@ export class CaseAnalytics {
            FROM return_cases c JOIN case_timeline t ON t.case_id = c.id
           WHERE c.created_at >= $1 AND c.created_at < $2
          WINDOW stay AS (PARTITION BY t.case_id ORDER BY t.id)
+         UNION ALL
+         SELECT 'REQUESTED', extract(epoch FROM now() - w.created_at) / 3600, true
+           FROM waiting_requests w
+          WHERE w.created_at >= $1 AND w.created_at < $2 AND NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = w.id)
        )
        SELECT status, count(*)::int AS cases, count(*) FILTER (WHERE still_in)::int AS "stillIn",
               percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS p50,
