@@ -210,7 +210,10 @@ describe('the service with CARRIER_API_URL set', () => {
     const booked = fake.bookings.get(caseId);
     expect(booked).toBeDefined();
     expect(view.shipment).toMatchObject({ carrier: expect.any(String), trackingNumber: booked!.trackingNumber });
-    const posts = fake.requests('POST');
+    // This case's bookings: the workers' recovery at start-up (a new Redis prefix looks like a
+    // Redis that came back empty) may book other specs' approved cases of the run's database too.
+    const postsOfCase = () => fake.requests('POST').filter((r) => r.headers['idempotency-key'] === caseId);
+    const posts = postsOfCase();
     expect(posts).toHaveLength(1);
     expect(posts[0].headers).toMatchObject({ 'idempotency-key': caseId, authorization: 'Bearer ck-test' });
     expect(posts[0].body).toEqual({ carrier: view.shipment.carrier, method: 'DROP_OFF', from: expect.objectContaining({ province: '浙江', name: '李雷' }), units: 1, quotedCostMinor: expect.any(Number) });
@@ -220,11 +223,12 @@ describe('the service with CARRIER_API_URL set', () => {
     const cancelled = await service.as('portal').post(`/v1/returns/${caseId}/cancel`, {});
     expect(cancelled.status).toBe(200);
     const path = `/bookings/${encodeURIComponent(booked!.trackingNumber)}`;
-    for (const until = Date.now() + 10_000; Date.now() < until && !fake.requests('DELETE').length; ) await new Promise((r) => setTimeout(r, 50));
-    expect(fake.requests('DELETE').map((s) => s.path)).toEqual([path]);
+    const deletes = () => fake.requests('DELETE').filter((r) => r.path === path);
+    for (const until = Date.now() + 10_000; Date.now() < until && !deletes().length; ) await new Promise((r) => setTimeout(r, 50));
+    expect(deletes()).toHaveLength(1);
     expect(fake.bookings.has(caseId)).toBe(false);
     await service.drain();
     expect((await service.as('admin').get(`/v1/returns/${caseId}`)).body.shipment.status).toBe('CANCELLED');
-    expect(fake.requests('POST')).toHaveLength(1);
+    expect(postsOfCase()).toHaveLength(1);
   });
 });
