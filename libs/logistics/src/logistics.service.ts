@@ -80,6 +80,9 @@ const OUTBOUND: Record<OutboundKind, { table: string; bookingKey: string; name: 
   },
 };
 
+/** A carrier's booking of a parcel sent to a customer, with the carrier chosen. */
+type OutboundBooking = Booking & { carrier: string };
+
 /** A carrier's booking for one case, with what recording it needs. */
 type CarrierBooking = Awaited<ReturnType<CarrierGateway['book']>> & {
   caseId: string;
@@ -227,8 +230,7 @@ export class LogisticsService implements OnApplicationShutdown {
     await this.dataSource
       .transaction(async (manager) => {
         for (const { id, orderId } of [...subjects].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-          const message = `order ${orderId} has no address to collect the return from: upstream must send it again with one (PUT /v1/orders/${orderId}); the booking is retried, and after its last attempt an admin redrives it (retry-failed on the logistics queue)`;
-          if (await this.cases.notifyAgents(manager, id, 'no-address', message)) this.logger.warn(`case ${id}: ${message}`);
+          await this.tellAgents(manager, id, 'no-address', `order ${orderId} has no address to collect the return from: upstream must send it again with one (PUT /v1/orders/${orderId}); the booking is retried, and after its last attempt an admin redrives it (retry-failed on the logistics queue)`);
         }
       })
       .catch((error: Error) => this.logger.warn(`could not tell the agents of ${subjects.length} order(s) with no address: ${error.message}`));
@@ -440,8 +442,9 @@ export class LogisticsService implements OnApplicationShutdown {
         await this.refundLostParcel(tx, subject);
       }
       if ((subject.status === 'CANCELLED' || subject.status === 'CLOSED') && CARRIED.has(event.status)) {
-        const message = `the carrier scanned the parcel (${event.carrier} ${event.trackingNumber}: ${note}) of a return ${subject.status === 'CANCELLED' ? 'cancelled' : 'closed unshipped'}: the goods are on their way; take them in or have them sent back`;
-        if (await this.cases.notifyAgents(tx.manager, subject.id, 'parcel-after-close', message)) this.logger.warn(`case ${subject.id}: ${message}`);
+        const state = subject.status === 'CANCELLED' ? 'cancelled' : 'closed unshipped';
+        const message = `the carrier scanned the parcel (${event.carrier} ${event.trackingNumber}: ${note}) of a return ${state}: the goods are on their way; take them in or have them sent back`;
+        await this.tellAgents(tx.manager, subject.id, 'parcel-after-close', message);
       }
       if (moves && shipment.status === 'LOST' && PARCEL_RANK[event.status] === DELIVERED_RANK) {
         await this.tellLostParcelArrived(tx.manager, subject.id, event, `was delivered after all (${event.status})`);
@@ -468,11 +471,7 @@ export class LogisticsService implements OnApplicationShutdown {
     if (PARCEL_RANK[event.status] > PARCEL_RANK[parcel.status] && !(await this.seenSinceLost(tx.manager, event))) {
       await tx.manager.query(`UPDATE ${outbound.table} SET status = $2, status_at = $3 WHERE case_id = $1`, [event.caseId, event.status, event.occurredAt]);
       const news = parcel.status === 'LOST' && event.status === 'DELIVERED' ? outbound.found : outbound.news[event.status];
-      if (news) {
-        const message = `${outbound.name} (${parcel.carrier} ${parcel.tracking_number}) ${news.what}: ${news.action}`;
-        await this.cases.notifyAgents(tx.manager, event.caseId, news.kind, message);
-        this.logger.warn(`case ${event.caseId}: ${message}`);
-      }
+      if (news) await this.tellAgents(tx.manager, event.caseId, news.kind, `${outbound.name} (${parcel.carrier} ${parcel.tracking_number}) ${news.what}: ${news.action}`);
     }
     await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
   }
@@ -544,8 +543,12 @@ export class LogisticsService implements OnApplicationShutdown {
 
   /** Tells the agents, once, that a parcel the carrier reported lost, and the customer was refunded for, arrived after all. */
   private async tellLostParcelArrived(manager: EntityManager, caseId: string, parcel: { carrier: string; trackingNumber: string }, what: string): Promise<void> {
-    const message = `the parcel (${parcel.carrier} ${parcel.trackingNumber}) the carrier reported lost, and the customer was refunded for, ${what}: take the goods in by hand`;
-    if (await this.cases.notifyAgents(manager, caseId, 'lost-parcel-delivered', message)) this.logger.warn(`case ${caseId}: ${message}`);
+    await this.tellAgents(manager, caseId, 'lost-parcel-delivered', `the parcel (${parcel.carrier} ${parcel.trackingNumber}) the carrier reported lost, and the customer was refunded for, ${what}: take the goods in by hand`);
+  }
+
+  /** Leaves the agents a notice of `kind` for the case (once: `CaseService.notifyAgents`), and logs it the first time. */
+  private async tellAgents(manager: EntityManager, caseId: string, kind: StaffNoticeKind, message: string): Promise<void> {
+    if (await this.cases.notifyAgents(manager, caseId, kind, message)) this.logger.warn(`case ${caseId}: ${message}`);
   }
 
   /**
@@ -666,11 +669,7 @@ export class LogisticsService implements OnApplicationShutdown {
     if (!subject) return;
     const units = await this.unitsGoingBack(caseId);
     if (units === 0) return; // nothing failed, or what failed never came (MISSING)
-    const booked = await this.bookOutbound(subject, 'sent-back', units);
-    if (!booked) return; // sent before
-    await this.outbox.transaction(async (tx) => {
-      const locked = (await this.cases.lock(tx.manager, caseId))!;
-      if (!(await this.recordOutbound(tx, caseId, 'sent-back', booked, units))) return;
+    await this.sendOutbound(subject, 'sent-back', units, async (tx, locked, booked) => {
       // A failed return ends here; a partly accepted one goes on with its refund (or exchange) as it was.
       if (locked.status === 'INSPECTION_FAILED') {
         await this.cases.transition(tx.manager, locked, 'RETURNED_TO_CUSTOMER', 'system:logistics', `sent back: ${booked.carrier} ${booked.trackingNumber}`);
@@ -695,12 +694,28 @@ export class LogisticsService implements OnApplicationShutdown {
     if (!(await this.cases.wasEver(this.dataSource.manager, caseId, 'EXCHANGE_SHIPPED'))) return;
     const units = (await this.cases.items(caseId)).reduce((n, item) => n + (item.acceptedQuantity ?? 0), 0);
     if (units === 0) return;
-    const booked = await this.bookOutbound(subject, 'replacement', units);
-    if (!booked) return; // shipped before
-    await this.outbox.transaction(async (tx) => {
-      const locked = (await this.cases.lock(tx.manager, caseId))!;
-      if (!(await this.recordOutbound(tx, caseId, 'replacement', booked, units))) return;
+    await this.sendOutbound(subject, 'replacement', units, async (tx, locked, booked) => {
       tx.enqueue(replacementMessage(caseId, booked.carrier, booked.trackingNumber, locked.priority), Jobs.webhook(caseId, 'exchange.shipped'));
+    });
+  }
+
+  /**
+   * Sends a parcel of `kind` with `units` in it from the warehouse to the customer of
+   * `subject`, once: books it (`bookOutbound`, outside any transaction), then in one
+   * transaction with the case locked records it and, only if this run recorded it, does
+   * `then` (the case's move, the messages).
+   */
+  private async sendOutbound(
+    subject: ReturnCase,
+    kind: OutboundKind,
+    units: number,
+    then: (tx: Tx, locked: ReturnCase, booked: OutboundBooking) => Promise<void>,
+  ): Promise<void> {
+    const booked = await this.bookOutbound(subject, kind, units);
+    if (!booked) return; // sent before
+    await this.outbox.transaction(async (tx) => {
+      const locked = (await this.cases.lock(tx.manager, subject.id))!;
+      if (await this.recordOutbound(tx, subject.id, kind, booked, units)) await then(tx, locked, booked);
     });
   }
 
@@ -709,11 +724,11 @@ export class LogisticsService implements OnApplicationShutdown {
    * under its booking key (`send-back:<case>`, `replacement:<case>`); null when its parcel is
    * recorded already.
    */
-  private async bookOutbound(subject: ReturnCase, kind: OutboundKind, units: number): Promise<(Booking & { carrier: string }) | null> {
+  private async bookOutbound(subject: ReturnCase, kind: OutboundKind, units: number): Promise<OutboundBooking | null> {
     const [parcel]: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${OUTBOUND[kind].table} WHERE case_id = $1`, [subject.id]);
     if (parcel) return null;
     const order = await this.cases.order(subject.orderId);
-    if (!order?.address) throw new Error(`order ${subject.orderId} has no address to send ${OUTBOUND[kind].name.replace(' to the customer', '')} to`);
+    if (!order?.address) throw new Error(`order ${subject.orderId} has no address to send its ${kind} parcel to`);
     const quote = chooseCarrier({ province: order.address.province, method: 'PICKUP' });
     const booking = await this.carrier.book(
       {
@@ -730,7 +745,7 @@ export class LogisticsService implements OnApplicationShutdown {
   }
 
   /** Records a booked outbound parcel; false when another run recorded it first. */
-  private async recordOutbound(tx: Tx, caseId: string, kind: OutboundKind, booked: Booking & { carrier: string }, units: number): Promise<boolean> {
+  private async recordOutbound(tx: Tx, caseId: string, kind: OutboundKind, booked: OutboundBooking, units: number): Promise<boolean> {
     const recorded: unknown[] = await tx.manager.query(
       `INSERT INTO ${OUTBOUND[kind].table} (case_id, carrier, tracking_number, cost_minor, units) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
       [caseId, booked.carrier, booked.trackingNumber, booked.costMinor, units],
