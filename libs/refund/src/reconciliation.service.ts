@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ADVISORY_LOCK, withSessionLock } from '@returns/database';
 import { RefundStatus } from '@returns/contracts';
 import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
-import { compareRefund, DISCREPANCIES, Finding, GatewayPayout, keysSoFar, RefundOnRecord } from './reconciliation';
+import { compareRefund, DISCREPANCIES, Finding, GatewayPayout, keysSoFar, payoutsUnder, RefundOnRecord } from './reconciliation';
 import { RefundService } from './refund.service';
 
 /** A refund the comparison did not find in order, for finance. */
@@ -201,9 +201,7 @@ export class RefundReconciliation {
   }
 
   /** What the gateway paid under each key the refund has had. */
-  private async payoutsOf(refund: RefundOnRecord): Promise<GatewayPayout[]> {
-    const keys = keysSoFar(refund.id, refund.idempotencyKey);
-    const found = await Promise.all(keys.map((key) => this.gateway.findRefund(key)));
-    return found.flatMap((payout, i) => (payout ? [{ key: keys[i], ...payout }] : []));
+  private payoutsOf(refund: RefundOnRecord): Promise<GatewayPayout[]> {
+    return payoutsUnder(this.gateway, keysSoFar(refund.id, refund.idempotencyKey));
   }
 }

@@ -1,5 +1,5 @@
 import type { RefundStatus } from '@returns/contracts';
-import type { GatewayRefund } from './payment-gateway.interface';
+import type { GatewayRefund, PaymentGateway } from './payment-gateway.interface';
 
 /** The gateway's idempotency key of a refund's `round`: one round per try finance starts. */
 export function refundKey(refundId: string, round: number): string {
@@ -29,6 +29,12 @@ export interface RefundOnRecord {
 /** A payout the gateway holds for one of a refund's keys. */
 export interface GatewayPayout extends GatewayRefund {
   key: string;
+}
+
+/** What the gateway paid under each of `keys` (a refund's `keysSoFar`), first round first. */
+export async function payoutsUnder(gateway: Pick<PaymentGateway, 'findRefund'>, keys: string[]): Promise<GatewayPayout[]> {
+  const found = await Promise.all(keys.map((key) => gateway.findRefund(key)));
+  return found.flatMap((payout, i) => (payout ? [{ key: keys[i], ...payout }] : []));
 }
 
 /**

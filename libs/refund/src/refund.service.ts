@@ -7,7 +7,7 @@ import { JobRequest, Jobs, reasonGroupOf, RefundStatus } from '@returns/contract
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { GatewayRefund, PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
-import { keysSoFar, refundKey, roundOf } from './reconciliation';
+import { keysSoFar, payoutsUnder, refundKey, roundOf } from './reconciliation';
 import { computeRefund, majorAmount } from './refund-calculation';
 import { Refund } from './refund.entity';
 import { FeedbackService } from './feedback.service';
@@ -247,11 +247,7 @@ export class RefundService {
 
   /** What the gateway paid under one of a refund's `keys` (`keysSoFar`), first round first; null for nothing. */
   private async paidUnder(keys: string[]): Promise<GatewayRefund | null> {
-    for (const key of keys) {
-      const paid = await this.gateway.findRefund(key);
-      if (paid) return paid;
-    }
-    return null;
+    return (await payoutsUnder(this.gateway, keys))[0] ?? null;
   }
 
   /**
