@@ -3,11 +3,12 @@ import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
 import { databaseUnavailable } from '@returns/database';
 import { IntakeService } from '@returns/intake';
-import { Booking, BookingRequest, CarrierGateway, LogisticsService } from '@returns/logistics';
+import { Booking, BookingRequest, CarrierGateway, LogisticsProcessor, LogisticsService } from '@returns/logistics';
 import { NotificationChannel, NotificationService, OutgoingMessage } from '@returns/notification';
 import { PolicyService } from '@returns/policy';
 import { OutboxService } from '@returns/queue';
-import { CUSTOMER_MESSAGES, Jobs, ProviderHttpError, QueueName } from '@returns/contracts';
+import { Job } from 'bullmq';
+import { CUSTOMER_MESSAGES, JobName, Jobs, ProviderHttpError, QueueName } from '@returns/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countRows, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
@@ -369,6 +370,21 @@ describe('a provider failing, or a job replayed, inside a batch', () => {
         },
       };
       await logisticsWith(refusing).book(cancelledFirst, true);
+    });
+
+    it('takes a booking job whose worker died mid-call for one tried before, and one run afresh for not', async () => {
+      const [diedMidCall, firstRun] = await approvedCases(2);
+      const carrier = new FlakyCarrier();
+      // The carrier books; the worker is killed before the answer is recorded.
+      carrier.booked.set(diedMidCall, { trackingNumber: 'T-WORKER-DIED', labelUrl: null, pickupWindow: null, costMinor: 1200 });
+      for (const id of [diedMidCall, firstRun]) expect((await service.as('portal').post(`/v1/returns/${id}/cancel`, {})).status).toBe(200);
+      const processor = new LogisticsProcessor(logisticsWith(carrier));
+      const job = (caseId: string, attemptsStarted: number) => ({ name: JobName.BookShipment, data: { caseId }, attemptsStarted, attemptsMade: 0 }) as unknown as Job;
+      // Taken over after the stall: started twice, no attempt counted as failed.
+      await processor.process(job(diedMidCall, 2));
+      expect(carrier.cancelled).toEqual(['T-WORKER-DIED']);
+      await processor.process(job(firstRun, 1));
+      expect(carrier.calls).toEqual([diedMidCall]);
     });
   });
 });
