@@ -1005,9 +1005,17 @@ async function service() {
     const key = keys.find((k) => k.includes(':intake:'));
     if (key) keyPrefix = key.slice(0, key.indexOf(':intake:'));
   };
+  /** Returns whose judge job waits in `q`: a judge-returns job holds a whole intake batch (`caseIds`), a judge-return job one. */
   const buffered = async (q) => {
-    const c = await q.getJobCounts('waiting', 'prioritized', 'paused');
-    return c.waiting + c.prioritized + c.paused;
+    let returns = 0;
+    for (const state of ['waiting', 'prioritized', 'paused']) {
+      for (let start = 0; ; start += 1000) {
+        const jobs = await q.getJobs([state], start, start + 999, true);
+        for (const job of jobs) returns += job?.data?.caseIds?.length ?? 1;
+        if (jobs.length < 1000) break;
+      }
+    }
+    return returns;
   };
   /**
    * Empties every queue of the service and its outbox (workers stopped, API idle): each

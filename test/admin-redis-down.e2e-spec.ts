@@ -85,7 +85,7 @@ describe('admin while Redis is down', () => {
     expect((await service.http().get('/metrics')).text).toContain('returns_redis_up 1');
     const recovered = await service.as('admin').post('/v1/admin/recovery', { since: startedAt });
     expect(recovered.status).toBe(200);
-    expect(recovered.body.byJob[JobName.JudgeReturn].owed).toBeGreaterThanOrEqual(1);
+    expect(recovered.body.byJob[JobName.JudgeReturns].owed).toBeGreaterThanOrEqual(1);
   });
 
   it('takes returns at once while Redis is away: no request waits on reading the backlog', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { JobName, QueueName } from '@returns/contracts';
+import { JobName, Jobs, QueueName } from '@returns/contracts';
 import { WorkerHost } from '@nestjs/bullmq';
 import { IntakeProcessor } from '@returns/intake';
 import { LogisticsProcessor } from '@returns/logistics';
@@ -115,7 +115,8 @@ describe('admin: queues and metrics', () => {
     const { orderId } = await putOrder(service);
     const created = await postReturn(service, returnBody(orderId));
     await service.drain();
-    const judge = (await service.queue(QueueName.Intake).getJob(`intake:${created.body.id}:judge`))!;
+    // Its batch's judge job: a batch of one, named for its first request.
+    const judge = (await service.queue(QueueName.Intake).getJob(Jobs.judgeReturns([created.body.id]).jobId))!;
     // Kept after completing (a replayed add with its id stays a no-op), by the worker's rule, not its own.
     expect(await judge.isCompleted()).toBe(true);
     expect(judge.opts.removeOnComplete).toBeUndefined();

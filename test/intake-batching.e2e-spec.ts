@@ -1,4 +1,4 @@
-import { QueueName } from '@returns/contracts';
+import { JobName, QueueName } from '@returns/contracts';
 import { countRows, expectError, jobCounts, postReturn, putOrder } from './support/api-helpers';
 import { returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
@@ -59,9 +59,14 @@ describe('intake under a burst (group commit)', () => {
     const keys = [...fresh.map((f) => f.key), repeatedKey, reusedKey];
     expect(await countRows(service, 'return_requests WHERE idempotency_key = ANY($1)', [keys])).toBe(62);
     expect(await countRows(service, `return_requests WHERE order_id = $1 AND body->>'reasonText' LIKE 'bad%'`, [orders[2].orderId])).toBe(0);
-    // The jobs are added right after the commit (the answers do not wait for it).
-    const counts = await jobCounts(service, QueueName.Intake);
-    expect(counts.waiting + counts.prioritized).toBe(62);
+    // The jobs are added right after the commit (the answers do not wait for it): a
+    // judge-returns job per batch, fewer jobs than requests, and every stored request in one.
+    const waitingJobs = await service.queue(QueueName.Intake).getJobs(['waiting', 'prioritized']);
+    expect(waitingJobs.every((j) => j.name === JobName.JudgeReturns)).toBe(true);
+    expect(waitingJobs.length).toBeLessThan(62);
+    const inJobs = waitingJobs.flatMap((j) => j.data.caseIds as string[]);
+    expect(inJobs).toHaveLength(62);
+    expect(new Set(inJobs)).toEqual(new Set([...freshAnswers, ...repeated, ...reused].filter((a) => a.status === 202).map((a) => a.body.id)));
 
     // And each is readable at once, REQUESTED, by the id it was given.
     const view = await service.as('portal').get(`/v1/returns/${repeated[0].body.id}`);
@@ -119,7 +124,7 @@ describe('intake under a burst (group commit)', () => {
     expect(Object.values(webhooks).reduce((a, b) => a + b, 0)).toBe(0);
   });
 
-  it('fails only the job whose request cannot be judged; the rest of its batch is judged', async () => {
+  it('hands the request that cannot be judged a job of its own, which fails alone; the rest of its batch is judged', async () => {
     // The worker spawned by the test before is running: buffer with it paused, then release all at once.
     await service.queue(QueueName.Intake).pause();
     const orders = await Promise.all(Array.from({ length: 5 }, () => putOrder(service)));
@@ -133,6 +138,9 @@ describe('intake under a burst (group commit)', () => {
       answers.filter((_, i) => i !== 2).map((a) => service.waitForStatus(a.body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'])),
     );
     expect(judged).toHaveLength(4);
+    // They came together: judge-returns jobs (one per intake batch) held them, and completed.
+    const batches = (await service.queue(QueueName.Intake).getJobs(['completed'])).filter((j) => j.name === JobName.JudgeReturns && answers.some((a) => (j.data.caseIds as string[]).includes(a.body.id)));
+    expect(batches.flatMap((j) => j.data.caseIds as string[]).sort()).toEqual(answers.map((a) => a.body.id).sort());
     const job = await service.queue(QueueName.Intake).getJob(`intake:${answers[2].body.id}:judge`);
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && !job?.failedReason; await new Promise((r) => setTimeout(r, 100))) {
       Object.assign(job!, await service.queue(QueueName.Intake).getJob(job!.id!));

@@ -87,7 +87,7 @@ describe('recovering jobs Redis lost', () => {
 
     // A request buffered and never judged, from a VIP customer with a merchant fault: priority 1.
     const unjudged = await accepted({ reasonCode: 'QUALITY_DEFECT', reasonText: '用了一天就坏了' }, { customer: { id: 'c-vip', name: '王芳', phone: '+8613900000000', locale: 'zh-CN', tier: 'VIP' } }, false);
-    await lose(Jobs.judgeReturn(unjudged));
+    await lose(Jobs.judgeReturns([unjudged], 1));
     // An approved return never booked.
     const unbooked = await accepted();
     await expectIn(unbooked, 'APPROVED');
@@ -125,7 +125,7 @@ describe('recovering jobs Redis lost', () => {
     expect(response.body).toMatchObject({ since: startedAt, owed: 13, requeued: 6, failed: 1, present: 6 });
     expect(response.body.byJob).toMatchObject({
       [JobName.DeliverWebhook]: { owed: 4, requeued: 0 },
-      [JobName.JudgeReturn]: { requeued: 1 },
+      [JobName.JudgeReturns]: { requeued: 1 },
       [JobName.BookShipment]: { requeued: 1 },
       [JobName.IssueRefund]: { requeued: 1 },
       [JobName.CaseDeadline]: { requeued: 2 },
@@ -133,7 +133,7 @@ describe('recovering jobs Redis lost', () => {
     });
 
     // Each is back as its stage first added it: same id, priority, due time.
-    expect((await jobOf(Jobs.judgeReturn(unjudged)))!.opts.priority).toBe(1);
+    expect((await jobOf(Jobs.judgeReturns([unjudged], 1)))!.opts.priority).toBe(1);
     expect(await (await jobOf(Jobs.bookShipment(unbooked)))!.getState()).toMatch(/waiting|prioritized/);
     expect(await jobOf(Jobs.issueRefund(unpaid, 1))).toBeDefined();
     const dueOf = async (request: JobRequest) => {
@@ -157,12 +157,13 @@ describe('recovering jobs Redis lost', () => {
   it('judges a request whose job it put back, once a worker runs it', async () => {
     const startedAt = new Date(Date.now() - 1_000).toISOString();
     const unjudged = await accepted({}, {}, false);
-    await lose(Jobs.judgeReturn(unjudged));
+    await lose(Jobs.judgeReturns([unjudged]));
     // (The request of the test before, its job put back and not yet run, is owed too, and present.)
-    expect((await recover(startedAt)).body.byJob[JobName.JudgeReturn]).toMatchObject({ requeued: 1 });
-    const job = (await jobOf(Jobs.judgeReturn(unjudged)))!;
+    expect((await recover(startedAt)).body.byJob[JobName.JudgeReturns]).toMatchObject({ requeued: 1 });
+    const job = (await jobOf(Jobs.judgeReturns([unjudged])))!;
+    expect(job.data.caseIds).toEqual([unjudged]);
     // What the intake worker does with it.
-    await service.get(IntakeService).judge(job.data.caseId);
+    await service.get(IntakeService).judgeAll(job.data.caseIds);
     expect(await statusOf(unjudged)).toBe('APPROVED');
   });
 

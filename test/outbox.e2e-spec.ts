@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { JobRequest, Jobs, QUEUE_OF } from '@returns/contracts';
+import { JobName, JobRequest, Jobs, QUEUE_OF } from '@returns/contracts';
 import { dataSourceOptions } from '@returns/database';
 import { JobProducer, OUTBOX_SWEEP_ROWS, OutboxService } from '@returns/queue';
 import { addedJob, postReturn, putOrder } from './support/api-helpers';
@@ -127,7 +127,7 @@ describe('the outbox', () => {
     expect((await jobOf(stuck[OUTBOX_SWEEP_ROWS]))?.data).toEqual(stuck[OUTBOX_SWEEP_ROWS].data);
   });
 
-  it('stores a batch of requests with one outbox row for all their judge jobs', async () => {
+  it('stores a batch of requests with one outbox row holding one judge job for all of them', async () => {
     const orders = await Promise.all(Array.from({ length: 8 }, () => putOrder(service)));
     // The intake batch commits, then its adds find Redis away: the row stays for the sweep.
     const producer = service.get(JobProducer);
@@ -135,10 +135,17 @@ describe('the outbox', () => {
     try {
       const answers = await Promise.all(orders.map(({ orderId }) => postReturn(service, returnBody(orderId))));
       expect(answers.map((a) => a.status)).toEqual(orders.map(() => 202));
-      const recorded = (await rows()).flatMap((r) => r.jobs.map((j) => j.jobId)).sort();
-      expect(recorded).toEqual(answers.map((a) => Jobs.judgeReturn(a.body.id).jobId).sort());
-      // Requests that arrive together are stored together: fewer rows than requests.
-      expect((await rows()).length).toBeLessThan(answers.length);
+      // Requests that arrive together are stored together: fewer rows than requests, and in
+      // each row one judge-returns job (of one priority: these customers have no tier),
+      // named for its first request and holding every request of the batch.
+      const stored = await rows();
+      expect(stored.length).toBeLessThan(answers.length);
+      const caseIdsOf = (job: { data: unknown }) => (job.data as { caseIds: string[] }).caseIds;
+      for (const { jobs } of stored) {
+        expect(jobs).toHaveLength(1);
+        expect(jobs[0]).toMatchObject({ name: JobName.JudgeReturns, jobId: Jobs.judgeReturns(caseIdsOf(jobs[0])).jobId, priority: 5 });
+      }
+      expect(stored.flatMap((r) => caseIdsOf(r.jobs[0])).sort()).toEqual(answers.map((a) => a.body.id).sort());
     } finally {
       addMany.mockRestore();
     }

@@ -52,7 +52,7 @@ describe('the watch on Redis restarts', () => {
       const { orderId } = await putOrder(service!);
       const created = await postReturn(service!, returnBody(orderId));
       expect(created.status).toBe(202);
-      return Jobs.judgeReturn(created.body.id);
+      return Jobs.judgeReturns([created.body.id]);
     };
     const jobOf = (jobId: string) => service!.queue(QueueName.Intake).getJob(jobId);
 
@@ -111,7 +111,7 @@ describe('the watch on Redis restarts', () => {
       expect(await cutOff.check()).toBeNull();
       const { orderId } = await putOrder(service!);
       const created = await postReturn(service!, returnBody(orderId));
-      const judging = Jobs.judgeReturn(created.body.id);
+      const judging = Jobs.judgeReturns([created.body.id]);
       // In Redis before the restart (added after the commit, in the background): else it could land after it.
       await addedJob(service!, judging);
       stage.relay!.cut();

@@ -63,6 +63,8 @@ describe('replaying jobs', () => {
     expect(received.every((r) => r.signed)).toBe(true);
 
     await replay(service.queue(QueueName.Intake), JobName.JudgeReturn, { caseId });
+    // The intake batch's job too, as the API enqueues it.
+    await replay(service.queue(QueueName.Intake), JobName.JudgeReturns, { caseIds: [caseId] });
     await replay(service.queue(QueueName.Logistics), JobName.BookShipment, { caseId });
     for (const event of before.tracking_events as { id: string }[]) {
       await replay(service.queue(QueueName.Logistics), JobName.ApplyTracking, { trackingEventId: event.id });

@@ -122,12 +122,13 @@ describe('two worker processes judging returns of one order at once', () => {
       // Buffered: no worker runs yet (round 1), or the queue is paused (later rounds).
       await intake.pause();
       const { orderId } = await putOrder(service, { items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: BOUGHT, unitPrice: 9900 }] });
-      const answers = await Promise.all(
-        Array.from({ length: REQUESTS }, () => postReturn(service, returnBody(orderId, { items: [{ sku: 'S1', quantity: 1 }] }))),
-      );
+      // One after another, so each is its own intake batch and its own judge job, for the two
+      // processes to share (requests that arrive together share one job: one process's).
+      const answers = [];
+      for (let i = 0; i < REQUESTS; i++) answers.push(await postReturn(service, returnBody(orderId, { items: [{ sku: 'S1', quantity: 1 }] })));
       expect(answers.map((a) => a.status)).toEqual(Array(REQUESTS).fill(202));
       const caseIds: string[] = answers.map((a) => a.body.id);
-      const jobIds = caseIds.map((id) => Jobs.judgeReturn(id).jobId);
+      const jobIds = caseIds.map((id) => Jobs.judgeReturns([id]).jobId);
 
       // Both processes up before either may take a job, so neither judges the whole backlog
       // alone; two jobs each at a time, so each takes a share and they run side by side.

@@ -1,17 +1,26 @@
 import { QueueName, signBody } from '@returns/contracts';
+import { IntakeService, ReturnRequestBody } from '@returns/intake';
 import { postReturn, putOrder } from './support/api-helpers';
-import { orderBody, returnBody } from './support/factories';
+import { orderBody, returnBody, uniqueId } from './support/factories';
+import { ownDatabase } from './support/own-database';
 import { TestService } from './support/service';
 
 describe('queue discipline under a surge', () => {
   describe('with the intake high-water mark at 3 and no worker draining', () => {
     let service: TestService;
+    // The backlog is counted in the database (waiting_requests): one of its own, so no other
+    // file's requests left waiting count against the mark.
+    let database: Awaited<ReturnType<typeof ownDatabase>> | undefined;
 
     beforeAll(async () => {
-      service = await TestService.start({ withWorkers: false, env: { INTAKE_HIGH_WATER: '3' } });
+      database = await ownDatabase('surge_discipline');
+      service = await TestService.start({ withWorkers: false, env: { INTAKE_HIGH_WATER: '3', DATABASE_URL: database.url } });
     });
 
-    afterAll(() => service.close());
+    afterAll(async () => {
+      await service?.close();
+      await database?.drop();
+    });
 
     it('answers 429 with Retry-After past the mark, stores nothing, answers a retried request as before, and takes returns again once drained', async () => {
       const { orderId } = await putOrder(service, { items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 9, unitPrice: 9900 }] });
@@ -25,7 +34,7 @@ describe('queue discipline under a surge', () => {
       const early = await sendEarly();
       expect(early.status).toBe(202);
       expect(early.body).toMatchObject({ duplicate: false, returnId: expect.any(String) });
-      await new Promise((r) => setTimeout(r, 300)); // the backlog reading is trusted for 250 ms
+      await new Promise((r) => setTimeout(r, 1_100)); // the backlog reading is trusted for 1 s
       const [{ before }] = await service.db.query('SELECT count(*)::int AS before FROM return_requests');
 
       const refused = await postReturn(service, returnBody(orderId));
@@ -38,6 +47,8 @@ describe('queue discipline under a surge', () => {
       const metrics = (await service.http().get('/metrics')).text;
       expect(metrics).toMatch(/^returns_intake_responses_total\{code="202"\} 2$/m);
       expect(metrics).toMatch(/^returns_intake_responses_total\{code="429"\} 1$/m);
+      // The backlog the mark is measured against: requests, not intake jobs (a job holds a batch).
+      expect(metrics).toMatch(/^returns_intake_waiting_requests 3$/m);
 
       // A client retrying a request it was answered 202 for (its answer lost) still gets that
       // answer, not 429: the key was used; a new body under it is still refused as reused.
@@ -75,7 +86,7 @@ describe('queue discipline under a surge', () => {
 
       await service.spawnWorker({ WORKER_QUEUES: 'intake,logistics,notification,webhooks,timers' });
       await service.drain();
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 1_100));
       expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
       // Sent again once the backlog has drained, the event is taken.
       expect((await signed()).status).toBe(202);
@@ -105,7 +116,8 @@ describe('queue discipline under a surge', () => {
       const vipOnly = (await postReturn(service, returnBody(vipInLowerCase.orderId))).body.id;
 
       const waiting = await service.queue(QueueName.Intake).getJobs(['prioritized', 'waiting']);
-      expect(Object.fromEntries(waiting.map((j) => [j.data.caseId, j.opts.priority]))).toMatchObject({ [urgent]: 1, [vipOnly]: 2, [normal[0]]: 5 });
+      const priorityOf = Object.fromEntries(waiting.flatMap((j) => (j.data.caseIds as string[]).map((id) => [id, j.opts.priority])));
+      expect(priorityOf).toMatchObject({ [urgent]: 1, [vipOnly]: 2, [normal[0]]: 5 });
 
       // One worker taking one intake job at a time shows the order they are served in.
       await service.spawnWorker({ WORKER_QUEUES: 'intake', INTAKE_CONCURRENCY: '1' });
@@ -118,6 +130,22 @@ describe('queue discipline under a surge', () => {
       }
       expect(judged).toHaveLength(7);
       expect(judged.map((j) => [...normal, urgent].indexOf(j.id))).toEqual([6, 0, 1, 2, 3, 4, 5]);
+    });
+
+    it('splits a batch by priority: the VIP request that came with ordinary ones is not judged behind them', async () => {
+      await service.queue(QueueName.Intake).pause();
+      const ordinary = await Promise.all(Array.from({ length: 4 }, () => putOrder(service)));
+      const vip = await putOrder(service, { customer: { ...orderBody().customer, tier: 'VIP' } });
+      // Accepted in one turn of the event loop, so stored in one intake batch.
+      const intake = service.get(IntakeService);
+      const accepted = await Promise.all([...ordinary, vip].map((o) => intake.accept('portal', uniqueId('split'), returnBody(o.orderId) as ReturnRequestBody)));
+      const ids = accepted.map((a) => a.id);
+      const jobs = (await service.queue(QueueName.Intake).getJobs(['prioritized', 'waiting'])).filter((j) => (j.data.caseIds as string[]).some((id) => ids.includes(id)));
+      expect(jobs.map((j) => [j.data.caseIds, j.opts.priority]).sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
+        [[ids[4]], 2],
+        [ids.slice(0, 4), 5],
+      ]);
+      await service.queue(QueueName.Intake).resume();
     });
   });
 });

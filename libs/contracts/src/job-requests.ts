@@ -5,7 +5,25 @@ import { DeadlineKind, JobName, JobRequest, WebhookEventType } from './queues';
  * Builders of every job request, with their deterministic ids `<queue>:<subject>:<step>`.
  * Adding the same request twice adds one job.
  */
+/**
+ * The id of the `judge-returns` job whose first request is the one in place of `%s` (for
+ * PostgreSQL's `format()` too: intake records these jobs in SQL). Each request is in one
+ * batch only, so the first request names its batch.
+ */
+export const JUDGE_RETURNS_JOB_ID = 'intake:%s:judge-batch';
+
 export const Jobs = {
+  /**
+   * Judges the requests of one intake batch of one priority, in the order they came; the
+   * batch is named for its first request (`batch`: that id, when it is not the first of
+   * `caseIds`, e.g. when recovery adds the job again for the requests still unjudged).
+   */
+  judgeReturns: (caseIds: string[], priority?: number, batch = caseIds[0]): JobRequest<JobName.JudgeReturns> => ({
+    name: JobName.JudgeReturns,
+    data: { caseIds },
+    jobId: JUDGE_RETURNS_JOB_ID.replace('%s', batch),
+    priority,
+  }),
   judgeReturn: (caseId: string, priority?: number): JobRequest<JobName.JudgeReturn> => ({
     name: JobName.JudgeReturn,
     data: { caseId },

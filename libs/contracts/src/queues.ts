@@ -23,6 +23,12 @@ export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
 export enum JobName {
   /** Judge a buffered return request against the policy and open the case. */
   JudgeReturn = 'judge-return',
+  /**
+   * Judge the buffered requests that arrived together (one intake batch, one priority):
+   * what `POST /v1/returns` enqueues. A request of it that cannot be judged gets a
+   * `judge-return` job of its own, with its own attempts and place in the failed set.
+   */
+  JudgeReturns = 'judge-returns',
   /** Book a carrier label or door pickup for an approved case. */
   BookShipment = 'book-shipment',
   /** Cancel the carrier booking of a case that was cancelled or closed before shipping. */
@@ -51,6 +57,7 @@ export type DeadlineKind = 'review' | 'review-reminder' | 'ship-back' | 'inspect
 /** Payload of each job, by job name. */
 export interface JobPayloads {
   [JobName.JudgeReturn]: { caseId: string };
+  [JobName.JudgeReturns]: { caseIds: string[] };
   [JobName.BookShipment]: { caseId: string };
   [JobName.CancelShipment]: { caseId: string };
   [JobName.ApplyTracking]: { trackingEventId: string };
@@ -71,6 +78,7 @@ export interface JobPayloads {
 /** Which queue each job runs on. */
 export const QUEUE_OF: { [J in JobName]: QueueName } = {
   [JobName.JudgeReturn]: QueueName.Intake,
+  [JobName.JudgeReturns]: QueueName.Intake,
   [JobName.BookShipment]: QueueName.Logistics,
   [JobName.CancelShipment]: QueueName.Logistics,
   [JobName.ApplyTracking]: QueueName.Logistics,

@@ -1,18 +1,23 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { QueueName } from '@returns/contracts';
-import { JobProducer } from '@returns/queue';
 
-/** How long one reading of the intake backlog is trusted: one Redis call per 250 ms, not per request. */
-const DEPTH_TTL_MS = 250;
-/** How long a failed reading (Redis away) stands for "no backlog known", before Redis is asked again. */
+/** How long one reading of the intake backlog is trusted: one count a second, not one per request. */
+const DEPTH_TTL_MS = 1_000;
+/** How long a failed reading (the database away) stands for "no backlog known", before it is asked again. */
 const FAILED_READING_TTL_MS = 1_000;
-/** Most a request waits for the first reading, or for one while Redis does not answer; then it goes on without. */
+/** Most a request waits for the first reading, or for one while the database does not answer; then it goes on without. */
 const READING_WAIT_MS = 100;
 
 /**
  * Back-pressure for Double-11: past INTAKE_HIGH_WATER returns waiting to be judged,
- * intake answers 429 with Retry-After instead of letting Redis run out of memory.
+ * intake answers 429 with Retry-After instead of letting the backlog (Redis's memory
+ * among it) grow without bound.
+ *
+ * The backlog is counted in `waiting_requests` (a row per request stored and not yet
+ * judged), not in the intake queue: a queue's job holds a whole intake batch (one to
+ * 200 requests), and a request whose job is still in the outbox (Redis away) waits too.
  */
 @Injectable()
 export class IntakeGate {
@@ -20,26 +25,26 @@ export class IntakeGate {
   private pending: Promise<number> | null = null;
 
   constructor(
-    private readonly producer: JobProducer,
+    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Returns waiting in the intake queue, at most DEPTH_TTL_MS old. No request waits on Redis
-   * for long: a new reading is waited for READING_WAIT_MS at most, then the last one stands
-   * (0 before any: no backlog known), and a reading that failed (Redis away, its commands
-   * queued until they time out) stands as 0 for FAILED_READING_TTL_MS: the request is kept in
-   * PostgreSQL anyway.
+   * Returns waiting to be judged, at most DEPTH_TTL_MS old, counted up to twice the
+   * high-water mark (enough for the 429's Retry-After; the count of a Double-11 backlog
+   * stays a bounded scan). No request waits on the count for long: a new reading is waited
+   * for READING_WAIT_MS at most, then the last one stands (0 before any: no backlog known),
+   * and a reading that failed stands as 0 for FAILED_READING_TTL_MS (the request's own
+   * write then answers for the database).
    */
   async depth(): Promise<number> {
     const reading = this.reading;
     if (reading && Date.now() - reading.at < reading.ttlMs) return reading.depth;
-    this.pending ??= this.producer
-      .queue(QueueName.Intake)
-      .getJobCounts('waiting', 'prioritized', 'paused')
+    this.pending ??= this.dataSource
+      // The row that marks the list whole (WaitingListRepair) is created at -infinity.
+      .query(`SELECT count(*)::int AS n FROM (SELECT FROM waiting_requests WHERE created_at > '-infinity' LIMIT $1) w`, [2 * this.config.intakeHighWater])
       .then(
-        (c) => {
-          const depth = c.waiting + c.prioritized + c.paused;
+        ([{ n: depth }]: { n: number }[]) => {
           this.reading = { depth, at: Date.now(), ttlMs: DEPTH_TTL_MS };
           return depth;
         },

@@ -44,4 +44,8 @@ export class ReturnRequest {
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** The intake batch whose `judge-returns` job holds this request (its first request's id); null for a request from before batches, judged by a job of its own. */
+  @Column({ name: 'judge_batch', type: 'uuid', nullable: true })
+  judgeBatch: string | null;
 }

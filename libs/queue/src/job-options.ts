@@ -17,6 +17,7 @@ export const JOB_RETENTION: Required<Pick<JobsOptions, 'removeOnComplete' | 'rem
 
 const ATTEMPTS: Record<JobName, { attempts: number; backoffMs: number }> = {
   [JobName.JudgeReturn]: { attempts: 8, backoffMs: 1_000 },
+  [JobName.JudgeReturns]: { attempts: 8, backoffMs: 1_000 },
   [JobName.BookShipment]: { attempts: 10, backoffMs: 2_000 },
   [JobName.CancelShipment]: { attempts: 10, backoffMs: 2_000 },
   [JobName.SendBack]: { attempts: 10, backoffMs: 2_000 },

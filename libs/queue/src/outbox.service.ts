@@ -16,7 +16,18 @@ export const OUTBOX_SWEEP_ROWS = 100;
 const JOB_COLUMNS = 'SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::int[], $5::int[])';
 
 /** An outbox row's jobs as stored: what `JobRequest` is, in JSON. */
-type StoredJob = Pick<JobRequest, 'jobId' | 'name' | 'data'> & { delayMs: number | null; priority: number | null };
+export type StoredJob = Pick<JobRequest, 'jobId' | 'name' | 'data'> & { delayMs: number | null; priority: number | null };
+
+/** The jobs of an outbox row recorded at `recordedAt` (ms), to add at `now`: a timer keeps its original due time. */
+export function jobsOfRow(jobs: StoredJob[], recordedAt: number, now = Date.now()): JobRequest[] {
+  return jobs.map((job) => ({
+    name: job.name,
+    data: job.data,
+    jobId: job.jobId,
+    priority: job.priority ?? undefined,
+    delayMs: job.delayMs ? Math.max(0, recordedAt + job.delayMs - now) : undefined,
+  })) as JobRequest[];
+}
 
 /** A unit of work: its entity manager, and the jobs to add once it has committed. */
 export interface Tx {
@@ -72,14 +83,15 @@ export class OutboxService implements BeforeApplicationShutdown {
    * The statement that records the jobs `rows` selects, in the columns (and the order) of
    * `jobParams`: job_id, name, data, delay_ms, priority, as one outbox row (none when `rows`
    * selects nothing), returning its `id`. A caller may make it part of its own statement (a
-   * data-modifying CTE) and compute some of the columns there; once that statement has
+   * data-modifying CTE) and compute some of the columns there, even the jobs themselves
+   * (`withJobs`: it returns the row's `jobs` too, for `jobsOfRow`); once that statement has
    * committed, hand the jobs it recorded and the row's id to `afterCommitInBackground`.
    */
-  recordRowsSql(rows: string): string {
+  recordRowsSql(rows: string, { withJobs = false } = {}): string {
     return `INSERT INTO outbox (jobs)
       SELECT json_agg(json_build_object('jobId', job_id, 'name', name, 'data', data, 'delayMs', delay_ms, 'priority', priority))
         FROM (${rows}) AS job (job_id, name, data, delay_ms, priority) HAVING count(*) > 0
-      RETURNING id`;
+      RETURNING id${withJobs ? ', jobs' : ''}`;
   }
 
   /** The jobs' columns of `recordRowsSql` as five array parameters: job_id, name, data (json), delay_ms, priority. */
@@ -186,16 +198,7 @@ export class OutboxService implements BeforeApplicationShutdown {
       );
       if (!claimed.length) return { rows: 0, jobs: 0 };
       const now = Date.now();
-      const jobs = claimed.flatMap((row) =>
-        row.jobs.map((job) => ({
-          name: job.name,
-          data: job.data,
-          jobId: job.jobId,
-          priority: job.priority ?? undefined,
-          // A timer keeps its original due time.
-          delayMs: job.delayMs ? Math.max(0, new Date(row.created_at).getTime() + job.delayMs - now) : undefined,
-        })) as JobRequest[],
-      );
+      const jobs = claimed.flatMap((row) => jobsOfRow(row.jobs, new Date(row.created_at).getTime(), now));
       await this.producer.addMany(jobs);
       await manager.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [claimed.map((r) => r.id)]);
       return { rows: claimed.length, jobs: jobs.length };

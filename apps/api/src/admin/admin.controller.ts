@@ -99,9 +99,11 @@ export class AdminController {
       redisUp = false;
       return undefined;
     };
-    const [queues = [], cases, batches = {}, [reconciled]] = await Promise.all([
+    const [queues = [], cases, [{ waiting }], batches = {}, [reconciled]] = await Promise.all([
       this.queues.all().catch(unlessRedisDown),
       this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>,
+      // The row marking the list whole (WaitingListRepair) is created at -infinity.
+      this.dataSource.query(`SELECT count(*)::int AS waiting FROM waiting_requests WHERE created_at > '-infinity'`) as Promise<{ waiting: number }[]>,
       this.batchStats.cluster().catch(unlessRedisDown),
       this.dataSource.query(
         `SELECT floor(extract(epoch FROM finished_at))::bigint AS at, settled, jsonb_array_length(discrepancies) AS discrepancies, unreached
@@ -122,6 +124,9 @@ export class AdminController {
           return `returns_queue_jobs{queue="${q.name}",state="${state}"} ${value}`;
         }),
       ),
+      '# HELP returns_intake_waiting_requests Returns accepted (202) and not yet judged: the backlog INTAKE_HIGH_WATER is measured against. A job of the intake queue holds a whole intake batch of them.',
+      '# TYPE returns_intake_waiting_requests gauge',
+      `returns_intake_waiting_requests ${waiting}`,
       '# HELP returns_queue_workers Worker connections serving each queue.',
       '# TYPE returns_queue_workers gauge',
       ...queues.map((q) => `returns_queue_workers{queue="${q.name}"} ${q.workers}`),

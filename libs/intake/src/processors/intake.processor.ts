@@ -13,6 +13,9 @@ export class IntakeProcessor extends WorkerHost {
     switch (job.name as JobName) {
       case JobName.JudgeReturn:
         return this.intake.judge((job.data as JobPayload<JobName.JudgeReturn>).caseId);
+      case JobName.JudgeReturns:
+        await this.intake.judgeAll((job.data as JobPayload<JobName.JudgeReturns>).caseIds, job.opts.priority);
+        return;
       default:
         throw new Error(`intake queue has no handler for job ${job.name}`);
     }
