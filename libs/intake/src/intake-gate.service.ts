@@ -3,8 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 
-/** How long one reading of the intake backlog is trusted: one count a second, not one per request. */
+/** How long one reading of the intake backlog is fresh: one count a second, not one per request. */
 const DEPTH_TTL_MS = 1_000;
+/**
+ * How long a reading past its freshness still stands while the next is taken: no request
+ * waits for the count (under a steady load, a request that waited for it every second
+ * was the p99). Older than this, a request waits for the new reading as for the first.
+ */
+const DEPTH_STALE_MS = 2_000;
 /** How long a failed reading (the database away) stands for "no backlog known", before it is asked again. */
 const FAILED_READING_TTL_MS = 1_000;
 /** Most a request waits for the first reading, or for one while the database does not answer; then it goes on without. */
@@ -30,16 +36,18 @@ export class IntakeGate {
   ) {}
 
   /**
-   * Returns waiting to be judged, at most DEPTH_TTL_MS old, counted up to twice the
-   * high-water mark (enough for the 429's Retry-After; the count of a Double-11 backlog
-   * stays a bounded scan). No request waits on the count for long: a new reading is waited
-   * for READING_WAIT_MS at most, then the last one stands (0 before any: no backlog known),
-   * and a reading that failed stands as 0 for FAILED_READING_TTL_MS (the request's own
-   * write then answers for the database).
+   * Returns waiting to be judged, counted up to twice the high-water mark (enough for the
+   * 429's Retry-After; the count of a Double-11 backlog stays a bounded scan). A reading is
+   * fresh for DEPTH_TTL_MS; then the next request starts a new one and, until it is in,
+   * the last one stands, up to DEPTH_STALE_MS old. With none that recent, a request waits
+   * READING_WAIT_MS at most for the new one, then goes on with the last (0 before any: no
+   * backlog known); a reading that failed stands as 0 for FAILED_READING_TTL_MS (the
+   * request's own write then answers for the database).
    */
   async depth(): Promise<number> {
     const reading = this.reading;
-    if (reading && Date.now() - reading.at < reading.ttlMs) return reading.depth;
+    const age = reading ? Date.now() - reading.at : Infinity;
+    if (reading && age < reading.ttlMs) return reading.depth;
     this.pending ??= this.dataSource
       // The row that marks the list whole (WaitingListRepair) is created at -infinity.
       .query(`SELECT count(*)::int AS n FROM (SELECT FROM waiting_requests WHERE created_at > '-infinity' LIMIT $1) w`, [2 * this.config.intakeHighWater])
@@ -54,6 +62,7 @@ export class IntakeGate {
         },
       )
       .finally(() => (this.pending = null));
+    if (reading && age < DEPTH_STALE_MS) return reading.depth;
     return Promise.race([this.pending, new Promise<number>((resolve) => setTimeout(() => resolve(reading?.depth ?? 0), READING_WAIT_MS).unref())]);
   }
 
