@@ -109,10 +109,12 @@ export interface AppConfig {
 /**
  * Jobs each worker process holds at once, per queue. The intake, logistics and notification
  * workers handle the jobs they hold together (one transaction per batch), so holding more
- * makes the batches, not the round trips, grow.
+ * makes the batches, not the round trips, grow. An intake job holds a whole intake batch
+ * (up to 200 requests): 16 of them keep the judge batches full (same end-to-end rate as 128
+ * in the bench) and are judged within a shutdown's grace, where 128 could hold 25,600.
  */
 const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
-  [QueueName.Intake]: 128,
+  [QueueName.Intake]: 16,
   [QueueName.Logistics]: 32,
   [QueueName.Inspection]: 8,
   [QueueName.Refund]: 4,
