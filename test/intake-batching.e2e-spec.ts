@@ -1,5 +1,7 @@
-import { JobName, QueueName } from '@returns/contracts';
+import { JobName, Jobs, QueueName } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
 import { countRows, expectError, jobCounts, postReturn, putOrder } from './support/api-helpers';
+import { randomUUID as uniqueUuid } from 'node:crypto';
 import { returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
@@ -147,6 +149,44 @@ describe('intake under a burst (group commit)', () => {
     }
     expect(job!.failedReason).toMatch(/vanished/);
     expect(await countRows(service, 'return_cases WHERE id = $1', [answers[2].body.id])).toBe(0);
+    // It left its batch (for recovery, see the next test).
+    expect(await countRows(service, 'return_requests WHERE id = $1 AND judge_batch IS NULL', [answers[2].body.id])).toBe(1);
     await service.queue(QueueName.Intake).remove(job!.id!);
+  });
+
+  it('fails alone a request whose judging throws (not only one it finds unjudgeable), and judges it once the cause is gone', async () => {
+    await service.queue(QueueName.Intake).pause();
+    const orders = await Promise.all(Array.from({ length: 4 }, () => putOrder(service)));
+    const answers = await Promise.all(orders.map((o) => postReturn(service, returnBody(o.orderId))));
+    expect(answers.map((a) => a.status)).toEqual(Array(4).fill(202));
+    // A case that already holds the RMA number of one of them (a copy of another case): opening
+    // its case breaks a unique constraint, which the judge batch throws, not returns.
+    const squatter = uniqueUuid();
+    await service.db.query(
+      `INSERT INTO return_cases SELECT (jsonb_populate_record(NULL::return_cases, to_jsonb(c) || jsonb_build_object('id', $1::text, 'rma_number', $2::text))).*
+         FROM return_cases c LIMIT 1`,
+      [squatter, answers[1].body.rmaNumber],
+    );
+    await service.queue(QueueName.Intake).resume();
+
+    const others = answers.filter((_, i) => i !== 1);
+    await Promise.all(others.map((a) => service.waitForStatus(a.body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'])));
+    // Handed to a job of its own, which retries it with its own backoff: the batch's job completed.
+    let own = await service.queue(QueueName.Intake).getJob(Jobs.judgeReturn(answers[1].body.id).jobId);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !own; await new Promise((r) => setTimeout(r, 100))) {
+      own = await service.queue(QueueName.Intake).getJob(Jobs.judgeReturn(answers[1].body.id).jobId);
+    }
+    expect(own).toBeDefined();
+    const batches = (await service.queue(QueueName.Intake).getJobs(['completed'])).filter((j) => j.name === JobName.JudgeReturns && answers.some((a) => (j.data.caseIds as string[]).includes(a.body.id)));
+    expect(batches.flatMap((j) => j.data.caseIds as string[]).sort()).toEqual(answers.map((a) => a.body.id).sort());
+    expect(await countRows(service, 'return_cases WHERE id = $1', [answers[1].body.id])).toBe(0);
+    // It left its batch: should Redis lose its job, recovery owes it that job, not the batch's
+    // (which completed, and would stand for it for a day).
+    const owed = (await service.get(IntakeService).owedSince(new Date(Date.now() - 60_000))).map((j) => j.jobId);
+    expect(owed).toContain(Jobs.judgeReturn(answers[1].body.id).jobId);
+    expect(owed.filter((id) => batches.some((b) => b.id === id))).toEqual([]);
+
+    await service.db.query('DELETE FROM return_cases WHERE id = $1', [squatter]);
+    await service.waitForStatus(answers[1].body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'], 30_000);
   });
 });

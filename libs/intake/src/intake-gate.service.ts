@@ -11,7 +11,7 @@ const DEPTH_TTL_MS = 1_000;
  * was the p99). Older than this, a request waits for the new reading as for the first.
  */
 const DEPTH_STALE_MS = 2_000;
-/** How long a failed reading (the database away) stands for "no backlog known", before it is asked again. */
+/** How long a failed reading (the database away or too busy) leaves the last one standing, before the count is tried again. */
 const FAILED_READING_TTL_MS = 1_000;
 /** Most a request waits for the first reading, or for one while the database does not answer; then it goes on without. */
 const READING_WAIT_MS = 100;
@@ -41,8 +41,8 @@ export class IntakeGate {
    * fresh for DEPTH_TTL_MS; then the next request starts a new one and, until it is in,
    * the last one stands, up to DEPTH_STALE_MS old. With none that recent, a request waits
    * READING_WAIT_MS at most for the new one, then goes on with the last (0 before any: no
-   * backlog known); a reading that failed stands as 0 for FAILED_READING_TTL_MS (the
-   * request's own write then answers for the database).
+   * backlog known); a reading that failed leaves the last one (or 0) standing for
+   * FAILED_READING_TTL_MS (the request's own write then answers for the database).
    */
   async depth(): Promise<number> {
     const reading = this.reading;
@@ -57,8 +57,11 @@ export class IntakeGate {
           return depth;
         },
         () => {
-          this.reading = { depth: 0, at: Date.now(), ttlMs: FAILED_READING_TTL_MS };
-          return 0;
+          // A count that failed (a pool busy past its timeout, the database away) leaves the
+          // last known backlog standing rather than opening the gate.
+          const depth = this.reading?.depth ?? 0;
+          this.reading = { depth, at: Date.now(), ttlMs: FAILED_READING_TTL_MS };
+          return depth;
         },
       )
       .finally(() => (this.pending = null));

@@ -455,18 +455,23 @@ export class IntakeService implements OnApplicationShutdown {
 
   /**
    * Judges the requests of one `judge-returns` job as `judge` does each. One that cannot be
-   * judged is not retried with the rest: it gets a `judge-return` job of its own (the one
-   * recovery would add, same id), which retries it, and fails it alone, while the others'
-   * cases go on. Only when that job cannot be added does this throw, and the whole batch is
-   * tried again (the requests judged already are found judged).
+   * judged, whatever the reason but the database going away, is not retried with the rest:
+   * it leaves its batch (`judge_batch` cleared, so recovery owes it a job of its own) and
+   * gets a `judge-return` job, which retries it and fails it alone, while the others' cases
+   * go on. With the database away, or when those jobs cannot be added, this throws and the
+   * whole batch is tried again (the requests judged already are found judged).
    * @returns the requests handed on to jobs of their own
    */
   async judgeAll(caseIds: string[], priority?: number): Promise<string[]> {
-    const failures = await Promise.all(caseIds.map((id) => this.judgements.submit(id)));
-    const failed = caseIds.filter((_, i) => failures[i]);
+    const settled = await Promise.allSettled(caseIds.map((id) => this.judgements.submit(id)));
+    const why = settled.map((s) => (s.status === 'rejected' ? (s.reason as Error) : s.value));
+    const away = why.find((error) => error && databaseUnavailable(error));
+    if (away) throw away;
+    const failed = caseIds.filter((_, i) => why[i]);
     if (!failed.length) return [];
+    await this.dataSource.query('UPDATE return_requests SET judge_batch = NULL WHERE id = ANY($1::uuid[])', [failed]);
     await this.producer.addMany(failed.map((id) => Jobs.judgeReturn(id, priority)));
-    failed.forEach((id) => this.logger.warn(`request ${id} could not be judged with its batch, judged on its own next: ${failures[caseIds.indexOf(id)]!.message}`));
+    failed.forEach((id) => this.logger.warn(`request ${id} could not be judged with its batch, judged on its own next: ${why[caseIds.indexOf(id)]!.message}`));
     return failed;
   }
 

@@ -28,7 +28,7 @@ export class ReturnsController {
   @Roles('upstream', 'portal')
   @ApiOperation({ summary: 'Ask for a return. Buffered in the intake queue and judged by a worker; answers at once.' })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key and body answer the same; another body, 409' })
-  @ApiResponse({ status: 429, description: 'INTAKE_BACKLOG: the intake queue is past INTAKE_HIGH_WATER; retry after the Retry-After header' })
+  @ApiResponse({ status: 429, description: 'INTAKE_BACKLOG: more than INTAKE_HIGH_WATER returns wait to be judged; retry after the Retry-After header' })
   async create(
     @Body() body: CreateReturnDto,
     @Headers('idempotency-key') key: string | undefined,
