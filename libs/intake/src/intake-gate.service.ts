@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
+import { countWaiting } from './waiting-list';
 
 /** How long one reading of the intake backlog is fresh: one count a second, not one per request. */
 const DEPTH_TTL_MS = 1_000;
@@ -11,8 +12,6 @@ const DEPTH_TTL_MS = 1_000;
  * was the p99). Older than this, a request waits for the new reading as for the first.
  */
 const DEPTH_STALE_MS = 2_000;
-/** How long a failed reading (the database away or too busy) leaves the last one standing, before the count is tried again. */
-const FAILED_READING_TTL_MS = 1_000;
 /** Most a request waits for the first reading, or for one while the database does not answer; then it goes on without. */
 const READING_WAIT_MS = 100;
 
@@ -27,7 +26,7 @@ const READING_WAIT_MS = 100;
  */
 @Injectable()
 export class IntakeGate {
-  private reading: { depth: number; at: number; ttlMs: number } | null = null;
+  private reading: { depth: number; at: number } | null = null;
   private pending: Promise<number> | null = null;
 
   constructor(
@@ -41,29 +40,21 @@ export class IntakeGate {
    * fresh for DEPTH_TTL_MS; then the next request starts a new one and, until it is in,
    * the last one stands, up to DEPTH_STALE_MS old. With none that recent, a request waits
    * READING_WAIT_MS at most for the new one, then goes on with the last (0 before any: no
-   * backlog known); a reading that failed leaves the last one (or 0) standing for
-   * FAILED_READING_TTL_MS (the request's own write then answers for the database).
+   * backlog known); a reading that failed leaves the last one (or 0) standing as if fresh
+   * (the request's own write then answers for the database).
    */
   async depth(): Promise<number> {
     const reading = this.reading;
     const age = reading ? Date.now() - reading.at : Infinity;
-    if (reading && age < reading.ttlMs) return reading.depth;
-    this.pending ??= this.dataSource
-      // The row that marks the list whole (WaitingListRepair) is created at -infinity.
-      .query(`SELECT count(*)::int AS n FROM (SELECT FROM waiting_requests WHERE created_at > '-infinity' LIMIT $1) w`, [2 * this.config.intakeHighWater])
-      .then(
-        ([{ n: depth }]: { n: number }[]) => {
-          this.reading = { depth, at: Date.now(), ttlMs: DEPTH_TTL_MS };
-          return depth;
-        },
-        () => {
-          // A count that failed (a pool busy past its timeout, the database away) leaves the
-          // last known backlog standing rather than opening the gate.
-          const depth = this.reading?.depth ?? 0;
-          this.reading = { depth, at: Date.now(), ttlMs: FAILED_READING_TTL_MS };
-          return depth;
-        },
-      )
+    if (reading && age < DEPTH_TTL_MS) return reading.depth;
+    this.pending ??= countWaiting(this.dataSource, 2 * this.config.intakeHighWater)
+      // A count that failed (a pool busy past its timeout, the database away) leaves the last
+      // known backlog standing, for as long as a fresh one, rather than opening the gate.
+      .catch(() => this.reading?.depth ?? 0)
+      .then((depth) => {
+        this.reading = { depth, at: Date.now() };
+        return depth;
+      })
       .finally(() => (this.pending = null));
     if (reading && age < DEPTH_STALE_MS) return reading.depth;
     return Promise.race([this.pending, new Promise<number>((resolve) => setTimeout(() => resolve(reading?.depth ?? 0), READING_WAIT_MS).unref())]);

@@ -467,12 +467,13 @@ export class IntakeService implements OnApplicationShutdown {
     const why = settled.map((s) => (s.status === 'rejected' ? (s.reason as Error) : s.value));
     const away = why.find((error) => error && databaseUnavailable(error));
     if (away) throw away;
-    const failed = caseIds.filter((_, i) => why[i]);
+    const failed = caseIds.flatMap((id, i) => (why[i] ? [{ id, error: why[i]! }] : []));
     if (!failed.length) return [];
-    await this.dataSource.query('UPDATE return_requests SET judge_batch = NULL WHERE id = ANY($1::uuid[])', [failed]);
-    await this.producer.addMany(failed.map((id) => Jobs.judgeReturn(id, priority)));
-    failed.forEach((id) => this.logger.warn(`request ${id} could not be judged with its batch, judged on its own next: ${why[caseIds.indexOf(id)]!.message}`));
-    return failed;
+    const ids = failed.map((f) => f.id);
+    await this.dataSource.query('UPDATE return_requests SET judge_batch = NULL WHERE id = ANY($1::uuid[])', [ids]);
+    await this.producer.addMany(ids.map((id) => Jobs.judgeReturn(id, priority)));
+    for (const { id, error } of failed) this.logger.warn(`request ${id} could not be judged with its batch, judged on its own next: ${error.message}`);
+    return ids;
   }
 
   /**

@@ -11,6 +11,19 @@ import { ADVISORY_LOCK } from '@returns/database';
  */
 export const WAITING_LIST_INTACT = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * Requests waiting to be judged (accepted, no case yet), counted up to `limit` when given:
+ * the intake backlog of the 429s and of `/metrics`. The row standing for the table is
+ * created at -infinity and is not one of them.
+ */
+export async function countWaiting(dataSource: DataSource, limit?: number): Promise<number> {
+  const [{ n }]: { n: number }[] = await dataSource.query(
+    `SELECT count(*)::int AS n FROM (SELECT FROM waiting_requests WHERE created_at > '-infinity' LIMIT $1) w`,
+    [limit ?? null],
+  );
+  return n;
+}
+
 /** How often a worker process looks for it. */
 const LOOK_EVERY_MS = 10_000;
 

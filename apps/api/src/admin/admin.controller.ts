@@ -8,6 +8,7 @@ import { Public, Roles } from '../auth/roles.decorator';
 import { badRequest, notFound } from '@returns/case';
 import { IntakeMetrics } from '../returns/intake-metrics';
 import { AllStagesOwedWork } from '@returns/recovery';
+import { countWaiting } from '@returns/intake';
 import { RecoveryRequestDto } from './recovery.dto';
 
 /** How far back recovery looks when not told. */
@@ -99,11 +100,10 @@ export class AdminController {
       redisUp = false;
       return undefined;
     };
-    const [queues = [], cases, [{ waiting }], batches = {}, [reconciled]] = await Promise.all([
+    const [queues = [], cases, waiting, batches = {}, [reconciled]] = await Promise.all([
       this.queues.all().catch(unlessRedisDown),
       this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>,
-      // The row marking the list whole (WaitingListRepair) is created at -infinity.
-      this.dataSource.query(`SELECT count(*)::int AS waiting FROM waiting_requests WHERE created_at > '-infinity'`) as Promise<{ waiting: number }[]>,
+      countWaiting(this.dataSource),
       this.batchStats.cluster().catch(unlessRedisDown),
       this.dataSource.query(
         `SELECT floor(extract(epoch FROM finished_at))::bigint AS at, settled, jsonb_array_length(discrepancies) AS discrepancies, unreached
