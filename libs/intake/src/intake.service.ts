@@ -371,8 +371,10 @@ export class IntakeService implements OnApplicationShutdown {
     );
     // A batch's job, for those of its requests still unjudged (present in Redis: left as it is).
     const batches = new Map<string, { caseIds: string[]; priority: number }>();
-    for (const r of unjudged.filter((r) => r.judge_batch)) {
-      const batch = batches.get(r.judge_batch!) ?? batches.set(r.judge_batch!, { caseIds: [], priority: casePriority(r.tier, r.reason_code) }).get(r.judge_batch!)!;
+    for (const r of unjudged) {
+      if (!r.judge_batch) continue;
+      let batch = batches.get(r.judge_batch);
+      if (!batch) batches.set(r.judge_batch, (batch = { caseIds: [], priority: casePriority(r.tier, r.reason_code) }));
       batch.caseIds.push(r.id);
     }
     const decided: { id: string; status: CaseStatus; priority: number; decision: Decision | null; review_by: string | null }[] = await this.dataSource.query(
