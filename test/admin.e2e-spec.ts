@@ -72,6 +72,24 @@ describe('admin: queues and metrics', () => {
     expectError(await service.as('admin').post('/v1/admin/queues/billing/retry-failed'), 404, 'QUEUE_NOT_FOUND');
   });
 
+  it('redrives a job with its priority, among the prioritized jobs and not ahead of them', async () => {
+    const intake = service.queue(QueueName.Intake);
+    const broken = await intake.add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1, priority: 7 });
+    for (const deadline = Date.now() + 10_000; (await intake.getJobState(broken.id!)) !== 'failed'; await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error(`${broken.id} did not fail`);
+    }
+    // Paused, so that no worker takes it before it is looked at.
+    await service.as('admin').post('/v1/admin/queues/intake/pause');
+    try {
+      expect((await service.as('admin').post('/v1/admin/queues/intake/retry-failed')).status).toBe(202);
+      // BullMQ's retry alone leaves it in the plain wait list, which workers serve first.
+      expect(await intake.getJobState(broken.id!)).toBe('prioritized');
+      expect((await intake.getJob(broken.id!))!.priority).toBe(7);
+    } finally {
+      await service.as('admin').post('/v1/admin/queues/intake/resume');
+    }
+  });
+
   it('serves Prometheus text without a key: queue depths by state and cases by status', async () => {
     const response = await service.http().get('/metrics');
     expect(response.status).toBe(200);

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Job } from 'bullmq';
 import { ALL_QUEUES, QueueName } from '@returns/contracts';
 import { JobProducer } from './job-producer.service';
 
@@ -24,6 +25,8 @@ export interface QueueStats {
 /** What an operator needs to see of the queues, and the few things they may do to them. */
 @Injectable()
 export class QueueStatsService {
+  private readonly logger = new Logger(QueueStatsService.name);
+
   constructor(private readonly producer: JobProducer) {}
 
   isQueue(name: string): name is QueueName {
@@ -70,6 +73,7 @@ export class QueueStatsService {
    * provider outage. (BullMQ's `retryJobs` keeps the count, so a redriven job had one try
    * left, and a stage that treats its last attempt as final gave up at its first error.)
    * The jobs there when it starts, 500 at a time; one that fails again meanwhile stays.
+   * A job keeps its priority (`redrive`).
    * @returns how many were moved
    */
   async retryFailed(name: QueueName): Promise<number> {
@@ -82,7 +86,7 @@ export class QueueStatsService {
       seen += jobs.length;
       const moved = await Promise.all(
         jobs.map((job) =>
-          job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
+          this.redrive(job).then(
             () => 1,
             () => 0, // taken meanwhile (another redrive), or no longer failed
           ),
@@ -91,5 +95,19 @@ export class QueueStatsService {
       retried += moved.reduce<number>((n, m) => n + m, 0);
     }
     return retried;
+  }
+
+  /**
+   * Moves one failed job back to waiting with its priority. BullMQ's `retry` puts it in the
+   * plain wait list, which workers serve before every prioritized job: a redriven case
+   * would go ahead of the VIP and merchant-fault cases waiting, so it is put back among
+   * them. A worker may take it in between; then it has run a little early, no more.
+   */
+  private async redrive(job: Job): Promise<void> {
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    if (!job.priority) return;
+    await job.changePriority({ priority: job.priority }).catch((error: Error) =>
+      this.logger.warn(`redriven job ${job.id} waits without its priority ${job.priority}: ${error.message}`),
+    );
   }
 }
