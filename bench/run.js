@@ -247,6 +247,17 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // ---------------------------------------------------------------------------- child processes
 
 /**
+ * The Node flags the service runs with, as `npm run start:api` gives them (the image's
+ * NODE_OPTIONS says the same): the bench measures the service as it is deployed.
+ */
+const SERVICE_NODE_ARGS = (() => {
+  const script = require('../package.json').scripts['start:api'];
+  const flags = /\bnode((?: --\S+)*) dist\//.exec(script);
+  if (!flags) throw new Error(`cannot read the service's node flags from package.json's start:api: ${script}`);
+  return flags[1].split(' ').filter(Boolean);
+})();
+
+/**
  * Starts a compiled entry of the service; resolves once a line of its output matches `ready`.
  * Its output goes to bench/results/logs/<run>/<name>.log.
  */
@@ -259,7 +270,7 @@ function startChild(name, entry, env, ready, timeoutMs = 60_000) {
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   // BENCH_NODE_ARGS: more flags for every child, e.g. `--trace-gc` to see its collections in its log
   const extra = (process.env.BENCH_NODE_ARGS || '').split(/\s+/).filter(Boolean);
-  const proc = spawn(process.execPath, [...profile, ...extra, path.join(SNAPSHOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...profile, ...extra, path.join(SNAPSHOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const child = { name, proc, logFile, exited: null };
   children.add(child);
   child.exited = new Promise((resolve) => proc.once('exit', (code, signal) => { children.delete(child); out.end(); resolve({ code, signal }); }));
@@ -1443,6 +1454,7 @@ function machineInfo(redisInfo, pgVersion) {
     memoryGiB: round(os.totalmem() / 2 ** 30, 1),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    serviceNodeArgs: SERVICE_NODE_ARGS,
     bullmq: require('bullmq/package.json').version,
     redis: /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown',
     redisAppendonly: null,
@@ -1568,7 +1580,7 @@ function printTable(rows, machine) {
   const widths = header.map((h, i) => Math.max(h.length, ...data.map((r) => cellsOf(r)[i].length)));
   const line = (c) => c.map((v, i) => (i === 1 || i === 4 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join(' | ').trimEnd();
   console.log('');
-  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; node ${machine.node}, BullMQ ${machine.bullmq}, Redis ${machine.redis} (appendonly ${machine.redisAppendonly ? 'yes' : 'no'}, ${machine.redisMaxmemoryPolicy}), PostgreSQL ${machine.postgres}`);
+  console.log(`machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}; node ${machine.node} (service: ${machine.serviceNodeArgs.join(' ') || 'no flags'}), BullMQ ${machine.bullmq}, Redis ${machine.redis} (appendonly ${machine.redisAppendonly ? 'yes' : 'no'}, ${machine.redisMaxmemoryPolicy}), PostgreSQL ${machine.postgres}`);
   console.log(line(header));
   for (const r of rows) {
     if (r.section) console.log(`${widths.map((w) => '-'.repeat(w)).join('-+-')}\n${r.section}`);
