@@ -1,6 +1,8 @@
-import { CUSTOMER_MESSAGES, JobName, QueueName, signBody } from '@returns/contracts';
-import { ChannelSimulator } from '@returns/notification';
-import { PaymentSimulator } from '@returns/refund';
+import { CUSTOMER_MESSAGES, JobName, Jobs, QueueName, signBody } from '@returns/contracts';
+import { ChannelSimulator, NotificationService, WebhookService } from '@returns/notification';
+import { PaymentSimulator, RefundService } from '@returns/refund';
+import { notifiedEvents, putOrder, returnFor } from './support/api-helpers';
+import { uniqueId } from './support/factories';
 import { driveToRefunded, replay } from './support/flows';
 import { localServer, LocalServer } from './support/local-server';
 import { TestService } from './support/service';
@@ -92,6 +94,40 @@ describe('replaying jobs', () => {
     expect((await messagesOf()).length).toBe(messagesBefore.length);
     expect(received.filter((r) => r.id.includes(caseId)).length).toBe(hooksBefore);
     expect(CUSTOMER_MESSAGES).toEqual(expect.arrayContaining((before.notifications as { event: string }[]).map((n) => n.event)));
+  });
+
+  it('tells a refund that fails again after finance retried it, once per round, and each round once however often its jobs run', async () => {
+    // The simulated gateway declines every refund of a T-DECLINE payment.
+    const { orderId } = await putOrder(service, { payment: { provider: 'alipay', transactionId: uniqueId('T-DECLINE') } });
+    const failed = await returnFor(service, orderId, 'REFUND_FAILED', { type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });
+    const caseId: string = failed.id;
+    const failures = () => received.filter((r) => r.id.includes(caseId) && r.type === 'refund.failed').map((r) => r.id);
+    await service.drain();
+    expect(await notifiedEvents(service, caseId)).toEqual(['refund.failed']);
+    expect(failures()).toHaveLength(1);
+
+    expect((await service.as('finance').post(`/v1/refunds/${failed.refund.id}/retry`)).status).toBe(202);
+    await service.waitForStatus(caseId, 'REFUND_FAILED');
+    await service.drain();
+    // The second round is a moment of its own: the customer is told again, upstream gets a
+    // refund.failed under a new event id.
+    expect(await notifiedEvents(service, caseId)).toEqual(['refund.failed', 'refund.failed#2']);
+    expect(failures()).toHaveLength(2);
+    expect(new Set(failures()).size).toBe(2);
+
+    // Either round's jobs again, as a replay or recovery would add them: nothing more is sent.
+    const told = await service.db.query('SELECT id, status, attempts FROM notifications WHERE case_id = $1 ORDER BY id', [caseId]);
+    for (const round of [undefined, 2]) {
+      await replay(service.queue(QueueName.Notification), JobName.SendNotification, { caseId, message: 'refund.failed', round });
+      await replay(service.queue(QueueName.Webhooks), JobName.DeliverWebhook, { caseId, type: 'refund.failed', round });
+    }
+    await service.drain();
+    expect(await service.db.query('SELECT id, status, attempts FROM notifications WHERE case_id = $1 ORDER BY id', [caseId])).toEqual(told);
+    expect(failures()).toHaveLength(2);
+    // Recovery owes the second round's moment, by its own job ids, and finds it told and delivered.
+    const owed = (await service.get(RefundService).owedSince(new Date(Date.now() - 60_000))).filter((job) => job.jobId?.includes(caseId));
+    expect(owed.map((job) => job.jobId)).toEqual([Jobs.notify(caseId, 'refund.failed', {}, 0, 2).jobId, Jobs.webhook(caseId, 'refund.failed', 2).jobId]);
+    expect(await service.get(WebhookService).notYetDelivered(await service.get(NotificationService).notYetTold(owed))).toEqual([]);
   });
 
   it('adds a job that a transaction recorded but no one added (the producer died after commit)', async () => {

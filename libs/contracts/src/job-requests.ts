@@ -12,6 +12,21 @@ import { DeadlineKind, JobName, JobRequest, WebhookEventType } from './queues';
  */
 export const JUDGE_RETURNS_JOB_ID = 'intake:%s:judge-batch';
 
+/**
+ * The key a case's customer message or webhook event is kept under, once per case: its name,
+ * and for a moment that comes again (a refund that fails again after finance retried it) the
+ * round, `refund.failed#2`. The first round's key is the name alone, as before rounds were told.
+ */
+export function momentKey(name: string, round = 1): string {
+  return round > 1 ? `${name}#${round}` : name;
+}
+
+/** The name and round a `momentKey` was made of. */
+export function momentOf<N extends string>(key: string): { name: N; round: number } {
+  const at = key.lastIndexOf('#');
+  return at < 0 ? { name: key as N, round: 1 } : { name: key.slice(0, at) as N, round: Number(key.slice(at + 1)) };
+}
+
 export const Jobs = {
   /**
    * Judges the requests of one intake batch of one priority, in the order they came; the
@@ -71,16 +86,17 @@ export const Jobs = {
     jobId: `refund:${caseId}:issue-${round}`,
     priority,
   }),
-  notify: (caseId: string, message: CustomerMessage, params?: Record<string, string>, priority?: number): JobRequest<JobName.SendNotification> => ({
+  /** `round`: for a moment told again in a later round (`momentKey`), which one. */
+  notify: (caseId: string, message: CustomerMessage, params?: Record<string, string>, priority?: number, round = 1): JobRequest<JobName.SendNotification> => ({
     name: JobName.SendNotification,
-    data: { caseId, message, params },
-    jobId: `notification:${caseId}:${message}`,
+    data: round > 1 ? { caseId, message, params, round } : { caseId, message, params },
+    jobId: `notification:${caseId}:${momentKey(message, round)}`,
     priority,
   }),
-  webhook: (caseId: string, type: WebhookEventType): JobRequest<JobName.DeliverWebhook> => ({
+  webhook: (caseId: string, type: WebhookEventType, round = 1): JobRequest<JobName.DeliverWebhook> => ({
     name: JobName.DeliverWebhook,
-    data: { caseId, type },
-    jobId: `webhooks:${caseId}:${type}`,
+    data: round > 1 ? { caseId, type, round } : { caseId, type },
+    jobId: `webhooks:${caseId}:${momentKey(type, round)}`,
   }),
   deadline: (caseId: string, kind: DeadlineKind, delayMs: number): JobRequest<JobName.CaseDeadline> => ({
     name: JobName.CaseDeadline,

@@ -70,8 +70,15 @@ export interface JobPayloads {
     message: CustomerMessage;
     /** Facts of the moment for the message text (carrier, tracking number, amount in major units), owned by the stage that told it. */
     params?: Record<string, string>;
+    /** Which time a moment that can come again is told: the refund round that failed (`momentKey`); 1 when absent. */
+    round?: number;
   };
-  [JobName.DeliverWebhook]: { caseId: string; type: WebhookEventType };
+  [JobName.DeliverWebhook]: {
+    caseId: string;
+    type: WebhookEventType;
+    /** as for a customer message: the refund round of a `refund.failed`; 1 when absent */
+    round?: number;
+  };
   [JobName.CaseDeadline]: { caseId: string; kind: DeadlineKind };
 }
 

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderCustomer } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, preparedQuery } from '@returns/database';
-import { CustomerMessage, JobName, JobRequest, Jobs, NotificationChannelName } from '@returns/contracts';
+import { CustomerMessage, JobName, JobRequest, Jobs, momentKey, momentOf, NotificationChannelName } from '@returns/contracts';
 import { NOTIFICATION_CHANNEL, NotificationChannel } from './notification-channel.interface';
 import { renderMessage } from './templates';
 
@@ -27,6 +27,8 @@ export interface NotificationRequest {
   caseId: string;
   message: CustomerMessage;
   params: Record<string, string>;
+  /** which time the moment is told (a refund failed again: `momentKey`); 1 when absent */
+  round?: number;
   /** failures now are recorded as FAILED rather than retried */
   lastAttempt: boolean;
 }
@@ -45,12 +47,13 @@ interface RecordedMessage {
 }
 
 /**
- * The id of a case's message about one moment on one channel, the same on every attempt
- * and in every process (a name-based UUID, version 5 layout): the provider's idempotency
- * key, so a message sent by a process that died before recording it is not sent twice.
+ * The id of a case's message about one moment (`event`: its `momentKey`) on one channel,
+ * the same on every attempt and in every process (a name-based UUID, version 5 layout): the
+ * provider's idempotency key, so a message sent by a process that died before recording it
+ * is not sent twice.
  */
-export function messageIdOf(caseId: string, message: string, channel: string): string {
-  const hash = createHash('sha1').update(`${caseId}\n${message}\n${channel}`).digest();
+export function messageIdOf(caseId: string, event: string, channel: string): string {
+  const hash = createHash('sha1').update(`${caseId}\n${event}\n${channel}`).digest();
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
@@ -90,8 +93,8 @@ export class NotificationService implements OnApplicationShutdown {
   }
 
   /** Sends one moment of a case; throws (for the job to be retried) when a channel failed. */
-  async send(caseId: string, message: CustomerMessage, params: Record<string, string> = {}, lastAttempt = false): Promise<void> {
-    const failure = await this.batches.submit({ caseId, message, params, lastAttempt });
+  async send(caseId: string, message: CustomerMessage, params: Record<string, string> = {}, lastAttempt = false, round = 1): Promise<void> {
+    const failure = await this.batches.submit({ caseId, message, params, round, lastAttempt });
     if (failure) throw failure;
   }
 
@@ -102,12 +105,15 @@ export class NotificationService implements OnApplicationShutdown {
    * left no record, and is not found here.)
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const pending: { case_id: string; event: CustomerMessage; priority: number }[] = await this.dataSource.query(
+    const pending: { case_id: string; event: string; priority: number }[] = await this.dataSource.query(
       `SELECT DISTINCT n.case_id, n.event, c.priority FROM notifications n JOIN return_cases c ON c.id = n.case_id
         WHERE n.status = 'PENDING' AND n.created_at >= $1`,
       [since],
     );
-    return pending.map((n) => Jobs.notify(n.case_id, n.event, {}, n.priority));
+    return pending.map((n) => {
+      const { name, round } = momentOf<CustomerMessage>(n.event);
+      return Jobs.notify(n.case_id, name, {}, n.priority, round);
+    });
   }
 
   /**
@@ -121,22 +127,24 @@ export class NotificationService implements OnApplicationShutdown {
     const rows: { case_id: string; event: string }[] = await this.dataSource.query(
       `SELECT n.case_id, n.event FROM notifications n JOIN unnest($1::uuid[], $2::text[]) AS m(case_id, event) USING (case_id, event)
         GROUP BY n.case_id, n.event HAVING bool_and(n.status <> 'PENDING')`,
-      [messages.map((m) => m.data.caseId), messages.map((m) => m.data.message)],
+      [messages.map((m) => m.data.caseId), messages.map((m) => momentKey(m.data.message, m.data.round))],
     );
     const told = new Set(rows.map((r) => `${r.case_id} ${r.event}`));
-    return jobs.filter((job) => !(isMessage(job) && told.has(`${job.data.caseId} ${job.data.message}`)));
+    return jobs.filter((job) => !(isMessage(job) && told.has(`${job.data.caseId} ${momentKey(job.data.message, job.data.round)}`)));
   }
 
   /** Sends a batch; answers, per request, null or what went wrong. Throws only when PostgreSQL does. */
   async sendMany(requests: NotificationRequest[]): Promise<SendOutcome[]> {
     const caseIds = [...new Set(requests.map((r) => r.caseId))];
+    // What each request is recorded under: its message, and its round when a later one.
+    const events = requests.map((r) => momentKey(r.message, r.round));
     const found: { id: string; rma_number: string; customer_id: string; customer: OrderCustomer; told: RecordedMessage[] | null }[] = await preparedQuery(
       this.dataSource,
       `SELECT c.id, c.rma_number, o.customer_id, o.customer,
               (SELECT json_agg(json_build_object('event', n.event, 'channel', n.channel, 'id', n.id, 'status', n.status, 'recipient', n.recipient, 'body', n.body))
                  FROM notifications n WHERE n.case_id = c.id AND n.event = ANY($2::text[])) AS told
          FROM return_cases c JOIN orders o ON o.id = c.order_id WHERE c.id = ANY($1::uuid[])`,
-      [caseIds, [...new Set(requests.map((r) => r.message))]],
+      [caseIds, [...new Set(events)]],
     );
     const cases = new Map(found.map((c) => [c.id, c]));
     const outcomes: SendOutcome[] = requests.map(() => null);
@@ -146,7 +154,7 @@ export class NotificationService implements OnApplicationShutdown {
     // The same moment twice in a batch (a job and its replay) is sent once; both get its outcome.
     const firstOf = new Map<string, number>();
     const sameAs = requests.map((r, n) => {
-      const key = `${r.caseId} ${r.message}`;
+      const key = `${r.caseId} ${events[n]}`;
       if (!firstOf.has(key)) firstOf.set(key, n);
       return firstOf.get(key)!;
     });
@@ -162,11 +170,11 @@ export class NotificationService implements OnApplicationShutdown {
       const targets = reachableChannels(subject.customer);
       if (!targets.length) this.logger.warn(`customer ${subject.customer_id} has no channel to tell about ${request.message} of ${subject.rma_number}`);
       for (const t of targets) {
-        const told = subject.told?.find((m) => m.event === request.message && m.channel === t.channel);
+        const told = subject.told?.find((m) => m.event === events[n] && m.channel === t.channel);
         if (told && told.status !== 'PENDING') continue; // sent, or given up on, before
         // A message tried before is tried again as it was, under its id: the provider's idempotency key.
         if (told) due.push({ n, id: told.id, channel: t.channel, recipient: told.recipient, locale, body: told.body });
-        else due.push({ n, id: messageIdOf(request.caseId, request.message, t.channel), channel: t.channel, recipient: t.recipient, locale, body });
+        else due.push({ n, id: messageIdOf(request.caseId, events[n], t.channel), channel: t.channel, recipient: t.recipient, locale, body });
       }
     });
     const answer = () => outcomes.map((_, n) => outcomes[sameAs[n]]);
@@ -200,7 +208,7 @@ export class NotificationService implements OnApplicationShutdown {
       [
         answers.map((a) => a.note.id),
         answers.map((a) => requests[a.note.n].caseId),
-        answers.map((a) => requests[a.note.n].message),
+        answers.map((a) => events[a.note.n]),
         answers.map((a) => a.note.channel),
         answers.map((a) => a.note.recipient),
         answers.map((a) => a.note.locale),

@@ -3,11 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
-import { JobName, JobRequest, Jobs, signBody, WebhookEventType } from '@returns/contracts';
+import { JobName, JobRequest, Jobs, momentKey, momentOf, signBody, WebhookEventType } from '@returns/contracts';
 import { InspectionService } from '@returns/inspection';
 
-/** What subscribers dedupe on: one id per case and event, the same across retries and recoveries. */
-const eventIdOf = (caseId: string, type: WebhookEventType) => `evt_${caseId}_${type}`;
+/**
+ * What subscribers dedupe on: one id per case and event (and round, for a refund that fails
+ * again: `momentKey`), the same across retries and recoveries.
+ */
+const eventIdOf = (caseId: string, type: WebhookEventType, round = 1) => `evt_${caseId}_${momentKey(type, round)}`;
 
 function isWebhook(job: JobRequest): job is JobRequest<JobName.DeliverWebhook> {
   return job.name === JobName.DeliverWebhook;
@@ -32,11 +35,11 @@ export class WebhookService {
    * is what subscribers dedupe on; its `occurredAt` is then the new job's creation.
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const pending: { case_id: string; type: WebhookEventType }[] = await this.dataSource.query(
-      `SELECT DISTINCT case_id, type FROM webhook_deliveries WHERE status = 'PENDING' AND created_at >= $1`,
+    const pending: { case_id: string; type: WebhookEventType; event_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT case_id, type, event_id FROM webhook_deliveries WHERE status = 'PENDING' AND created_at >= $1`,
       [since],
     );
-    return pending.map((d) => Jobs.webhook(d.case_id, d.type));
+    return pending.map((d) => Jobs.webhook(d.case_id, d.type, momentOf(d.event_id).round));
   }
 
   /**
@@ -52,14 +55,17 @@ export class WebhookService {
     const rows: { event_id: string }[] = await this.dataSource.query(
       `SELECT event_id FROM webhook_deliveries WHERE event_id = ANY($1::text[]) AND url = ANY($2::text[]) AND status = 'DELIVERED'
         GROUP BY event_id HAVING count(DISTINCT url) = $3`,
-      [events.map((e) => eventIdOf(e.data.caseId, e.data.type)), urls, new Set(urls).size],
+      [events.map((e) => eventIdOf(e.data.caseId, e.data.type, e.data.round)), urls, new Set(urls).size],
     );
     const delivered = new Set(rows.map((r) => r.event_id));
-    return jobs.filter((job) => !(isWebhook(job) && delivered.has(eventIdOf(job.data.caseId, job.data.type))));
+    return jobs.filter((job) => !(isWebhook(job) && delivered.has(eventIdOf(job.data.caseId, job.data.type, job.data.round))));
   }
 
-  /** @param occurredAt when the event happened (the job's creation), fixed across retries */
-  async deliver(caseId: string, type: WebhookEventType, occurredAt: Date): Promise<void> {
+  /**
+   * @param occurredAt when the event happened (the job's creation), fixed across retries
+   * @param round which time the event happens (a refund failed again), for its id
+   */
+  async deliver(caseId: string, type: WebhookEventType, occurredAt: Date, round = 1): Promise<void> {
     const urls = this.config.outboundWebhookUrls;
     if (!urls.length) return;
     const subject = await this.cases.find(caseId);
@@ -70,7 +76,7 @@ export class WebhookService {
       type === 'inventory.disposition'
         ? await this.inspections.dispositions(caseId)
         : (await this.cases.items(caseId)).map(({ returnCase: _ignored, caseId: _case, ...item }) => item);
-    const eventId = eventIdOf(caseId, type);
+    const eventId = eventIdOf(caseId, type, round);
     const body = JSON.stringify({ id: eventId, type, occurredAt: occurredAt.toISOString(), data: { ...subject, items } });
 
     for (const url of urls) {

@@ -26,8 +26,12 @@ function succeededMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>,
   return Jobs.notify(subject.id, 'refund.succeeded', params, subject.priority);
 }
 
-function failedMessage(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>): JobRequest {
-  return Jobs.notify(subject.id, 'refund.failed', messageParams(subject), subject.priority);
+/**
+ * What tells the customer, and upstream, that a round of the refund failed: each round that
+ * finance retried and that failed again is told as a moment of its own (`momentKey`).
+ */
+function failedMoment(subject: Pick<ReturnCase, 'id' | 'type' | 'priority'>, round: number): JobRequest[] {
+  return [Jobs.notify(subject.id, 'refund.failed', messageParams(subject), subject.priority, round), Jobs.webhook(subject.id, 'refund.failed', round)];
 }
 
 /** Finance: works out each case's refund and pays it to the original payment, exactly once. */
@@ -171,7 +175,7 @@ export class RefundService {
       if (refund.status !== 'PENDING' || subject.status !== 'REFUND_PENDING') return;
       await tx.manager.update(Refund, { id: refundId }, { status: 'FAILED', lastError: reason, updatedAt: new Date() });
       await this.cases.transition(tx.manager, subject, 'REFUND_FAILED', 'system:refund', reason);
-      tx.enqueue(failedMessage(subject), Jobs.webhook(subject.id, 'refund.failed'));
+      tx.enqueue(...failedMoment(subject, roundOf(refund.idempotencyKey)));
     });
     this.logger.warn(`refund ${refundId} failed: ${reason}`);
   }
@@ -200,7 +204,7 @@ export class RefundService {
         // A refund-only customer whose payment failed once was told of the approval alone.
         return c.type === 'REFUND_ONLY' && c.lastError ? [payment, Jobs.notify(c.id, 'return.approved', messageParams(c), c.priority)] : [payment];
       }
-      if (c.status === 'REFUND_FAILED') return [failedMessage(c), Jobs.webhook(c.id, 'refund.failed')];
+      if (c.status === 'REFUND_FAILED') return failedMoment(c, c.idempotencyKey ? roundOf(c.idempotencyKey) : 1);
       return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c, this.feedback.surveyUrl(c.id)), Jobs.webhook(c.id, 'refund.succeeded')] : [];
     });
   }

@@ -12,8 +12,8 @@ export class NotificationProcessor extends WorkerHost {
   async process(job: Job): Promise<void> {
     switch (job.name as JobName) {
       case JobName.SendNotification: {
-        const { caseId, message, params } = job.data as JobPayload<JobName.SendNotification>;
-        return this.notifications.send(caseId, message, params, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+        const { caseId, message, params, round } = job.data as JobPayload<JobName.SendNotification>;
+        return this.notifications.send(caseId, message, params, job.attemptsMade + 1 >= (job.opts.attempts ?? 1), round);
       }
       default:
         throw new Error(`notification queue has no handler for job ${job.name}`);

@@ -12,8 +12,8 @@ export class WebhookProcessor extends WorkerHost {
   async process(job: Job): Promise<void> {
     switch (job.name as JobName) {
       case JobName.DeliverWebhook: {
-        const { caseId, type } = job.data as JobPayload<JobName.DeliverWebhook>;
-        return this.webhooks.deliver(caseId, type, new Date(job.timestamp));
+        const { caseId, type, round } = job.data as JobPayload<JobName.DeliverWebhook>;
+        return this.webhooks.deliver(caseId, type, new Date(job.timestamp), round);
       }
       default:
         throw new Error(`webhooks queue has no handler for job ${job.name}`);
