@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { CustomerMessage, NotificationChannelName } from '@returns/contracts';
+import { NotificationChannelName } from '@returns/contracts';
 
 export type NotificationStatus = 'PENDING' | 'SENT' | 'FAILED';
 
@@ -12,8 +12,9 @@ export class Notification {
   @Column({ name: 'case_id', type: 'uuid' })
   caseId: string;
 
+  /** the message (a `CustomerMessage`), with its round from the second on: `momentKey` */
   @Column({ type: 'text' })
-  event: CustomerMessage;
+  event: string;
 
   @Column({ type: 'text' })
   channel: NotificationChannelName;
