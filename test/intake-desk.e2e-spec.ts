@@ -109,6 +109,20 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
       expect(second.risk.score).toBeGreaterThanOrEqual(60);
       expect(second.risk.signals.map((s: any) => s.signal)).toContain('PHOTO_REUSED');
       expect(first.risk).toEqual({ score: 0, signals: [] });
+
+      // The customer's side sees that an agent will look, not that a flag was raised or why.
+      const portal = (await service.as('portal').get(`/v1/returns/${second.id}`)).body;
+      expect(portal.status).toBe('PENDING_REVIEW');
+      expect(portal).not.toHaveProperty('risk');
+      expect(portal.decision.codes).toEqual([]);
+      expect(portal.decision.rules.map((r: { id: string }) => r.id)).toEqual(second.decision.rules.map((r: { id: string }) => r.id).filter((id: string) => id !== 'risk.score'));
+      expect(JSON.stringify(portal)).not.toMatch(/RISK_SIGNAL|PHOTO_REUSED|[Rr]isk score/);
+      expect(portal.timeline.map((t: { to: string }) => t.to)).toEqual(second.timeline.map((t: { to: string }) => t.to));
+      // Its cancellation answers the same way; agents still see it whole.
+      const cancelled = (await service.as('portal').post(`/v1/returns/${second.id}/cancel`, {})).body;
+      expect(cancelled.status).toBe('CANCELLED');
+      expect(JSON.stringify(cancelled)).not.toMatch(/RISK_SIGNAL|PHOTO_REUSED|[Rr]isk score/);
+      expect((await service.as('agent').get(`/v1/returns/${second.id}`)).body.risk.score).toBe(second.risk.score);
     });
   });
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { badRequest, CaseService, ReturnCase, ReturnItem } from '@returns/case';
+import { Decision } from '@returns/contracts';
 import { Conditions } from '@returns/database';
 import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
@@ -43,6 +44,29 @@ function summary(subject: ReturnCase, items: ReturnItem[]) {
     shippingPaidBy: subject.shippingPaidBy,
     createdAt: subject.createdAt.toISOString(),
     updatedAt: subject.updatedAt.toISOString(),
+  };
+}
+
+/** Who judged a case on its own (the intake worker): its timeline note is the decision's codes. */
+const POLICY_ACTOR = 'system:policy';
+
+/**
+ * A case as the customer's side (the portal) sees it: without its risk assessment in any
+ * form. A customer told which of their habits or photos raised a flag learns how to get
+ * past it next time, so the portal gets no `risk`, no `risk.score` rule, no `RISK_SIGNAL`
+ * code in the decision or in the policy's timeline note: a case in review says that an
+ * agent will look, and why only when the reason is the customer's to mend (a vague reason,
+ * a missing photo). Agents, finance, the warehouse and upstream see the case whole.
+ */
+export function customerView<V extends { decision: Decision | null; timeline: { actor: string; note: string | null }[] }>(view: V & { risk?: unknown }): V {
+  const { risk: _risk, ...rest } = view;
+  const { decision } = view;
+  return {
+    ...(rest as unknown as V),
+    decision: decision && { ...decision, codes: decision.codes.filter((c) => c !== 'RISK_SIGNAL'), rules: decision.rules.filter((r) => r.id !== 'risk.score') },
+    timeline: view.timeline.map((t) =>
+      t.actor === POLICY_ACTOR && t.note ? { ...t, note: t.note.split(', ').filter((c) => c !== 'RISK_SIGNAL').join(', ') || null } : t,
+    ),
   };
 }
 

@@ -6,7 +6,7 @@ import { Caller } from '../auth/api-key.guard';
 import { actorOf, agentOf, CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { knownIdOr404 } from '../http/uuid';
-import { CaseViewService } from './case-view.service';
+import { CaseViewService, customerView } from './case-view.service';
 import { CancelDto, CreateReturnDto, ReviewDto } from './create-return.dto';
 import { ListReturnsQuery } from './list-returns.query';
 import { idempotencyKeyProblem, ReturnAcceptor } from './return-acceptor';
@@ -49,11 +49,11 @@ export class ReturnsController {
 
   @Get(':id')
   @Roles('upstream', 'portal', 'warehouse', 'agent', 'finance')
-  @ApiOperation({ summary: 'The whole case; REQUESTED while the request waits in the intake queue.' })
-  async get(@Param('id') id: string) {
+  @ApiOperation({ summary: 'The whole case; REQUESTED while the request waits in the intake queue. The portal sees no risk assessment.' })
+  async get(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     const view = await this.views.find(knownIdOr404(id, 'return', 'RETURN_NOT_FOUND'));
     if (!view) throw notFound('RETURN_NOT_FOUND', `return ${id} not found`);
-    return view;
+    return caller.role === 'portal' ? customerView(view) : view;
   }
 
   @Post(':id/cancel')
@@ -63,7 +63,8 @@ export class ReturnsController {
   async cancel(@Param('id') id: string, @Body() body: CancelDto, @CurrentCaller() caller: Caller) {
     const caseId = knownIdOr404(id, 'return', 'RETURN_NOT_FOUND');
     await this.intake.cancel(caseId, actorOf(caller), body.note);
-    return this.views.find(caseId);
+    const view = await this.views.find(caseId);
+    return view && caller.role === 'portal' ? customerView(view) : view;
   }
 
   @Post(':id/review')
