@@ -124,10 +124,15 @@ describe('replaying jobs', () => {
     await service.drain();
     expect(await service.db.query('SELECT id, status, attempts FROM notifications WHERE case_id = $1 ORDER BY id', [caseId])).toEqual(told);
     expect(failures()).toHaveLength(2);
-    // Recovery owes the second round's moment, by its own job ids, and finds it told and delivered.
+    // Recovery owes both rounds' moments, each by its own job ids, and finds them told and delivered.
     const owed = (await service.get(RefundService).owedSince(new Date(Date.now() - 60_000))).filter((job) => job.jobId?.includes(caseId));
-    expect(owed.map((job) => job.jobId)).toEqual([Jobs.notify(caseId, 'refund.failed', {}, 0, 2).jobId, Jobs.webhook(caseId, 'refund.failed', 2).jobId]);
-    expect(await service.get(WebhookService).notYetDelivered(await service.get(NotificationService).notYetTold(owed))).toEqual([]);
+    const [round1, round2] = [1, 2].map((round) => Jobs.notify(caseId, 'refund.failed', {}, 0, round).jobId);
+    expect(owed.map((job) => job.jobId)).toEqual([round1, Jobs.webhook(caseId, 'refund.failed').jobId, round2, Jobs.webhook(caseId, 'refund.failed', 2).jobId]);
+    const stillOwed = async () => (await service.get(WebhookService).notYetDelivered(await service.get(NotificationService).notYetTold(owed))).map((job) => job.jobId);
+    expect(await stillOwed()).toEqual([]);
+    // Had the first round's message been lost before it was told (no record of it), it would still be owed.
+    await service.db.query(`DELETE FROM notifications WHERE case_id = $1 AND event = 'refund.failed'`, [caseId]);
+    expect(await stillOwed()).toEqual([round1]);
   });
 
   it('adds a job that a transaction recorded but no one added (the producer died after commit)', async () => {

@@ -185,8 +185,8 @@ export class RefundService {
    * since `since` whose refund is not yet recorded as paid or failed, in its current round
    * (so under the key the gateway already knows, should it have paid), and for a refund-only
    * case whose payment failed once the approval it was told of alone; and the customer's
-   * message and the webhook of each refund paid or failed since then (a job that finds it
-   * sent sends nothing).
+   * message and the webhook of each refund paid, and of each of its rounds that failed, since
+   * then (a job that finds it sent sends nothing).
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
     const cases: (Pick<ReturnCase, 'id' | 'type' | 'priority' | 'status'> & Pick<Refund, 'amount' | 'currency' | 'method'> & { refundStatus: RefundStatus | null; idempotencyKey: string | null; lastError: string | null })[] =
@@ -198,14 +198,18 @@ export class RefundService {
         [since],
       );
     return cases.flatMap((c): JobRequest[] => {
+      const round = c.idempotencyKey ? roundOf(c.idempotencyKey) : 1;
+      // Each round before the current one failed (finance retries only a failed refund), and
+      // the current one too in REFUND_FAILED: each failure is told once (a job finds it told).
+      const failures = Array.from({ length: c.status === 'REFUND_FAILED' ? round : round - 1 }, (_, i) => failedMoment(c, i + 1)).flat();
       if (c.status === 'REFUND_PENDING') {
-        if (c.refundStatus !== null && c.refundStatus !== 'PENDING') return [];
-        const payment = Jobs.issueRefund(c.id, c.idempotencyKey ? roundOf(c.idempotencyKey) : 1, c.priority);
+        if (c.refundStatus !== null && c.refundStatus !== 'PENDING') return failures;
+        const payment = Jobs.issueRefund(c.id, round, c.priority);
         // A refund-only customer whose payment failed once was told of the approval alone.
-        return c.type === 'REFUND_ONLY' && c.lastError ? [payment, Jobs.notify(c.id, 'return.approved', messageParams(c), c.priority)] : [payment];
+        return [...failures, payment, ...(c.type === 'REFUND_ONLY' && c.lastError ? [Jobs.notify(c.id, 'return.approved', messageParams(c), c.priority)] : [])];
       }
-      if (c.status === 'REFUND_FAILED') return failedMoment(c, c.idempotencyKey ? roundOf(c.idempotencyKey) : 1);
-      return c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c, this.feedback.surveyUrl(c.id)), Jobs.webhook(c.id, 'refund.succeeded')] : [];
+      if (c.status === 'REFUND_FAILED') return failures;
+      return [...failures, ...(c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c, this.feedback.surveyUrl(c.id)), Jobs.webhook(c.id, 'refund.succeeded')] : [])];
     });
   }
 
