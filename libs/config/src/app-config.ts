@@ -41,7 +41,14 @@ export interface AppConfig {
   webhookSecret: string;
   outboundWebhookUrls: string[];
   /** completionMs: after a refund or an exchange shipped, the case completes (sooner if the customer answers the survey) */
-  deadlines: { reviewMs: number; shipBackMs: number; inspectionMs: number; completionMs: number };
+  deadlines: {
+    reviewMs: number;
+    shipBackMs: number;
+    inspectionMs: number;
+    completionMs: number;
+    /** how long a return asked for an order not yet delivered waits for the delivery before it is judged (DELIVERY_GRACE, 0: not at all) */
+    deliveryGraceMs: number;
+  };
   intakeHighWater: number;
   carrierSimulatorAutopilot: boolean;
   /** time between two scans the autopilot posts (CARRIER_AUTOPILOT_STEP, default 2s) */
@@ -284,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       shipBackMs: duration('SHIP_BACK_DEADLINE', env.SHIP_BACK_DEADLINE, '7d'),
       inspectionMs: duration('INSPECTION_DEADLINE', env.INSPECTION_DEADLINE, '3d'),
       completionMs: duration('COMPLETION_AFTER', env.COMPLETION_AFTER, '7d'),
+      deliveryGraceMs: duration('DELIVERY_GRACE', env.DELIVERY_GRACE, '0s'),
     },
     intakeHighWater: positiveInt('INTAKE_HIGH_WATER', env.INTAKE_HIGH_WATER, 200_000),
     carrierSimulatorAutopilot: bool(env.CARRIER_SIMULATOR_AUTOPILOT, false),

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { Conditions, databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
 import { assertDeadlinePassed, CaseOpening, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase } from '@returns/case';
-import { CaseStatus, Decision, JobName, JobRequest, Jobs, JUDGE_RETURNS_JOB_ID } from '@returns/contracts';
+import { CaseStatus, Decision, JobName, JobRequest, Jobs, JUDGE_RETURNS_JOB_ID, QueueName } from '@returns/contracts';
 import { JobProducer, jobsOfRow, OutboxService, StoredJob, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
 import { caseFacts, judgeReturn, Judgement } from './policy';
@@ -504,6 +504,9 @@ export class IntakeService implements OnApplicationShutdown {
         [...requests.values()].filter((r) => !known.get(r.id)!.judged).map((r) => ({ id: r.id, customerId: r.customer_id, photos: photosOf(r) })),
       );
       const opened: CaseOpening[] = [];
+      // Requests held for their order's delivery (DELIVERY_GRACE), and for how much longer.
+      const held: { request: JudgedRequestRow; waitMs: number }[] = [];
+      const graceMs = this.config.deadlines.deliveryGraceMs;
       // What the cases opened earlier in this batch add to what the database knew.
       const claimedInBatch = new Map<string, Record<string, number>>();
       const returnsInBatch = new Map<string, number>();
@@ -512,6 +515,14 @@ export class IntakeService implements OnApplicationShutdown {
         const facts = known.get(request.id)!;
         if (facts.judged) continue; // judged before
         const body = request.body;
+        if (graceMs > 0 && request.delivered_at === null && body.type !== 'REFUND_ONLY') {
+          // The delivery may yet come (upstream's events out of order): wait for it, up to the grace.
+          const waitMs = request.created_at.getTime() + graceMs - Date.now();
+          if (waitMs > 0) {
+            held.push({ request, waitMs });
+            continue;
+          }
+        }
         const photos = photosOf(request);
         const alreadyClaimed = { ...facts.claimed };
         for (const [sku, units] of Object.entries(claimedInBatch.get(request.order_id) ?? {})) alreadyClaimed[sku] = (alreadyClaimed[sku] ?? 0) + units;
@@ -556,12 +567,51 @@ export class IntakeService implements OnApplicationShutdown {
           claimedInBatch.set(request.order_id, held);
         }
       }
+      if (held.length) await this.holdForDelivery(tx, held);
+      if (graceMs > 0 && opened.length) {
+        // Those among them held before are judged now: no delivery needs to wake them.
+        tx.atCommit({ text: 'DELETE FROM awaiting_delivery WHERE request_id = ANY($1::uuid[])', params: [opened.map((o) => o.subject.id)] });
+      }
       if (!opened.length) return;
       // Opened and moved to their outcomes (cases, items, timeline) with the outbox row, in one round trip at commit.
       tx.atCommit(...this.cases.openDecidedStatements(tx.manager, opened, SYSTEM_POLICY));
       for (const { subject } of opened) await this.followOutcome(tx, subject, subject.decision!, SYSTEM_POLICY);
     });
     return caseIds.map((id) => failures.get(id) ?? null);
+  }
+
+  /**
+   * Holds requests for their orders' delivery: each is judged when its grace is over (a
+   * delayed job), or as soon as the delivery comes (`judgeDelivered`), whichever is first.
+   */
+  private async holdForDelivery(tx: Tx, held: { request: JudgedRequestRow; waitMs: number }[]): Promise<void> {
+    await tx.manager.query(
+      `INSERT INTO awaiting_delivery (order_id, request_id, held_until)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) ON CONFLICT DO NOTHING`,
+      [held.map((h) => h.request.order_id), held.map((h) => h.request.id), held.map((h) => new Date(Date.now() + h.waitMs))],
+    );
+    tx.enqueue(...held.map(({ request, waitMs }) => Jobs.judgeAfterDeliveryGrace(request.id, waitMs, casePriority(request.customer.tier, request.body.reasonCode))));
+    for (const { request, waitMs } of held) {
+      this.logger.log(`request ${request.id} waits up to ${Math.ceil(waitMs / 1000)} s for order ${request.order_id} to be delivered (DELIVERY_GRACE)`);
+    }
+  }
+
+  /**
+   * An order was delivered: the requests held for it (DELIVERY_GRACE) are judged now rather
+   * than when their grace is over. Called after the order is stored; should this process die
+   * first, the grace's own job still judges them.
+   * @returns how many were waiting
+   */
+  async judgeDelivered(orderId: string): Promise<number> {
+    if (this.config.deadlines.deliveryGraceMs <= 0) return 0;
+    const woken = await preparedQuery<{ request_id: string }>(this.dataSource, 'DELETE FROM awaiting_delivery WHERE order_id = $1 RETURNING request_id', [orderId]);
+    for (const { request_id: id } of woken) {
+      const job = await this.producer.queue(QueueName.Intake).getJob(Jobs.judgeAfterDeliveryGrace(id, 0).jobId!);
+      // Not there (Redis lost it) or no longer delayed: added now, or left to run.
+      if (!job) await this.producer.addMany([Jobs.judgeAfterDeliveryGrace(id, 0)]);
+      else if (await job.isDelayed()) await job.promote().catch(() => undefined);
+    }
+    return woken.length;
   }
 
   private async whyNotFound(manager: EntityManager, caseId: string): Promise<Error> {

@@ -1,6 +1,7 @@
 import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { badRequest, OrderService, OrderSnapshot } from '@returns/case';
+import { IntakeService } from '@returns/intake';
 import { Roles } from '../auth/roles.decorator';
 import { UpsertOrderDto } from './order.dto';
 
@@ -24,7 +25,10 @@ export function orderView(order: OrderSnapshot) {
 @ApiBearerAuth()
 @Controller('v1/orders')
 export class OrdersController {
-  constructor(private readonly orders: OrderService) {}
+  constructor(
+    private readonly orders: OrderService,
+    private readonly intake: IntakeService,
+  ) {}
 
   @Put(':orderId')
   @Roles('upstream')
@@ -33,6 +37,9 @@ export class OrdersController {
     if (orderId.length > 128) {
       throw badRequest(['orderId must be at most 128 characters']);
     }
-    return orderView(await this.orders.upsert(orderId, body));
+    const stored = await this.orders.upsert(orderId, body);
+    // A return asked before the delivery was known may be waiting for it (DELIVERY_GRACE).
+    if (stored.deliveredAt) await this.intake.judgeDelivered(orderId);
+    return orderView(stored);
   }
 }

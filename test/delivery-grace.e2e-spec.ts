@@ -1,0 +1,72 @@
+import { signBody } from '@returns/contracts';
+import { postReturn } from './support/api-helpers';
+import { orderBody, returnBody, uniqueId } from './support/factories';
+import { TestService } from './support/service';
+
+/**
+ * Upstream's events out of order: the customer's return comes before the order's delivery
+ * does. With DELIVERY_GRACE the request waits that long for the delivery instead of being
+ * rejected NOT_DELIVERED at once; the delivery, as an event or a PUT, has it judged at once.
+ */
+describe('DELIVERY_GRACE: a return asked before its order is known as delivered', () => {
+  const GRACE_MS = 3_000;
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await TestService.start({ withWorkers: true, env: { DELIVERY_GRACE: `${GRACE_MS}ms` } });
+  });
+
+  afterAll(() => service.close());
+
+  /** An order paid and shipped, its delivery not yet told; and a return of it asked for now. */
+  const askedBeforeDelivery = async (returnOverrides: Record<string, unknown> = {}) => {
+    const orderId = uniqueId('o');
+    const order = orderBody({ deliveredAt: undefined });
+    await service.as('upstream').put(`/v1/orders/${orderId}`, order).expect(200);
+    const created = await postReturn(service, returnBody(orderId, returnOverrides));
+    expect(created.status).toBe(202);
+    return { orderId, order, id: created.body.id as string, askedAt: Date.now() };
+  };
+  const statusOf = async (id: string) => (await service.as('agent').get(`/v1/returns/${id}`)).body.status;
+
+  it('waits for an order.delivered event that comes after the request, then judges it at once', async () => {
+    const { orderId, order, id, askedAt } = await askedBeforeDelivery();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await statusOf(id)).toBe('REQUESTED');
+
+    const event = { id: uniqueId('evt'), type: 'order.delivered', occurredAt: new Date().toISOString(), data: { orderId, ...order, deliveredAt: new Date().toISOString() } };
+    const body = JSON.stringify(event);
+    const delivered = await service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json').set('X-Signature', signBody(body, 'dev-webhook-secret')).send(body);
+    expect(delivered.status).toBe(202);
+    const judged = await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], 10_000);
+    expect(judged.status).toBe('AWAITING_SHIPMENT');
+    // Woken by the delivery, not by the end of its grace.
+    expect(Date.now() - askedAt).toBeLessThan(GRACE_MS);
+    expect(await service.db.query('SELECT * FROM awaiting_delivery WHERE request_id = $1', [id])).toEqual([]);
+  });
+
+  it('is woken by a PUT of the order with its delivery too', async () => {
+    const { orderId, order, id, askedAt } = await askedBeforeDelivery();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await statusOf(id)).toBe('REQUESTED');
+    await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, deliveredAt: new Date().toISOString() }).expect(200);
+    expect((await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], 10_000)).status).toBe('AWAITING_SHIPMENT');
+    expect(Date.now() - askedAt).toBeLessThan(GRACE_MS);
+  });
+
+  it('rejects it NOT_DELIVERED once the grace is over with no delivery', async () => {
+    const { id, askedAt } = await askedBeforeDelivery();
+    const judged = await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], GRACE_MS + 10_000);
+    expect(judged.status).toBe('REJECTED');
+    expect(judged.decision.codes).toEqual(['NOT_DELIVERED']);
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(GRACE_MS - 100);
+    expect(await service.db.query('SELECT * FROM awaiting_delivery WHERE request_id = $1', [id])).toEqual([]);
+  });
+
+  it('does not hold a refund-only request, which needs no delivery', async () => {
+    const { id, askedAt } = await askedBeforeDelivery({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] });
+    const judged = await service.waitForStatus(id, ['REFUNDED', 'REFUND_PENDING', 'REJECTED'], 10_000);
+    expect(judged.status).not.toBe('REJECTED');
+    expect(Date.now() - askedAt).toBeLessThan(GRACE_MS);
+  });
+});
