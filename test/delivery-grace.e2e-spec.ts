@@ -1,4 +1,5 @@
-import { signBody } from '@returns/contracts';
+import { JobName, Jobs, QueueName, signBody } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
 import { postReturn } from './support/api-helpers';
 import { orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
@@ -61,6 +62,36 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
     expect(judged.decision.codes).toEqual(['NOT_DELIVERED']);
     expect(Date.now() - askedAt).toBeGreaterThanOrEqual(GRACE_MS - 100);
     expect(await service.db.query('SELECT * FROM awaiting_delivery WHERE request_id = $1', [id])).toEqual([]);
+  });
+
+  it("judges it when its grace's job runs, even early (another process's clock), rather than hold it again", async () => {
+    const { id, askedAt } = await askedBeforeDelivery();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await statusOf(id)).toBe('REQUESTED');
+    // The grace's job as it would run a moment early: the same id and data, due now.
+    const intake = service.queue(QueueName.Intake);
+    const due = Jobs.judgeAfterDeliveryGrace(id, 0);
+    await (await intake.getJob(due.jobId!))!.remove();
+    await intake.add(JobName.JudgeReturn, due.data, { jobId: due.jobId });
+    const judged = await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], 5_000);
+    expect(judged.decision.codes).toEqual(['NOT_DELIVERED']);
+    expect(Date.now() - askedAt).toBeLessThan(GRACE_MS);
+  });
+
+  it("is owed its grace's job by recovery when Redis lost it", async () => {
+    const { id } = await askedBeforeDelivery();
+    await new Promise((r) => setTimeout(r, 500));
+    const intake = service.queue(QueueName.Intake);
+    const due = Jobs.judgeAfterDeliveryGrace(id, 0);
+    await (await intake.getJob(due.jobId!))!.remove();
+    const owed = (await service.get(IntakeService).owedSince(new Date(Date.now() - 60_000))).find((job) => job.jobId === due.jobId);
+    expect(owed?.data).toEqual({ caseId: id, graceOver: true });
+    expect(owed?.delayMs).toBeGreaterThan(0);
+    expect(owed?.delayMs).toBeLessThanOrEqual(GRACE_MS);
+    // Put back, it judges the request at the end of the grace.
+    const recovered = await service.as('admin').post('/v1/admin/recovery', { since: new Date(Date.now() - 60_000).toISOString() });
+    expect(recovered.status).toBeLessThan(300);
+    expect((await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], GRACE_MS + 10_000)).decision.codes).toEqual(['NOT_DELIVERED']);
   });
 
   it('does not hold a refund-only request, which needs no delivery', async () => {

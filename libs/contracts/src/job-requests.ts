@@ -45,6 +45,17 @@ export const Jobs = {
     jobId: `intake:${caseId}:judge`,
     priority,
   }),
+  /**
+   * Judges a request held for its order's delivery (DELIVERY_GRACE) once the grace is over,
+   * or sooner, promoted, when the delivery comes.
+   */
+  judgeAfterDeliveryGrace: (caseId: string, delayMs: number, priority?: number): JobRequest<JobName.JudgeReturn> => ({
+    name: JobName.JudgeReturn,
+    data: { caseId, graceOver: true },
+    jobId: `intake:${caseId}:judge-after-delivery-grace`,
+    delayMs,
+    priority,
+  }),
   bookShipment: (caseId: string, priority?: number): JobRequest<JobName.BookShipment> => ({
     name: JobName.BookShipment,
     data: { caseId },
@@ -87,17 +98,6 @@ export const Jobs = {
     priority,
   }),
   /** `round`: for a moment told again in a later round (`momentKey`), which one. */
-  /**
-   * Judges a request held for its order's delivery (DELIVERY_GRACE) once the grace is over,
-   * or sooner, promoted, when the delivery comes.
-   */
-  judgeAfterDeliveryGrace: (caseId: string, delayMs: number, priority?: number): JobRequest<JobName.JudgeReturn> => ({
-    name: JobName.JudgeReturn,
-    data: { caseId },
-    jobId: `intake:${caseId}:judge-after-delivery-grace`,
-    delayMs,
-    priority,
-  }),
   notify: (caseId: string, message: CustomerMessage, params?: Record<string, string>, priority?: number, round = 1): JobRequest<JobName.SendNotification> => ({
     name: JobName.SendNotification,
     data: round > 1 ? { caseId, message, params, round } : { caseId, message, params },

@@ -56,7 +56,11 @@ export type DeadlineKind = 'review' | 'review-reminder' | 'ship-back' | 'inspect
 
 /** Payload of each job, by job name. */
 export interface JobPayloads {
-  [JobName.JudgeReturn]: { caseId: string };
+  [JobName.JudgeReturn]: {
+    caseId: string;
+    /** the end of a request's DELIVERY_GRACE: it is judged now, delivered or not */
+    graceOver?: boolean;
+  };
   [JobName.JudgeReturns]: { caseIds: string[] };
   [JobName.BookShipment]: { caseId: string };
   [JobName.CancelShipment]: { caseId: string };

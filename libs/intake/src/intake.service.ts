@@ -209,6 +209,8 @@ function caseOf(
 export class IntakeService implements OnApplicationShutdown {
   private readonly logger = new Logger(IntakeService.name);
   private readonly judgements = new GroupCommit<string, Error | null>((caseIds) => this.judgeMany(caseIds), JUDGE_BATCH, databaseUnavailable);
+  /** Requests being judged at the end of their DELIVERY_GRACE: judged then, delivered or not. */
+  private readonly graceOver = new Set<string>();
   private readonly intakeWrites = new GroupCommit<IncomingRequest, IntakeOutcome>((batch) => this.storeBatch(batch), INTAKE_BATCH, databaseUnavailable);
   /** `storeBatch`'s statement, prepared once per connection (`preparedQuery`). */
   private readonly storeStatement: PreparedStatement;
@@ -355,7 +357,8 @@ export class IntakeService implements OnApplicationShutdown {
 
   /**
    * What intake owes (`JobRecovery`): the judging of each request buffered since `since` that
-   * has no case yet (its batch's job, for the requests of it still unjudged); for each case
+   * has no case yet (its batch's job, for the requests of it still unjudged), and of each held
+   * for its order's delivery (its grace's job, due when it was); for each case
    * rejected or sent to review since then, the customer's message of it, and for the latter
    * the review deadline and its reminder, due when they were first due; for each case
    * cancelled, the message of that; for each approval and rejection since then, its webhook
@@ -382,6 +385,12 @@ export class IntakeService implements OnApplicationShutdown {
         WHERE status IN ('PENDING_REVIEW', 'REJECTED', 'CANCELLED') AND updated_at >= $1`,
       [since],
     );
+    // Requests held for their order's delivery: the grace's job, due when it was.
+    const held: { id: string; held_until: Date; reason_code: ReturnRequestBody['reasonCode']; tier: string | null }[] = await this.dataSource.query(
+      `SELECT a.request_id AS id, a.held_until, r.body->>'reasonCode' AS reason_code, o.customer->>'tier' AS tier
+         FROM awaiting_delivery a JOIN return_requests r ON r.id = a.request_id JOIN orders o ON o.id = r.order_id
+        WHERE NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = a.request_id)`,
+    );
     const decisions = await this.cases.movedSince(since, ['APPROVED', 'REJECTED']);
     const now = Date.now();
     const leadMs = reminderLeadMs(this.config.deadlines.reviewMs);
@@ -390,6 +399,7 @@ export class IntakeService implements OnApplicationShutdown {
       ...[...batches].map(([batch, { caseIds, priority }]) => Jobs.judgeReturns(caseIds, priority, batch)),
       // Requests from before batches: a job of their own.
       ...unjudged.filter((r) => !r.judge_batch).map((r) => Jobs.judgeReturn(r.id, casePriority(r.tier, r.reason_code))),
+      ...held.map((h) => Jobs.judgeAfterDeliveryGrace(h.id, Math.max(0, new Date(h.held_until).getTime() - now), casePriority(h.tier, h.reason_code))),
       ...decided.flatMap(({ id, status, priority, decision, review_by }): JobRequest[] => {
         if (status === 'CANCELLED') return [Jobs.notify(id, 'return.cancelled', {}, priority)];
         // The customer's message of the decision (a job that finds it sent sends nothing).
@@ -450,9 +460,15 @@ export class IntakeService implements OnApplicationShutdown {
    * so two cases cannot both claim the same units. The jobs a worker runs at the same
    * time are judged together (see `judgeMany`).
    */
-  async judge(caseId: string): Promise<void> {
-    const failure = await this.judgements.submit(caseId);
-    if (failure) throw failure;
+  async judge(caseId: string, graceOver = false): Promise<void> {
+    // Its grace's end: not held again, however the clocks of the processes that timed it differ.
+    if (graceOver) this.graceOver.add(caseId);
+    try {
+      const failure = await this.judgements.submit(caseId);
+      if (failure) throw failure;
+    } finally {
+      if (graceOver) this.graceOver.delete(caseId);
+    }
   }
 
   /**
@@ -515,7 +531,7 @@ export class IntakeService implements OnApplicationShutdown {
         const facts = known.get(request.id)!;
         if (facts.judged) continue; // judged before
         const body = request.body;
-        if (graceMs > 0 && request.delivered_at === null && body.type !== 'REFUND_ONLY') {
+        if (graceMs > 0 && request.delivered_at === null && body.type !== 'REFUND_ONLY' && !this.graceOver.has(request.id)) {
           // The delivery may yet come (upstream's events out of order): wait for it, up to the grace.
           const waitMs = request.created_at.getTime() + graceMs - Date.now();
           if (waitMs > 0) {
@@ -562,15 +578,18 @@ export class IntakeService implements OnApplicationShutdown {
         returnsInBatch.set(request.customer_id, (returnsInBatch.get(request.customer_id) ?? 0) + 1);
         photosInBatch.push(...photos.map((p) => ({ customerId: request.customer_id, sha256: p.sha256 })));
         if (!RELEASING_STATUSES.includes(decision.outcome)) {
-          const held = claimedInBatch.get(request.order_id) ?? {};
-          for (const line of lines) held[line.sku] = (held[line.sku] ?? 0) + line.quantity;
-          claimedInBatch.set(request.order_id, held);
+          const claimed = claimedInBatch.get(request.order_id) ?? {};
+          for (const line of lines) claimed[line.sku] = (claimed[line.sku] ?? 0) + line.quantity;
+          claimedInBatch.set(request.order_id, claimed);
         }
       }
       if (held.length) await this.holdForDelivery(tx, held);
       if (graceMs > 0 && opened.length) {
         // Those among them held before are judged now: no delivery needs to wake them.
-        tx.atCommit({ text: 'DELETE FROM awaiting_delivery WHERE request_id = ANY($1::uuid[])', params: [opened.map((o) => o.subject.id)] });
+        tx.atCommit({
+          text: 'DELETE FROM awaiting_delivery WHERE (order_id, request_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))',
+          params: [opened.map((o) => o.subject.orderId), opened.map((o) => o.subject.id)],
+        });
       }
       if (!opened.length) return;
       // Opened and moved to their outcomes (cases, items, timeline) with the outbox row, in one round trip at commit.
@@ -598,20 +617,26 @@ export class IntakeService implements OnApplicationShutdown {
 
   /**
    * An order was delivered: the requests held for it (DELIVERY_GRACE) are judged now rather
-   * than when their grace is over. Called after the order is stored; should this process die
-   * first, the grace's own job still judges them.
+   * than when their grace is over, their grace's job promoted (or added, should Redis have
+   * lost it). Their rows go when they are judged. Called after the order is stored; when
+   * Redis does not answer, the order is stored all the same and the grace's end judges them.
    * @returns how many were waiting
    */
   async judgeDelivered(orderId: string): Promise<number> {
     if (this.config.deadlines.deliveryGraceMs <= 0) return 0;
-    const woken = await preparedQuery<{ request_id: string }>(this.dataSource, 'DELETE FROM awaiting_delivery WHERE order_id = $1 RETURNING request_id', [orderId]);
-    for (const { request_id: id } of woken) {
-      const job = await this.producer.queue(QueueName.Intake).getJob(Jobs.judgeAfterDeliveryGrace(id, 0).jobId!);
-      // Not there (Redis lost it) or no longer delayed: added now, or left to run.
-      if (!job) await this.producer.addMany([Jobs.judgeAfterDeliveryGrace(id, 0)]);
-      else if (await job.isDelayed()) await job.promote().catch(() => undefined);
+    const held = await preparedQuery<{ request_id: string }>(this.dataSource, 'SELECT request_id FROM awaiting_delivery WHERE order_id = $1', [orderId]);
+    const intake = this.producer.queue(QueueName.Intake);
+    for (const { request_id: id } of held) {
+      const due = Jobs.judgeAfterDeliveryGrace(id, 0);
+      try {
+        const job = await intake.getJob(due.jobId!);
+        if (!job) await this.producer.addMany([due]);
+        else if (await job.isDelayed()) await job.promote();
+      } catch (error) {
+        this.logger.warn(`request ${id} is judged at the end of its delivery grace, not now: ${(error as Error).message}`);
+      }
     }
-    return woken.length;
+    return held.length;
   }
 
   private async whyNotFound(manager: EntityManager, caseId: string): Promise<Error> {

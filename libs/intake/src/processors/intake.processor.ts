@@ -11,8 +11,10 @@ export class IntakeProcessor extends WorkerHost {
 
   async process(job: Job): Promise<void> {
     switch (job.name as JobName) {
-      case JobName.JudgeReturn:
-        return this.intake.judge((job.data as JobPayload<JobName.JudgeReturn>).caseId);
+      case JobName.JudgeReturn: {
+        const { caseId, graceOver } = job.data as JobPayload<JobName.JudgeReturn>;
+        return this.intake.judge(caseId, graceOver === true);
+      }
       case JobName.JudgeReturns:
         await this.intake.judgeAll((job.data as JobPayload<JobName.JudgeReturns>).caseIds, job.opts.priority);
         return;
