@@ -1,7 +1,7 @@
-import { JobName, Jobs, QueueName, signBody } from '@returns/contracts';
+import { JobName, Jobs, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
-import { postReturn } from './support/api-helpers';
-import { orderBody, returnBody, uniqueId } from './support/factories';
+import { postEvent, postReturn, putOrder } from './support/api-helpers';
+import { returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
 /**
@@ -21,9 +21,7 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
 
   /** An order paid and shipped, its delivery not yet told; and a return of it asked for now. */
   const askedBeforeDelivery = async (returnOverrides: Record<string, unknown> = {}) => {
-    const orderId = uniqueId('o');
-    const order = orderBody({ deliveredAt: undefined });
-    await service.as('upstream').put(`/v1/orders/${orderId}`, order).expect(200);
+    const { orderId, order } = await putOrder(service, { deliveredAt: undefined });
     const created = await postReturn(service, returnBody(orderId, returnOverrides));
     expect(created.status).toBe(202);
     return { orderId, order, id: created.body.id as string, askedAt: Date.now() };
@@ -36,9 +34,7 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
     expect(await statusOf(id)).toBe('REQUESTED');
 
     const event = { id: uniqueId('evt'), type: 'order.delivered', occurredAt: new Date().toISOString(), data: { orderId, ...order, deliveredAt: new Date().toISOString() } };
-    const body = JSON.stringify(event);
-    const delivered = await service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json').set('X-Signature', signBody(body, 'dev-webhook-secret')).send(body);
-    expect(delivered.status).toBe(202);
+    expect((await postEvent(service, event)).status).toBe(202);
     const judged = await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], 10_000);
     expect(judged.status).toBe('AWAITING_SHIPMENT');
     // Woken by the delivery, not by the end of its grace.
@@ -92,6 +88,16 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
     const recovered = await service.as('admin').post('/v1/admin/recovery', { since: new Date(Date.now() - 60_000).toISOString() });
     expect(recovered.status).toBeLessThan(300);
     expect((await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], GRACE_MS + 10_000)).decision.codes).toEqual(['NOT_DELIVERED']);
+  });
+
+  it('lets the customer cancel a held request, and forgets it: a later delivery wakes nothing', async () => {
+    const { orderId, order, id } = await askedBeforeDelivery();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await service.as('portal').post(`/v1/returns/${id}/cancel`, {})).body.status).toBe('CANCELLED');
+    expect(await service.db.query('SELECT * FROM awaiting_delivery WHERE request_id = $1', [id])).toEqual([]);
+    await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, deliveredAt: new Date().toISOString() }).expect(200);
+    expect(await service.get(IntakeService).judgeDelivered({ id: orderId, deliveredAt: new Date() })).toBe(0);
+    expect(await statusOf(id)).toBe('CANCELLED');
   });
 
   it('does not hold a refund-only request, which needs no delivery', async () => {

@@ -1,6 +1,6 @@
-import { QueueName, signBody } from '@returns/contracts';
+import { QueueName } from '@returns/contracts';
 import { IntakeService, ReturnRequestBody } from '@returns/intake';
-import { postReturn, putOrder } from './support/api-helpers';
+import { postEvent, postReturn, putOrder } from './support/api-helpers';
 import { orderBody, returnBody, uniqueId } from './support/factories';
 import { ownDatabase } from './support/own-database';
 import { TestService } from './support/service';
@@ -29,8 +29,7 @@ describe('queue discipline under a surge', () => {
       expect((await postReturn(service, returnBody(orderId))).status).toBe(202);
       // The third return of the backlog comes as upstream's return.requested event.
       const earlyEvent = JSON.stringify({ id: 'evt-early', type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(orderId) });
-      const sendEarly = () =>
-        service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json').set('X-Signature', signBody(earlyEvent, 'dev-webhook-secret')).send(earlyEvent);
+      const sendEarly = () => postEvent(service, earlyEvent);
       const early = await sendEarly();
       expect(early.status).toBe(202);
       expect(early.body).toMatchObject({ duplicate: false, returnId: expect.any(String) });
@@ -62,8 +61,7 @@ describe('queue discipline under a surge', () => {
 
       // Upstream's return.requested events meet the same mark: 429 with Retry-After, nothing stored.
       const event = JSON.stringify({ id: 'evt-surge', type: 'return.requested', occurredAt: new Date().toISOString(), data: returnBody(orderId) });
-      const signed = () =>
-        service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json').set('X-Signature', signBody(event, 'dev-webhook-secret')).send(event);
+      const signed = () => postEvent(service, event);
       const events = async () => (await service.db.query('SELECT count(*)::int AS n FROM upstream_events'))[0].n;
       const eventsBefore = await events();
       const refusedEvent = await signed();

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Response } from 'supertest';
-import { CaseStatus, JobRequest, QUEUE_OF, QueueName, Role } from '@returns/contracts';
+import { CaseStatus, JobRequest, QUEUE_OF, QueueName, Role, signBody } from '@returns/contracts';
 import { orderBody, returnBody, uniqueId } from './factories';
 import { TestService } from './service';
 
@@ -14,6 +14,12 @@ export async function putOrder(service: TestService, overrides: Record<string, u
   const response = await service.as('upstream').put(`/v1/orders/${orderId}`, order);
   expect(response.status).toBe(200);
   return { orderId, order, customerId: order.customer.id as string };
+}
+
+/** POST /v1/events as upstream, signed with the development WEBHOOK_SECRET: `event` as an object, or its exact text. */
+export function postEvent(service: TestService, event: object | string): Promise<Response> {
+  const text = typeof event === 'string' ? event : JSON.stringify(event);
+  return service.http().post('/v1/events').set('Authorization', 'Bearer dev-upstream').set('Content-Type', 'application/json').set('X-Signature', signBody(text, 'dev-webhook-secret')).send(text);
 }
 
 /** POST /v1/returns with a fresh Idempotency-Key (unless one is given). */

@@ -269,6 +269,13 @@ export class CaseService {
         ]),
       ),
       opened.length ? { text: 'DELETE FROM waiting_requests WHERE id = ANY($1::uuid[])', params: [opened.map(({ subject }) => subject.id)] } : null,
+      // Nor held for its order's delivery (DELIVERY_GRACE), however it was decided.
+      opened.length
+        ? {
+            text: 'DELETE FROM awaiting_delivery WHERE (order_id, request_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))',
+            params: [opened.map(({ subject }) => subject.orderId), opened.map(({ subject }) => subject.id)],
+          }
+        : null,
     ];
     for (const { subject, to, then } of opened) subject.status = then?.to ?? to;
     return statements.filter((statement): statement is Statement => statement !== null);
