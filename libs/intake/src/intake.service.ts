@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { Conditions, databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
-import { assertDeadlinePassed, CaseOpening, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, RELEASING_STATUSES, ReturnCase } from '@returns/case';
+import { assertDeadlinePassed, CaseOpening, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, OrderSnapshot, RELEASING_STATUSES, ReturnCase } from '@returns/case';
 import { CaseStatus, Decision, JobName, JobRequest, Jobs, JUDGE_RETURNS_JOB_ID, QueueName } from '@returns/contracts';
 import { JobProducer, jobsOfRow, OutboxService, StoredJob, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
@@ -51,6 +51,12 @@ interface JudgedRequestRow {
  */
 const LOCKED_REQUESTS_SQL = `SELECT r.id, r.rma_number, r.body, r.created_at, o.id AS order_id, o.merchant_id, o.customer_id, o.customer, o.currency, o.delivered_at, o.items
    FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`;
+
+/** A request to judge: at its DELIVERY_GRACE's end (`graceOver`) it is judged, delivered or not. */
+interface Judging {
+  caseId: string;
+  graceOver: boolean;
+}
 
 /** Most requests stored in one transaction, and most such transactions at once per process. */
 const INTAKE_BATCH: GroupCommitOptions = { name: 'intake', maxBatch: 200, inFlight: 4 };
@@ -115,7 +121,8 @@ export interface ReviewQueueEntry {
   createdAt: string;
 }
 
-const SYSTEM_POLICY = 'system:policy';
+/** Who decides a case judged on its own; its timeline note is the decision's codes. */
+export const SYSTEM_POLICY = 'system:policy';
 
 /** The timeline's note on a refund only's move from its approval to its refund. */
 const REFUND_ONLY_NOTE = 'refund only: nothing to send back';
@@ -208,9 +215,7 @@ function caseOf(
 @Injectable()
 export class IntakeService implements OnApplicationShutdown {
   private readonly logger = new Logger(IntakeService.name);
-  private readonly judgements = new GroupCommit<string, Error | null>((caseIds) => this.judgeMany(caseIds), JUDGE_BATCH, databaseUnavailable);
-  /** Requests being judged at the end of their DELIVERY_GRACE: judged then, delivered or not. */
-  private readonly graceOver = new Set<string>();
+  private readonly judgements = new GroupCommit<Judging, Error | null>((batch) => this.judgeMany(batch), JUDGE_BATCH, databaseUnavailable);
   private readonly intakeWrites = new GroupCommit<IncomingRequest, IntakeOutcome>((batch) => this.storeBatch(batch), INTAKE_BATCH, databaseUnavailable);
   /** `storeBatch`'s statement, prepared once per connection (`preparedQuery`). */
   private readonly storeStatement: PreparedStatement;
@@ -365,17 +370,23 @@ export class IntakeService implements OnApplicationShutdown {
    * (though the case has moved on: an approved one at once).
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const unjudged: { id: string; reason_code: ReturnRequestBody['reasonCode']; tier: string | null; judge_batch: string | null }[] = await this.dataSource.query(
-      `SELECT r.id, r.body->>'reasonCode' AS reason_code, o.customer->>'tier' AS tier, r.judge_batch
-         FROM return_requests r JOIN orders o ON o.id = r.order_id
-        WHERE r.created_at >= $1 AND NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = r.id)
-        ORDER BY r.id`,
-      [since],
-    );
-    // A batch's job, for those of its requests still unjudged (present in Redis: left as it is).
+    // With, for a request held for its order's delivery (DELIVERY_GRACE), when its grace ends.
+    const unjudged: { id: string; reason_code: ReturnRequestBody['reasonCode']; tier: string | null; judge_batch: string | null; held_until: Date | null }[] =
+      await this.dataSource.query(
+        `SELECT r.id, r.body->>'reasonCode' AS reason_code, o.customer->>'tier' AS tier, r.judge_batch, a.held_until
+           FROM return_requests r JOIN orders o ON o.id = r.order_id
+           LEFT JOIN awaiting_delivery a ON a.order_id = r.order_id AND a.request_id = r.id
+          WHERE r.created_at >= $1 AND NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = r.id)
+          ORDER BY r.id`,
+        [since],
+      );
+    const now = Date.now();
+    // A held request is owed its grace's job, due when it was; the others their batch's job,
+    // for those of its requests still unjudged (present in Redis: left as it is).
+    const held = unjudged.filter((r) => r.held_until);
     const batches = new Map<string, { caseIds: string[]; priority: number }>();
     for (const r of unjudged) {
-      if (!r.judge_batch) continue;
+      if (!r.judge_batch || r.held_until) continue;
       let batch = batches.get(r.judge_batch);
       if (!batch) batches.set(r.judge_batch, (batch = { caseIds: [], priority: casePriority(r.tier, r.reason_code) }));
       batch.caseIds.push(r.id);
@@ -385,21 +396,14 @@ export class IntakeService implements OnApplicationShutdown {
         WHERE status IN ('PENDING_REVIEW', 'REJECTED', 'CANCELLED') AND updated_at >= $1`,
       [since],
     );
-    // Requests held for their order's delivery: the grace's job, due when it was.
-    const held: { id: string; held_until: Date; reason_code: ReturnRequestBody['reasonCode']; tier: string | null }[] = await this.dataSource.query(
-      `SELECT a.request_id AS id, a.held_until, r.body->>'reasonCode' AS reason_code, o.customer->>'tier' AS tier
-         FROM awaiting_delivery a JOIN return_requests r ON r.id = a.request_id JOIN orders o ON o.id = r.order_id
-        WHERE NOT EXISTS (SELECT 1 FROM return_cases c WHERE c.id = a.request_id)`,
-    );
     const decisions = await this.cases.movedSince(since, ['APPROVED', 'REJECTED']);
-    const now = Date.now();
     const leadMs = reminderLeadMs(this.config.deadlines.reviewMs);
     return [
       ...decisions.map(({ caseId, to }) => Jobs.webhook(caseId, to === 'APPROVED' ? 'return.approved' : 'return.rejected')),
       ...[...batches].map(([batch, { caseIds, priority }]) => Jobs.judgeReturns(caseIds, priority, batch)),
       // Requests from before batches: a job of their own.
-      ...unjudged.filter((r) => !r.judge_batch).map((r) => Jobs.judgeReturn(r.id, casePriority(r.tier, r.reason_code))),
-      ...held.map((h) => Jobs.judgeAfterDeliveryGrace(h.id, Math.max(0, new Date(h.held_until).getTime() - now), casePriority(h.tier, h.reason_code))),
+      ...unjudged.filter((r) => !r.judge_batch && !r.held_until).map((r) => Jobs.judgeReturn(r.id, casePriority(r.tier, r.reason_code))),
+      ...held.map((h) => Jobs.judgeAfterDeliveryGrace(h.id, Math.max(0, new Date(h.held_until!).getTime() - now), casePriority(h.tier, h.reason_code))),
       ...decided.flatMap(({ id, status, priority, decision, review_by }): JobRequest[] => {
         if (status === 'CANCELLED') return [Jobs.notify(id, 'return.cancelled', {}, priority)];
         // The customer's message of the decision (a job that finds it sent sends nothing).
@@ -461,14 +465,8 @@ export class IntakeService implements OnApplicationShutdown {
    * time are judged together (see `judgeMany`).
    */
   async judge(caseId: string, graceOver = false): Promise<void> {
-    // Its grace's end: not held again, however the clocks of the processes that timed it differ.
-    if (graceOver) this.graceOver.add(caseId);
-    try {
-      const failure = await this.judgements.submit(caseId);
-      if (failure) throw failure;
-    } finally {
-      if (graceOver) this.graceOver.delete(caseId);
-    }
+    const failure = await this.judgements.submit({ caseId, graceOver });
+    if (failure) throw failure;
   }
 
   /**
@@ -481,7 +479,7 @@ export class IntakeService implements OnApplicationShutdown {
    * @returns the requests handed on to jobs of their own
    */
   async judgeAll(caseIds: string[], priority?: number): Promise<string[]> {
-    const settled = await Promise.allSettled(caseIds.map((id) => this.judgements.submit(id)));
+    const settled = await Promise.allSettled(caseIds.map((caseId) => this.judgements.submit({ caseId, graceOver: false })));
     const why = settled.map((s) => (s.status === 'rejected' ? (s.reason as Error) : s.value));
     const away = why.find((error) => error && databaseUnavailable(error));
     if (away) throw away;
@@ -502,7 +500,10 @@ export class IntakeService implements OnApplicationShutdown {
    * batch see each other, as they would one after another.
    * @returns per request, null or why it could not be judged (the job fails and is retried)
    */
-  private async judgeMany(caseIds: string[]): Promise<(Error | null)[]> {
+  private async judgeMany(batch: Judging[]): Promise<(Error | null)[]> {
+    const caseIds = batch.map((j) => j.caseId);
+    // At its grace's end a request is judged, delivered or not, however the clocks differ.
+    const graceOver = new Set(batch.filter((j) => j.graceOver).map((j) => j.caseId));
     // Read before the transaction: a transaction must never wait for a second pool
     // connection, or a busy worker's transactions can hold every connection waiting for one.
     const policies = await this.policies.currentBook();
@@ -520,8 +521,8 @@ export class IntakeService implements OnApplicationShutdown {
         [...requests.values()].filter((r) => !known.get(r.id)!.judged).map((r) => ({ id: r.id, customerId: r.customer_id, photos: photosOf(r) })),
       );
       const opened: CaseOpening[] = [];
-      // Requests held for their order's delivery (DELIVERY_GRACE), and for how much longer.
-      const held: { request: JudgedRequestRow; waitMs: number }[] = [];
+      // Requests held for their order's delivery (DELIVERY_GRACE), and until when.
+      const held: { request: JudgedRequestRow; until: Date }[] = [];
       const graceMs = this.config.deadlines.deliveryGraceMs;
       // What the cases opened earlier in this batch add to what the database knew.
       const claimedInBatch = new Map<string, Record<string, number>>();
@@ -531,11 +532,11 @@ export class IntakeService implements OnApplicationShutdown {
         const facts = known.get(request.id)!;
         if (facts.judged) continue; // judged before
         const body = request.body;
-        if (graceMs > 0 && request.delivered_at === null && body.type !== 'REFUND_ONLY' && !this.graceOver.has(request.id)) {
+        if (graceMs > 0 && request.delivered_at === null && body.type !== 'REFUND_ONLY' && !graceOver.has(request.id)) {
           // The delivery may yet come (upstream's events out of order): wait for it, up to the grace.
-          const waitMs = request.created_at.getTime() + graceMs - Date.now();
-          if (waitMs > 0) {
-            held.push({ request, waitMs });
+          const until = new Date(request.created_at.getTime() + graceMs);
+          if (until.getTime() > Date.now()) {
+            held.push({ request, until });
             continue;
           }
         }
@@ -584,13 +585,6 @@ export class IntakeService implements OnApplicationShutdown {
         }
       }
       if (held.length) await this.holdForDelivery(tx, held);
-      if (graceMs > 0 && opened.length) {
-        // Those among them held before are judged now: no delivery needs to wake them.
-        tx.atCommit({
-          text: 'DELETE FROM awaiting_delivery WHERE (order_id, request_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))',
-          params: [opened.map((o) => o.subject.orderId), opened.map((o) => o.subject.id)],
-        });
-      }
       if (!opened.length) return;
       // Opened and moved to their outcomes (cases, items, timeline) with the outbox row, in one round trip at commit.
       tx.atCommit(...this.cases.openDecidedStatements(tx.manager, opened, SYSTEM_POLICY));
@@ -603,39 +597,41 @@ export class IntakeService implements OnApplicationShutdown {
    * Holds requests for their orders' delivery: each is judged when its grace is over (a
    * delayed job), or as soon as the delivery comes (`judgeDelivered`), whichever is first.
    */
-  private async holdForDelivery(tx: Tx, held: { request: JudgedRequestRow; waitMs: number }[]): Promise<void> {
+  private async holdForDelivery(tx: Tx, held: { request: JudgedRequestRow; until: Date }[]): Promise<void> {
     await tx.manager.query(
       `INSERT INTO awaiting_delivery (order_id, request_id, held_until)
          SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) ON CONFLICT DO NOTHING`,
-      [held.map((h) => h.request.order_id), held.map((h) => h.request.id), held.map((h) => new Date(Date.now() + h.waitMs))],
+      [held.map((h) => h.request.order_id), held.map((h) => h.request.id), held.map((h) => h.until)],
     );
-    tx.enqueue(...held.map(({ request, waitMs }) => Jobs.judgeAfterDeliveryGrace(request.id, waitMs, casePriority(request.customer.tier, request.body.reasonCode))));
-    for (const { request, waitMs } of held) {
-      this.logger.log(`request ${request.id} waits up to ${Math.ceil(waitMs / 1000)} s for order ${request.order_id} to be delivered (DELIVERY_GRACE)`);
-    }
+    const now = Date.now();
+    tx.enqueue(...held.map(({ request, until }) => Jobs.judgeAfterDeliveryGrace(request.id, until.getTime() - now, casePriority(request.customer.tier, request.body.reasonCode))));
+    for (const { request, until } of held) this.logger.log(`request ${request.id} waits until ${until.toISOString()} for order ${request.order_id} to be delivered (DELIVERY_GRACE)`);
   }
 
   /**
-   * An order was delivered: the requests held for it (DELIVERY_GRACE) are judged now rather
-   * than when their grace is over, their grace's job promoted (or added, should Redis have
-   * lost it). Their rows go when they are judged. Called after the order is stored; when
-   * Redis does not answer, the order is stored all the same and the grace's end judges them.
+   * An order was stored (PUT /v1/orders, `order.delivered`): if it is delivered, the requests
+   * held for it (DELIVERY_GRACE) are judged now rather than when their grace is over, their
+   * grace's job promoted (or added, should Redis have lost it). Their rows go when they are
+   * judged. When Redis does not answer, the order is stored all the same and the grace's end
+   * judges them.
    * @returns how many were waiting
    */
-  async judgeDelivered(orderId: string): Promise<number> {
-    if (this.config.deadlines.deliveryGraceMs <= 0) return 0;
-    const held = await preparedQuery<{ request_id: string }>(this.dataSource, 'SELECT request_id FROM awaiting_delivery WHERE order_id = $1', [orderId]);
+  async judgeDelivered(order: Pick<OrderSnapshot, 'id' | 'deliveredAt'>): Promise<number> {
+    if (!order.deliveredAt || this.config.deadlines.deliveryGraceMs <= 0) return 0;
+    const held = await preparedQuery<{ request_id: string }>(this.dataSource, 'SELECT request_id FROM awaiting_delivery WHERE order_id = $1', [order.id]);
     const intake = this.producer.queue(QueueName.Intake);
-    for (const { request_id: id } of held) {
-      const due = Jobs.judgeAfterDeliveryGrace(id, 0);
-      try {
-        const job = await intake.getJob(due.jobId!);
-        if (!job) await this.producer.addMany([due]);
-        else if (await job.isDelayed()) await job.promote();
-      } catch (error) {
-        this.logger.warn(`request ${id} is judged at the end of its delivery grace, not now: ${(error as Error).message}`);
-      }
-    }
+    await Promise.all(
+      held.map(async ({ request_id: id }) => {
+        const due = Jobs.judgeAfterDeliveryGrace(id, 0);
+        try {
+          const job = await intake.getJob(due.jobId!);
+          if (!job) await this.producer.addMany([due]);
+          else if (await job.isDelayed()) await job.promote();
+        } catch (error) {
+          this.logger.warn(`request ${id} is judged at the end of its delivery grace, not now: ${(error as Error).message}`);
+        }
+      }),
+    );
     return held.length;
   }
 

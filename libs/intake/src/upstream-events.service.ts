@@ -45,9 +45,7 @@ export class UpstreamEventsService {
     let result: { returnId?: string } = {};
     if (event.type === 'order.delivered') {
       const { orderId, ...order } = event.data as unknown as { orderId: string } & OrderInput;
-      const stored = await this.orders.upsert(orderId, order, new Date(event.occurredAt));
-      // A return asked before this delivery came may be waiting for it (DELIVERY_GRACE).
-      if (stored.deliveredAt) await this.intake.judgeDelivered(orderId);
+      await this.intake.judgeDelivered(await this.orders.upsert(orderId, order, new Date(event.occurredAt)));
     } else {
       // The event id is the idempotency key, so a retried or raced event opens one case; past
       // the high-water mark a new one gets 429, as a POST /v1/returns would.

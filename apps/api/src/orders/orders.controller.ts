@@ -38,8 +38,7 @@ export class OrdersController {
       throw badRequest(['orderId must be at most 128 characters']);
     }
     const stored = await this.orders.upsert(orderId, body);
-    // A return asked before the delivery was known may be waiting for it (DELIVERY_GRACE).
-    if (stored.deliveredAt) await this.intake.judgeDelivered(orderId);
+    await this.intake.judgeDelivered(stored);
     return orderView(stored);
   }
 }

@@ -6,7 +6,7 @@ import { Decision } from '@returns/contracts';
 import { Conditions } from '@returns/database';
 import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
-import { IntakeService, WaitingRequest } from '@returns/intake';
+import { IntakeService, SYSTEM_POLICY, WaitingRequest } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { FeedbackService, RefundService } from '@returns/refund';
 
@@ -47,9 +47,6 @@ function summary(subject: ReturnCase, items: ReturnItem[]) {
   };
 }
 
-/** Who judged a case on its own (the intake worker): its timeline note is the decision's codes. */
-const POLICY_ACTOR = 'system:policy';
-
 /**
  * A case as the customer's side (the portal) sees it: without its risk assessment in any
  * form. A customer told which of their habits or photos raised a flag learns how to get
@@ -65,7 +62,7 @@ export function customerView<V extends { decision: Decision | null; timeline: { 
     ...(rest as unknown as V),
     decision: decision && { ...decision, codes: decision.codes.filter((c) => c !== 'RISK_SIGNAL'), rules: decision.rules.filter((r) => r.id !== 'risk.score') },
     timeline: view.timeline.map((t) =>
-      t.actor === POLICY_ACTOR && t.note ? { ...t, note: t.note.split(', ').filter((c) => c !== 'RISK_SIGNAL').join(', ') || null } : t,
+      t.actor === SYSTEM_POLICY && t.note ? { ...t, note: t.note.split(', ').filter((c) => c !== 'RISK_SIGNAL').join(', ') || null } : t,
     ),
   };
 }
