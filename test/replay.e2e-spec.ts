@@ -133,6 +133,13 @@ describe('replaying jobs', () => {
     // Had the first round's message been lost before it was told (no record of it), it would still be owed.
     await service.db.query(`DELETE FROM notifications WHERE case_id = $1 AND event = 'refund.failed'`, [caseId]);
     expect(await stillOwed()).toEqual([round1]);
+    // The second round's records still PENDING (a provider that did not answer): the message and
+    // webhook stages owe its jobs by their own ids, the round read back from what they stored.
+    await service.db.query(`UPDATE notifications SET status = 'PENDING' WHERE case_id = $1 AND event = 'refund.failed#2'`, [caseId]);
+    await service.db.query(`UPDATE webhook_deliveries SET status = 'PENDING' WHERE case_id = $1 AND event_id LIKE '%#2'`, [caseId]);
+    const since = new Date(Date.now() - 60_000);
+    expect((await service.get(NotificationService).owedSince(since)).filter((job) => job.jobId?.includes(caseId)).map((job) => job.jobId)).toEqual([round2]);
+    expect((await service.get(WebhookService).owedSince(since)).filter((job) => job.jobId?.includes(caseId)).map((job) => job.jobId)).toEqual([Jobs.webhook(caseId, 'refund.failed', 2).jobId]);
   });
 
   it('adds a job that a transaction recorded but no one added (the producer died after commit)', async () => {
