@@ -328,12 +328,16 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** Busy and total jiffies of the whole machine. */
+/**
+ * Busy, stolen and total jiffies of the whole machine. Steal is the time a virtual CPU was
+ * ready to run but the hypervisor ran another guest: on a shared VM it is the machine's
+ * other tenants, neither this run's work nor idle, so it is not counted as busy.
+ */
 function machineTicks() {
-  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = line[3] + (line[4] || 0);
-  const total = line.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
+  // user nice system idle iowait irq softirq steal guest guest_nice (guest is within user)
+  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq;
+  return { busy, steal, total: busy + steal + idle + iowait };
 }
 
 /** CPU seconds and command name of every process on the machine: pid -> { comm, seconds }. */
@@ -417,9 +421,18 @@ async function cpuProbe(groups) {
     const machineSeconds = ((m.busy - start.machine.busy) / Math.max(1, m.total - start.machine.total)) * seconds * os.cpus().length;
     share['other processes'] = round((100 * Object.values(others).reduce((a, b) => a + b, 0)) / seconds);
     share['unattributed (kernel, short-lived processes)'] = Math.max(0, round((100 * (machineSeconds - processTotal)) / seconds));
-    const machineBusy = round((100 * (m.busy - start.machine.busy)) / Math.max(1, m.total - start.machine.total));
+    const ticks = Math.max(1, m.total - start.machine.total);
+    const machineBusy = round((100 * (m.busy - start.machine.busy)) / ticks);
+    const machineSteal = round((100 * (m.steal - start.machine.steal)) / ticks);
     const cpuSecondsOf = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, round(v, 2)]));
-    return { seconds: round(seconds, 1), percentOfOneCore: share, cpuSeconds: cpuSecondsOf, otherProcesses: otherTop, machineBusyPercentOfAllCores: machineBusy };
+    return {
+      seconds: round(seconds, 1),
+      percentOfOneCore: share,
+      cpuSeconds: cpuSecondsOf,
+      otherProcesses: otherTop,
+      machineBusyPercentOfAllCores: machineBusy,
+      stolenPercentOfAllCores: machineSteal,
+    };
   };
 }
 
@@ -448,7 +461,8 @@ function bareCost(cpu, units) {
 function cpuLine(cpu) {
   const parts = Object.entries(cpu.percentOfOneCore).map(([k, v]) => `${k} ${v}%`);
   const others = cpu.otherProcesses.length ? ` [others: ${cpu.otherProcesses.join('%, ')}%]` : '';
-  return `${parts.join(', ')}${others}; machine ${cpu.machineBusyPercentOfAllCores}% busy (of ${os.cpus().length} cores)`;
+  const stolen = cpu.stolenPercentOfAllCores ? `, ${cpu.stolenPercentOfAllCores}% stolen by the hypervisor` : '';
+  return `${parts.join(', ')}${others}; machine ${cpu.machineBusyPercentOfAllCores}% busy${stolen} (of ${os.cpus().length} cores)`;
 }
 
 // ---------------------------------------------------------------------------- Redis helpers
@@ -1589,7 +1603,13 @@ function printTable(rows, machine) {
   console.log('');
 }
 
-/** Phases during which processes not of this run took more than a quarter of a core. */
+/** Steal past this share of all cores marks a phase's figures as taken on a contended VM. */
+const STEAL_WARNING_PERCENT = 10;
+
+/**
+ * Phases during which processes not of this run took more than a quarter of a core, or the
+ * hypervisor kept more than STEAL_WARNING_PERCENT of the VM's CPU time for other guests.
+ */
 function contention(report) {
   const phases = [];
   const s = report.service;
@@ -1598,8 +1618,13 @@ function contention(report) {
   if (s?.steady) phases.push(['the steady load', s.steady.cpu]);
   for (const r of s?.e2e ?? []) phases.push([`end to end with ${r.workers} worker(s)`, r.cpu]);
   return phases
-    .map(([phase, cpu]) => ({ phase, otherPercentOfOneCore: round((cpu?.percentOfOneCore['other processes'] ?? 0) + (cpu?.percentOfOneCore['postgres (other databases)'] ?? 0)), top: cpu?.otherProcesses ?? [] }))
-    .filter((c) => c.otherPercentOfOneCore > 25);
+    .map(([phase, cpu]) => ({
+      phase,
+      otherPercentOfOneCore: round((cpu?.percentOfOneCore['other processes'] ?? 0) + (cpu?.percentOfOneCore['postgres (other databases)'] ?? 0)),
+      top: cpu?.otherProcesses ?? [],
+      stolenPercentOfAllCores: cpu?.stolenPercentOfAllCores ?? 0,
+    }))
+    .filter((c) => c.otherPercentOfOneCore > 25 || c.stolenPercentOfAllCores > STEAL_WARNING_PERCENT);
 }
 
 // ---------------------------------------------------------------------------- SVG chart
@@ -1758,7 +1783,10 @@ async function main() {
 
   if (report.baselines) printTable(report.rows, machine);
   report.contention = contention(report);
-  for (const c of report.contention) log(`WARNING: other work on the machine took ${c.otherPercentOfOneCore}% of a core during ${c.phase} (${c.top.join(', ')}): those figures are pessimistic`);
+  for (const c of report.contention) {
+    if (c.otherPercentOfOneCore > 25) log(`WARNING: other work on the machine took ${c.otherPercentOfOneCore}% of a core during ${c.phase} (${c.top.join(', ')}): those figures are pessimistic`);
+    if (c.stolenPercentOfAllCores > STEAL_WARNING_PERCENT) log(`WARNING: the hypervisor gave ${c.stolenPercentOfAllCores}% of this VM's CPU time to other guests during ${c.phase} (steal): those figures are pessimistic`);
+  }
   const mem = report.service?.redisPerReturn;
   if (mem?.bytesPerReturn && mem.keyBytesPerReturn && Math.abs(mem.bytesPerReturn - mem.keyBytesPerReturn) > 0.25 * mem.keyBytesPerReturn) {
     log(`WARNING: used_memory moved by ${mem.bytesPerReturn} B per return but the intake keys hold ${mem.keyBytesPerReturn} B: other clients of this Redis changed its memory meanwhile`);
