@@ -1,7 +1,7 @@
 import { JobName, Jobs, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { postEvent, postReturn, putOrder } from './support/api-helpers';
-import { returnBody, uniqueId } from './support/factories';
+import { orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
 /**
@@ -20,8 +20,8 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
   afterAll(() => service.close());
 
   /** An order paid and shipped, its delivery not yet told; and a return of it asked for now. */
-  const askedBeforeDelivery = async (returnOverrides: Record<string, unknown> = {}) => {
-    const { orderId, order } = await putOrder(service, { deliveredAt: undefined });
+  const askedBeforeDelivery = async (returnOverrides: Record<string, unknown> = {}, orderOverrides: Record<string, unknown> = {}) => {
+    const { orderId, order } = await putOrder(service, { deliveredAt: undefined, ...orderOverrides });
     const created = await postReturn(service, returnBody(orderId, returnOverrides));
     expect(created.status).toBe(202);
     return { orderId, order, id: created.body.id as string, askedAt: Date.now() };
@@ -48,6 +48,56 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
     expect(await statusOf(id)).toBe('REQUESTED');
     await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, deliveredAt: new Date().toISOString() }).expect(200);
     expect((await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], 10_000)).status).toBe('AWAITING_SHIPMENT');
+    expect(Date.now() - askedAt).toBeLessThan(GRACE_MS);
+  });
+
+  it("shows a held request as waiting for its order's delivery, with the grace's end, to staff and customer alike", async () => {
+    const { orderId, id } = await askedBeforeDelivery();
+    await new Promise((r) => setTimeout(r, 500));
+    const [{ held_until: heldUntil }] = await service.db.query('SELECT held_until FROM awaiting_delivery WHERE request_id = $1', [id]);
+    for (const role of ['agent', 'portal'] as const) {
+      const view = (await service.as(role).get(`/v1/returns/${id}`).expect(200)).body;
+      expect(view.status).toBe('REQUESTED');
+      expect(view.deadlines).toEqual({ deliveryGraceUntil: heldUntil.toISOString() });
+      expect(view.timeline).toEqual([
+        expect.objectContaining({ to: 'REQUESTED', actor: 'intake', note: `waiting for order ${orderId} to be delivered, judged by ${heldUntil.toISOString()} at the latest` }),
+      ]);
+    }
+    // A request not held (a refund only needs no delivery) says it waits in the intake queue.
+    const { orderId: other } = await putOrder(service);
+    const intake = service.queue(QueueName.Intake);
+    await intake.pause();
+    try {
+      const waiting = (await postReturn(service, returnBody(other))).body.id as string;
+      const view = (await service.as('portal').get(`/v1/returns/${waiting}`).expect(200)).body;
+      expect(view).toMatchObject({ status: 'REQUESTED', deadlines: {}, timeline: [expect.objectContaining({ note: 'waiting in the intake queue' })] });
+      expect(view).not.toHaveProperty('risk');
+    } finally {
+      await intake.resume();
+    }
+  });
+
+  it("wakes a held request whose grace's job Redis lost with a job at the request's own priority", async () => {
+    // A VIP's return for damage in transit: its jobs go first of all (priority 1).
+    const { orderId, order, id, askedAt } = await askedBeforeDelivery({ reasonCode: 'DAMAGED_IN_TRANSIT' }, { customer: { ...orderBody().customer, tier: 'vip' } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await statusOf(id)).toBe('REQUESTED');
+    const intake = service.queue(QueueName.Intake);
+    const due = Jobs.judgeAfterDeliveryGrace(id, 0);
+    await intake.pause();
+    try {
+      await (await intake.getJob(due.jobId!))!.remove();
+      await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, deliveredAt: new Date().toISOString() }).expect(200);
+      const woken = (await intake.getJob(due.jobId!))!;
+      expect(woken.opts.priority).toBe(1);
+      expect(woken.opts.delay ?? 0).toBe(0);
+      expect(woken.data).toEqual({ caseId: id, graceOver: true });
+    } finally {
+      await intake.resume();
+    }
+    // Judged as delivered (a damage claim without a photo goes to an agent), before the grace's end.
+    const judged = await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'], 10_000);
+    expect(judged.decision.rules).toContainEqual(expect.objectContaining({ id: 'delivery.required', passed: true }));
     expect(Date.now() - askedAt).toBeLessThan(GRACE_MS);
   });
 
@@ -96,7 +146,7 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
     expect((await service.as('portal').post(`/v1/returns/${id}/cancel`, {})).body.status).toBe('CANCELLED');
     expect(await service.db.query('SELECT * FROM awaiting_delivery WHERE request_id = $1', [id])).toEqual([]);
     await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, deliveredAt: new Date().toISOString() }).expect(200);
-    expect(await service.get(IntakeService).judgeDelivered({ id: orderId, deliveredAt: new Date() })).toBe(0);
+    expect(await service.get(IntakeService).judgeDelivered({ id: orderId, deliveredAt: new Date(), customer: order.customer })).toBe(0);
     expect(await statusOf(id)).toBe('CANCELLED');
   });
 

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { Conditions, databaseUnavailable, GroupCommit, GroupCommitOptions, PreparedStatement, preparedQuery } from '@returns/database';
 import { assertDeadlinePassed, CaseOpening, casePriority, CaseService, VIP_TIER, conflict, IllegalTransitionError, notFound, OrderCustomer, OrderItem, OrderSnapshot, RELEASING_STATUSES, ReturnCase } from '@returns/case';
-import { CaseStatus, Decision, JobName, JobRequest, Jobs, JUDGE_RETURNS_JOB_ID, QueueName } from '@returns/contracts';
+import { CaseStatus, Decision, JobName, JobRequest, Jobs, JUDGE_RETURNS_JOB_ID, QueueName, ReasonCode } from '@returns/contracts';
 import { JobProducer, jobsOfRow, OutboxService, StoredJob, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
 import { caseFacts, judgeReturn, Judgement } from './policy';
@@ -79,6 +79,12 @@ export interface WaitingRequest {
   request: Pick<ReturnRequest, 'id' | 'rmaNumber' | 'orderId' | 'body' | 'createdAt'>;
   customerId: string;
   merchantId: string;
+}
+
+/** A waiting request as `GET /v1/returns/{id}` shows it: and whether it is held for its order's delivery. */
+export interface FoundWaitingRequest extends WaitingRequest {
+  /** Held for the delivery (DELIVERY_GRACE): the grace's end, when it is judged at the latest; else null */
+  heldUntil: Date | null;
 }
 
 interface WaitingRow {
@@ -443,14 +449,19 @@ export class IntakeService implements OnApplicationShutdown {
     return rows.map(waitingOf);
   }
 
-  /** A request not yet judged, with its order's customer and merchant: for `GET /v1/returns/{id}` before its case is opened. */
-  async findWaiting(id: string): Promise<WaitingRequest | null> {
-    const [row]: WaitingRow[] = await this.dataSource.query(
-      `SELECT o.customer_id, o.merchant_id, r.created_at, r.id, r.rma_number, r.order_id, r.body
-         FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = $1`,
+  /**
+   * A request not yet judged, with its order's customer and merchant, and whether it is held
+   * for the order's delivery: for `GET /v1/returns/{id}` before its case is opened.
+   */
+  async findWaiting(id: string): Promise<FoundWaitingRequest | null> {
+    const [row]: (WaitingRow & { held_until: Date | null })[] = await this.dataSource.query(
+      `SELECT o.customer_id, o.merchant_id, r.created_at, r.id, r.rma_number, r.order_id, r.body, a.held_until
+         FROM return_requests r JOIN orders o ON o.id = r.order_id
+         LEFT JOIN awaiting_delivery a ON a.order_id = r.order_id AND a.request_id = r.id
+        WHERE r.id = $1`,
       [id],
     );
-    return row ? waitingOf(row) : null;
+    return row ? { ...waitingOf(row), heldUntil: row.held_until } : null;
   }
 
   /** The buffered request behind a case id, for answering before the case is opened. */
@@ -611,22 +622,31 @@ export class IntakeService implements OnApplicationShutdown {
   /**
    * An order was stored (PUT /v1/orders, `order.delivered`): if it is delivered, the requests
    * held for it (DELIVERY_GRACE) are judged now rather than when their grace is over, their
-   * grace's job promoted (or added, should Redis have lost it). Their rows go when they are
-   * judged. When Redis does not answer, the order is stored all the same and the grace's end
-   * judges them.
+   * grace's job promoted, or added due now (at the request's priority) should Redis not have
+   * it, and promoted after all should the outbox have added the delayed one meanwhile. Their
+   * rows go when they are judged. When Redis does not answer, the order is stored all the
+   * same and the grace's end judges them.
    * @returns how many were waiting
    */
-  async judgeDelivered(order: Pick<OrderSnapshot, 'id' | 'deliveredAt'>): Promise<number> {
+  async judgeDelivered(order: Pick<OrderSnapshot, 'id' | 'deliveredAt' | 'customer'>): Promise<number> {
     if (!order.deliveredAt || this.config.deadlines.deliveryGraceMs <= 0) return 0;
-    const held = await preparedQuery<{ request_id: string }>(this.dataSource, 'SELECT request_id FROM awaiting_delivery WHERE order_id = $1', [order.id]);
+    const held = await preparedQuery<{ request_id: string; reason_code: ReasonCode }>(
+      this.dataSource,
+      `SELECT a.request_id, r.body->>'reasonCode' AS reason_code FROM awaiting_delivery a JOIN return_requests r ON r.id = a.request_id WHERE a.order_id = $1`,
+      [order.id],
+    );
     const intake = this.producer.queue(QueueName.Intake);
     await Promise.all(
-      held.map(async ({ request_id: id }) => {
-        const due = Jobs.judgeAfterDeliveryGrace(id, 0);
+      held.map(async ({ request_id: id, reason_code: reasonCode }) => {
+        const due = Jobs.judgeAfterDeliveryGrace(id, 0, casePriority(order.customer.tier, reasonCode));
         try {
-          const job = await intake.getJob(due.jobId!);
-          if (!job) await this.producer.addMany([due]);
-          else if (await job.isDelayed()) await job.promote();
+          let job = await intake.getJob(due.jobId!);
+          if (!job) {
+            await this.producer.addMany([due]);
+            // The same id added meanwhile by the outbox, delayed, is the job that stays.
+            job = await intake.getJob(due.jobId!);
+          }
+          if (job && (await job.isDelayed())) await job.promote();
         } catch (error) {
           this.logger.warn(`request ${id} is judged at the end of its delivery grace, not now: ${(error as Error).message}`);
         }

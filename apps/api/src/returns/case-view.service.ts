@@ -6,7 +6,7 @@ import { Decision } from '@returns/contracts';
 import { Conditions } from '@returns/database';
 import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
-import { IntakeService, SYSTEM_POLICY, WaitingRequest } from '@returns/intake';
+import { FoundWaitingRequest, IntakeService, SYSTEM_POLICY, WaitingRequest } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { FeedbackService, RefundService } from '@returns/refund';
 
@@ -137,9 +137,16 @@ export class CaseViewService {
     };
   }
 
-  /** A request still waiting in the intake queue: REQUESTED, with what was asked. */
-  private buffered(waiting: WaitingRequest) {
-    const { request } = waiting;
+  /**
+   * A request not yet judged: REQUESTED, with what was asked; waiting in the intake queue, or
+   * held for its order's delivery (DELIVERY_GRACE), then with the grace's end, when it is
+   * judged at the latest (`deadlines.deliveryGraceUntil`).
+   */
+  private buffered(waiting: FoundWaitingRequest) {
+    const { request, heldUntil } = waiting;
+    const note = heldUntil
+      ? `waiting for order ${request.orderId} to be delivered, judged by ${heldUntil.toISOString()} at the latest`
+      : 'waiting in the intake queue';
     return {
       ...bufferedSummary(waiting),
       shipment: null,
@@ -148,8 +155,8 @@ export class CaseViewService {
       sentBack: null,
       replacement: null,
       feedback: null,
-      deadlines: {},
-      timeline: [{ at: request.createdAt.toISOString(), from: null, to: 'REQUESTED', actor: 'intake', note: 'waiting in the intake queue' }],
+      deadlines: heldUntil ? { deliveryGraceUntil: heldUntil.toISOString() } : {},
+      timeline: [{ at: request.createdAt.toISOString(), from: null, to: 'REQUESTED', actor: 'intake', note }],
     };
   }
 
