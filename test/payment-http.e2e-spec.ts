@@ -362,6 +362,10 @@ describe('refunds through the payment provider over HTTP', () => {
     expect(failed.status).toBe('REFUND_FAILED');
     expect(failed.refund).toMatchObject({ status: 'FAILED', amount: 4500, attempts: 1, providerRefundId: null });
     expect(failed.refund.lastError).toContain('the refund window of this payment is over');
+    // The customer sees the refund failed, not the provider's words (for finance).
+    const portal = (await service.as('portal').get(`/v1/returns/${caseId}`).expect(200)).body;
+    expect(portal.refund).toEqual({ ...failed.refund, lastError: undefined });
+    expect(portal.refund).not.toHaveProperty('lastError');
     expect(fake.refundRequestsOf(transactionId)).toHaveLength(1);
     expect(fake.paymentsUnder(await keyOf(failed.refund.id))).toHaveLength(0);
   });

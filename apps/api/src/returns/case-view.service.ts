@@ -53,13 +53,19 @@ function summary(subject: ReturnCase, items: ReturnItem[]) {
  * past it next time, so the portal gets no `risk`, no `risk.score` rule, no `RISK_SIGNAL`
  * code in the decision or in the policy's timeline note: a case in review says that an
  * agent will look, and why only when the reason is the customer's to mend (a vague reason,
- * a missing photo). Agents, finance, the warehouse and upstream see the case whole.
+ * a missing photo). Nor a refund's `lastError`: the payment provider's own words (an
+ * address, a merchant account's state), for finance; the customer sees the refund's status
+ * and attempts. Agents, finance, the warehouse and upstream see the case whole.
  */
-export function customerView<V extends { decision: Decision | null; timeline: { actor: string; note: string | null }[] }>(view: V & { risk?: unknown }): V {
+export function customerView<V extends { decision: Decision | null; timeline: { actor: string; note: string | null }[]; refund?: object | null }>(
+  view: V & { risk?: unknown },
+): V {
   const { risk: _risk, ...rest } = view;
-  const { decision } = view;
+  const { decision, refund } = view;
+  const { lastError: _lastError, ...refundShown } = (refund ?? {}) as { lastError?: unknown };
   return {
     ...(rest as unknown as V),
+    ...(refund !== undefined && { refund: refund && refundShown }),
     decision: decision && { ...decision, codes: decision.codes.filter((c) => c !== 'RISK_SIGNAL'), rules: decision.rules.filter((r) => r.id !== 'risk.score') },
     timeline: view.timeline.map((t) =>
       t.actor === SYSTEM_POLICY && t.note ? { ...t, note: t.note.split(', ').filter((c) => c !== 'RISK_SIGNAL').join(', ') || null } : t,
