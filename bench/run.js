@@ -1094,6 +1094,12 @@ async function service() {
     }
     return totals;
   };
+  // How late the API's event loop ran since the last scrape (returns_api_event_loop_delay_seconds), in ms; the scrape starts a new window.
+  const apiEventLoopDelay = async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const at = (q) => round(1000 * Number(new RegExp(`^returns_api_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN), 1);
+    return { p50Ms: at('0.5'), p99Ms: at('0.99'), maxMs: at('1') };
+  };
   const meanBatches = (before, after) =>
     Object.fromEntries(
       Object.entries(after)
@@ -1241,7 +1247,9 @@ async function service() {
     log(`steady warm-up (${CONFIG.steadyWarmupSeconds} s, not in the figures): p50 ${warmup.p50Ms} ms, p99 ${warmup.p99Ms} ms, max ${warmup.maxMs} ms, ${warmup.non202} non-202`);
     const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
     const probe = await cpuProbe(groups);
+    await apiEventLoopDelay();
     const r = await steadyLoad(client, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
+    r.apiEventLoopDelay = await apiEventLoopDelay();
     r.connections = client.open;
     client.destroy();
     r.warmup = warmup;
@@ -1254,6 +1262,8 @@ async function service() {
     out.steady = r;
     log(`steady: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, achieved ${r.achievedPerSecond}/s, ${r.non202} non-202; worker judged ${r.judgedMeanwhile}, backlog ${r.intakeBacklogAfter}`);
     log(`steady: worst latency of the requests due in each second (ms): ${r.worstMsBySecond.join(" ")}`);
+    const loop = r.apiEventLoopDelay;
+    log(`steady: the API's event loop ran late by p50 ${loop.p50Ms} ms, p99 ${loop.p99Ms} ms, at most ${loop.maxMs} ms (time a request waits for the API process's turn on a CPU, or behind another's work)`);
     log(`cpu during steady load: ${cpuLine(cpu)}`);
     await apiDrained();
     lastApiActivity = Date.now();

@@ -17,6 +17,7 @@ import { AllStagesOwedWork } from '@returns/recovery';
 import { WorkersModule } from '../../worker/src/workers.module';
 import { AdminController } from './admin/admin.controller';
 import { AnalyticsController } from './admin/analytics.controller';
+import { EventLoopMetrics } from './admin/event-loop-metrics';
 import { FeedbackController } from './feedback/feedback.controller';
 import { ApiKeyGuard, ApiKeys } from './auth/api-key.guard';
 import { HealthController } from './health/health.controller';
@@ -81,6 +82,7 @@ export class ApiModule {
         ReturnAcceptor,
         IntakeHotPath,
         IntakeMetrics,
+        EventLoopMetrics,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: BodyParserErrorFilter },
         { provide: APP_FILTER, useClass: IllegalTransitionFilter },

@@ -7,6 +7,7 @@ import { BatchStatsPublisher, JobRecovery, QueueStatsService, RecoveryReport, re
 import { Public, Roles } from '../auth/roles.decorator';
 import { badRequest, notFound } from '@returns/case';
 import { IntakeMetrics } from '../returns/intake-metrics';
+import { EventLoopMetrics } from './event-loop-metrics';
 import { AllStagesOwedWork } from '@returns/recovery';
 import { countWaiting } from '@returns/intake';
 import { RecoveryRequestDto } from './recovery.dto';
@@ -22,6 +23,7 @@ export class AdminController {
     private readonly batchStats: BatchStatsPublisher,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly intake: IntakeMetrics,
+    private readonly eventLoop: EventLoopMetrics,
     private readonly recovery: JobRecovery,
     private readonly owed: AllStagesOwedWork,
   ) {}
@@ -85,7 +87,7 @@ export class AdminController {
   }
 
   /**
-   * Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers.
+   * Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers and event-loop delay.
    * While Redis is down it still answers, without the queues and batches and with `returns_redis_up 0`: an outage is when the rest is watched most.
    */
   @Get('metrics')
@@ -158,6 +160,7 @@ export class AdminController {
           ]
         : []),
       ...this.intake.lines(),
+      ...this.eventLoop.lines(),
     ];
     return `${lines.join('\n')}\n`;
   }
