@@ -54,6 +54,7 @@ describe('admin while Redis is down', () => {
 
     for (const response of [
       await service.as('admin').get('/v1/admin/queues'),
+      await service.as('admin').get('/v1/admin/queues/intake/failed'),
       await service.as('admin').post('/v1/admin/queues/intake/pause'),
       await service.as('admin').post('/v1/admin/queues/intake/retry-failed'),
       await service.as('admin').post('/v1/admin/recovery', { since: startedAt }),

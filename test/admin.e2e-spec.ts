@@ -6,7 +6,7 @@ import { LogisticsProcessor } from '@returns/logistics';
 import { NotificationProcessor } from '@returns/notification';
 import { JOB_RETENTION, presenceKey, RedisClient } from '@returns/queue';
 import { TimersProcessor } from '../apps/worker/src/timers.processor';
-import { expectError, postReturn, putOrder } from './support/api-helpers';
+import { expectError, expectFieldError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 
@@ -70,6 +70,43 @@ describe('admin: queues and metrics', () => {
     // It ran its 3 attempts again (and, its request being unknown, failed again), not one.
     expect((await failedFor(redrivenAt)).attemptsMade).toBe(3);
     expectError(await service.as('admin').post('/v1/admin/queues/billing/retry-failed'), 404, 'QUEUE_NOT_FOUND');
+  });
+
+  it('shows the newest failed jobs of a queue with why each failed, to admins only', async () => {
+    const intake = service.queue(QueueName.Intake);
+    const caseIds = [randomUUID(), randomUUID()];
+    const broken = [];
+    for (const caseId of caseIds) {
+      // Judging a request that does not exist fails for good at its one attempt.
+      broken.push(await intake.add(JobName.JudgeReturn, { caseId }, { jobId: `broken-${randomUUID()}`, attempts: 1, priority: 3 }));
+      for (const deadline = Date.now() + 10_000; (await intake.getJobState(broken.at(-1)!.id!)) !== 'failed'; await new Promise((r) => setTimeout(r, 50))) {
+        if (Date.now() > deadline) throw new Error(`${broken.at(-1)!.id} did not fail`);
+      }
+    }
+    const total = await intake.getFailedCount();
+    const response = await service.as('admin').get('/v1/admin/queues/intake/failed?limit=2');
+    expect(response.status).toBe(200);
+    expect(response.body.queue).toBe('intake');
+    expect(response.body.total).toBe(total);
+    // The one that failed last first.
+    expect(response.body.items.map((j: { id: string }) => j.id)).toEqual([broken[1].id, broken[0].id]);
+    const [last] = response.body.items;
+    expect(last).toEqual({
+      id: broken[1].id,
+      name: JobName.JudgeReturn,
+      data: { caseId: caseIds[1] },
+      failedReason: `no buffered request ${caseIds[1]}`,
+      attemptsMade: 1,
+      failedAt: expect.any(String),
+      priority: 3,
+    });
+    expect(Date.parse(last.failedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect((await service.as('admin').get('/v1/admin/queues/intake/failed?limit=1')).body.items).toHaveLength(1);
+
+    for (const limit of ['0', '101', 'ten']) expectFieldError(await service.as('admin').get(`/v1/admin/queues/intake/failed?limit=${limit}`), /^limit /);
+    expect((await service.as('admin').get('/v1/admin/queues/intake/failed?limit=')).body.items.length).toBeGreaterThanOrEqual(2);
+    expectError(await service.as('admin').get('/v1/admin/queues/billing/failed'), 404, 'QUEUE_NOT_FOUND');
+    expect((await service.as('agent').get('/v1/admin/queues/intake/failed')).status).toBe(403);
   });
 
   it('redrives a job with its priority, among the prioritized jobs and not ahead of them', async () => {

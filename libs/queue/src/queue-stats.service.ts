@@ -22,6 +22,20 @@ export interface QueueStats {
   throughputPerMin: number;
 }
 
+/** A job in a queue's failed set, as an operator reads it before a redrive. */
+export interface FailedJob {
+  id: string;
+  name: string;
+  /** what it was to work on (a case id, an intake batch's case ids, a message's event) */
+  data: unknown;
+  /** the error of its last attempt */
+  failedReason: string;
+  attemptsMade: number;
+  /** when its last attempt failed (ISO) */
+  failedAt: string | null;
+  priority: number;
+}
+
 /** What an operator needs to see of the queues, and the few things they may do to them. */
 @Injectable()
 export class QueueStatsService {
@@ -66,6 +80,30 @@ export class QueueStatsService {
 
   resume(name: QueueName): Promise<void> {
     return this.producer.queue(name).resume();
+  }
+
+  /**
+   * The newest `limit` jobs of a queue's failed set (those that failed last first) and how
+   * many it holds: why they failed, before they are redriven (a provider down, a bug).
+   */
+  async failed(name: QueueName, limit: number): Promise<{ total: number; items: FailedJob[] }> {
+    const queue = this.producer.queue(name);
+    const [total, jobs] = await Promise.all([queue.getFailedCount(), queue.getFailed(0, limit - 1)]);
+    return {
+      total,
+      items: jobs
+        // A job removed between the read of the set and of its hash comes back empty.
+        .filter((job): job is Job => Boolean(job?.id))
+        .map((job) => ({
+          id: job.id!,
+          name: job.name,
+          data: job.data,
+          failedReason: job.failedReason,
+          attemptsMade: job.attemptsMade,
+          failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+          priority: job.priority,
+        })),
+    };
   }
 
   /**

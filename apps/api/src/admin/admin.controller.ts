@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
@@ -10,6 +10,7 @@ import { IntakeMetrics } from '../returns/intake-metrics';
 import { EventLoopMetrics } from './event-loop-metrics';
 import { AllStagesOwedWork } from '@returns/recovery';
 import { countWaiting } from '@returns/intake';
+import { FailedJobsQuery } from './failed-jobs.query';
 import { RecoveryRequestDto } from './recovery.dto';
 
 /** How far back recovery looks when not told. */
@@ -39,6 +40,15 @@ export class AdminController {
   @ApiOperation({ summary: 'Per queue: waiting (incl. prioritized), active, delayed, failed, completed, paused, workers, throughputPerMin.' })
   async list() {
     return { items: await this.queues.all() };
+  }
+
+  @Get('v1/admin/queues/:name/failed')
+  @ApiBearerAuth()
+  @Roles('admin')
+  @ApiOperation({ summary: "The newest jobs of a queue's failed set (limit, default 20, at most 100) with why each failed, and how many there are: read before a redrive." })
+  async failed(@Param('name') name: string, @Query() query: FailedJobsQuery) {
+    const queue = this.queue(name);
+    return { queue, ...(await this.queues.failed(queue, query.limit ?? 20)) };
   }
 
   @Post('v1/admin/queues/:name/pause')
