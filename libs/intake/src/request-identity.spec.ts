@@ -15,6 +15,12 @@ describe(rmaNumberFor.name, () => {
   it('takes the day in UTC', () => {
     expect(rmaNumberFor('00000000-0000-4000-8000-000000000000', new Date('2026-11-10T23:59:59Z'))).toBe('RMA-20261110-0000000000');
   });
+
+  it("takes each request's own day, across midnight and back (clocks of other processes)", () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const days = ['2026-11-10T23:59:59.999Z', '2026-11-11T00:00:00.000Z', '2026-11-10T12:00:00Z', '2027-01-01T00:00:00Z', '1969-12-31T23:59:59Z'];
+    expect(days.map((at) => rmaNumberFor(id, new Date(at)).slice(4, 12))).toEqual(['20261110', '20261111', '20261110', '20270101', '19691231']);
+  });
 });
 
 describe(canonicalJson.name, () => {
