@@ -3,6 +3,7 @@ import { IntakeService } from '@returns/intake';
 import { postEvent, postReturn, putOrder } from './support/api-helpers';
 import { orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
+import { TcpProxy } from './support/tcp-proxy';
 
 /**
  * Upstream's events out of order: the customer's return comes before the order's delivery
@@ -155,5 +156,48 @@ describe('DELIVERY_GRACE: a return asked before its order is known as delivered'
     const judged = await service.waitForStatus(id, ['REFUNDED', 'REFUND_PENDING', 'REJECTED'], 10_000);
     expect(judged.status).not.toBe('REJECTED');
     expect(Date.now() - askedAt).toBeLessThan(GRACE_MS);
+  });
+});
+
+describe('DELIVERY_GRACE while Redis is away', () => {
+  const GRACE_MS = 3_000;
+  let service: TestService;
+  let relay: TcpProxy;
+
+  beforeAll(async () => {
+    const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    relay = await TcpProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
+    service = await TestService.start({ withWorkers: true, env: { DELIVERY_GRACE: `${GRACE_MS}ms`, REDIS_URL: relay.relayed(redis.toString()) } });
+  });
+
+  afterAll(async () => {
+    await relay?.restore();
+    await service?.close();
+    await relay?.cut();
+  });
+
+  it("stores a delivery that cannot wake its held request, which its grace's end then judges as delivered", async () => {
+    const { orderId, order } = await putOrder(service, { deliveredAt: undefined });
+    const id = (await postReturn(service, returnBody(orderId))).body.id as string;
+    for (const until = Date.now() + 5_000; !(await service.db.query('SELECT 1 FROM awaiting_delivery WHERE request_id = $1', [id])).length; await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > until) throw new Error(`request ${id} was not held`);
+    }
+    const [{ held_until: heldUntil }] = await service.db.query('SELECT held_until FROM awaiting_delivery WHERE request_id = $1', [id]);
+
+    await relay.cut();
+    try {
+      // The order is stored (200, not a 500 for a wake that could not reach Redis) ...
+      const deliveredAt = new Date().toISOString();
+      const stored = await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, deliveredAt });
+      expect(stored.status).toBe(200);
+      expect(stored.body.deliveredAt).toBe(deliveredAt);
+      expect((await service.as('agent').get(`/v1/returns/${id}`)).body.status).toBe('REQUESTED');
+    } finally {
+      await relay.restore();
+    }
+    // ... and the request, not woken, is judged at its grace's end, against the delivered order.
+    const judged = await service.waitForStatus(id, ['AWAITING_SHIPMENT', 'REJECTED'], GRACE_MS + 15_000);
+    expect(judged.status).toBe('AWAITING_SHIPMENT');
+    expect(Date.parse(judged.decision.decidedAt)).toBeGreaterThanOrEqual(heldUntil.getTime() - 100);
   });
 });
