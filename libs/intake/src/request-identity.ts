@@ -35,7 +35,7 @@ export function rmaNumberFor(caseId: string, acceptedAt: Date): string {
   return `RMA-${utcDay(acceptedAt)}-${code}`;
 }
 
-/** The last day `utcDay` wrote: a day's requests share it (toISOString per request was 1.5% of the API's time at intake). */
+/** The last day `utcDay` wrote: a day's requests share it (a toISOString per request was 1.9% of the API's profile at intake). */
 let lastDay = { number: NaN, text: '' };
 
 /** `YYYYMMDD` of a time's UTC day. */
