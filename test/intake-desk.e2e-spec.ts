@@ -124,6 +124,24 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
       expect(JSON.stringify(cancelled)).not.toMatch(/RISK_SIGNAL|PHOTO_REUSED|[Rr]isk score/);
       expect((await service.as('agent').get(`/v1/returns/${second.id}`)).body.risk.score).toBe(second.risk.score);
     });
+
+    it('shows the customer the codes that are theirs to mend and drops only the risk flag, from the decision and its note', async () => {
+      const sha256 = 'd'.repeat(48) + Date.now().toString(16).padStart(16, '0');
+      const photos = [{ url: 'https://img.example.com/torn.jpg', sha256 }];
+      await caseIn(service, ['AWAITING_SHIPMENT', 'PENDING_REVIEW'], { reasonCode: 'QUALITY_DEFECT', reasonText: '质量太差，开线了', photos });
+      // Another customer's claim with the same photo, and a reason text that says the size was wrong.
+      const flagged = await caseIn(service, 'PENDING_REVIEW', { reasonCode: 'QUALITY_DEFECT', reasonText: '尺码太小了', photos });
+      expect(flagged.decision.codes).toEqual(expect.arrayContaining(['VAGUE_REASON', 'RISK_SIGNAL']));
+      // The policy's note on its decision: the move out of REQUESTED.
+      const note = (view: any): string | null => view.timeline.find((t: { from: string | null }) => t.from === 'REQUESTED').note;
+      expect(note(flagged)!.split(', ').sort()).toEqual([...flagged.decision.codes].sort());
+
+      const portal = (await service.as('portal').get(`/v1/returns/${flagged.id}`)).body;
+      expect(portal.decision.codes).toEqual(flagged.decision.codes.filter((c: string) => c !== 'RISK_SIGNAL'));
+      expect(portal.decision.codes).toContain('VAGUE_REASON');
+      expect(note(portal)).toBe(portal.decision.codes.join(', '));
+      expect(JSON.stringify(portal)).not.toMatch(/RISK_SIGNAL|PHOTO_REUSED|[Rr]isk score/);
+    });
   });
 
   describe('review desk', () => {
