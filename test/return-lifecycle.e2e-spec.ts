@@ -148,6 +148,13 @@ describe.each([
     expect(paid.returnShippingChargeMinor).toBe(paid.shipment.costMinor);
   });
 
+  if (!inProcess) {
+    it("names the worker process's database sessions, so pg_stat_activity tells them from the API's", async () => {
+      const [{ n }] = await service.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'returns-worker'`);
+      expect(n).toBeGreaterThanOrEqual(1);
+    });
+  }
+
   it('refunds a REFUND_ONLY request without anything coming back', async () => {
     const orderId = uniqueId('o');
     await service.as('upstream').put(`/v1/orders/${orderId}`, orderBody({ deliveredAt: undefined }));

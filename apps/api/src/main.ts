@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { OrderService } from '@returns/case';
 import { loadConfig } from '@returns/config';
-import { runMigrations } from '@returns/database';
+import { nameDatabaseSessions, runMigrations } from '@returns/database';
 import { ApiModule } from './api.module';
 import { configureApp } from './configure-app';
 import { seedDemoData } from './demo-data';
@@ -16,6 +16,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   exitAfterGrace(config.shutdownGraceMs);
   const withWorkers = process.argv.includes('--with-workers');
+  nameDatabaseSessions(withWorkers ? 'returns-api+workers' : 'returns-api');
   const logger = new Logger('Api');
   const applied = await runMigrations(config.databaseUrl);
   if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);

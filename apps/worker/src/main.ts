@@ -3,7 +3,7 @@ import { setPriority } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@returns/config';
-import { runMigrations } from '@returns/database';
+import { nameDatabaseSessions, runMigrations } from '@returns/database';
 import { WorkerAppModule } from './worker-app.module';
 
 /** `npm run start:worker`: BullMQ workers for WORKER_QUEUES, no HTTP. */
@@ -11,6 +11,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   exitAfterGrace(config.shutdownGraceMs);
   if (config.workerNice) setPriority(config.workerNice);
+  nameDatabaseSessions('returns-worker');
   await runMigrations(config.databaseUrl);
   const app = await NestFactory.createApplicationContext(WorkerAppModule.register(config.workerQueues), { bufferLogs: false });
   app.enableShutdownHooks();

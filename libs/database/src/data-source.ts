@@ -4,6 +4,16 @@ import { MIGRATIONS } from './migrations';
 import { ADVISORY_LOCK } from './advisory-locks';
 import { backendNiceness } from './backend-niceness';
 
+/**
+ * Names this process's PostgreSQL sessions (`application_name`, which node-postgres takes from
+ * `PGAPPNAME`) for what the process is, unless the environment named them already: in
+ * `pg_stat_activity` and the server's logs a DBA then tells the API's statements from the
+ * workers', e.g. which of them wait for the write-ahead log during a surge.
+ */
+export function nameDatabaseSessions(role: 'returns-api' | 'returns-api+workers' | 'returns-worker'): void {
+  process.env.PGAPPNAME ||= role;
+}
+
 /** Options shared by the app and the migration CLI: schema only ever changes by migration. */
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {
