@@ -30,6 +30,9 @@ const { RawHttpPool, requestBytes } = require('./raw-http');
 
 const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK || '');
 const PROFILE = /^(1|true|yes)$/i.test(process.env.BENCH_PROFILE || '');
+// BENCH_PG_WAITS=1: what the service's PostgreSQL sessions wait on during intake and the steady
+// load, sampled from pg_stat_activity (which costs PostgreSQL a little CPU: off by default).
+const PG_WAITS = /^(1|true|yes)$/i.test(process.env.BENCH_PG_WAITS || '');
 function num(name, full, quick) {
   const raw = process.env[name];
   if (raw !== undefined && raw !== '') {
@@ -355,6 +358,60 @@ function allProcesses() {
     }
   }
   return out;
+}
+
+/** Time between two looks at pg_stat_activity (BENCH_PG_WAITS). */
+const PG_WAIT_SAMPLE_MS = 5;
+
+/**
+ * Samples what the bench database's active sessions are doing, every PG_WAIT_SAMPLE_MS until
+ * stopped (from a session on the `postgres` database, so its own CPU shows as another
+ * database's, not the service's), by the `application_name` each service process gives its sessions (returns-api,
+ * returns-worker): running, or the wait event it waits on (`IO:WALSync`: the flush of the
+ * write-ahead log at commit; `LWLock:WALWrite`: waiting for another session's flush).
+ * @returns stop(), which answers per process role the share of each state among its active
+ *   samples and the mean number of its sessions active at a look
+ */
+function pgWaitSampler() {
+  const client = new Client({ connectionString: ADMIN_URL });
+  const counts = {};
+  let looks = 0;
+  let stopped = false;
+  const running = (async () => {
+    await client.connect();
+    while (!stopped) {
+      const { rows } = await client.query(
+        `SELECT application_name AS role, coalesce(wait_event_type || ':' || wait_event, 'running') AS state
+           FROM pg_stat_activity WHERE datname = $1 AND state = 'active'`,
+        [DB_NAME],
+      );
+      looks++;
+      for (const { role, state } of rows) {
+        const byState = (counts[role || '(unnamed)'] ??= {});
+        byState[state] = (byState[state] ?? 0) + 1;
+      }
+      await sleep(PG_WAIT_SAMPLE_MS);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await running.finally(() => client.end().catch(() => undefined));
+    return Object.fromEntries(
+      Object.entries(counts).map(([role, byState]) => {
+        const active = Object.values(byState).reduce((a, b) => a + b, 0);
+        const shares = Object.entries(byState)
+          .sort((a, b) => b[1] - a[1])
+          .map(([state, n]) => [state, round((100 * n) / active, 1)]);
+        return [role, { looks, meanActive: round(active / Math.max(1, looks), 2), percentOfActive: Object.fromEntries(shares) }];
+      }),
+    );
+  };
+}
+
+function pgWaitsLine(waits) {
+  return Object.entries(waits)
+    .map(([role, w]) => `${role} (${w.meanActive} active at a look): ${Object.entries(w.percentOfActive).slice(0, 5).map(([state, p]) => `${state} ${p}%`).join(', ')}`)
+    .join('; ');
 }
 
 /**
@@ -1172,8 +1229,10 @@ async function service() {
     const b0 = await buffered(intake);
     const batches0 = await batchTotals();
     const probe = await cpuProbe(groups);
+    const waits = PG_WAITS ? pgWaitSampler() : null;
     const { result, sample } = await load(CONFIG.intakeConnections, CONFIG.intakeSeconds);
     const cpu = await probe();
+    const pgWaits = waits && (await waits());
     const batches = meanBatches(batches0, await batchTotals());
     const m1 = await settledMemory();
     const b1 = await buffered(intake);
@@ -1202,6 +1261,7 @@ async function service() {
       cpuCost: cpuCost(cpu, accepted),
       batches,
       cpu,
+      ...(pgWaits && { pgWaits }),
     };
     out.redisPerReturn = {
       buffered: b1 - b0,
@@ -1213,6 +1273,7 @@ async function service() {
     log(`intake: ${out.intake.acceptedPerSecond} 202/s, p50 ${out.intake.p50Ms} ms, p99 ${out.intake.p99Ms} ms, ${out.intake.non202} non-202, ${out.intake.errors} errors`);
     log(`Redis bytes per buffered return: ${out.redisPerReturn.bytesPerReturn} (used_memory delta over ${out.redisPerReturn.buffered} returns waiting; MEMORY USAGE of the intake keys: ${out.redisPerReturn.keyBytesPerReturn})`);
     log(`cpu during intake: ${cpuLine(cpu)}`);
+    if (pgWaits) log(`postgres sessions during intake (BENCH_PG_WAITS, share of their active samples): ${pgWaitsLine(pgWaits)}`);
     log(`per request: ${JSON.stringify(out.intake.perRequest)} (PostgreSQL of this database; Redis commands of the whole server)`);
     log(`batches: ${JSON.stringify(batches)}`);
     log(`cpu ms per 202: ${JSON.stringify(out.intake.cpuCost?.msPerUnit)} = ${out.intake.cpuCost?.totalMs} ms: at most ~${out.intake.cpuCost?.ceilingPerSecond}/s on ${os.cpus().length} otherwise idle cores`);
@@ -1248,8 +1309,10 @@ async function service() {
     const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
     const probe = await cpuProbe(groups);
     await apiEventLoopDelay();
+    const waits = PG_WAITS ? pgWaitSampler() : null;
     const r = await steadyLoad(client, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
     r.apiEventLoopDelay = await apiEventLoopDelay();
+    if (waits) r.pgWaits = await waits();
     r.connections = client.open;
     client.destroy();
     r.warmup = warmup;
@@ -1265,6 +1328,7 @@ async function service() {
     const loop = r.apiEventLoopDelay;
     log(`steady: the API's event loop ran late by p50 ${loop.p50Ms} ms, p99 ${loop.p99Ms} ms, at most ${loop.maxMs} ms (time a request waits for the API process's turn on a CPU, or behind another's work)`);
     log(`cpu during steady load: ${cpuLine(cpu)}`);
+    if (r.pgWaits) log(`postgres sessions during the steady load (BENCH_PG_WAITS, share of their active samples): ${pgWaitsLine(r.pgWaits)}`);
     await apiDrained();
     lastApiActivity = Date.now();
     await stopWorkers();
