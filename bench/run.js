@@ -377,6 +377,7 @@ function pgWaitSampler() {
   const counts = {};
   let looks = 0;
   let stopped = false;
+  let failure = null;
   const running = (async () => {
     await client.connect();
     while (!stopped) {
@@ -392,10 +393,15 @@ function pgWaitSampler() {
       }
       await sleep(PG_WAIT_SAMPLE_MS);
     }
-  })();
+  })().catch((error) => {
+    // A sampler that fails says so in the report; the phase's figures stand.
+    failure = error;
+  });
   return async () => {
     stopped = true;
-    await running.finally(() => client.end().catch(() => undefined));
+    await running;
+    await client.end().catch(() => undefined);
+    if (failure) return { '(not sampled)': { looks, meanActive: 0, percentOfActive: { [failure.message]: 100 } } };
     return Object.fromEntries(
       Object.entries(counts).map(([role, byState]) => {
         const active = Object.values(byState).reduce((a, b) => a + b, 0);
