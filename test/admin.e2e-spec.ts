@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Job, Queue } from 'bullmq';
 import { JobName, Jobs, QueueName } from '@returns/contracts';
 import { WorkerHost } from '@nestjs/bullmq';
 import { IntakeProcessor } from '@returns/intake';
@@ -9,6 +10,19 @@ import { TimersProcessor } from '../apps/worker/src/timers.processor';
 import { expectError, expectFieldError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
+
+/**
+ * A job once failed for good, its last failure at or after `since` (its state first, then its
+ * data: read the other way round, an attempt could end between).
+ */
+async function failedJob(queue: Queue, id: string, since = 0): Promise<Job> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    if ((await queue.getJobState(id)) !== 'failed') continue;
+    const job = (await queue.getJob(id))!;
+    if ((job.finishedOn ?? 0) >= since) return job;
+  }
+  throw new Error(`${id} did not fail`);
+}
 
 describe('admin: queues and metrics', () => {
   let service: TestService;
@@ -50,15 +64,7 @@ describe('admin: queues and metrics', () => {
     await service.queue(QueueName.Inspection).add(JobName.GradeInspection, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1 });
     const broken = await service.queue(QueueName.Intake).add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 3 });
     const intake = service.queue(QueueName.Intake);
-    /** The job once failed for good (its state first, then its data: read the other way round, an attempt could end between). */
-    const failedFor = async (since = 0) => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-        if ((await intake.getJobState(broken.id!)) !== 'failed') continue;
-        const job = (await intake.getJob(broken.id!))!;
-        if ((job.finishedOn ?? 0) >= since) return job;
-      }
-      throw new Error(`${broken.id} did not fail`);
-    };
+    const failedFor = (since = 0) => failedJob(intake, broken.id!, since);
     expect((await failedFor()).attemptsMade).toBe(3);
     const before = (await service.as('admin').get('/v1/admin/queues')).body.items.find((q: any) => q.name === 'intake');
     expect(before.failed).toBeGreaterThanOrEqual(1);
@@ -79,9 +85,7 @@ describe('admin: queues and metrics', () => {
     for (const caseId of caseIds) {
       // Judging a request that does not exist fails for good at its one attempt.
       broken.push(await intake.add(JobName.JudgeReturn, { caseId }, { jobId: `broken-${randomUUID()}`, attempts: 1, priority: 3 }));
-      for (const deadline = Date.now() + 10_000; (await intake.getJobState(broken.at(-1)!.id!)) !== 'failed'; await new Promise((r) => setTimeout(r, 50))) {
-        if (Date.now() > deadline) throw new Error(`${broken.at(-1)!.id} did not fail`);
-      }
+      await failedJob(intake, broken.at(-1)!.id!);
     }
     const total = await intake.getFailedCount();
     const response = await service.as('admin').get('/v1/admin/queues/intake/failed?limit=2');
@@ -112,9 +116,7 @@ describe('admin: queues and metrics', () => {
   it('redrives a job with its priority, among the prioritized jobs and not ahead of them', async () => {
     const intake = service.queue(QueueName.Intake);
     const broken = await intake.add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1, priority: 7 });
-    for (const deadline = Date.now() + 10_000; (await intake.getJobState(broken.id!)) !== 'failed'; await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error(`${broken.id} did not fail`);
-    }
+    await failedJob(intake, broken.id!);
     // Paused, so that no worker takes it before it is looked at.
     await service.as('admin').post('/v1/admin/queues/intake/pause');
     try {
