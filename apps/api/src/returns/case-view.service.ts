@@ -65,7 +65,7 @@ export function customerView<V extends { decision: Decision | null; timeline: { 
   const { lastError: _lastError, ...refundShown } = (refund ?? {}) as { lastError?: unknown };
   return {
     ...(rest as unknown as V),
-    ...(refund !== undefined && { refund: refund && refundShown }),
+    ...(refund && { refund: refundShown }),
     decision: decision && { ...decision, codes: decision.codes.filter((c) => c !== 'RISK_SIGNAL'), rules: decision.rules.filter((r) => r.id !== 'risk.score') },
     timeline: view.timeline.map((t) =>
       t.actor === SYSTEM_POLICY && t.note ? { ...t, note: t.note.split(', ').filter((c) => c !== 'RISK_SIGNAL').join(', ') || null } : t,
