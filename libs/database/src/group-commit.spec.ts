@@ -45,49 +45,6 @@ describe(GroupCommit.name, () => {
     expect(batches.flat().sort((a, b) => a - b)).toEqual([1, 2, ...Array.from({ length: 30 }, (_, i) => 100 + i)]);
   });
 
-  it('with overlapAfterMs, has the callers that come while a batch runs wait for it and go in one batch', async () => {
-    const { batches, run, mostRunning } = recordingRunner([], 30);
-    const commit = new GroupCommit(run, { name: 'test', maxBatch: 100, inFlight: 4, overlapAfterMs: 1_000 });
-    const turn = () => new Promise((resolve) => setImmediate(resolve));
-    const written = [commit.submit(1)];
-    await turn();
-    // two waves, each of which would start its own batch beside the first one without the option
-    written.push(...[2, 3, 4].map((i) => commit.submit(i)));
-    await turn();
-    written.push(...[5, 6].map((i) => commit.submit(i)));
-    expect(await Promise.all(written)).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(batches).toEqual([[1], [2, 3, 4, 5, 6]]);
-    expect(mostRunning()).toBe(1);
-  });
-
-  it('with overlapAfterMs, starts the waiting callers beside a batch that has run that long', async () => {
-    const batches: number[][] = [];
-    let releaseFirst!: () => void;
-    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
-    const commit = new GroupCommit(
-      async (items: number[]) => {
-        batches.push(items);
-        if (items.includes(1)) await firstHeld;
-        return items.map((i) => i * 10);
-      },
-      { name: 'test', maxBatch: 100, inFlight: 4, overlapAfterMs: 20 },
-    );
-    const first = commit.submit(1);
-    try {
-      await new Promise((resolve) => setImmediate(resolve));
-      const started = Date.now();
-      const held = await Promise.all([commit.submit(2), commit.submit(3)]);
-      // written while the first batch was still held: they did not wait for it, only for the overlap
-      expect(held).toEqual([20, 30]);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(15);
-      expect(batches).toEqual([[1], [2, 3]]);
-    } finally {
-      // a held batch left behind would keep the shutdown drain of the tests below waiting
-      releaseFirst();
-    }
-    await expect(first).resolves.toBe(10);
-  });
-
   it('lets one refused item fail alone: the rest of its batch is written one by one', async () => {
     const { batches, run } = recordingRunner([3]);
     const commit = new GroupCommit(run, { name: 'test', maxBatch: 100, inFlight: 1 });

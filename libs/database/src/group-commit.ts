@@ -5,11 +5,6 @@
  * own statement, and under a surge the batches grow by themselves instead of the commits
  * queueing up one behind another.
  *
- * With `overlapAfterMs`, a batch starts while another is running only once the latest has
- * run that long: under a surge the callers that come meanwhile wait for it and go in one
- * larger batch (fewer commits, each one a WAL flush), and only a batch that is slow (waiting
- * for a lock, for a CPU, for the disk) has the next ones start beside it.
- *
  * When a batch of more than one fails for a reason that is not the database going away
  * (a row it refuses, say), its items are tried again one by one (`inFlight` at a time), so
  * one bad item fails alone and the others still land.
@@ -21,11 +16,6 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Most batches running at once; keep it below the connection pool's size. */
   inFlight: number;
-  /**
-   * A batch starts beside running ones only once the latest has run this long (ms);
-   * without it, at once (up to `inFlight`).
-   */
-  overlapAfterMs?: number;
 }
 
 /** Runs one batch; answers one result per item, in the same order. */
@@ -81,10 +71,6 @@ export class GroupCommit<I, O> {
   private writing = 0;
   private scheduled = false;
   private idle: (() => void)[] = [];
-  /** When the latest batch started (performance.now()), for `overlapAfterMs`. */
-  private latestStart = 0;
-  /** Starts the waiting callers once the latest batch has run `overlapAfterMs`. */
-  private overlapTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly run: BatchRunner<I, O>,
@@ -135,15 +121,6 @@ export class GroupCommit<I, O> {
 
   private start(): void {
     while (this.running < this.options.inFlight && this.queue.length) {
-      const overlapIn = this.running && this.options.overlapAfterMs ? this.latestStart + this.options.overlapAfterMs - performance.now() : 0;
-      if (overlapIn > 0) {
-        this.overlapTimer ??= setTimeout(() => {
-          this.overlapTimer = undefined;
-          this.start();
-        }, Math.ceil(overlapIn)).unref();
-        return;
-      }
-      this.latestStart = performance.now();
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.running++;
       this.writing += batch.length;

@@ -58,16 +58,8 @@ interface Judging {
   graceOver: boolean;
 }
 
-/**
- * Most requests stored in one transaction, and most such transactions at once per process;
- * a second one starts beside the first only after 5 ms (a commit held up). Starting them at
- * once made twice as many commits of half the size at saturation: on the bench's 2-core
- * machine, one batch at a time took intake from 27% to 32% of bare BullMQ `add`, let the
- * worker judge 15% more meanwhile under the steady load (fewer WAL flushes to wait behind),
- * and cost that load's p99 under a millisecond; one batch at a time, with no overlap at all,
- * added 5 to 13 ms to it (every request behind a held-up commit).
- */
-const INTAKE_BATCH: GroupCommitOptions = { name: 'intake', maxBatch: 200, inFlight: 4, overlapAfterMs: 5 };
+/** Most requests stored in one transaction, and most such transactions at once per process. */
+const INTAKE_BATCH: GroupCommitOptions = { name: 'intake', maxBatch: 200, inFlight: 4 };
 
 /** Most requests judged in one transaction, and most such transactions at once per worker process. */
 const JUDGE_BATCH: GroupCommitOptions = { name: 'judge', maxBatch: 50, inFlight: 2 };
