@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
+import type IORedis from 'ioredis';
 import { JobName, Jobs, QueueName } from '@returns/contracts';
 import { WorkerHost } from '@nestjs/bullmq';
 import { IntakeProcessor } from '@returns/intake';
@@ -111,6 +112,28 @@ describe('admin: queues and metrics', () => {
     expect((await service.as('admin').get('/v1/admin/queues/intake/failed?limit=')).body.items.length).toBeGreaterThanOrEqual(2);
     expectError(await service.as('admin').get('/v1/admin/queues/billing/failed'), 404, 'QUEUE_NOT_FOUND');
     expect((await service.as('agent').get('/v1/admin/queues/intake/failed')).status).toBe(403);
+  });
+
+  it('leaves out of the failed jobs one whose hash is gone, as when it is removed while the list is read', async () => {
+    const intake = service.queue(QueueName.Intake);
+    const older = await intake.add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1 });
+    await failedJob(intake, older.id!);
+    const gone = await intake.add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1 });
+    await failedJob(intake, gone.id!);
+    const redis = (await intake.client) as unknown as IORedis;
+    // Its id still in the failed set, its hash removed: what a listing that read the set and
+    // then the jobs would meet if the job went meanwhile (retention, a redrive).
+    await redis.del(intake.toKey(gone.id!));
+    try {
+      const response = await service.as('admin').get('/v1/admin/queues/intake/failed?limit=100');
+      expect(response.status).toBe(200);
+      const ids = response.body.items.map((j: { id?: string }) => j.id);
+      expect(ids).toContain(older.id);
+      expect(ids).not.toContain(gone.id);
+      expect(ids.every((id: unknown) => typeof id === 'string')).toBe(true);
+    } finally {
+      await redis.zrem(intake.toKey('failed'), gone.id!);
+    }
   });
 
   it('redrives a job with its priority, among the prioritized jobs and not ahead of them', async () => {
