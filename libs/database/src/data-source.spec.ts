@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './data-source';
+import { dataSourceOptions, nameDatabaseSessions } from './data-source';
 
 describe(dataSourceOptions.name, () => {
   it('opens sessions with JIT compilation off, whatever the server default', async () => {
@@ -11,5 +11,25 @@ describe(dataSourceOptions.name, () => {
     } finally {
       await dataSource.destroy();
     }
+  });
+});
+
+describe(nameDatabaseSessions.name, () => {
+  const given = process.env.PGAPPNAME;
+  afterEach(() => {
+    if (given === undefined) delete process.env.PGAPPNAME;
+    else process.env.PGAPPNAME = given;
+  });
+
+  it("names the process's sessions for its role when nothing names them", () => {
+    delete process.env.PGAPPNAME;
+    nameDatabaseSessions('returns-worker');
+    expect(process.env.PGAPPNAME).toBe('returns-worker');
+  });
+
+  it('keeps the name the environment gives, e.g. one per deployment', () => {
+    process.env.PGAPPNAME = 'returns-worker-eu';
+    nameDatabaseSessions('returns-worker');
+    expect(process.env.PGAPPNAME).toBe('returns-worker-eu');
   });
 });
