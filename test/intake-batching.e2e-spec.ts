@@ -189,4 +189,15 @@ describe('intake under a burst (group commit)', () => {
     await service.db.query('DELETE FROM return_cases WHERE id = $1', [squatter]);
     await service.waitForStatus(answers[1].body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'], 30_000);
   });
+
+  it('stores each body of a burst as it was posted: quotes, backslashes, braces and CJK text and all', async () => {
+    const { orderId } = await putOrder(service);
+    const texts = ['"quoted" and \\"escaped\\"', 'back\\slash \\n not a newline', '{"not": ["json", 1]}', '尺码偏小，颜色不对 ✓', 'tab\tand\nnewline', "it's [1,2]"];
+    const bodies = Array.from({ length: 24 }, (_, i) => returnBody(orderId, { reasonText: `${texts[i % texts.length]} #${i}` }));
+    const answers = await Promise.all(bodies.map((body) => postReturn(service, body)));
+    expect(answers.map((a) => a.status)).toEqual(Array(24).fill(202));
+    const rows: { id: string; body: unknown }[] = await service.db.query('SELECT id, body FROM return_requests WHERE id = ANY($1::uuid[])', [answers.map((a) => a.body.id)]);
+    const stored = new Map(rows.map((r) => [r.id, r.body]));
+    answers.forEach((a, i) => expect(stored.get(a.body.id)).toEqual(bodies[i]));
+  });
 });

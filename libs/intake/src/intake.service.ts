@@ -9,7 +9,7 @@ import { JobProducer, jobsOfRow, OutboxService, StoredJob, Tx } from '@returns/q
 import { PolicyService } from '@returns/policy';
 import { caseFacts, judgeReturn, Judgement } from './policy';
 import { ReturnRequest, ReturnRequestBody } from './return-request.entity';
-import { newCaseId, requestHash, rmaNumberFor } from './request-identity';
+import { bodyIdentity, newCaseId, requestHash, rmaNumberFor } from './request-identity';
 
 export interface AcceptedReturn {
   id: string;
@@ -22,6 +22,8 @@ interface IncomingRequest {
   clientId: string;
   idempotencyKey: string;
   body: ReturnRequestBody;
+  /** the body's canonical JSON, as stored (`bodyIdentity`) */
+  json: string;
   hash: string;
 }
 
@@ -238,7 +240,8 @@ export class IntakeService implements OnApplicationShutdown {
       name: 'intake-store-batch',
       text: `WITH ordered AS (
          SELECT r.*, o.customer_id, o.merchant_id, CASE WHEN upper(o.customer->>'tier') = $11 THEN r.vip_priority ELSE r.job_priority END AS priority
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::int[])
+           FROM ROWS FROM (unnest($1::uuid[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]),
+                           jsonb_array_elements($7::jsonb), unnest($8::int[]), unnest($9::int[]))
              WITH ORDINALITY AS r(id, client_id, idempotency_key, request_hash, rma_number, order_id, body, job_priority, vip_priority, n)
            JOIN orders o ON o.id = r.order_id
        ), incoming AS (
@@ -278,7 +281,7 @@ export class IntakeService implements OnApplicationShutdown {
    * that arrive together are stored together (see `storeBatch`).
    */
   async accept(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn> {
-    return answerOf(await this.intakeWrites.submit({ clientId, idempotencyKey, body, hash: requestHash(body) }), body);
+    return answerOf(await this.intakeWrites.submit({ clientId, idempotencyKey, body, ...bodyIdentity(body) }), body);
   }
 
   /**
@@ -288,7 +291,7 @@ export class IntakeService implements OnApplicationShutdown {
    * @returns undefined when the key was not used before
    */
   async answerAgain(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn | undefined> {
-    const [outcome] = await this.repeatOutcomes([{ clientId, idempotencyKey, body, hash: requestHash(body) }]);
+    const [outcome] = await this.repeatOutcomes([{ clientId, idempotencyKey, hash: requestHash(body) }]);
     return outcome && answerOf(outcome, body);
   }
 
@@ -316,7 +319,9 @@ export class IntakeService implements OnApplicationShutdown {
         requests.map((r) => r.hash),
         rmaNumbers,
         requests.map((r) => r.body.orderId),
-        requests.map((r) => JSON.stringify(r.body)),
+        // The bodies as one JSON array (the canonical JSON the hash was taken of): no array
+        // literal for node-postgres to escape quote by quote (3% of the API at intake).
+        `[${requests.map((r) => r.json).join(',')}]`,
         // Each request's priority as for a customer with no tier, and as for a VIP: the
         // statement, which reads the order, takes the one its customer's tier calls for.
         requests.map((r) => casePriority(null, r.body.reasonCode)),
@@ -352,7 +357,7 @@ export class IntakeService implements OnApplicationShutdown {
    * Per request, what its key was first used for: the same answer again when the body is
    * the same, `key-reused` when it is not; undefined for a key not used before.
    */
-  private async repeatOutcomes(requests: IncomingRequest[]): Promise<(IntakeOutcome | undefined)[]> {
+  private async repeatOutcomes(requests: Pick<IncomingRequest, 'clientId' | 'idempotencyKey' | 'hash'>[]): Promise<(IntakeOutcome | undefined)[]> {
     const earlier: { client_id: string; idempotency_key: string; id: string; rma_number: string; request_hash: string }[] = await this.dataSource.query(
       `SELECT r.client_id, r.idempotency_key, r.id, r.rma_number, r.request_hash
          FROM return_requests r JOIN unnest($1::text[], $2::text[]) AS k(client_id, idempotency_key) USING (client_id, idempotency_key)`,

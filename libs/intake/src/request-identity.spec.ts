@@ -1,4 +1,5 @@
-import { canonicalJson, newCaseId, requestHash, rmaNumberFor } from './request-identity';
+import { createHash } from 'node:crypto';
+import { bodyIdentity, canonicalJson, newCaseId, requestHash, rmaNumberFor } from './request-identity';
 
 describe(rmaNumberFor.name, () => {
   const acceptedAt = new Date('2026-11-11T03:04:05Z');
@@ -34,6 +35,15 @@ describe(canonicalJson.name, () => {
     const body = { orderId: 'o-1', items: [{ sku: 'S1', quantity: 1 }], reasonCode: 'SIZE_FIT' };
     expect(requestHash({ reasonCode: 'SIZE_FIT', items: [{ quantity: 1, sku: 'S1' }], orderId: 'o-1' })).toBe(requestHash(body));
     expect(requestHash({ ...body, items: [{ sku: 'S1', quantity: 2 }] })).not.toBe(requestHash(body));
+  });
+
+  it('gives the canonical JSON it hashed with the hash, the same JSON that is stored as the body', () => {
+    const body = { reasonCode: 'SIZE_FIT', items: [{ quantity: 1, sku: 'S1' }], orderId: 'o-1', reasonText: 'caf\u00e9 "big"' };
+    const { json, hash } = bodyIdentity(body);
+    expect(json).toBe(canonicalJson(body));
+    expect(JSON.parse(json)).toEqual(body);
+    expect(hash).toBe(createHash('sha256').update(json).digest('hex'));
+    expect(hash).toBe(requestHash(body));
   });
 });
 

@@ -17,9 +17,19 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** sha256 of the canonical JSON, in hex; `hash` in one call is half the cost of a `createHash` object. */
+/**
+ * A request body's canonical JSON, which is what intake stores as its body, and the sha256
+ * of it in hex, which ties the body to its idempotency key: one serialisation for both.
+ * (`hash` in one call is half the cost of a `createHash` object.)
+ */
+export function bodyIdentity(body: unknown): { json: string; hash: string } {
+  const json = canonicalJson(body);
+  return { json, hash: hash('sha256', json, 'hex') };
+}
+
+/** sha256 of the canonical JSON, in hex (`bodyIdentity`'s hash). */
 export function requestHash(body: unknown): string {
-  return hash('sha256', canonicalJson(body), 'hex');
+  return bodyIdentity(body).hash;
 }
 
 /**
