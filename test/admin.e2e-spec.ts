@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Job as BullJob } from 'bullmq';
 import type { Job, Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import { JobName, Jobs, QueueName } from '@returns/contracts';
@@ -148,6 +149,31 @@ describe('admin: queues and metrics', () => {
       expect(await intake.getJobState(broken.id!)).toBe('prioritized');
       expect((await intake.getJob(broken.id!))!.priority).toBe(7);
     } finally {
+      await service.as('admin').post('/v1/admin/queues/intake/resume');
+    }
+  });
+
+  it('counts a redriven job whose priority could not be put back: it waits in the plain list, the rest go on', async () => {
+    const intake = service.queue(QueueName.Intake);
+    const broken = await intake.add(JobName.JudgeReturn, { caseId: randomUUID() }, { jobId: `broken-${randomUUID()}`, attempts: 1, priority: 5 });
+    await failedJob(intake, broken.id!);
+    await service.as('admin').post('/v1/admin/queues/intake/pause');
+    // As when a worker takes the job between BullMQ's retry and the priority put back.
+    const putBack = BullJob.prototype.changePriority;
+    const changePriority = jest.spyOn(BullJob.prototype, 'changePriority').mockImplementation(function (this: BullJob, options) {
+      return this.id === broken.id ? Promise.reject(new Error('Job is not in the wait or prioritized state')) : putBack.call(this, options);
+    });
+    try {
+      const failed = await intake.getFailedCount();
+      const redriven = await service.as('admin').post('/v1/admin/queues/intake/retry-failed');
+      expect(redriven.status).toBe(202);
+      expect(redriven.body.retried).toBe(failed);
+      expect(changePriority).toHaveBeenCalled();
+      expect(await intake.getFailedCount()).toBe(0);
+      // Out of the failed set all the same, in the plain wait list.
+      expect(await intake.getJobState(broken.id!)).toMatch(/^(waiting|paused)$/);
+    } finally {
+      changePriority.mockRestore();
       await service.as('admin').post('/v1/admin/queues/intake/resume');
     }
   });
