@@ -509,6 +509,8 @@ describe('bad input and illegal moves are refused and leave nothing behind', () 
       ['return.requested with reasonText of 2001 chars', requested({ reasonText: 'x'.repeat(2001) }), /data\.reasonText/],
       ['return.requested with a NUL character in reasonText', requested({ reasonText: '尺码太小了\u0000' }), /NUL/],
       ['order.delivered with a NUL character in a name', delivered({}, { items: [{ sku: 'S1', name: 'T恤\u0000', category: 'apparel', quantity: 2, unitPrice: 9900 }] }), /NUL/],
+      ['return.requested with half a surrogate pair in reasonText', requested({ reasonText: '尺码太小了\ud83d' }), /surrogate/],
+      ['order.delivered with half a surrogate pair in a name', delivered({}, { items: [{ sku: 'S1', name: 'T恤\ude00', category: 'apparel', quantity: 2, unitPrice: 9900 }] }), /surrogate/],
       ['return.requested carrying an order snapshot', () => ({ ...delivered()(), id: RETURN_EVENT, type: 'return.requested' }), /data\./],
     ];
 

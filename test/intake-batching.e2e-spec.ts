@@ -200,4 +200,16 @@ describe('intake under a burst (group commit)', () => {
     const stored = new Map(rows.map((r) => [r.id, r.body]));
     answers.forEach((a, i) => expect(stored.get(a.body.id)).toEqual(bodies[i]));
   });
+
+  it('refuses a body with half a surrogate pair (400 UNSUPPORTED_TEXT, nothing stored); the rest of its burst lands', async () => {
+    const { orderId } = await putOrder(service);
+    const [half, whole, fine] = await Promise.all([
+      postReturn(service, returnBody(orderId, { reasonText: '尺码太小了\ud83d' })),
+      postReturn(service, returnBody(orderId, { reasonText: '尺码太小了 \ud83d\ude00' })),
+      postReturn(service, returnBody(orderId, { reasonText: 'fine' })),
+    ]);
+    expectError(half, 400, 'UNSUPPORTED_TEXT');
+    expect([whole.status, fine.status]).toEqual([202, 202]);
+    expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(2);
+  });
 });

@@ -26,10 +26,13 @@ describe(textRefused.name, () => {
   it('recognises text PostgreSQL cannot store', () => {
     expect(textRefused({ code: '22P05', message: 'unsupported Unicode escape sequence' })).toBe(true);
     expect(textRefused({ code: '22021', message: 'invalid byte sequence for encoding "UTF8": 0x00' })).toBe(true);
+    expect(textRefused({ code: '22P02', routine: 'json_ereport_error', message: 'invalid input syntax for type json' })).toBe(true);
   });
 
   it('does not take other failures for it', () => {
     expect(textRefused({ code: '23505' })).toBe(false);
+    // the same SQLSTATE for a value that is not JSON: not the request's text
+    expect(textRefused({ code: '22P02', routine: 'string_to_uuid', message: 'invalid input syntax for type uuid: "x"' })).toBe(false);
     expect(textRefused(new Error('boom'))).toBe(false);
     expect(textRefused(undefined)).toBe(false);
   });

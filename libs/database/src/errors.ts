@@ -14,9 +14,13 @@ export function databaseUnavailable(error: unknown): boolean {
 
 /**
  * PostgreSQL refused a text value it cannot store: the NUL character (`\u0000`, in text or
- * JSON), SQLSTATE 22P05 or 22021. The request's fault, not the server's.
+ * JSON), SQLSTATE 22P05 or 22021; or, in JSON, half of a UTF-16 surrogate pair (`\ud800`
+ * alone, which JSON.stringify writes as an escape): 22P02 from PostgreSQL's JSON parser
+ * (`routine`, the same in every language the server speaks). The service sends only JSON
+ * it serialised itself, so a JSON value refused is its text. The request's fault, not the
+ * server's. (In a text column such a half is stored as U+FFFD: node-postgres encodes it so.)
  */
 export function textRefused(error: unknown): boolean {
-  const { code } = (error ?? {}) as { code?: unknown };
-  return code === '22P05' || code === '22021';
+  const { code, routine } = (error ?? {}) as { code?: unknown; routine?: unknown };
+  return code === '22P05' || code === '22021' || (code === '22P02' && routine === 'json_ereport_error');
 }

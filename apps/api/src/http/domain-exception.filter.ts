@@ -31,7 +31,7 @@ export class IntakeBacklogFilter implements ExceptionFilter {
 /**
  * Errors that never reach a controller's own handling, in the contract's error shape:
  * the body parser's (over 100 kB: 413, an unsupported charset: 415, a broken
- * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character: 400), a database that is restarting (503 with Retry-After, so
+ * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character, half a surrogate pair: 400), a database that is restarting (503 with Retry-After, so
  * clients retry with the same Idempotency-Key rather than treat it as a failure), and Redis not answering where a request needs it
  * (the admin's queue views and redrives, recovery: 503 with Retry-After; intake does without it).
  */
@@ -55,7 +55,7 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
         statusCode: 400,
         error: 'Bad Request',
         code: 'UNSUPPORTED_TEXT',
-        message: 'text may not contain the NUL character (\\u0000)',
+        message: 'text may not contain the NUL character (\\u0000) or half of a UTF-16 surrogate pair (\\ud800-\\udfff alone)',
       });
       return;
     }
