@@ -28,11 +28,13 @@ const { RawHttpPool, requestBytes } = require('./raw-http');
 
 // ---------------------------------------------------------------------------- config
 
-const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK || '');
-const PROFILE = /^(1|true|yes)$/i.test(process.env.BENCH_PROFILE || '');
+/** An on/off knob of the environment: 1, true or yes is on. */
+const flag = (name) => /^(1|true|yes)$/i.test(process.env[name] || '');
+const QUICK = flag('BENCH_QUICK');
+const PROFILE = flag('BENCH_PROFILE');
 // BENCH_PG_WAITS=1: what the service's PostgreSQL sessions wait on during intake and the steady
 // load, sampled from pg_stat_activity (which costs PostgreSQL a little CPU: off by default).
-const PG_WAITS = /^(1|true|yes)$/i.test(process.env.BENCH_PG_WAITS || '');
+const PG_WAITS = flag('BENCH_PG_WAITS');
 function num(name, full, quick) {
   const raw = process.env[name];
   if (raw !== undefined && raw !== '') {
