@@ -282,6 +282,8 @@ describe('bad input and illegal moves are refused and leave nothing behind', () 
       ['location is an object', bad({ location: { city: '杭州' } }), /location/],
       ['location with a NUL character', bad({ location: '杭州\u0000' }), /NUL/],
       ['trackingNumber with a NUL character', () => bad({ trackingNumber: `${cases.awaiting.shipment.trackingNumber}\u0000` })(), /NUL/],
+      // a text column would store half a surrogate pair as U+FFFD: refused at the door instead
+      ['location with half a surrogate pair', bad({ location: '杭州\ud83d' }), /surrogate/],
       ['the body is an array of a valid scan', () => [scanOf(() => cases.awaiting)()], undefined],
       ['the body is an empty object', () => ({}), /status/],
     ];
@@ -318,6 +320,7 @@ describe('bad input and illegal moves are refused and leave nothing behind', () 
       ['an extra "status" field', { status: 'CANCELLED' }, /status/],
       ['an extra field, as upstream', { note: 'x', refund: true }, /refund/, 'upstream'],
       ['note with a NUL character', { note: '不要了\u0000' }, /NUL/],
+      ['note with half a surrogate pair', { note: '不要了\ude00' }, /surrogate/],
       ['the body is a JSON array', [{ note: '不要了' }], undefined],
     ];
 
@@ -374,6 +377,7 @@ describe('bad input and illegal moves are refused and leave nothing behind', () 
       ['an extra "refundAmount" field', { decision: 'APPROVE', refundAmount: 999999 }, /refundAmount/],
       ['an extra "codes" field', { decision: 'REJECT', codes: ['OUT_OF_WINDOW'] }, /codes/],
       ['note with a NUL character', { decision: 'APPROVE', note: '看过了\u0000' }, /NUL/],
+      ['note with half a surrogate pair', { decision: 'APPROVE', note: '看过了\ud83d' }, /surrogate/],
       ['the body is a JSON array', [{ decision: 'APPROVE' }], undefined],
     ];
 

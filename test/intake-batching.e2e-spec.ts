@@ -1,5 +1,6 @@
 import { JobName, Jobs, QueueName } from '@returns/contracts';
-import { IntakeService } from '@returns/intake';
+import { groupCommitTotals, textRefused } from '@returns/database';
+import { IntakeService, ReturnRequestBody } from '@returns/intake';
 import { countRows, expectError, jobCounts, postReturn, putOrder } from './support/api-helpers';
 import { randomUUID as uniqueUuid } from 'node:crypto';
 import { returnBody, uniqueId } from './support/factories';
@@ -34,7 +35,7 @@ describe('intake under a burst (group commit)', () => {
       postReturn(service, returnBody(orders[1].orderId, { reasonText: 'first body' }), { key: reusedKey }),
       postReturn(service, returnBody(orders[1].orderId, { reasonText: 'second body' }), { key: reusedKey }),
       postReturn(service, returnBody(uniqueId('no-such-order'))),
-      // PostgreSQL cannot store a NUL character: this one fails, its neighbours must not
+      // PostgreSQL cannot store a NUL character: this one is refused, its neighbours must not be
       postReturn(service, returnBody(orders[2].orderId, { reasonText: 'bad \u0000 text' })),
     ];
     const answers = await Promise.all(calls);
@@ -201,15 +202,31 @@ describe('intake under a burst (group commit)', () => {
     answers.forEach((a, i) => expect(stored.get(a.body.id)).toEqual(bodies[i]));
   });
 
-  it('refuses a body with half a surrogate pair (400 UNSUPPORTED_TEXT, nothing stored); the rest of its burst lands', async () => {
+  it('refuses text PostgreSQL cannot store at the door (400 UNSUPPORTED_TEXT, nothing stored): no batch spoiled, the rest of the burst written together', async () => {
     const { orderId } = await putOrder(service);
-    const [half, whole, fine] = await Promise.all([
-      postReturn(service, returnBody(orderId, { reasonText: '尺码太小了\ud83d' })),
-      postReturn(service, returnBody(orderId, { reasonText: '尺码太小了 \ud83d\ude00' })),
-      postReturn(service, returnBody(orderId, { reasonText: 'fine' })),
-    ]);
-    expectError(half, 400, 'UNSUPPORTED_TEXT');
-    expect([whole.status, fine.status]).toEqual([202, 202]);
-    expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(2);
+    const retriedBefore = groupCommitTotals().intake.retried;
+    const bad = ['尺码太小了\ud83d', '尺码太小了\u0000'];
+    const good = ['尺码太小了 \ud83d\ude00', ...Array.from({ length: 18 }, (_, i) => `fine ${i}`)];
+    const answers = await Promise.all([...good.slice(0, 9), ...bad, ...good.slice(9)].map((reasonText) => postReturn(service, returnBody(orderId, { reasonText }))));
+    for (const refused of answers.slice(9, 11)) expectError(refused, 400, 'UNSUPPORTED_TEXT');
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(good.length);
+    expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(good.length);
+    // Refused by the database instead, each would have failed its batch and had every
+    // neighbour in it written again alone.
+    expect(groupCommitTotals().intake.retried).toBe(retriedBefore);
+  });
+
+  it('still fails alone a request the database refuses once past the door: the rest of its batch is written one by one', async () => {
+    const { orderId } = await putOrder(service);
+    const intake = service.get(IntakeService);
+    const retriedBefore = groupCommitTotals().intake.retried;
+    // One turn of the event loop: one batch.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => intake.accept('spec-client', uniqueId('key'), returnBody(orderId, { reasonText: i === 2 ? 'bad \u0000 text' : `fine ${i}` }) as ReturnRequestBody)),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(textRefused((outcomes[2] as PromiseRejectedResult).reason)).toBe(true);
+    expect(groupCommitTotals().intake.retried - retriedBefore).toBe(5);
+    expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(4);
   });
 });

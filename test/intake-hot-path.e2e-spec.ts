@@ -90,7 +90,9 @@ describe('the intake hot path', () => {
     const nul = await postReturn(service, returnBody(orderId, { reasonText: 'a\u0000b' }));
     expectError(nul, 400, 'UNSUPPORTED_TEXT');
     expect(controllerCalls.count()).toBe(2);
-    expect(attempts).toHaveBeenCalledTimes(2);
+    // Text the database cannot store is not tried at all, either way: the hot path leaves it
+    // to Express, where StorableTextPipe refuses it before the controller would.
+    expect(attempts).toHaveBeenCalledTimes(1);
     attempts.mockRestore();
     expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(0);
   });

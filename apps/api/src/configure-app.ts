@@ -1,5 +1,6 @@
-import { INestApplication, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
+import { INestApplication, PipeTransform, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { StorableTextPipe } from './http/storable-text.pipe';
 import { IntakeHotPath } from './returns/intake-hot-path';
 import { installAdminPages } from './admin/admin-pages';
 
@@ -11,12 +12,17 @@ export const VALIDATION: ValidationPipeOptions = {
   validationError: { target: false, value: false },
 };
 
+/** Every parameter's pipes, in order: text PostgreSQL cannot store refused first (whatever the DTO), then validation. */
+export function globalPipes(): PipeTransform[] {
+  return [new StorableTextPipe(), new ValidationPipe(VALIDATION)];
+}
+
 /**
  * Pipes, the intake hot path, the admin's pages and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
  * same validation the service runs with.
  */
 export function configureApp(app: INestApplication): void {
-  app.useGlobalPipes(new ValidationPipe(VALIDATION));
+  app.useGlobalPipes(...globalPipes());
   app.get(IntakeHotPath).install(app.getHttpServer());
   installAdminPages(app);
   app.enableShutdownHooks();

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { databaseUnavailable, textRefused } from './errors';
+import { databaseUnavailable, storableText, textRefused } from './errors';
 
 describe(databaseUnavailable.name, () => {
   it.each([
@@ -35,5 +35,15 @@ describe(textRefused.name, () => {
     expect(textRefused({ code: '22P02', routine: 'string_to_uuid', message: 'invalid input syntax for type uuid: "x"' })).toBe(false);
     expect(textRefused(new Error('boom'))).toBe(false);
     expect(textRefused(undefined)).toBe(false);
+  });
+});
+
+describe(storableText.name, () => {
+  it('takes text of any script, emoji (a whole surrogate pair) included', () => {
+    for (const text of ['', 'plain', '尺码太小了', 'tab\tand\nnewline', '😀', 'a\ud83d\ude00b']) expect(storableText(text)).toBe(true);
+  });
+
+  it('refuses the NUL character and half a surrogate pair, wherever they are', () => {
+    for (const text of ['\u0000', 'a\u0000', '\ud83d', 'cut mid-emoji \ud83d', '\ude00 alone', '\ude00\ud83d']) expect(storableText(text)).toBe(false);
   });
 });

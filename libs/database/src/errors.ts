@@ -18,9 +18,19 @@ export function databaseUnavailable(error: unknown): boolean {
  * alone, which JSON.stringify writes as an escape): 22P02 from PostgreSQL's JSON parser
  * (`routine`, the same in every language the server speaks). The service sends only JSON
  * it serialised itself, so a JSON value refused is its text. The request's fault, not the
- * server's. (In a text column such a half is stored as U+FFFD: node-postgres encodes it so.)
+ * server's. (In a text column such a half is stored as U+FFFD: node-postgres encodes it so;
+ * the API refuses it at the door, `storableText`.)
  */
 export function textRefused(error: unknown): boolean {
   const { code, routine } = (error ?? {}) as { code?: unknown; routine?: unknown };
   return code === '22P05' || code === '22021' || (code === '22P02' && routine === 'json_ereport_error');
+}
+
+/**
+ * Text PostgreSQL stores as it is: no NUL character (refused in text and JSON alike) and no
+ * half of a UTF-16 surrogate pair (refused in JSON, silently turned into U+FFFD in a text
+ * column). A well-formed pair (an emoji) is fine.
+ */
+export function storableText(text: string): boolean {
+  return text.isWellFormed() && !text.includes('\u0000');
 }

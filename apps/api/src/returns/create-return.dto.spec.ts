@@ -1,19 +1,21 @@
-import { ValidationPipe } from '@nestjs/common';
 import { canonicalJson } from '@returns/intake';
-import { VALIDATION } from '../configure-app';
+import { globalPipes } from '../configure-app';
 import { certainReturnRequest, CreateReturnDto } from './create-return.dto';
 
 /**
- * `certainReturnRequest` lets `POST /v1/returns` skip the ValidationPipe, so it must never
- * say yes where the pipe says no, and what it passes on must be what the pipe would have.
+ * `certainReturnRequest` lets `POST /v1/returns` skip the global pipes (the ValidationPipe
+ * and the refusal of text PostgreSQL cannot store), so it must never say yes where they say
+ * no, and what it passes on must be what they would have.
  */
-describe('certainReturnRequest against the ValidationPipe', () => {
-  const pipe = new ValidationPipe(VALIDATION);
+describe('certainReturnRequest against the global pipes', () => {
+  const pipes = globalPipes();
   const metadata = { type: 'body', metatype: CreateReturnDto } as const;
 
   async function pipeVerdict(body: unknown): Promise<unknown | null> {
     try {
-      return await pipe.transform(structuredClone(body), metadata);
+      let value = structuredClone(body);
+      for (const pipe of pipes) value = await pipe.transform(value, metadata);
+      return value;
     } catch {
       return null;
     }
@@ -36,7 +38,7 @@ describe('certainReturnRequest against the ValidationPipe', () => {
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
 
-  const oddValues = [undefined, null, '', ' ', 0, 1, 1.5, -1, true, [], {}, 'x'.repeat(33), 'x'.repeat(129), '😀'.repeat(64), '😀'.repeat(65), 'x'.repeat(2001), '😀'.repeat(1001)];
+  const oddValues = [undefined, null, '', ' ', 0, 1, 1.5, -1, true, [], {}, 'x'.repeat(33), 'x'.repeat(129), '😀'.repeat(64), '😀'.repeat(65), 'x'.repeat(2001), '😀'.repeat(1001), 'a\u0000', '尺码\ud83d', '\ude00尺码'];
   const fields = ['orderId', 'type', 'reasonCode', 'reasonText', 'returnMethod', 'items', 'photos', 'channel'];
   type Body = Record<string, any>;
   const mutations: ((b: Body) => void)[] = [
@@ -94,5 +96,16 @@ describe('certainReturnRequest against the ValidationPipe', () => {
     expect(certainReturnRequest({ ...base(), type: 'EXCHANGE', returnMethod: undefined })).toBeNull();
     expect(certainReturnRequest([base()])).toBeNull();
     expect(certainReturnRequest(JSON.parse(`{"__proto__": {"x": 1}, "orderId": "o"}`))).toBeNull();
+  });
+
+  it('leaves text PostgreSQL cannot store to the pipes, wherever it is', () => {
+    for (const bad of ['尺码\ud83d', '\ude00', 'a\u0000b']) {
+      expect(certainReturnRequest({ ...base(), reasonText: bad })).toBeNull();
+      expect(certainReturnRequest({ ...base(), channel: bad })).toBeNull();
+      expect(certainReturnRequest({ ...base(), orderId: `o-${bad}` })).toBeNull();
+      expect(certainReturnRequest({ ...base(), items: [{ sku: `S${bad}`, quantity: 1 }] })).toBeNull();
+      expect(certainReturnRequest({ ...base(), photos: [{ url: `https://img.example.com/${bad}.jpg`, sha256: sha }] })).toBeNull();
+    }
+    expect(certainReturnRequest({ ...base(), reasonText: '尺码太小了 😀' })).not.toBeNull(); // a whole pair is fine
   });
 });

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { REASON_CODES, ReasonCode, RETURN_METHODS, RETURN_TYPES, ReturnMethod, ReturnType } from '@returns/contracts';
+import { storableText } from '@returns/database';
 import { ReturnRequestBody } from '@returns/intake';
 import { PHOTO_URL, PhotoDto, SHA256_HEX } from '../http/common.dto';
 
@@ -54,7 +55,8 @@ const RETURN_KEYS = new Set(['orderId', 'type', 'reasonCode', 'reasonText', 'ret
  * one the ValidationPipe would pass unchanged as a `CreateReturnDto`; otherwise null, and the
  * controller's ValidationPipe has the last word (and writes the error). It only ever says
  * yes to less than the DTO allows: a null where a field may be absent, a string near a
- * length limit that counts surrogate pairs once, or an unknown key, all answer null.
+ * length limit that counts surrogate pairs once, or an unknown key, all answer null; so does
+ * text PostgreSQL cannot store, which `StorableTextPipe` refuses before it can spoil a batch.
  */
 export function certainReturnRequest(body: unknown): ReturnRequestBody | null {
   if (!isPlainObject(body)) return null;
@@ -91,9 +93,9 @@ function hasOnly(value: Record<string, unknown>, a: string, b: string): boolean 
   return n === 2;
 }
 
-/** A string of at most `max` UTF-16 units (so at most `max` characters as class-validator counts them) and at least `min`. */
+/** A storable string of at most `max` UTF-16 units (so at most `max` characters as class-validator counts them) and at least `min`. */
 function isText(value: unknown, max: number, min = 0): value is string {
-  return typeof value === 'string' && value.length <= max && value.length >= min;
+  return typeof value === 'string' && value.length <= max && value.length >= min && storableText(value);
 }
 
 function isOneOf(value: unknown, allowed: readonly string[]): boolean {
