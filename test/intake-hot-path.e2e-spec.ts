@@ -91,7 +91,7 @@ describe('the intake hot path', () => {
     expectError(nul, 400, 'UNSUPPORTED_TEXT');
     expect(controllerCalls.count()).toBe(2);
     // Text the database cannot store is not tried at all, either way: the hot path leaves it
-    // to Express, where StorableTextPipe refuses it before the controller would.
+    // to Express, where BodyLimitsPipe refuses it before the controller would.
     expect(attempts).toHaveBeenCalledTimes(1);
     attempts.mockRestore();
     expect(await countRows(service, 'return_requests WHERE order_id = $1', [orderId])).toBe(0);

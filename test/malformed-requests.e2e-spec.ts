@@ -118,6 +118,9 @@ const returnCases: [string, (orderId: string) => Send, RegExp | undefined, boole
   ['a JSON array body', raw('application/json', () => '[]'), undefined],
   ['a JSON array of a valid request', raw('application/json', (o) => JSON.stringify([returnBody(o)])), undefined],
   ['a JSON string body', raw('application/json', () => '"hello"'), undefined],
+  // as deep as a body under the parser's 100 kB can nest: it ran the ValidationPipe out of stack (a 500)
+  ['items nested 40,000 arrays deep', raw('application/json', (o) => `{"orderId": "${o}", "type": "REFUND_ONLY", "reasonCode": "OTHER", "items": ${'['.repeat(40_000)}${']'.repeat(40_000)}}`), /more than 32 deep/],
+  ['an item nested 15,000 objects deep', raw('application/json', (o) => `{"orderId": "${o}", "type": "REFUND_ONLY", "reasonCode": "OTHER", "items": [${'{"a":'.repeat(15_000)}1${'}'.repeat(15_000)}]}`), /more than 32 deep/],
   ['a JSON number body', raw('application/json', () => '42'), undefined],
   ['a JSON null body', raw('application/json', () => 'null'), undefined],
   // refused by the body parser itself: 413 / 415 are allowed, a 4xx in the error shape is required
@@ -261,6 +264,13 @@ describe('malformed requests are refused with 400 and change nothing', () => {
       ['deliveredAt is not a timestamp', () => put(order({ deliveredAt: 'yesterday' })), /deliveredAt/],
       ['an extra top-level field', () => put(order({ refundedTotal: 0 })), /refundedTotal/],
       ['a path orderId of 129 chars (valid body)', () => put(order({}), 'o'.repeat(129)), /orderId/],
+      [
+        'customer nested 40,000 arrays deep',
+        () => (s) =>
+          s.http().put(`/v1/orders/${encodeURIComponent(orderId)}`).set({ Authorization: 'Bearer dev-upstream' }).set('Content-Type', 'application/json')
+            .send(`{"customer": ${'['.repeat(40_000)}${']'.repeat(40_000)}}`),
+        /more than 32 deep/,
+      ],
     ];
 
     it.each(orderCases.map(([name, send, field]) => ({ name, send, field })))('$name: 400 naming the field, the order unchanged', async ({ send, field }) => {

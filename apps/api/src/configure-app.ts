@@ -1,6 +1,6 @@
 import { INestApplication, PipeTransform, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { StorableTextPipe } from './http/storable-text.pipe';
+import { BodyLimitsPipe } from './http/body-limits.pipe';
 import { IntakeHotPath } from './returns/intake-hot-path';
 import { installAdminPages } from './admin/admin-pages';
 
@@ -12,9 +12,9 @@ export const VALIDATION: ValidationPipeOptions = {
   validationError: { target: false, value: false },
 };
 
-/** Every parameter's pipes, in order: text PostgreSQL cannot store refused first (whatever the DTO), then validation. */
+/** Every parameter's pipes, in order: a body no handler could take refused first (text PostgreSQL cannot store, nesting too deep), then validation. */
 export function globalPipes(): PipeTransform[] {
-  return [new StorableTextPipe(), new ValidationPipe(VALIDATION)];
+  return [new BodyLimitsPipe(), new ValidationPipe(VALIDATION)];
 }
 
 /**

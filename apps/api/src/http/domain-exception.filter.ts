@@ -6,7 +6,7 @@ import { IllegalTransitionError } from '@returns/case';
 import { IntakeBacklogException } from '@returns/intake';
 import { databaseUnavailable, textRefused } from '@returns/database';
 import { redisUnavailable } from '@returns/queue';
-import { UNSUPPORTED_TEXT } from './storable-text.pipe';
+import { UNSUPPORTED_TEXT } from './body-limits.pipe';
 
 /** A move the state machine refuses answers 409 INVALID_TRANSITION (and changes nothing). */
 @Catch(IllegalTransitionError)
@@ -33,7 +33,7 @@ export class IntakeBacklogFilter implements ExceptionFilter {
  * Errors that never reach a controller's own handling, in the contract's error shape:
  * the body parser's (over 100 kB: 413, an unsupported charset: 415, a broken
  * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character, half a surrogate pair: 400, as
- * `StorableTextPipe` answers at the door), a database that is restarting (503 with Retry-After, so
+ * `BodyLimitsPipe` answers at the door), a database that is restarting (503 with Retry-After, so
  * clients retry with the same Idempotency-Key rather than treat it as a failure), and Redis not answering where a request needs it
  * (the admin's queue views and redrives, recovery: 503 with Retry-After; intake does without it).
  */

@@ -56,7 +56,7 @@ const RETURN_KEYS = new Set(['orderId', 'type', 'reasonCode', 'reasonText', 'ret
  * controller's ValidationPipe has the last word (and writes the error). It only ever says
  * yes to less than the DTO allows: a null where a field may be absent, a string near a
  * length limit that counts surrogate pairs once, or an unknown key, all answer null; so does
- * text PostgreSQL cannot store, which `StorableTextPipe` refuses before it can spoil a batch.
+ * text PostgreSQL cannot store, which `BodyLimitsPipe` refuses before it can spoil a batch.
  */
 export function certainReturnRequest(body: unknown): ReturnRequestBody | null {
   if (!isPlainObject(body)) return null;
