@@ -1,4 +1,6 @@
+import { HttpException } from '@nestjs/common';
 import { QueueName, signBody } from '@returns/contracts';
+import { IntakeService } from '@returns/intake';
 import { caseIn, expectError, expectFieldError, postReturn, putOrder, returnFor } from './support/api-helpers';
 import { daysAgo, orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
@@ -192,6 +194,34 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
 
     it('answers 404 to a claim on an unknown case', async () => {
       expectError(await service.as('agent').post(`/v1/returns/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/claim`), 404, 'RETURN_NOT_FOUND');
+    });
+
+    it('answers more claims at once than the pool has connections, on requests still waiting and unknown cases, without one waiting for a connection', async () => {
+      // Each claim's transaction once looked for the waiting request on a second connection:
+      // twenty at once held the whole pool waiting for a twenty-first, and every request of
+      // the API answered 503 after the pool's 10 s timeout.
+      const { orderId } = await putOrder(service);
+      await service.queue(QueueName.Intake).pause();
+      try {
+        const created = await postReturn(service, returnBody(orderId));
+        const unknown = `${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`;
+        // All in one turn of the event loop (over HTTP they would trickle in one by one).
+        const started = Date.now();
+        const intake = service.get(IntakeService);
+        const outcomes = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => intake.claim(i % 2 ? unknown : created.body.id, 'agent:spec')));
+        expect(Date.now() - started).toBeLessThan(5_000);
+        outcomes.forEach((outcome, i) => {
+          expect(outcome.status).toBe('rejected');
+          const error = (outcome as PromiseRejectedResult).reason;
+          expect(error).toBeInstanceOf(HttpException);
+          expect((error as HttpException).getResponse()).toMatchObject({ code: i % 2 ? 'RETURN_NOT_FOUND' : 'NOT_IN_REVIEW' });
+        });
+        // And over HTTP, as agents send them.
+        const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => service.as('agent').post(`/v1/returns/${i % 2 ? unknown : created.body.id}/claim`)));
+        answers.forEach((answer, i) => expectError(answer, i % 2 ? 404 : 409, i % 2 ? 'RETURN_NOT_FOUND' : 'NOT_IN_REVIEW'));
+      } finally {
+        await service.queue(QueueName.Intake).resume();
+      }
     });
   });
 

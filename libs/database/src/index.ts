@@ -6,6 +6,7 @@ export { MIGRATIONS } from './migrations';
 export * from './transformers';
 export * from './errors';
 export * from './group-commit';
+export * from './nested-connections';
 export * from './insert-many';
 export * from './table-upkeep';
 export * from './prepared-query';

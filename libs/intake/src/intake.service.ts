@@ -469,9 +469,9 @@ export class IntakeService implements OnApplicationShutdown {
     return row ? { ...waitingOf(row), heldUntil: row.held_until } : null;
   }
 
-  /** The buffered request behind a case id, for answering before the case is opened. */
-  findRequest(id: string): Promise<ReturnRequest | null> {
-    return this.dataSource.manager.findOne(ReturnRequest, { where: { id } });
+  /** The buffered request behind a case id, for answering before the case is opened (inside a transaction, on its `manager`). */
+  findRequest(id: string, manager: EntityManager = this.dataSource.manager): Promise<ReturnRequest | null> {
+    return manager.findOne(ReturnRequest, { where: { id } });
   }
 
   /**
@@ -861,7 +861,7 @@ export class IntakeService implements OnApplicationShutdown {
       const subject = await this.cases.lock(tx.manager, caseId);
       if (!subject) {
         // A claim is not a move: a request still waiting to be judged is not in review either.
-        if (!(await this.findRequest(caseId))) throw notFound('RETURN_NOT_FOUND', `return ${caseId} not found`);
+        if (!(await this.findRequest(caseId, tx.manager))) throw notFound('RETURN_NOT_FOUND', `return ${caseId} not found`);
         throw conflict('NOT_IN_REVIEW', `return ${caseId} is REQUESTED (waiting to be judged), not waiting for review`);
       }
       if (subject.status !== 'PENDING_REVIEW') throw conflict('NOT_IN_REVIEW', `return ${caseId} is ${subject.status}, not waiting for review`);
