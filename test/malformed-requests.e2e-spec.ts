@@ -55,6 +55,9 @@ const returnCases: [string, (orderId: string) => Send, RegExp | undefined, boole
   ['a photo url is a javascript: URL', json(withPhoto({ url: 'javascript:alert(1)', sha256: SHA })), /url/],
   ['an item is null', json(valid({ items: [null] })), /items/],
   ['an item is a string', json(valid({ items: ['S1'] })), /items/],
+  // class-validator's nested validation looks inside an array where it expects an object
+  ['an item is an empty array', json(valid({ items: [[]] })), /items must be an object/],
+  ['an item is an array holding a valid line', json(valid({ items: [[{ sku: 'S1', quantity: 1 }]] })), /items must be an object/],
   ['a photo is null', json(valid({ photos: [null] })), /photos/],
   // unknown enum values
   ['type is unknown', json(valid({ type: 'STORE_CREDIT' })), /type/],
@@ -260,6 +263,8 @@ describe('malformed requests are refused with 400 and change nothing', () => {
       ['an item with quantity 0', () => put(order({ items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 0, unitPrice: 9900 }] })), /items\.0\.quantity/],
       ['an item with a fractional unitPrice', () => put(order({ items: [{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 1, unitPrice: 99.5 }] })), /items\.0\.unitPrice/],
       ['customer is missing', () => put(order({ customer: undefined })), /customer/],
+      ['an item that is an empty array (its price would make the paid total NaN)', () => put(order({ items: [[]] })), /items must be an object/],
+      ['the address is an array', () => put(order({ address: [] })), /address must be an object/],
       ['an extra field in customer', () => put(order({ customer: { id: 'c1', creditLimit: 5 } })), /creditLimit/],
       ['deliveredAt is not a timestamp', () => put(order({ deliveredAt: 'yesterday' })), /deliveredAt/],
       ['an extra top-level field', () => put(order({ refundedTotal: 0 })), /refundedTotal/],

@@ -57,7 +57,7 @@ export class UpsertOrderDto {
 
   @ApiProperty({ type: CustomerDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => CustomerDto) customer: CustomerDto;
 
-  @ApiPropertyOptional({ type: AddressDto }) @IsOptional() @ValidateNested() @Type(() => AddressDto) address?: AddressDto;
+  @ApiPropertyOptional({ type: AddressDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => AddressDto) address?: AddressDto;
 
   @ApiProperty({ example: 'CNY' }) @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code like CNY' }) currency: string;
 
@@ -65,12 +65,13 @@ export class UpsertOrderDto {
 
   @ApiPropertyOptional({ example: '2026-11-13T08:00:00Z', description: 'absent while not delivered' }) @IsOptional() @IsISO8601({ strict: true }) deliveredAt?: string;
 
-  @ApiPropertyOptional({ type: PaymentDto }) @IsOptional() @ValidateNested() @Type(() => PaymentDto) payment?: PaymentDto;
+  @ApiPropertyOptional({ type: PaymentDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => PaymentDto) payment?: PaymentDto;
 
   @ApiProperty({ type: [OrderItemDto] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)
   items: OrderItemDto[];

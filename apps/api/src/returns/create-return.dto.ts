@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { REASON_CODES, ReasonCode, RETURN_METHODS, RETURN_TYPES, ReturnMethod, ReturnType } from '@returns/contracts';
 import { storableText } from '@returns/database';
 import { ReturnRequestBody } from '@returns/intake';
@@ -33,6 +33,7 @@ export class CreateReturnDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX.items)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ReturnLineDto)
   items: ReturnLineDto[];
@@ -41,6 +42,7 @@ export class CreateReturnDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX.photos)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => PhotoDto)
   photos?: PhotoDto[];
