@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import { ROLES } from '@returns/contracts';
+import { ROLES, signBody } from '@returns/contracts';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { ownDatabase } from './support/own-database';
@@ -34,6 +34,8 @@ describe('odd input on every route', () => {
   type Schema = { $ref?: string; type?: string; enum?: unknown[]; example?: unknown; format?: string; minimum?: number; properties?: Record<string, Schema>; items?: Schema; allOf?: Schema[] };
   type Operation = { method: string; path: string; body?: Schema };
 
+  /** The example id of the event schema, made unique per request. */
+  const EVENT_ID = 'evt-1';
   const ODD: unknown[] = [null, '', 'x', -1, 1.5, 1e308, 9007199254740993, true, [], {}, [[]], [null], 'a'.repeat(3000), '2026-02-30T00:00:00Z', '+275760-09-13T00:00:00.001Z', 'NaN', 'a\u0000', '\ud83d'];
 
   it('answers every request below 500', async () => {
@@ -86,10 +88,14 @@ describe('odd input on every route', () => {
     let sent = 0;
     const send = async (method: string, url: string, role: string, body?: unknown) => {
       sent++;
+      // Each event its own id: a repeated one is answered as a duplicate without being read further.
+      const event = url === '/v1/events' && (body as { id?: unknown })?.id === EVENT_ID;
+      const json = body === undefined ? undefined : JSON.stringify(event ? { ...(body as object), id: `odd-event-${sent}` } : body);
       const response = await fetch(`${base}${url}`, {
         method,
-        headers: { Authorization: `Bearer dev-${role}`, 'Content-Type': 'application/json', 'Idempotency-Key': `odd-${sent}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        // Signed as upstream signs its events (other routes ignore the header), so an event's body is read, not refused for its signature.
+        headers: { Authorization: `Bearer dev-${role}`, 'Content-Type': 'application/json', 'Idempotency-Key': `odd-${sent}`, ...(json && { 'X-Signature': signBody(json, service.config.webhookSecret) }) },
+        body: json,
       });
       const text = await response.text();
       if (response.status >= 500) failures.push(`${method} ${url} as ${role}: ${response.status} ${text.slice(0, 200)} for ${JSON.stringify(body)?.slice(0, 300)}`);
@@ -103,17 +109,28 @@ describe('odd input on every route', () => {
           await Promise.all(ROLES.map((role) => send(method, url, role)));
           continue;
         }
-        const body = schema ? sample(schema) : {};
-        // The roles the guard lets through get the odd bodies; the others were answered 403.
-        const statuses = await Promise.all(ROLES.map((role) => send(method, url, role, body)));
-        const allowed = ROLES.filter((_, i) => statuses[i] !== 401 && statuses[i] !== 403);
-        const odd = fieldPaths(body).flatMap((field) => [undefined, ...ODD].map((value) => withField(body, field, value)));
-        for (const role of allowed) {
-          for (let i = 0; i < odd.length; i += 50) await Promise.all(odd.slice(i, i + 50).map((variant) => send(method, url, role, variant)));
-        }
+        // An upstream event's data is an order or a return request, by its type: one of each.
+        const bodies =
+          path === '/v1/events'
+            ? [
+                { ...(sample(schema) as object), type: 'order.delivered', data: { ...(sample(document.components.schemas.UpsertOrderDto) as object), orderId } },
+                { ...(sample(schema) as object), type: 'return.requested', data: { ...(sample(document.components.schemas.CreateReturnDto) as object), orderId } },
+              ]
+            : [schema ? sample(schema) : {}];
+        for (const body of bodies) await sendOddBodies(method, url, body);
       }
     }
     expect(sent).toBeGreaterThan(2_000);
     expect(failures).toEqual([]);
+
+    async function sendOddBodies(method: string, url: string, body: unknown): Promise<void> {
+      // The roles the guard lets through get the odd bodies; the others were answered 403.
+      const statuses = await Promise.all(ROLES.map((role) => send(method, url, role, body)));
+      const allowed = ROLES.filter((_, i) => statuses[i] !== 401 && statuses[i] !== 403);
+      const odd = fieldPaths(body).flatMap((field) => [undefined, ...ODD].map((value) => withField(body, field, value)));
+      for (const role of allowed) {
+        for (let i = 0; i < odd.length; i += 50) await Promise.all(odd.slice(i, i + 50).map((variant) => send(method, url, role, variant)));
+      }
+    }
   }, 240_000);
 });
