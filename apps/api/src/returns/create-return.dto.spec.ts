@@ -3,9 +3,9 @@ import { globalPipes } from '../configure-app';
 import { certainReturnRequest, CreateReturnDto } from './create-return.dto';
 
 /**
- * `certainReturnRequest` lets `POST /v1/returns` skip the global pipes (the ValidationPipe
- * and the refusal of text PostgreSQL cannot store), so it must never say yes where they say
- * no, and what it passes on must be what they would have.
+ * `certainReturnRequest` lets `POST /v1/returns` skip the global pipes (`BodyLimitsPipe`,
+ * then the ValidationPipe), so it must never say yes where they say no, and what it passes
+ * on must be what they would have.
  */
 describe('certainReturnRequest against the global pipes', () => {
   const pipes = globalPipes();
