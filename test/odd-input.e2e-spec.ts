@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import { ROLES, signBody } from '@returns/contracts';
+import { QueueName, ROLES, signBody } from '@returns/contracts';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { ownDatabase } from './support/own-database';
@@ -40,7 +40,7 @@ describe('odd input on every route', () => {
   const ODD_QUERY = ['', 'x', '-1', '0', '1.5', '1e400', '99999999999999999999', '2026-02-30', '2026-13-01T00:00:00Z', 'null', '%00', '%ED%A0%BD', '%E2%82', 'a'.repeat(3000), '00000000-0000-4000-8000-000000000000'];
   const ODD: unknown[] = [null, '', 'x', -1, 1.5, 1e308, 9007199254740993, true, [], {}, [[]], [null], 'a'.repeat(3000), '2026-02-30T00:00:00Z', '+275760-09-13T00:00:00.001Z', 'NaN', 'a\u0000', '\ud83d'];
 
-  it('answers every request below 500', async () => {
+  it('answers every request below 500, and what it accepted the workers carry without a failed job', async () => {
     const document = (await (await fetch(`${base}/docs-json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, Schema> } };
     const resolve = (schema: Schema | undefined): Schema => (schema?.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema ?? {});
     /** A body of the right shape: each field its example, its first allowed value, or a plain value of its type. */
@@ -136,6 +136,16 @@ describe('odd input on every route', () => {
     }
     expect(sent).toBeGreaterThan(2_000);
     expect(failures).toEqual([]);
+
+    // And what was accepted the workers can carry: no job failed on it, for good or waiting to be retried.
+    await service.drain(60_000);
+    const failed: string[] = [];
+    for (const name of Object.values(QueueName)) {
+      const queue = service.queue(name);
+      const retrying = (await queue.getDelayed()).filter((job) => job.attemptsMade > 0);
+      for (const job of [...(await queue.getFailed()), ...retrying]) failed.push(`${name} ${job.name} ${job.id}: ${job.failedReason}`);
+    }
+    expect(failed).toEqual([]);
 
     async function sendOddBodies(method: string, url: string, body: unknown): Promise<void> {
       // The roles the guard lets through get the odd bodies; the others were answered 403.
