@@ -11,6 +11,13 @@ export interface AppConfig {
    */
   workerNice: number;
   databaseUrl: string;
+  /**
+   * How long a statement waits for a lock another session holds before it fails
+   * (DATABASE_LOCK_TIMEOUT, PostgreSQL's lock_timeout; 0s: for ever): a request then
+   * answers 503 DATABASE_BUSY and a job is retried, instead of hanging behind a session
+   * that never lets go (an operator's open transaction, a hung client).
+   */
+  databaseLockTimeoutMs: number;
   redisUrl: string;
   /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES=host:port,...); empty for one Redis */
   redisClusterNodes: { host: string; port: number }[];
@@ -278,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     workerHeartbeatMs: duration('WORKER_HEARTBEAT_INTERVAL', env.WORKER_HEARTBEAT_INTERVAL, '5s'),
     shutdownGraceMs: duration('SHUTDOWN_GRACE', env.SHUTDOWN_GRACE, '25s'),
+    databaseLockTimeoutMs: duration('DATABASE_LOCK_TIMEOUT', env.DATABASE_LOCK_TIMEOUT, '10s'),
     rateLimits: {
       [QueueName.Logistics]: nonNegativeInt('CARRIER_RATE_LIMIT', env.CARRIER_RATE_LIMIT, 0),
       [QueueName.Refund]: nonNegativeInt('PAYMENT_RATE_LIMIT', env.PAYMENT_RATE_LIMIT, 0),

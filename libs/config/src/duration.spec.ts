@@ -49,6 +49,13 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ REVIEW_DEADLINE: 'soon' })).toThrow(/REVIEW_DEADLINE/);
   });
 
+  it('waits 10 s for a lock another session holds unless told otherwise (0s: for ever)', () => {
+    expect(loadConfig({}).databaseLockTimeoutMs).toBe(10_000);
+    expect(loadConfig({ DATABASE_LOCK_TIMEOUT: '2s' }).databaseLockTimeoutMs).toBe(2_000);
+    expect(loadConfig({ DATABASE_LOCK_TIMEOUT: '0s' }).databaseLockTimeoutMs).toBe(0);
+    expect(() => loadConfig({ DATABASE_LOCK_TIMEOUT: 'never' })).toThrow(/DATABASE_LOCK_TIMEOUT/);
+  });
+
   it('reads the warehouse items are sent back from, and names what it lacks', () => {
     expect(loadConfig({}).warehouseAddress).toMatchObject({ province: '浙江', city: '杭州' });
     const shenzhen = { name: '南山仓', phone: '+8675500000000', province: '广东', city: '深圳', line: '科技园 8 号' };

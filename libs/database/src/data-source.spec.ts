@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, nameDatabaseSessions } from './data-source';
+import { lockTimedOut } from './errors';
 
 describe(dataSourceOptions.name, () => {
   it('opens sessions with JIT compilation off, whatever the server default', async () => {
@@ -8,8 +9,31 @@ describe(dataSourceOptions.name, () => {
     try {
       const [{ jit }] = await dataSource.query('SHOW jit');
       expect(jit).toBe('off');
+      // No lock timeout unless asked for: migrations wait for one another's advisory lock.
+      const [{ lock_timeout }] = await dataSource.query('SHOW lock_timeout');
+      expect(lock_timeout).toBe('0');
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  it("bounds a statement's wait for a lock by lockTimeoutMs: 55P03, lockTimedOut", async () => {
+    const dataSource = await new DataSource(dataSourceOptions(process.env.DATABASE_URL!, { lockTimeoutMs: 200 })).initialize();
+    const holder = await new DataSource(dataSourceOptions(process.env.DATABASE_URL!)).initialize();
+    const runner = holder.createQueryRunner();
+    try {
+      const [{ lock_timeout }] = await dataSource.query('SHOW lock_timeout');
+      expect(lock_timeout).toBe('200ms');
+      await runner.startTransaction();
+      await runner.query('SELECT pg_advisory_xact_lock(4711999)');
+      const started = Date.now();
+      const waited = await dataSource.query('SELECT pg_advisory_xact_lock(4711999)').catch((error: unknown) => error);
+      expect(lockTimedOut(waited)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+      await Promise.all([dataSource.destroy(), holder.destroy()]);
     }
   });
 });

@@ -14,8 +14,12 @@ export function nameDatabaseSessions(role: 'returns-api' | 'returns-api+workers'
   process.env.PGAPPNAME ||= role;
 }
 
-/** Options shared by the app and the migration CLI: schema only ever changes by migration. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+/**
+ * Options shared by the app and the migration CLI: schema only ever changes by migration.
+ * `lockTimeoutMs` (the app's DATABASE_LOCK_TIMEOUT) bounds each statement's wait for a
+ * lock; 0, the default, waits for ever, as migrations must for one another's advisory lock.
+ */
+export function dataSourceOptions(url: string, { lockTimeoutMs = 0 } = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -29,7 +33,12 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     // No JIT: its compile time dwarfs the statements of a returns service. In a replay the
     // planner's cost of a batch's checks passed jit_above_cost: statements of 5 ms took
     // 200-550 ms, and judging went from 266 to 354 returns/s once those sessions were gone.
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE || 20), connectionTimeoutMillis: 10_000, onConnect: backendNiceness(url), options: '-c jit=off' },
+    extra: {
+      max: Number(process.env.DATABASE_POOL_SIZE || 20),
+      connectionTimeoutMillis: 10_000,
+      onConnect: backendNiceness(url),
+      options: `-c jit=off -c lock_timeout=${Math.round(lockTimeoutMs)}`,
+    },
   };
 }
 

@@ -26,7 +26,7 @@ class NestedConnectionWatch implements OnModuleInit {
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.databaseUrl), autoLoadEntities: true }),
+      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.databaseLockTimeoutMs }), autoLoadEntities: true }),
     }),
   ],
   providers: [NestedConnectionWatch],

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { databaseUnavailable, storableText, textRefused } from './errors';
+import { databaseUnavailable, lockTimedOut, storableText, textRefused } from './errors';
 
 describe(databaseUnavailable.name, () => {
   it.each([
@@ -45,5 +45,14 @@ describe(storableText.name, () => {
 
   it('refuses the NUL character and half a surrogate pair, wherever they are', () => {
     for (const text of ['\u0000', 'a\u0000', '\ud83d', 'cut mid-emoji \ud83d', '\ude00 alone', '\ude00\ud83d']) expect(storableText(text)).toBe(false);
+  });
+});
+
+describe(lockTimedOut.name, () => {
+  it("recognises a statement that gave up waiting for another session's lock, and nothing else", () => {
+    expect(lockTimedOut({ code: '55P03', message: 'canceling statement due to lock timeout' })).toBe(true);
+    expect(lockTimedOut({ code: '57014', message: 'canceling statement due to statement timeout' })).toBe(false);
+    expect(lockTimedOut({ code: '40P01' })).toBe(false);
+    expect(lockTimedOut(undefined)).toBe(false);
   });
 });

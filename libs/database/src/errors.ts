@@ -13,6 +13,15 @@ export function databaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * A statement gave up waiting for a lock another session held past `lock_timeout`
+ * (DATABASE_LOCK_TIMEOUT): SQLSTATE 55P03. Nothing it did stays (its transaction is rolled
+ * back); the same request or job later normally goes through.
+ */
+export function lockTimedOut(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '55P03';
+}
+
+/**
  * PostgreSQL refused a text value it cannot store: the NUL character (`\u0000`, in text or
  * JSON), SQLSTATE 22P05 or 22021; or, in JSON, half of a UTF-16 surrogate pair (`\ud800`
  * alone, which JSON.stringify writes as an escape): 22P02 from PostgreSQL's JSON parser

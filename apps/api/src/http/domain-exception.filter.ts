@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { IllegalTransitionError } from '@returns/case';
 import { IntakeBacklogException } from '@returns/intake';
-import { databaseUnavailable, textRefused } from '@returns/database';
+import { databaseUnavailable, lockTimedOut, textRefused } from '@returns/database';
 import { redisUnavailable } from '@returns/queue';
 import { UNSUPPORTED_TEXT } from './body-limits.pipe';
 
@@ -34,7 +34,8 @@ export class IntakeBacklogFilter implements ExceptionFilter {
  * the body parser's (over 100 kB: 413, an unsupported charset: 415, a broken
  * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character, half a surrogate pair: 400, as
  * `BodyLimitsPipe` answers at the door), a database that is restarting (503 with Retry-After, so
- * clients retry with the same Idempotency-Key rather than treat it as a failure), and Redis not answering where a request needs it
+ * clients retry with the same Idempotency-Key rather than treat it as a failure) or a row held
+ * by another session past DATABASE_LOCK_TIMEOUT (503 DATABASE_BUSY), and Redis not answering where a request needs it
  * (the admin's queue views and redrives, recovery: 503 with Retry-After; intake does without it).
  */
 @Catch()
@@ -50,6 +51,10 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
     }
     if (!(error instanceof HttpException) && databaseUnavailable(error)) {
       unavailable(2, 'DATABASE_UNAVAILABLE', 'the database is not answering; retry with the same Idempotency-Key');
+      return;
+    }
+    if (!(error instanceof HttpException) && lockTimedOut(error)) {
+      unavailable(1, 'DATABASE_BUSY', 'a row this request needs is held by another session; nothing was changed, retry');
       return;
     }
     if (!(error instanceof HttpException) && textRefused(error)) {
