@@ -4,6 +4,7 @@ import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 import { TcpProxy } from './support/tcp-proxy';
+import { eventually } from './support/eventually';
 
 /**
  * What the admin sees while Redis is down: the requests that need Redis answer 503 with
@@ -34,10 +35,7 @@ describe('admin while Redis is down', () => {
 
   /** Until the service's own Redis client has reconnected (closing before then waits for it). */
   async function redisAnswers(): Promise<void> {
-    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-      if ((await service.http().get('/health/ready')).status === 200) return;
-    }
-    throw new Error('the service never reached Redis again');
+    await eventually('the service reached Redis again', async () => (await service.http().get('/health/ready')).status === 200, { timeoutMs: 20_000, everyMs: 100 });
   }
 
   it('answers 503 REDIS_UNAVAILABLE where Redis is needed, keeps /metrics, and recovers when Redis is back', async () => {

@@ -12,18 +12,18 @@ import { TimersProcessor } from '../apps/worker/src/timers.processor';
 import { expectError, expectFieldError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
+import { eventually } from './support/eventually';
 
 /**
  * A job once failed for good, its last failure at or after `since` (its state first, then its
  * data: read the other way round, an attempt could end between).
  */
 async function failedJob(queue: Queue, id: string, since = 0): Promise<Job> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-    if ((await queue.getJobState(id)) !== 'failed') continue;
+  return eventually(`${id} failed`, async () => {
+    if ((await queue.getJobState(id)) !== 'failed') return undefined;
     const job = (await queue.getJob(id))!;
-    if ((job.finishedOn ?? 0) >= since) return job;
-  }
-  throw new Error(`${id} did not fail`);
+    return (job.finishedOn ?? 0) >= since && job;
+  });
 }
 
 describe('admin: queues and metrics', () => {

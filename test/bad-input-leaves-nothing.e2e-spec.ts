@@ -9,6 +9,7 @@ import { daysAgo, orderBody, returnBody, uniqueId } from './support/factories';
 import { localServer, LocalServer } from './support/local-server';
 import { ownDatabase } from './support/own-database';
 import { TestService } from './support/service';
+import { eventually } from './support/eventually';
 
 /**
  * "Bad input gets a clear 4xx naming the problem and changes nothing"; "illegal moves are
@@ -225,9 +226,7 @@ describe('bad input and illegal moves are refused and leave nothing behind', () 
 
     // One job failed for good, so that a redrive the admin did not ask for would show.
     const broken = await service.queue(QueueName.Intake).add(JobName.JudgeReturn, { caseId: NO_SUCH_UUID }, { jobId: uniqueId('broken'), attempts: 1 });
-    for (const deadline = Date.now() + 10_000; (await broken.getState()) !== 'failed'; await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error('the broken job did not fail');
-    }
+    await eventually('the broken job failed', async () => (await broken.getState()) === 'failed');
     await settle();
   }, 120_000);
 

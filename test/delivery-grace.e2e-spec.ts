@@ -4,6 +4,7 @@ import { postEvent, postReturn, putOrder } from './support/api-helpers';
 import { orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 import { TcpProxy } from './support/tcp-proxy';
+import { eventually } from './support/eventually';
 
 /**
  * Upstream's events out of order: the customer's return comes before the order's delivery
@@ -179,10 +180,14 @@ describe('DELIVERY_GRACE while Redis is away', () => {
   it("stores a delivery that cannot wake its held request, which its grace's end then judges as delivered", async () => {
     const { orderId, order } = await putOrder(service, { deliveredAt: undefined });
     const id = (await postReturn(service, returnBody(orderId))).body.id as string;
-    for (const until = Date.now() + 5_000; !(await service.db.query('SELECT 1 FROM awaiting_delivery WHERE request_id = $1', [id])).length; await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > until) throw new Error(`request ${id} was not held`);
-    }
-    const [{ held_until: heldUntil }] = await service.db.query('SELECT held_until FROM awaiting_delivery WHERE request_id = $1', [id]);
+    const [{ held_until: heldUntil }] = await eventually(
+      `request ${id} held`,
+      async () => {
+        const rows: { held_until: Date }[] = await service.db.query('SELECT held_until FROM awaiting_delivery WHERE request_id = $1', [id]);
+        return rows.length > 0 && rows;
+      },
+      { timeoutMs: 5_000 },
+    );
 
     await relay.cut();
     try {

@@ -4,6 +4,7 @@ import { DeadlineKind, JobName, QueueName } from '@returns/contracts';
 import { caseIn, CaseView, deadlinePassed, steps } from './support/api-helpers';
 import { driveToRefunded } from './support/flows';
 import { TestService } from './support/service';
+import { eventually } from './support/eventually';
 
 /**
  * A deadline's timer that runs before the deadline (a replay of its job, a job promoted by
@@ -27,12 +28,15 @@ describe('a deadline timer run before its deadline', () => {
   /** Adds the timer job under a fresh id (a replay) and waits until the worker has put it back to wait. */
   async function runEarly(caseId: string, kind: DeadlineKind): Promise<Job> {
     const job = await service.queue(QueueName.Timers).add(JobName.CaseDeadline, { caseId, kind }, { jobId: `early-${randomUUID()}` });
-    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 25))) {
-      const state = await job.getState();
-      if (state === 'delayed') return (await service.queue(QueueName.Timers).getJob(job.id!))!;
-      if (state === 'completed' || state === 'failed') throw new Error(`the early ${kind} timer was ${state}, not put back to wait`);
-    }
-    throw new Error(`the early ${kind} timer never went back to wait`);
+    return eventually(
+      `the early ${kind} timer went back to wait`,
+      async () => {
+        const state = await job.getState();
+        if (state === 'completed' || state === 'failed') throw new Error(`the early ${kind} timer was ${state}, not put back to wait`);
+        return state === 'delayed' && (await service.queue(QueueName.Timers).getJob(job.id!))!;
+      },
+      { everyMs: 25 },
+    );
   }
 
   /** When a delayed job is next due, by its own timestamps. */

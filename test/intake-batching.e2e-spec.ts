@@ -5,6 +5,7 @@ import { countRows, expectError, jobCounts, postReturn, putOrder } from './suppo
 import { randomUUID as uniqueUuid } from 'node:crypto';
 import { returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
+import { eventually } from './support/eventually';
 
 /**
  * Requests that arrive together are stored together (one statement, one commit, one
@@ -144,15 +145,15 @@ describe('intake under a burst (group commit)', () => {
     // They came together: judge-returns jobs (one per intake batch) held them, and completed.
     const batches = (await service.queue(QueueName.Intake).getJobs(['completed'])).filter((j) => j.name === JobName.JudgeReturns && answers.some((a) => (j.data.caseIds as string[]).includes(a.body.id)));
     expect(batches.flatMap((j) => j.data.caseIds as string[]).sort()).toEqual(answers.map((a) => a.body.id).sort());
-    const job = await service.queue(QueueName.Intake).getJob(`intake:${answers[2].body.id}:judge`);
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !job?.failedReason; await new Promise((r) => setTimeout(r, 100))) {
-      Object.assign(job!, await service.queue(QueueName.Intake).getJob(job!.id!));
-    }
-    expect(job!.failedReason).toMatch(/vanished/);
+    const job = await eventually(`intake:${answers[2].body.id}:judge failed`, async () => {
+      const found = await service.queue(QueueName.Intake).getJob(`intake:${answers[2].body.id}:judge`);
+      return found?.failedReason ? found : undefined;
+    });
+    expect(job.failedReason).toMatch(/vanished/);
     expect(await countRows(service, 'return_cases WHERE id = $1', [answers[2].body.id])).toBe(0);
     // It left its batch (for recovery, see the next test).
     expect(await countRows(service, 'return_requests WHERE id = $1 AND judge_batch IS NULL', [answers[2].body.id])).toBe(1);
-    await service.queue(QueueName.Intake).remove(job!.id!);
+    await service.queue(QueueName.Intake).remove(job.id!);
   });
 
   it('fails alone a request whose judging throws (not only one it finds unjudgeable), and judges it once the cause is gone', async () => {
@@ -173,11 +174,7 @@ describe('intake under a burst (group commit)', () => {
     const others = answers.filter((_, i) => i !== 1);
     await Promise.all(others.map((a) => service.waitForStatus(a.body.id, ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED'])));
     // Handed to a job of its own, which retries it with its own backoff: the batch's job completed.
-    let own = await service.queue(QueueName.Intake).getJob(Jobs.judgeReturn(answers[1].body.id).jobId);
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !own; await new Promise((r) => setTimeout(r, 100))) {
-      own = await service.queue(QueueName.Intake).getJob(Jobs.judgeReturn(answers[1].body.id).jobId);
-    }
-    expect(own).toBeDefined();
+    await eventually(`a job of its own for ${answers[1].body.id}`, () => service.queue(QueueName.Intake).getJob(Jobs.judgeReturn(answers[1].body.id).jobId), { everyMs: 100 });
     const batches = (await service.queue(QueueName.Intake).getJobs(['completed'])).filter((j) => j.name === JobName.JudgeReturns && answers.some((a) => (j.data.caseIds as string[]).includes(a.body.id)));
     expect(batches.flatMap((j) => j.data.caseIds as string[]).sort()).toEqual(answers.map((a) => a.body.id).sort());
     expect(await countRows(service, 'return_cases WHERE id = $1', [answers[1].body.id])).toBe(0);

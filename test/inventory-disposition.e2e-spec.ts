@@ -2,6 +2,7 @@ import { inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { localServer, LocalServer } from './support/local-server';
 import { TestService } from './support/service';
+import { eventually } from './support/eventually';
 
 /**
  * `inventory.disposition` tells inventory where every returned unit goes, per item (the
@@ -38,13 +39,8 @@ describe('the inventory.disposition webhook', () => {
     return id;
   }
 
-  const dispositionOf = async (caseId: string) => {
-    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
-      const event = received.find((e) => e.type === 'inventory.disposition' && e.data.id === caseId);
-      if (event) return event.data;
-    }
-    throw new Error(`no inventory.disposition for ${caseId}`);
-  };
+  const dispositionOf = async (caseId: string) =>
+    (await eventually(`an inventory.disposition for ${caseId}`, () => received.find((e) => e.type === 'inventory.disposition' && e.data.id === caseId))).data;
 
   it('reports each graded line of one sku with its own units and disposition', async () => {
     const caseId = await receivedReturn(2);

@@ -9,6 +9,7 @@ import { RedisRestartWatch } from '../apps/worker/src/redis-restart-watch';
 import { driveToRefunded } from './support/flows';
 import { TestService } from './support/service';
 import { ownDatabase } from './support/own-database';
+import { eventually } from './support/eventually';
 
 /** Three cluster nodes on spare loopback ports, made by this test and removed after it. */
 class LocalCluster {
@@ -28,9 +29,9 @@ class LocalCluster {
         spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }),
       );
     }
-    await this.until(() => this.ports.every((port) => this.cli(port, 'ping') === 'PONG'));
+    await eventually('the local Redis Cluster nodes answer', () => this.ports.every((port) => this.cli(port, 'ping') === 'PONG'), { timeoutMs: 15_000, everyMs: 100 });
     execFileSync('redis-cli', ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
-    await this.until(() => this.ports.every((port) => this.cli(port, 'cluster', 'info').includes('cluster_state:ok')));
+    await eventually('the local Redis Cluster is up', () => this.ports.every((port) => this.cli(port, 'cluster', 'info').includes('cluster_state:ok')), { timeoutMs: 15_000, everyMs: 100 });
   }
 
   nodeList(): string {
@@ -52,11 +53,6 @@ class LocalCluster {
     } catch {
       return '';
     }
-  }
-
-  private async until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (check()) return;
-    throw new Error('the local Redis Cluster did not come up');
   }
 }
 

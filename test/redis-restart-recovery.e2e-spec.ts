@@ -9,6 +9,7 @@ import { TestService } from './support/service';
 import { stageDatabase } from './support/stage-database';
 import { PrivateRedis } from './chaos/support';
 import { ownDatabase } from './support/own-database';
+import { eventually } from './support/eventually';
 
 /**
  * The workers' watch on Redis: a Redis of the test's own, restarted once keeping everything
@@ -40,11 +41,7 @@ describe('the watch on Redis restarts', () => {
 
   /** Looks until a look runs a recovery: right after a restart the clients are still reconnecting. */
   async function recoveryAfterRestart(looking = watch): Promise<RecoveryReport> {
-    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
-      const report = await looking.check();
-      if (report) return report;
-    }
-    throw new Error('no recovery ran after the restart');
+    return eventually('a recovery ran after the restart', () => looking.check(), { timeoutMs: 20_000, everyMs: 100 });
   }
 
   it('puts back by itself what a restart lost, and nothing when nothing was lost', async () => {

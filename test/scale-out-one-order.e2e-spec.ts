@@ -4,6 +4,7 @@ import { Jobs, QueueName } from '@returns/contracts';
 import { CaseView, countRows, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
+import { eventually } from './support/eventually';
 
 const WORKERS = 2;
 const ROUNDS = 3;
@@ -84,13 +85,16 @@ async function watchLocks(service: TestService) {
  */
 async function completed(service: TestService, jobIds: string[], timeoutMs = 20_000): Promise<Job[]> {
   const queue = service.queue(QueueName.Intake);
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-    const jobs = await Promise.all(jobIds.map((id) => queue.getJob(id)));
-    if (!jobs.every((job) => job?.finishedOn)) continue;
-    for (const job of jobs) if ((await job!.getState()) !== 'completed') throw new Error(`${job!.id} failed: ${job!.failedReason}`);
-    return jobs as Job[];
-  }
-  throw new Error(`judge jobs not done in ${timeoutMs} ms`);
+  return eventually(
+    'the judge jobs done',
+    async () => {
+      const jobs = await Promise.all(jobIds.map((id) => queue.getJob(id)));
+      if (!jobs.every((job) => job?.finishedOn)) return undefined;
+      for (const job of jobs) if ((await job!.getState()) !== 'completed') throw new Error(`${job!.id} failed: ${job!.failedReason}`);
+      return jobs as Job[];
+    },
+    { timeoutMs },
+  );
 }
 
 /**
