@@ -18,6 +18,13 @@ export interface AppConfig {
    * that never lets go (an operator's open transaction, a hung client).
    */
   databaseLockTimeoutMs: number;
+  /**
+   * How long one of the service's sessions may sit in an open transaction doing nothing
+   * before PostgreSQL ends it (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT,
+   * idle_in_transaction_session_timeout; 0s: never): a process frozen mid-transaction (a
+   * SIGSTOP, a paused VM) lets go of its rows instead of holding them until it wakes.
+   */
+  databaseIdleInTransactionTimeoutMs: number;
   redisUrl: string;
   /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES=host:port,...); empty for one Redis */
   redisClusterNodes: { host: string; port: number }[];
@@ -286,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerHeartbeatMs: duration('WORKER_HEARTBEAT_INTERVAL', env.WORKER_HEARTBEAT_INTERVAL, '5s'),
     shutdownGraceMs: duration('SHUTDOWN_GRACE', env.SHUTDOWN_GRACE, '25s'),
     databaseLockTimeoutMs: duration('DATABASE_LOCK_TIMEOUT', env.DATABASE_LOCK_TIMEOUT, '10s'),
+    databaseIdleInTransactionTimeoutMs: duration('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT', env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT, '60s'),
     rateLimits: {
       [QueueName.Logistics]: nonNegativeInt('CARRIER_RATE_LIMIT', env.CARRIER_RATE_LIMIT, 0),
       [QueueName.Refund]: nonNegativeInt('PAYMENT_RATE_LIMIT', env.PAYMENT_RATE_LIMIT, 0),

@@ -56,6 +56,12 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ DATABASE_LOCK_TIMEOUT: 'never' })).toThrow(/DATABASE_LOCK_TIMEOUT/);
   });
 
+  it('ends a session idle in a transaction after 60 s unless told otherwise (0s: never)', () => {
+    expect(loadConfig({}).databaseIdleInTransactionTimeoutMs).toBe(60_000);
+    expect(loadConfig({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: '5s' }).databaseIdleInTransactionTimeoutMs).toBe(5_000);
+    expect(loadConfig({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: '0s' }).databaseIdleInTransactionTimeoutMs).toBe(0);
+  });
+
   it('reads the warehouse items are sent back from, and names what it lacks', () => {
     expect(loadConfig({}).warehouseAddress).toMatchObject({ province: '浙江', city: '杭州' });
     const shenzhen = { name: '南山仓', phone: '+8675500000000', province: '广东', city: '深圳', line: '科技园 8 号' };

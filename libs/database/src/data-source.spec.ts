@@ -12,8 +12,32 @@ describe(dataSourceOptions.name, () => {
       // No lock timeout unless asked for: migrations wait for one another's advisory lock.
       const [{ lock_timeout }] = await dataSource.query('SHOW lock_timeout');
       expect(lock_timeout).toBe('0');
+      const [{ idle_in_transaction_session_timeout: idle }] = await dataSource.query('SHOW idle_in_transaction_session_timeout');
+      expect(idle).toBe('0');
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  it('ends a session left idle in an open transaction after idleInTransactionMs, letting go of what it held', async () => {
+    const frozen = await new DataSource(dataSourceOptions(process.env.DATABASE_URL!, { idleInTransactionMs: 300 })).initialize();
+    const other = await new DataSource(dataSourceOptions(process.env.DATABASE_URL!)).initialize();
+    const runner = frozen.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await runner.query('SELECT pg_advisory_xact_lock(4711998)');
+      // As a process stopped mid-transaction (SIGSTOP, a paused VM) would: it holds the lock, doing nothing.
+      const [{ taken }] = await other.query('SELECT pg_try_advisory_lock(4711998) AS taken');
+      expect(taken).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const [{ free }] = await other.query('SELECT pg_try_advisory_lock(4711998) AS free');
+      expect(free).toBe(true);
+      await other.query('SELECT pg_advisory_unlock(4711998)');
+      // Woken, the process finds its session gone: its transaction never commits.
+      await expect(runner.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      await runner.release().catch(() => undefined);
+      await Promise.all([frozen.destroy(), other.destroy()]);
     }
   });
 

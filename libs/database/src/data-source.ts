@@ -18,8 +18,10 @@ export function nameDatabaseSessions(role: 'returns-api' | 'returns-api+workers'
  * Options shared by the app and the migration CLI: schema only ever changes by migration.
  * `lockTimeoutMs` (the app's DATABASE_LOCK_TIMEOUT) bounds each statement's wait for a
  * lock; 0, the default, waits for ever, as migrations must for one another's advisory lock.
+ * `idleInTransactionMs` (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT) ends a session left idle in
+ * an open transaction; 0, the default, never does.
  */
-export function dataSourceOptions(url: string, { lockTimeoutMs = 0 } = {}): DataSourceOptions {
+export function dataSourceOptions(url: string, { lockTimeoutMs = 0, idleInTransactionMs = 0 } = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -37,7 +39,7 @@ export function dataSourceOptions(url: string, { lockTimeoutMs = 0 } = {}): Data
       max: Number(process.env.DATABASE_POOL_SIZE || 20),
       connectionTimeoutMillis: 10_000,
       onConnect: backendNiceness(url),
-      options: `-c jit=off -c lock_timeout=${Math.round(lockTimeoutMs)}`,
+      options: `-c jit=off -c lock_timeout=${Math.round(lockTimeoutMs)} -c idle_in_transaction_session_timeout=${Math.round(idleInTransactionMs)}`,
     },
   };
 }

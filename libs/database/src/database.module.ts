@@ -26,7 +26,10 @@ class NestedConnectionWatch implements OnModuleInit {
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.databaseLockTimeoutMs }), autoLoadEntities: true }),
+      useFactory: (config: AppConfig) => ({
+        ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.databaseLockTimeoutMs, idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs }),
+        autoLoadEntities: true,
+      }),
     }),
   ],
   providers: [NestedConnectionWatch],
