@@ -9,7 +9,7 @@ import { JobProducer, jobsOfRow, OutboxService, StoredJob, Tx } from '@returns/q
 import { PolicyService } from '@returns/policy';
 import { caseFacts, judgeReturn, Judgement } from './policy';
 import { ReturnRequest, ReturnRequestBody } from './return-request.entity';
-import { bodyIdentity, newCaseId, requestHash, rmaNumberFor } from './request-identity';
+import { bodyIdentity, newCaseId, rmaNumberFor } from './request-identity';
 
 export interface AcceptedReturn {
   id: string;
@@ -291,7 +291,7 @@ export class IntakeService implements OnApplicationShutdown {
    * @returns undefined when the key was not used before
    */
   async answerAgain(clientId: string, idempotencyKey: string, body: ReturnRequestBody): Promise<AcceptedReturn | undefined> {
-    const [outcome] = await this.repeatOutcomes([{ clientId, idempotencyKey, hash: requestHash(body) }]);
+    const [outcome] = await this.repeatOutcomes([{ clientId, idempotencyKey, hash: bodyIdentity(body).hash }]);
     return outcome && answerOf(outcome, body);
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bodyIdentity, canonicalJson, newCaseId, requestHash, rmaNumberFor } from './request-identity';
+import { bodyIdentity, canonicalJson, newCaseId, rmaNumberFor } from './request-identity';
 
 describe(rmaNumberFor.name, () => {
   const acceptedAt = new Date('2026-11-11T03:04:05Z');
@@ -33,8 +33,9 @@ describe(canonicalJson.name, () => {
 
   it('hashes equal bodies equal whatever their key order, and different bodies differently', () => {
     const body = { orderId: 'o-1', items: [{ sku: 'S1', quantity: 1 }], reasonCode: 'SIZE_FIT' };
-    expect(requestHash({ reasonCode: 'SIZE_FIT', items: [{ quantity: 1, sku: 'S1' }], orderId: 'o-1' })).toBe(requestHash(body));
-    expect(requestHash({ ...body, items: [{ sku: 'S1', quantity: 2 }] })).not.toBe(requestHash(body));
+    const hashOf = (value: unknown) => bodyIdentity(value).hash;
+    expect(hashOf({ reasonCode: 'SIZE_FIT', items: [{ quantity: 1, sku: 'S1' }], orderId: 'o-1' })).toBe(hashOf(body));
+    expect(hashOf({ ...body, items: [{ sku: 'S1', quantity: 2 }] })).not.toBe(hashOf(body));
   });
 
   it('gives the canonical JSON it hashed with the hash, the same JSON that is stored as the body', () => {
@@ -43,7 +44,6 @@ describe(canonicalJson.name, () => {
     expect(json).toBe(canonicalJson(body));
     expect(JSON.parse(json)).toEqual(body);
     expect(hash).toBe(createHash('sha256').update(json).digest('hex'));
-    expect(hash).toBe(requestHash(body));
   });
 });
 

@@ -27,11 +27,6 @@ export function bodyIdentity(body: unknown): { json: string; hash: string } {
   return { json, hash: hash('sha256', json, 'hex') };
 }
 
-/** sha256 of the canonical JSON, in hex (`bodyIdentity`'s hash). */
-export function requestHash(body: unknown): string {
-  return bodyIdentity(body).hash;
-}
-
 /**
  * `RMA-YYYYMMDD-XXXXXXXXXX`: the day it was accepted and 50 random bits of the case id in
  * Crockford base32, short enough to read out on the phone.
