@@ -17,7 +17,8 @@ function dtoFiles(dir = join(__dirname, '..')): string[] {
  * class-validator's `@ValidateNested` takes an array where it expects an object and checks
  * the array's elements instead: `items: [[]]` passed as one order line with no sku and no
  * price (an order's paid total became NaN: 500; a return with it was accepted and judged
- * "not part of the order: ."). So a nested DTO needs `@IsObject` beside it, `each` for a list.
+ * "not part of the order: ."). So a nested DTO needs `@IsObject` beside it, `each` for a list:
+ * `@Nested` (http/common.dto.ts) puts both there.
  */
 describe('nested DTOs', () => {
   it('have @IsObject wherever they have @ValidateNested, with the same each', () => {

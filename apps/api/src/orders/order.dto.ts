@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsDefined,
-  IsObject,
   IsEmail,
   IsInt,
   IsISO8601,
@@ -16,8 +14,8 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
+import { Nested } from '../http/common.dto';
 
 export class CustomerDto {
   @ApiProperty({ example: 'c1' }) @IsString() @IsNotEmpty() @MaxLength(128) id: string;
@@ -55,9 +53,9 @@ export class OrderItemDto {
 export class UpsertOrderDto {
   @ApiProperty({ example: 'm1' }) @IsString() @IsNotEmpty() @MaxLength(128) merchantId: string;
 
-  @ApiProperty({ type: CustomerDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => CustomerDto) customer: CustomerDto;
+  @ApiProperty({ type: CustomerDto }) @IsDefined() @Nested(() => CustomerDto) customer: CustomerDto;
 
-  @ApiPropertyOptional({ type: AddressDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => AddressDto) address?: AddressDto;
+  @ApiPropertyOptional({ type: AddressDto }) @IsOptional() @Nested(() => AddressDto) address?: AddressDto;
 
   @ApiProperty({ example: 'CNY' }) @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code like CNY' }) currency: string;
 
@@ -65,14 +63,12 @@ export class UpsertOrderDto {
 
   @ApiPropertyOptional({ example: '2026-11-13T08:00:00Z', description: 'absent while not delivered' }) @IsOptional() @IsISO8601({ strict: true }) deliveredAt?: string;
 
-  @ApiPropertyOptional({ type: PaymentDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => PaymentDto) payment?: PaymentDto;
+  @ApiPropertyOptional({ type: PaymentDto }) @IsOptional() @Nested(() => PaymentDto) payment?: PaymentDto;
 
   @ApiProperty({ type: [OrderItemDto] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => OrderItemDto)
+  @Nested(() => OrderItemDto, { each: true })
   items: OrderItemDto[];
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Nested } from '../http/common.dto';
 import { ITEM_CONDITIONS, ItemCondition, ShippingPayer } from '@returns/contracts';
 
 const PAYERS = ['CUSTOMER', 'MERCHANT'] as const;
@@ -26,7 +26,7 @@ export class UpdatePolicyDto {
   customerReasonConditions?: ItemCondition[];
   @ApiPropertyOptional({ description: 'clothes: tags attached and no signs of wear for personal reasons' }) @IsOptional() @IsBoolean() requireTagsAndNoWear?: boolean;
   @ApiPropertyOptional({ example: 0, description: 'whole percent, personal reasons only' }) @IsOptional() @IsInt() @Min(0) @Max(100) restockingFeePercent?: number;
-  @ApiPropertyOptional({ type: ShippingPaidByDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ShippingPaidByDto) shippingPaidBy?: ShippingPaidByDto;
+  @ApiPropertyOptional({ type: ShippingPaidByDto }) @IsOptional() @Nested(() => ShippingPaidByDto) shippingPaidBy?: ShippingPaidByDto;
   @ApiPropertyOptional({ example: 200000, description: 'minor units' }) @IsOptional() @IsInt() @Min(0) @Max(1_000_000_000) autoApproveCeilingMinor?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() freePickup?: boolean;
   @ApiPropertyOptional({ example: 60, description: '0..100' }) @IsOptional() @IsInt() @Min(0) @Max(100) riskReviewThreshold?: number;

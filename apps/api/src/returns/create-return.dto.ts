@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { REASON_CODES, ReasonCode, RETURN_METHODS, RETURN_TYPES, ReturnMethod, ReturnType } from '@returns/contracts';
 import { storableText } from '@returns/database';
 import { ReturnRequestBody } from '@returns/intake';
-import { PHOTO_URL, PhotoDto, SHA256_HEX } from '../http/common.dto';
+import { Nested, PHOTO_URL, PhotoDto, SHA256_HEX } from '../http/common.dto';
 
 /** The limits of a return request, shared by the DTO's decorators and `certainReturnRequest`. */
 const MAX = { id: 128, quantity: 100_000, text: 2000, items: 100, photos: 20, channel: 32, url: 2048 } as const;
@@ -33,18 +32,14 @@ export class CreateReturnDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX.items)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => ReturnLineDto)
+  @Nested(() => ReturnLineDto, { each: true })
   items: ReturnLineDto[];
 
   @ApiPropertyOptional({ type: [PhotoDto] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX.photos)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => PhotoDto)
+  @Nested(() => PhotoDto, { each: true })
   photos?: PhotoDto[];
 
   @ApiPropertyOptional({ example: 'app' }) @IsOptional() @IsString() @MaxLength(MAX.channel) channel?: string;

@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ITEM_CONDITIONS, ItemCondition } from '@returns/contracts';
-import { PhotoDto } from '../http/common.dto';
+import { Nested, PhotoDto } from '../http/common.dto';
 
 export class InspectionChecksDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() appearanceIntact?: boolean;
@@ -17,8 +16,8 @@ export class InspectedItemDto {
   @ApiProperty({ example: 'S1' }) @IsString() @IsNotEmpty() @MaxLength(128) sku: string;
   @ApiProperty({ example: 1 }) @IsInt() @Min(1) @Max(100_000) quantity: number;
   @ApiProperty({ enum: ITEM_CONDITIONS }) @IsIn(ITEM_CONDITIONS) condition: ItemCondition;
-  @ApiPropertyOptional({ type: InspectionChecksDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => InspectionChecksDto) checks?: InspectionChecksDto;
-  @ApiPropertyOptional({ type: [PhotoDto] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => PhotoDto) photos?: PhotoDto[];
+  @ApiPropertyOptional({ type: InspectionChecksDto }) @IsOptional() @Nested(() => InspectionChecksDto) checks?: InspectionChecksDto;
+  @ApiPropertyOptional({ type: [PhotoDto] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @Nested(() => PhotoDto, { each: true }) photos?: PhotoDto[];
   @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) notes?: string;
 }
 
@@ -30,8 +29,6 @@ export class InspectionDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => InspectedItemDto)
+  @Nested(() => InspectedItemDto, { each: true })
   items: InspectedItemDto[];
 }
