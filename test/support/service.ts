@@ -12,6 +12,7 @@ import { APP_CONFIG, AppConfig, loadConfig } from '@returns/config';
 import { CaseStatus, QueueName, Role } from '@returns/contracts';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApp } from '../../apps/api/src/configure-app';
+import { eventually } from './eventually';
 
 export interface StartOptions {
   /** run every worker in the test process, like `npm start` */
@@ -80,31 +81,33 @@ export class TestService {
   /** Polls the case until its status is one of `statuses`; fails with the last view after `timeoutMs`. */
   async waitForStatus(caseId: string, statuses: CaseStatus | CaseStatus[], timeoutMs = 20_000): Promise<Record<string, any>> {
     const wanted = Array.isArray(statuses) ? statuses : [statuses];
-    const deadline = Date.now() + timeoutMs;
     let last: Record<string, any> = {};
-    while (Date.now() < deadline) {
-      const response = await this.as('admin').get(`/v1/returns/${caseId}`);
-      last = response.body;
-      if (response.status === 200 && wanted.includes(last.status)) return last;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`case ${caseId} did not reach ${wanted.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last).slice(0, 2000)}`);
+    return eventually(
+      () => `case ${caseId} did not reach ${wanted.join('|')}; last: ${JSON.stringify(last).slice(0, 2000)}`,
+      async () => {
+        const response = await this.as('admin').get(`/v1/returns/${caseId}`);
+        last = response.body;
+        return response.status === 200 && wanted.includes(last.status) && last;
+      },
+      { timeoutMs },
+    );
   }
 
   /** Waits until no queue of this service has waiting, active or prioritized jobs (delayed timers aside). */
   async drain(timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      let busy = 0;
-      for (const name of Object.values(QueueName)) {
-        const counts = await this.queue(name).getJobCounts('waiting', 'active', 'prioritized', 'paused');
-        busy += counts.waiting + counts.active + counts.prioritized + counts.paused;
-      }
-      const [{ pending }] = await this.db.query('SELECT count(*)::int AS pending FROM outbox');
-      if (busy === 0 && pending === 0) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`queues did not drain in ${timeoutMs} ms`);
+    await eventually(
+      'the queues drained',
+      async () => {
+        let busy = 0;
+        for (const name of Object.values(QueueName)) {
+          const counts = await this.queue(name).getJobCounts('waiting', 'active', 'prioritized', 'paused');
+          busy += counts.waiting + counts.active + counts.prioritized + counts.paused;
+        }
+        const [{ pending }] = await this.db.query('SELECT count(*)::int AS pending FROM outbox');
+        return busy === 0 && pending === 0;
+      },
+      { timeoutMs },
+    );
   }
 
   /**
