@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Job as BullJob } from 'bullmq';
-import type { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import { JobName, Jobs, QueueName } from '@returns/contracts';
 import { WorkerHost } from '@nestjs/bullmq';
@@ -159,8 +159,8 @@ describe('admin: queues and metrics', () => {
     await failedJob(intake, broken.id!);
     await service.as('admin').post('/v1/admin/queues/intake/pause');
     // As when a worker takes the job between BullMQ's retry and the priority put back.
-    const putBack = BullJob.prototype.changePriority;
-    const changePriority = jest.spyOn(BullJob.prototype, 'changePriority').mockImplementation(function (this: BullJob, options) {
+    const putBack = Job.prototype.changePriority;
+    const changePriority = jest.spyOn(Job.prototype, 'changePriority').mockImplementation(function (this: Job, options) {
       return this.id === broken.id ? Promise.reject(new Error('Job is not in the wait or prioritized state')) : putBack.call(this, options);
     });
     try {
