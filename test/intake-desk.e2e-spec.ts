@@ -81,6 +81,22 @@ describe('intake: policies, pre-screening, risk, review desk and upstream events
       expect(unknown.body).toMatchObject({ category: 'garden-gnomes', appliesPolicyOf: 'default', policyVersion: 'default@1' });
       expect((await service.http().get('/v1/policies/fresh/preview?locale=../../etc')).status).toBe(400);
     });
+
+    it("writes the review ceiling in the storefront's currency, CNY unless it names another", async () => {
+      const ceiling = (body: { rules: string[] }) => body.rules[body.rules.length - 1];
+      const zh = await service.http().get('/v1/policies/apparel/preview?locale=zh-CN');
+      expect(zh.body.currency).toBe('CNY');
+      expect(ceiling(zh.body)).toContain('超过 ¥2,000 由客服人工审核');
+      const en = await service.http().get('/v1/policies/apparel/preview?locale=en-US&currency=');
+      expect(ceiling(en.body)).toContain('worth more than CN¥2,000 are');
+      // The policy's 200000 minor units are yen in a yen shop: no cents to divide by.
+      const yen = await service.http().get('/v1/policies/apparel/preview?locale=en-US&currency=JPY');
+      expect(yen.body).toMatchObject({ currency: 'JPY' });
+      expect(ceiling(yen.body)).toContain('worth more than ¥200,000 are');
+      const refused = await service.http().get('/v1/policies/apparel/preview?currency=yuan');
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toEqual(['currency must be an ISO 4217 code like CNY']);
+    });
   });
 
   describe('reason pre-screening and risk', () => {

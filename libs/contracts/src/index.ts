@@ -3,3 +3,4 @@ export * from './job-requests';
 export * from './queues';
 export * from './signature';
 export * from './provider-http';
+export * from './money';

@@ -1,23 +1,40 @@
+import { shownAmount } from '@returns/contracts';
 import { ReturnPolicy } from './return-policy';
 
 export interface PolicyPreview {
   category: string;
   policyVersion: string;
   locale: string;
+  /** the currency the amounts in the rules are written in */
+  currency: string;
   title: string;
   rules: string[];
 }
 
-function yuan(minor: number): string {
-  return (minor / 100).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+/**
+ * An amount as the rules' readers write it: in the locale's own style when the rules are in
+ * its language (zh-TW, en-GB), else as English does; a tag Intl refuses gets the language's.
+ */
+function amountIn(zh: boolean, locale: string, currency: string): (minor: number) => string {
+  const language = zh ? 'zh' : 'en';
+  const tag = locale.toLowerCase().startsWith(language) ? locale : language;
+  return (minor) => {
+    try {
+      return shownAmount(minor, currency, tag);
+    } catch {
+      return shownAmount(minor, currency, language);
+    }
+  };
 }
 
 /**
  * The policy in plain words, as a storefront shows it before purchase. Chinese for `zh*`
- * locales, English otherwise.
+ * locales, English otherwise; amounts in `currency` (the storefront's, CNY unless given),
+ * whose minor unit the policy's amounts are in, as an order's are.
  */
-export function previewPolicy(policy: ReturnPolicy, locale = 'zh-CN'): PolicyPreview {
+export function previewPolicy(policy: ReturnPolicy, locale = 'zh-CN', currency = 'CNY'): PolicyPreview {
   const zh = locale.toLowerCase().startsWith('zh');
+  const amount = amountIn(zh, locale, currency);
   const p = policy;
   const rules: string[] = [];
   if (zh) {
@@ -36,8 +53,8 @@ export function previewPolicy(policy: ReturnPolicy, locale = 'zh-CN'): PolicyPre
         (p.freePickup ? '上门取件免费。' : '选择上门取件且运费由买家承担时，取件费从退款中扣除；自行寄回请在快递点付款。'),
     );
     if (p.restockingFeePercent > 0) rules.push(`因个人原因退货收取商品金额 ${p.restockingFeePercent}% 的重新上架费。`);
-    rules.push(`退款原路退回，金额为通过质检的商品金额${p.restockingFeePercent > 0 ? '扣除相关费用' : ''}。单笔退货超过 ${yuan(p.autoApproveCeilingMinor)} 元由客服人工审核。`);
-    return { category: p.category, policyVersion: p.version, locale, title: `${p.category === 'default' ? '' : `${p.category} `}退货政策`.trim(), rules };
+    rules.push(`退款原路退回，金额为通过质检的商品金额${p.restockingFeePercent > 0 ? '扣除相关费用' : ''}。单笔退货金额超过 ${amount(p.autoApproveCeilingMinor)} 由客服人工审核。`);
+    return { category: p.category, policyVersion: p.version, locale, currency, title: `${p.category === 'default' ? '' : `${p.category} `}退货政策`.trim(), rules };
   }
   rules.push(
     p.acceptsCustomerReasons
@@ -54,6 +71,6 @@ export function previewPolicy(policy: ReturnPolicy, locale = 'zh-CN'): PolicyPre
       (p.freePickup ? 'Door pickup is free.' : 'A door pickup you pay for is deducted from the refund; a drop-off you pay at the counter.'),
   );
   if (p.restockingFeePercent > 0) rules.push(`A restocking fee of ${p.restockingFeePercent}% applies to returns for personal reasons.`);
-  rules.push(`Refunds go back to the original payment for the items that pass inspection. Returns worth more than ${yuan(p.autoApproveCeilingMinor)} are checked by our service team.`);
-  return { category: p.category, policyVersion: p.version, locale, title: `${p.category === 'default' ? 'Return policy' : `Return policy: ${p.category}`}`, rules };
+  rules.push(`Refunds go back to the original payment for the items that pass inspection. Returns worth more than ${amount(p.autoApproveCeilingMinor)} are checked by our service team.`);
+  return { category: p.category, policyVersion: p.version, locale, currency, title: `${p.category === 'default' ? 'Return policy' : `Return policy: ${p.category}`}`, rules };
 }

@@ -119,25 +119,3 @@ export function computeRefund(input: RefundInput): RefundCalculation {
 
   return { amount: running, breakdown };
 }
-
-const MINOR_DIGITS = new Map<string, number>();
-
-/** Digits after the decimal point in `currency` (ISO 4217: CNY 2, JPY 0, KWD 3); 2 for a code Intl does not know. */
-export function minorDigits(currency: string): number {
-  let digits = MINOR_DIGITS.get(currency);
-  if (digits === undefined) {
-    try {
-      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    } catch {
-      digits = 2;
-    }
-    MINOR_DIGITS.set(currency, digits);
-  }
-  return digits;
-}
-
-/** An amount in minor units, written in the currency's major unit: "99.00 CNY", "1000 JPY", "1.500 KWD". */
-export function majorAmount(amountMinor: number, currency: string): string {
-  const digits = minorDigits(currency);
-  return `${(amountMinor / 10 ** digits).toFixed(digits)} ${currency}`;
-}

@@ -3,12 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
-import { JobRequest, Jobs, reasonGroupOf, RefundStatus } from '@returns/contracts';
+import { JobRequest, Jobs, majorAmount, reasonGroupOf, RefundStatus } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { GatewayRefund, PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
 import { keysSoFar, payoutsUnder, refundKey, roundOf } from './reconciliation';
-import { computeRefund, majorAmount } from './refund-calculation';
+import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
 import { FeedbackService } from './feedback.service';
 

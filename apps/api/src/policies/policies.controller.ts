@@ -48,14 +48,23 @@ export class PoliciesController {
   @Public()
   @ApiOperation({ summary: 'The rules in plain words for a storefront to show before purchase (zh-* in Chinese, else English).' })
   @ApiQuery({ name: 'locale', required: false, example: 'zh-CN', description: 'default zh-CN, also when sent empty' })
-  async preview(@Param('category') raw: string, @Query('locale') given?: string) {
+  @ApiQuery({
+    name: 'currency',
+    required: false,
+    example: 'CNY',
+    description: "the storefront's ISO 4217 currency, default CNY: the amounts in the rules (the review ceiling) are written in it, read in its minor unit as an order's are",
+  })
+  async preview(@Param('category') raw: string, @Query('locale') givenLocale?: string, @Query('currency') givenCurrency?: string) {
     // `?locale=` means not given, as for every optional query parameter (OptionalQuery).
-    const locale = given || 'zh-CN';
-    if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(locale)) {
-      throw badRequest(['locale must be a language tag like zh-CN']);
-    }
+    const locale = givenLocale || 'zh-CN';
+    const currency = givenCurrency || 'CNY';
+    const problems = [
+      ...(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(locale) ? [] : ['locale must be a language tag like zh-CN']),
+      ...(/^[A-Z]{3}$/.test(currency) ? [] : ['currency must be an ISO 4217 code like CNY']),
+    ];
+    if (problems.length) throw badRequest(problems);
     const name = category(raw);
     const policy = (await this.policies.currentBook()).for(name); // every category has one: its own or the default
-    return { ...previewPolicy(policy, locale), category: name, appliesPolicyOf: policy.category };
+    return { ...previewPolicy(policy, locale, currency), category: name, appliesPolicyOf: policy.category };
   }
 }
