@@ -76,6 +76,23 @@ describe('POST /v1/events: the signature before the body', () => {
     ]);
   });
 
+  it('answers 401 to an unsigned body every pipe would refuse, and only a signed one hears why', async () => {
+    const deep: unknown = Array.from({ length: 40 }).reduce<unknown>((inner) => [inner], 'x');
+    const refused: [unknown, string][] = [
+      [{ ...delivered(), id: 'evt-\u0000' }, 'UNSUPPORTED_TEXT'],
+      [{ ...delivered(), id: 'evt-\ud83d' }, 'UNSUPPORTED_TEXT'],
+      [{ ...delivered(), data: { orderId: 'o', nested: deep } }, 'BODY_TOO_DEEP'],
+    ];
+    for (const [body, code] of refused) {
+      expectError(await post(body, null), 401, 'BAD_SIGNATURE');
+      expectError(await post(body), 400, code);
+    }
+    // The API key is checked before the signature.
+    const keyless = await service.http().post('/v1/events').set('Content-Type', 'application/json').send(JSON.stringify(delivered()));
+    expect(keyless.status).toBe(401);
+    expect(keyless.body.code).not.toBe('BAD_SIGNATURE');
+  });
+
   it('takes a signed, well-formed event', async () => {
     const response = await post(delivered());
     expect(response.status).toBe(202);

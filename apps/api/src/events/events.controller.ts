@@ -1,11 +1,7 @@
-import { Body, Controller, Headers, HttpCode, Inject, Post, Req, UnauthorizedException, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards, ValidationPipe } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
-import type { RawBodyRequest } from '@nestjs/common';
-import type { Request } from 'express';
-import { APP_CONFIG, AppConfig } from '@returns/config';
-import { verifySignature } from '@returns/contracts';
 import { UpstreamEventsService } from '@returns/intake';
 import { Caller } from '../auth/api-key.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
@@ -13,6 +9,7 @@ import { Roles } from '../auth/roles.decorator';
 import { VALIDATION } from '../configure-app';
 import { CreateReturnDto } from '../returns/create-return.dto';
 import { DeliveredOrderDto, UpstreamEventDto } from './event.dto';
+import { UpstreamSignatureGuard } from './upstream-signature.guard';
 import { badRequest } from '@returns/case';
 
 /** The global pipe's check, run by the handler on the envelope once the signature holds: same options, same 400 messages. */
@@ -31,23 +28,18 @@ function messages(errors: ValidationError[], path: string): string[] {
 @ApiBearerAuth()
 @Controller('v1/events')
 export class EventsController {
-  constructor(
-    private readonly events: UpstreamEventsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly events: UpstreamEventsService) {}
 
   @Post()
   @HttpCode(202)
   @Roles('upstream')
+  @UseGuards(UpstreamSignatureGuard)
   @ApiOperation({ summary: 'Upstream events (order.delivered, return.requested), HMAC-signed, idempotent by id.' })
   @ApiHeader({ name: 'X-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body with WEBHOOK_SECRET>' })
   @ApiBody({ type: UpstreamEventDto })
-  async receive(@Req() request: RawBodyRequest<Request>, @Headers('x-signature') signature: string | undefined, @Body() body: unknown, @CurrentCaller() caller: Caller) {
-    // An untyped @Body escapes the global pipe: the signature comes first, so an unsigned sender gets 401 whatever it
-    // posted and learns nothing from our validation messages.
-    if (!verifySignature(request.rawBody, signature, this.config.webhookSecret)) {
-      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', code: 'BAD_SIGNATURE', message: 'X-Signature does not match the body: sha256=<hex HMAC-SHA256 of the raw body>' });
-    }
+  async receive(@Body() body: unknown, @CurrentCaller() caller: Caller) {
+    // The signature held (the guard). An untyped @Body escapes the global ValidationPipe (not BodyLimitsPipe): the envelope
+    // is checked here, then its data by its type.
     const event: UpstreamEventDto = await ENVELOPE.transform(body, { type: 'body', metatype: UpstreamEventDto });
     const shape = event.type === 'order.delivered' ? DeliveredOrderDto : CreateReturnDto;
     const data = plainToInstance(shape as new () => object, event.data);
