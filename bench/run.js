@@ -1020,7 +1020,8 @@ async function service() {
   const e2eFirst = (round) => steadyOrders + round * (CONFIG.e2eWarmup + CONFIG.e2eReturns);
 
   log(`starting the API on :${port} (database ${DB_NAME}, prefix ${PREFIX})`);
-  const api = await startChild('api', 'apps/api/src/main.js', serviceEnv({ PORT: String(port) }), /listening on/, 90_000);
+  // The API's event-loop quantiles cover the steady phase's seconds (and at most one before), read as it ends.
+  const api = await startChild('api', 'apps/api/src/main.js', serviceEnv({ PORT: String(port), API_EVENT_LOOP_WINDOW: `${CONFIG.steadySeconds}s` }), /listening on/, 90_000);
   out.apiPid = api.proc.pid;
 
   const pg = new Client({ connectionString: DATABASE_URL });
@@ -1167,7 +1168,7 @@ async function service() {
     }
     return totals;
   };
-  // How late the API's event loop ran since the last scrape (returns_api_event_loop_delay_seconds), in ms; the scrape starts a new window.
+  // How late the API's event loop ran over its last API_EVENT_LOOP_WINDOW (returns_api_event_loop_delay_seconds), in ms.
   const apiEventLoopDelay = async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     const at = (q) => round(1000 * Number(new RegExp(`^returns_api_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN), 1);
@@ -1324,7 +1325,6 @@ async function service() {
     log(`steady warm-up (${CONFIG.steadyWarmupSeconds} s, not in the figures): p50 ${warmup.p50Ms} ms, p99 ${warmup.p99Ms} ms, max ${warmup.maxMs} ms, ${warmup.non202} non-202`);
     const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
     const probe = await cpuProbe(groups);
-    await apiEventLoopDelay();
     const waits = PG_WAITS ? pgWaitSampler() : null;
     const r = await steadyLoad(client, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
     r.apiEventLoopDelay = await apiEventLoopDelay();

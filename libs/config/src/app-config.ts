@@ -50,6 +50,8 @@ export interface AppConfig {
   workerHeartbeatMs: number;
   /** How long SIGTERM waits for active jobs to finish before the process exits anyway. */
   shutdownGraceMs: number;
+  /** The span `/metrics` reports the API's event-loop delay quantiles over (API_EVENT_LOOP_WINDOW), whole seconds, 1 s to 1 h. */
+  eventLoopWindowMs: number;
   /** api key -> role */
   apiKeys: Map<string, Role>;
   webhookSecret: string;
@@ -221,6 +223,12 @@ function duration(name: string, value: string | undefined, fallback: string): nu
   }
 }
 
+function eventLoopWindow(value: string | undefined): number {
+  const ms = duration('API_EVENT_LOOP_WINDOW', value, '60s');
+  if (ms < 1000 || ms > 3_600_000) throw new ConfigError(`API_EVENT_LOOP_WINDOW must be from 1s to 1h, got "${value}"`);
+  return Math.round(ms / 1000) * 1000;
+}
+
 export function parseApiKeys(text: string): Map<string, Role> {
   const keys = new Map<string, Role>();
   for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -292,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     workerHeartbeatMs: duration('WORKER_HEARTBEAT_INTERVAL', env.WORKER_HEARTBEAT_INTERVAL, '5s'),
     shutdownGraceMs: duration('SHUTDOWN_GRACE', env.SHUTDOWN_GRACE, '25s'),
+    eventLoopWindowMs: eventLoopWindow(env.API_EVENT_LOOP_WINDOW),
     databaseLockTimeoutMs: duration('DATABASE_LOCK_TIMEOUT', env.DATABASE_LOCK_TIMEOUT, '10s'),
     databaseIdleInTransactionTimeoutMs: duration('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT', env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT, '60s'),
     rateLimits: {

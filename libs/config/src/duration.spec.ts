@@ -62,6 +62,14 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: '0s' }).databaseIdleInTransactionTimeoutMs).toBe(0);
   });
 
+  it("reports the API's event-loop delay over the last minute unless told otherwise, in whole seconds from 1 s to 1 h", () => {
+    expect(loadConfig({}).eventLoopWindowMs).toBe(60_000);
+    expect(loadConfig({ API_EVENT_LOOP_WINDOW: '15s' }).eventLoopWindowMs).toBe(15_000);
+    expect(loadConfig({ API_EVENT_LOOP_WINDOW: '2500ms' }).eventLoopWindowMs).toBe(3_000);
+    expect(() => loadConfig({ API_EVENT_LOOP_WINDOW: '500ms' })).toThrow(/API_EVENT_LOOP_WINDOW must be from 1s to 1h/);
+    expect(() => loadConfig({ API_EVENT_LOOP_WINDOW: '2h' })).toThrow(/API_EVENT_LOOP_WINDOW must be from 1s to 1h/);
+  });
+
   it('reads the warehouse items are sent back from, and names what it lacks', () => {
     expect(loadConfig({}).warehouseAddress).toMatchObject({ province: '浙江', city: '杭州' });
     const shenzhen = { name: '南山仓', phone: '+8675500000000', province: '广东', city: '深圳', line: '科技园 8 号' };

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-
-/** Upper bounds of the answer-time buckets, in seconds. */
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+import { PrometheusHistogram } from '../admin/prometheus-histogram';
 
 /**
  * What `POST /v1/returns` answered in this process, by status, and how long it took: what a
@@ -13,10 +11,11 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 @Injectable()
 export class IntakeMetrics {
   private readonly byStatus = new Map<number, number>();
-  /** answers at or under each bucket's bound (not cumulative here; summed when rendered) */
-  private readonly buckets = new Array<number>(BUCKETS.length + 1).fill(0);
-  private count = 0;
-  private sumSeconds = 0;
+  private readonly duration = new PrometheusHistogram(
+    'returns_intake_duration_seconds',
+    'Time from a POST /v1/returns arriving to its answer sent, in this process.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
 
   /** Starts timing a request; its answer is counted when it has been sent. */
   observe(response: ServerResponse): void {
@@ -26,26 +25,16 @@ export class IntakeMetrics {
 
   private record(status: number, seconds: number): void {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
-    let i = 0;
-    while (i < BUCKETS.length && seconds > BUCKETS[i]) i++;
-    this.buckets[i]++;
-    this.count++;
-    this.sumSeconds += seconds;
+    this.duration.observe(seconds);
   }
 
   /** Prometheus text lines. */
   lines(): string[] {
-    let cumulative = 0;
     return [
       '# HELP returns_intake_responses_total Answers to POST /v1/returns by this process, by HTTP status (429: back-pressure).',
       '# TYPE returns_intake_responses_total counter',
       ...[...this.byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `returns_intake_responses_total{code="${status}"} ${n}`),
-      '# HELP returns_intake_duration_seconds Time from a POST /v1/returns arriving to its answer sent, in this process.',
-      '# TYPE returns_intake_duration_seconds histogram',
-      ...BUCKETS.map((bound, i) => `returns_intake_duration_seconds_bucket{le="${bound}"} ${(cumulative += this.buckets[i])}`),
-      `returns_intake_duration_seconds_bucket{le="+Inf"} ${this.count}`,
-      `returns_intake_duration_seconds_sum ${this.sumSeconds}`,
-      `returns_intake_duration_seconds_count ${this.count}`,
+      ...this.duration.lines(),
     ];
   }
 }
