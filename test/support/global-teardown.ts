@@ -1,8 +1,10 @@
 import { Client } from 'pg';
 import IORedis from 'ioredis';
+import { nameWhatLingers } from './lingering';
 
-/** Drops the run's database and deletes its Redis keys. */
+/** Drops the run's database and deletes its Redis keys; then watches that nothing keeps the process alive. */
 export default async function globalTeardown(): Promise<void> {
+  nameWhatLingers();
   const url = new URL(process.env.DATABASE_URL!);
   const name = url.pathname.slice(1);
   if (!name.startsWith('returns_test_')) return;
