@@ -1627,6 +1627,8 @@ function evaluate(b, s) {
     add(`steady ${st.offeredPerSecond} rps, 1 worker: p99`, st.p99Ms, 'ms', '', null, null, `< ${TARGETS.steadyP99Ms} ms, all 202`, verdict(st.p99Ms !== null && st.p99Ms < TARGETS.steadyP99Ms && st.non202 === 0));
     add(`steady ${st.offeredPerSecond} rps: achieved`, st.achievedPerSecond, '202/s', 'offered', st.offeredPerSecond, ratio(st.achievedPerSecond, st.offeredPerSecond), '');
     add(`steady ${st.offeredPerSecond} rps: non-202 / errors`, `${st.non202} / ${st.errors}`, '', '', null, null, '');
+    // The p99 target has no baseline: how heavy the fixed rate is for this machine, to compare runs on machines of other speeds.
+    add(`steady ${st.offeredPerSecond} rps: the load, for this machine`, st.offeredPerSecond, 'req/s', named('bare concurrent add', y.add), y.add.jobsPerSecond, ratio(st.offeredPerSecond, y.add.jobsPerSecond), '');
   }
   const one = s.e2e.find((r) => r.workers === 1);
   for (const r of s.e2e) {
