@@ -1,6 +1,6 @@
 import { AddressInfo } from 'node:net';
-import { QueueName, ROLES, signBody } from '@returns/contracts';
-import { postReturn, putOrder } from './support/api-helpers';
+import { ROLES, signBody } from '@returns/contracts';
+import { failedJobs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { ownDatabase } from './support/own-database';
 import { TestService } from './support/service';
@@ -139,13 +139,7 @@ describe('odd input on every route', () => {
 
     // And what was accepted the workers can carry: no job failed on it, for good or waiting to be retried.
     await service.drain(60_000);
-    const failed: string[] = [];
-    for (const name of Object.values(QueueName)) {
-      const queue = service.queue(name);
-      const retrying = (await queue.getDelayed()).filter((job) => job.attemptsMade > 0);
-      for (const job of [...(await queue.getFailed()), ...retrying]) failed.push(`${name} ${job.name} ${job.id}: ${job.failedReason}`);
-    }
-    expect(failed).toEqual([]);
+    expect(await failedJobs(service)).toEqual([]);
 
     async function sendOddBodies(method: string, url: string, body: unknown): Promise<void> {
       // The roles the guard lets through get the odd bodies; the others were answered 403.

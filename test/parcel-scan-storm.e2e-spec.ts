@@ -1,19 +1,7 @@
-import { CaseStatus, QueueName, TrackingStatus } from '@returns/contracts';
-import { canTransition } from '@returns/case';
-import { deadlinePassed, putOrder, returnFor } from './support/api-helpers';
+import { QueueName, TrackingStatus } from '@returns/contracts';
+import { deadlinePassed, failedJobs, putOrder, returnFor } from './support/api-helpers';
 import { TestService } from './support/service';
-
-/** A small seeded generator (mulberry32), so a failing storm can be run again as it was: STORM_SEED=<seed>. */
-function randomFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { inLanes, randomFrom, shuffle, stormSeed, timelineOf } from './support/storm';
 
 const SCANS: TrackingStatus[] = ['PICKED_UP', 'IN_TRANSIT', 'EXCEPTION', 'LOST', 'DELIVERED_TO_WAREHOUSE'];
 
@@ -35,7 +23,7 @@ type Action =
  */
 describe('a storm of parcel scans, in any order', () => {
   let service: TestService;
-  const seed = Number(process.env.STORM_SEED ?? Date.now() % 1_000_000);
+  const seed = stormSeed();
   const random = randomFrom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
@@ -68,10 +56,7 @@ describe('a storm of parcel scans, in any order', () => {
       if (random() < 0.3) actions.push({ caseId: view.id, kind: 'cancel' });
       if (random() < 0.2) actions.push({ caseId: view.id, kind: 'ship-back-deadline' });
     }
-    for (let i = actions.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [actions[i], actions[j]] = [actions[j], actions[i]];
-    }
+    shuffle(actions, random);
 
     const send = async (a: Action): Promise<{ status: number; body?: { code?: string } }> => {
       if (a.kind === 'ship-back-deadline') {
@@ -86,16 +71,7 @@ describe('a storm of parcel scans, in any order', () => {
       }
       return a.kind === 'receive' ? service.as('warehouse').post(`/v1/returns/${a.caseId}/receive`) : service.as('portal').post(`/v1/returns/${a.caseId}/cancel`);
     };
-    const answers: { action: Action; status: number; code?: string }[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 12 }, async () => {
-        for (let i = next++; i < actions.length; i = next++) {
-          const response = await send(actions[i]);
-          answers.push({ action: actions[i], status: response.status, code: response.body?.code });
-        }
-      }),
-    );
+    const answers = (await inLanes(actions, 12, send)).map(({ item, answer }) => ({ action: item, status: answer.status, code: answer.body?.code }));
     const unexpected = answers.filter(({ action, status, code }) =>
       action.kind === 'scan' ? status !== 202 : !(status === 200 || (status === 409 && code === 'INVALID_TRANSITION')),
     );
@@ -114,22 +90,8 @@ describe('a storm of parcel scans, in any order', () => {
       const sent = answers.filter((a) => a.action.caseId === view.id);
       const tag = `case ${view.id} (${sent.map((a) => (a.action.kind === 'scan' ? `${a.action.status}@${a.action.occurredAt.slice(11, 16)}` : `${a.action.kind}:${a.status}`)).join(', ')})`;
       const due = sent.some((a) => a.action.kind === 'ship-back-deadline');
-      const timeline: { from_status: CaseStatus | null; to_status: CaseStatus }[] = await service.db.query(
-        'SELECT from_status, to_status FROM case_timeline WHERE case_id = $1 ORDER BY id',
-        [view.id],
-      );
-      // A chain of allowed moves, each from where the last one left the case.
-      let at: CaseStatus | null = null;
-      for (const step of timeline) {
-        if (step.from_status !== at || (step.from_status && !canTransition(step.from_status, step.to_status, view.type))) {
-          problems.push(`${tag}: timeline ${timeline.map((t) => `${t.from_status ?? '-'}>${t.to_status}`).join(', ')}`);
-          break;
-        }
-        at = step.to_status;
-      }
-      const [{ status }] = await service.db.query('SELECT status FROM return_cases WHERE id = $1', [view.id]);
-      if (status !== at) problems.push(`${tag}: status ${status}, timeline ends at ${at}`);
-      const reached = new Set(timeline.map((t) => t.to_status));
+      const { status, steps, reached, legal } = await timelineOf(service, view.id);
+      if (!legal) problems.push(`${tag}: status ${status}, timeline ${steps.join(', ')}`);
       // No scan left behind: a carried or lost scan, or the warehouse's, takes a shipped return off AWAITING_SHIPMENT.
       const cancelled = sent.some((a) => a.action.kind === 'cancel' && a.status === 200);
       const moved = sent.some((a) => (a.action.kind === 'scan' && a.action.status !== 'EXCEPTION') || (a.action.kind === 'receive' && a.status === 200));
@@ -151,12 +113,6 @@ describe('a storm of parcel scans, in any order', () => {
     );
     expect({ stored, unapplied }).toEqual({ stored: distinct.size, unapplied: 0 });
     // And no job failed, for good or waiting to be retried.
-    const failed: string[] = [];
-    for (const name of Object.values(QueueName)) {
-      const queue = service.queue(name);
-      const retrying = (await queue.getDelayed()).filter((job) => job.attemptsMade > 0);
-      for (const job of [...(await queue.getFailed()), ...retrying]) failed.push(`${name} ${job.name} ${job.id}: ${job.failedReason}`);
-    }
-    expect({ seed, problems, failed }).toEqual({ seed, problems: [], failed: [] });
+    expect({ seed, problems, failed: await failedJobs(service) }).toEqual({ seed, problems: [], failed: [] });
   });
 });

@@ -157,3 +157,14 @@ export function expectBadRequest(response: Response, field?: RegExp): void {
   expect(typeof message === 'string' || (Array.isArray(message) && message.length > 0 && message.every((m: unknown) => typeof m === 'string'))).toBe(true);
   if (field) expect(messageOf(response)).toMatch(field);
 }
+
+/** Every job of the service that failed, for good or waiting to be retried, as `queue name id: reason`: after a drain, none should. */
+export async function failedJobs(service: TestService): Promise<string[]> {
+  const failed: string[] = [];
+  for (const name of Object.values(QueueName)) {
+    const queue = service.queue(name);
+    const retrying = (await queue.getDelayed()).filter((job) => job.attemptsMade > 0);
+    for (const job of [...(await queue.getFailed()), ...retrying]) failed.push(`${name} ${job.name} ${job.id}: ${job.failedReason}`);
+  }
+  return failed;
+}
