@@ -1,7 +1,6 @@
 import { QueueName } from '@returns/contracts';
-import { deadlinePassed, failedJobs, inspectedAs, putOrder, returnFor } from './support/api-helpers';
-import { TestService } from './support/service';
-import { inLanes, randomFrom, shuffle, stormSeed, timelineOf } from './support/storm';
+import { deadlineComes, failedJobs, inspectedAs, putOrder, returnFor } from './support/api-helpers';
+import { inLanes, shuffle, stormOf, timelineOf } from './support/storm';
 
 const CONDITIONS = ['NEW', 'LIKE_NEW', 'USED', 'DAMAGED', 'MISSING'] as const;
 /** The unit price of the returned sku (`orderBody`'s S1): two units of it come back in each case. */
@@ -22,19 +21,11 @@ type Action =
  * no job fails.
  */
 describe('a storm at the inspection bench, in any order', () => {
-  let service: TestService;
-  const seed = stormSeed();
-  const random = randomFrom(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-
-  beforeAll(async () => {
-    service = await TestService.start({ withWorkers: true });
-    await service.spawnWorker();
-  });
-
-  afterAll(() => service.close());
+  const storm = stormOf();
+  const { seed, random, pick } = storm;
 
   it(`settles each return once, as the report taken or the deadline said (seed ${seed})`, async () => {
+    const { service } = storm;
     const CASES = Number(process.env.STORM_RETURNS ?? 24);
     const views = await Promise.all(
       Array.from({ length: CASES }, async () => {
@@ -55,9 +46,7 @@ describe('a storm at the inspection bench, in any order', () => {
 
     const send = async (a: Action): Promise<{ status: number; code?: string }> => {
       if (a.kind === 'inspection-deadline') {
-        // Its time has come, and its timer fires now rather than in 3 days.
-        await deadlinePassed(service, a.caseId, 'inspectBy');
-        await (await service.queue(QueueName.Timers).getJob(`timers:${a.caseId}:inspection`))?.promote();
+        await deadlineComes(service, a.caseId, 'inspection');
         return { status: 200 };
       }
       const response =

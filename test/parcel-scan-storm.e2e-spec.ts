@@ -1,7 +1,6 @@
-import { QueueName, TrackingStatus } from '@returns/contracts';
-import { deadlinePassed, failedJobs, putOrder, returnFor } from './support/api-helpers';
-import { TestService } from './support/service';
-import { inLanes, randomFrom, shuffle, stormSeed, timelineOf } from './support/storm';
+import { TrackingStatus } from '@returns/contracts';
+import { deadlineComes, failedJobs, putOrder, returnFor } from './support/api-helpers';
+import { inLanes, shuffle, stormOf, timelineOf } from './support/storm';
 
 const SCANS: TrackingStatus[] = ['PICKED_UP', 'IN_TRANSIT', 'EXCEPTION', 'LOST', 'DELIVERED_TO_WAREHOUSE'];
 
@@ -22,19 +21,11 @@ type Action =
  * a parcel reported lost is refunded once, and no job fails.
  */
 describe('a storm of parcel scans, in any order', () => {
-  let service: TestService;
-  const seed = stormSeed();
-  const random = randomFrom(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-
-  beforeAll(async () => {
-    service = await TestService.start({ withWorkers: true });
-    await service.spawnWorker();
-  });
-
-  afterAll(() => service.close());
+  const storm = stormOf();
+  const { seed, random, pick } = storm;
 
   it(`leaves every case where the state machine and the scans say (seed ${seed})`, async () => {
+    const { service } = storm;
     const RETURNS = Number(process.env.STORM_RETURNS ?? 24);
     const views = await Promise.all(
       Array.from({ length: RETURNS }, async () => {
@@ -60,9 +51,7 @@ describe('a storm of parcel scans, in any order', () => {
 
     const send = async (a: Action): Promise<{ status: number; body?: { code?: string } }> => {
       if (a.kind === 'ship-back-deadline') {
-        // Its time has come, and its timer fires now rather than in 7 days.
-        await deadlinePassed(service, a.caseId, 'shipBackBy');
-        await (await service.queue(QueueName.Timers).getJob(`timers:${a.caseId}:ship-back`))?.promote();
+        await deadlineComes(service, a.caseId, 'ship-back');
         return { status: 200 };
       }
       if (a.kind === 'scan') {

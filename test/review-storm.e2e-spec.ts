@@ -1,8 +1,6 @@
 import request from 'supertest';
-import { QueueName } from '@returns/contracts';
-import { deadlinePassed, failedJobs, putOrder, returnFor } from './support/api-helpers';
-import { TestService } from './support/service';
-import { inLanes, randomFrom, shuffle, stormSeed, timelineOf } from './support/storm';
+import { deadlineComes, failedJobs, putOrder, returnFor } from './support/api-helpers';
+import { inLanes, shuffle, stormOf, timelineOf } from './support/storm';
 
 /** The agents of this storm, each with a key of their own (so they hold claims against each other). */
 const AGENTS = ['dev-agent', 'agent-two', 'agent-three'];
@@ -23,20 +21,12 @@ type Action =
  * heard only of that outcome, and no job failed.
  */
 describe('a storm at the review desk, in any order', () => {
-  let service: TestService;
-  const seed = stormSeed();
-  const random = randomFrom(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-
-  beforeAll(async () => {
-    const keys = ['upstream', 'portal', 'carrier', 'warehouse', 'finance', 'admin'].map((role) => `dev-${role}:${role}`);
-    service = await TestService.start({ withWorkers: true, env: { API_KEYS: [...keys, ...AGENTS.map((key) => `${key}:agent`)].join(',') } });
-    await service.spawnWorker();
-  });
-
-  afterAll(() => service.close());
+  const keys = ['upstream', 'portal', 'carrier', 'warehouse', 'finance', 'admin'].map((role) => `dev-${role}:${role}`);
+  const storm = stormOf({ API_KEYS: [...keys, ...AGENTS.map((key) => `${key}:agent`)].join(',') });
+  const { seed, random, pick } = storm;
 
   it(`moves each case once, as the first word that counted said (seed ${seed})`, async () => {
+    const { service } = storm;
     const CASES = Number(process.env.STORM_RETURNS ?? 24);
     const views = await Promise.all(
       Array.from({ length: CASES }, async () => {
@@ -58,9 +48,7 @@ describe('a storm at the review desk, in any order', () => {
     const server = service.http().get('/').app;
     const send = async (a: Action): Promise<{ status: number; code?: string }> => {
       if (a.kind === 'review-deadline') {
-        // Its time has come, and its timer fires now rather than in 48 hours.
-        await deadlinePassed(service, a.caseId, 'reviewBy');
-        await (await service.queue(QueueName.Timers).getJob(`timers:${a.caseId}:review`))?.promote();
+        await deadlineComes(service, a.caseId, 'review');
         return { status: 200 };
       }
       const response =

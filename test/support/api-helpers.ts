@@ -141,6 +141,13 @@ export async function deadlinePassed(service: TestService, caseId: string, field
   await service.db.query(`UPDATE return_cases SET deadlines = jsonb_set(deadlines, ARRAY[$2::text], to_jsonb($3::text)) WHERE id = $1`, [caseId, field, at]);
 }
 
+/** A case's `kind` deadline has come (`deadlinePassed`), and its timer fires now rather than when it was due. */
+export async function deadlineComes(service: TestService, caseId: string, kind: 'review' | 'ship-back' | 'inspection' | 'completion'): Promise<void> {
+  const field = ({ review: 'reviewBy', 'ship-back': 'shipBackBy', inspection: 'inspectBy', completion: 'completeBy' } as const)[kind];
+  await deadlinePassed(service, caseId, field);
+  await (await service.queue(QueueName.Timers).getJob(`timers:${caseId}:${kind}`))?.promote();
+}
+
 /** A 4xx answer's `message` as one string (Nest answers a list for validation errors). */
 export function messageOf(response: Response): string {
   const message = response.body?.message;

@@ -1,5 +1,6 @@
 import { canTransition } from '@returns/case';
 import { CaseStatus, ReturnType } from '@returns/contracts';
+import { randomFrom } from './seeded-random';
 import { TestService } from './service';
 
 /**
@@ -8,21 +9,26 @@ import { TestService } from './service';
  * from a few lanes at once.
  */
 
-/** The seed of this run: STORM_SEED, else one from the clock. */
-export function stormSeed(): number {
-  return Number(process.env.STORM_SEED ?? Date.now() % 1_000_000);
-}
-
-/** A small seeded generator (mulberry32) of numbers in [0, 1). */
-export function randomFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+/**
+ * A storm spec's service (with a worker in the test's process and one in a process of its own,
+ * started before its tests and closed after) and its random source, seeded by STORM_SEED or
+ * else the clock. `service` is there once the spec's tests run.
+ */
+export function stormOf(env: Record<string, string> = {}) {
+  const seed = Number(process.env.STORM_SEED ?? Date.now() % 1_000_000);
+  const random = randomFrom(seed);
+  const storm = {
+    seed,
+    random,
+    pick: <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)],
+    service: undefined as unknown as TestService,
   };
+  beforeAll(async () => {
+    storm.service = await TestService.start({ withWorkers: true, env });
+    await storm.service.spawnWorker();
+  });
+  afterAll(() => storm.service.close());
+  return storm;
 }
 
 /** `items` in a random order (Fisher-Yates), in place. */

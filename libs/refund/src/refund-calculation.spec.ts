@@ -1,3 +1,4 @@
+import { randomFrom } from '../../../test/support/seeded-random';
 import { computeRefund, RefundInput } from './refund-calculation';
 
 function input(over: Partial<RefundInput> = {}): RefundInput {
@@ -13,18 +14,6 @@ function input(over: Partial<RefundInput> = {}): RefundInput {
 
 function sum(r: { breakdown: { amount: number }[] }): number {
   return r.breakdown.reduce((s, l) => s + l.amount, 0);
-}
-
-/** mulberry32: a tiny seeded PRNG so the property test is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe(computeRefund.name, () => {
@@ -109,7 +98,7 @@ describe(computeRefund.name, () => {
   });
 
   it('always returns a non-negative integer within the refundable amount that equals the sum of its breakdown', () => {
-    const random = prng(20250301);
+    const random = randomFrom(20250301);
     const int = (max: number) => Math.floor(random() * (max + 1));
     for (let run = 0; run < 2000; run++) {
       const lines = Array.from({ length: int(4) }, (_, i) => ({
@@ -136,7 +125,7 @@ describe(computeRefund.name, () => {
   });
 
   it('never refunds more than paid minus already refunded, over many random inputs', () => {
-    const random = prng(7);
+    const random = randomFrom(7);
     const int = (max: number) => Math.floor(random() * (max + 1));
     for (let run = 0; run < 2000; run++) {
       const paidMinor = int(300000);
