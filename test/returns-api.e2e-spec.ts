@@ -804,6 +804,28 @@ describe('returns service HTTP contract', () => {
       expect(await payoutsOf(failed.refund.id)).toHaveLength(0);
     });
 
+    it("refunds to the order's corrected payment when finance retries after upstream corrected it", async () => {
+      const { orderId, order } = await putOrder(service, { payment: { provider: 'alipay', transactionId: uniqueId('T-DECLINE') } });
+      const failed = await returnFor(service, orderId, 'REFUND_FAILED', {
+        type: 'REFUND_ONLY',
+        reasonCode: 'CHANGED_MIND',
+        reasonText: undefined,
+        returnMethod: undefined,
+        items: [{ sku: 'MUG', quantity: 1 }],
+      });
+      // The payment upstream had recorded was the wrong one (the gateway declined it); it sends the right one.
+      const corrected = uniqueId('T');
+      await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, payment: { provider: 'wechat', transactionId: corrected } }).expect(200);
+      expect((await service.as('finance').post(`/v1/refunds/${failed.refund.id}/retry`)).status).toBe(202);
+      const refunded = await service.waitForStatus(failed.id, 'REFUNDED');
+      expect(refunded.refund).toMatchObject({ status: 'SUCCEEDED', method: 'wechat', attempts: 2 });
+      expect(refunded.timeline.find((t: { to: string; note: string }) => t.to === 'REFUND_PENDING' && t.note.includes('retried'))?.note).toBe(
+        "refund retried by finance, to the order's corrected payment (wechat)",
+      );
+      const payouts = await payoutsOf(failed.refund.id);
+      expect(payouts.map((p) => [p.provider, p.transactionId, p.amountMinor])).toEqual([['wechat', corrected, 4500]]);
+    });
+
     const refundOnly = (items: { sku: string; quantity: number }[]) => ({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items });
 
     it("keeps a FAILED refund's amount from what the order's other cases can be refunded", async () => {

@@ -216,7 +216,9 @@ export class RefundService {
   /**
    * Finance asks to try a FAILED refund again. If the gateway did pay under any key the
    * refund has used after all (a round that timed out may be settled rounds later), that is
-   * recorded instead; otherwise a new round starts with a new key.
+   * recorded instead; otherwise a new round starts with a new key, to the order's payment as
+   * upstream says it is now: a payment corrected since (PUT /v1/orders, after the gateway
+   * declined the one recorded) is what the new round refunds to.
    */
   async retry(refundId: string, actor: string): Promise<Refund> {
     const found = await this.dataSource.manager.findOne(Refund, { where: { id: refundId } });
@@ -228,9 +230,11 @@ export class RefundService {
       if (refund.status !== 'FAILED' || subject.status !== 'REFUND_FAILED') {
         throw conflict('REFUND_NOT_FAILED', `refund ${refundId} is ${refund.status}: only FAILED refunds can be retried`);
       }
+      let payment: Pick<Refund, 'method' | 'paymentTransactionId'> = refund;
       if (!paidAfterAll) {
         // Upstream may have lowered the order's total since the amount was fixed (PUT /v1/orders).
         const { order, refunded } = await this.orderRefunds(tx, refund.orderId, refund.id);
+        if (order.payment) payment = { method: order.payment.provider, paymentTransactionId: order.payment.transactionId };
         const left = Math.max(0, order.paidTotalMinor - refunded);
         if (refund.amount > left) {
           throw conflict(
@@ -240,14 +244,22 @@ export class RefundService {
           );
         }
       }
-      await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, 'refund retried by finance');
+      const corrected = payment.method !== refund.method || payment.paymentTransactionId !== refund.paymentTransactionId;
+      await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, corrected ? `refund retried by finance, to the order's corrected payment (${payment.method})` : 'refund retried by finance');
       if (paidAfterAll) {
         await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING' });
         await this.succeed(tx, subject, refund, paidAfterAll.providerRefundId);
         return;
       }
       const round = roundOf(refund.idempotencyKey) + 1;
-      await tx.manager.update(Refund, { id: refundId }, { status: 'PENDING', idempotencyKey: refundKey(refundId, round), lastError: null, updatedAt: new Date() });
+      await tx.manager.update(Refund, { id: refundId }, {
+        status: 'PENDING',
+        idempotencyKey: refundKey(refundId, round),
+        method: payment.method,
+        paymentTransactionId: payment.paymentTransactionId,
+        lastError: null,
+        updatedAt: new Date(),
+      });
       tx.enqueue(Jobs.issueRefund(subject.id, round, subject.priority));
     });
     return this.dataSource.manager.findOneByOrFail(Refund, { id: refundId });
