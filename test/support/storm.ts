@@ -73,3 +73,20 @@ export async function timelineOf(
   }
   return { status, steps: rows.map((r) => `${r.from_status ?? '-'}>${r.to_status}`), reached: new Set(rows.map((r) => r.to_status)), legal: legal && at === status, rows };
 }
+
+/**
+ * Carrier scans as the database holds them for `caseIds`: how many were stored and how many
+ * of those wait to be applied, against how many distinct scans (parcel, status, moment) were
+ * sent, however often each was: a storm expects every one stored once and none waiting.
+ */
+export async function scansKept(
+  service: TestService,
+  caseIds: string[],
+  sent: { trackingNumber: string; status: string; occurredAt: string }[],
+): Promise<{ sent: number; stored: number; unapplied: number }> {
+  const [{ stored, unapplied }] = await service.db.query(
+    'SELECT count(*)::int AS stored, count(*) FILTER (WHERE applied_at IS NULL)::int AS unapplied FROM tracking_events WHERE case_id = ANY($1::uuid[])',
+    [caseIds],
+  );
+  return { sent: new Set(sent.map((s) => `${s.trackingNumber}/${s.status}/${s.occurredAt}`)).size, stored, unapplied };
+}
