@@ -15,10 +15,9 @@ type Action =
  * Carriers and warehouses on a busy day: every return's carrier scans arrive in any order,
  * some twice, with the warehouse's own scan, the customer's cancellation and the ship-back
  * deadline's timer racing them, for many returns at once, and two worker processes applying
- * them. Whatever the order: every
- * answer is 2xx or a 409, every case's timeline is a chain of moves the state machine allows,
- * each scan is stored and applied once, no case stays behind a scan that should have moved it,
- * a parcel reported lost is refunded once, and no job fails.
+ * them. Whatever the order: every answer is 2xx or a 409, every case's timeline is a chain of
+ * moves the state machine allows, each scan is stored and applied once, no case stays behind a
+ * scan that should have moved it, a parcel reported lost is refunded once, and no job fails.
  */
 describe('a storm of parcel scans, in any order', () => {
   const storm = stormOf();
