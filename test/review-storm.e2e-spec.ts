@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { DEV_API_KEYS } from '@returns/config';
 import { deadlineComes, failedJobs, putOrder, returnFor } from './support/api-helpers';
 import { inLanes, shuffle, stormOf, timelineOf } from './support/storm';
 
@@ -21,8 +22,9 @@ type Action =
  * heard only of that outcome, and no job failed.
  */
 describe('a storm at the review desk, in any order', () => {
-  const keys = ['upstream', 'portal', 'carrier', 'warehouse', 'finance', 'admin'].map((role) => `dev-${role}:${role}`);
-  const storm = stormOf({ API_KEYS: [...keys, ...AGENTS.map((key) => `${key}:agent`)].join(',') });
+  // Every development key (the storm's first agent among them), and the other agents' own.
+  const keys = [...DEV_API_KEYS].map(([key, role]) => `${key}:${role}`);
+  const storm = stormOf({ API_KEYS: [...keys, ...AGENTS.filter((key) => !DEV_API_KEYS.has(key)).map((key) => `${key}:agent`)].join(',') });
   const { seed, random, pick } = storm;
 
   it(`moves each case once, as the first word that counted said (seed ${seed})`, async () => {
