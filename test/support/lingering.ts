@@ -2,7 +2,7 @@
 const GRACE_MS = 10_000;
 
 /** One line per handle still open: a socket by its ends, a child by its pid, a timer by its callback, else its type. */
-function describe(handle: unknown): string {
+function lineOf(handle: unknown): string {
   const h = handle as {
     constructor?: { name?: string };
     remoteAddress?: string;
@@ -33,7 +33,7 @@ export function nameWhatLingers(): void {
     const requests = (process as unknown as { _getActiveRequests(): unknown[] })._getActiveRequests();
     process.stderr.write(
       `\nThe test process outlived its last suite by ${GRACE_MS / 1000} s, held open by:\n` +
-        [...handles.map(describe), ...requests.map((r) => `request ${describe(r)}`)].map((line) => `  ${line}\n`).join('') +
+        [...handles.map(lineOf), ...requests.map((r) => `request ${lineOf(r)}`)].map((line) => `  ${line}\n`).join('') +
         `(process.getActiveResourcesInfo(): ${process.getActiveResourcesInfo().join(', ')}); ending it.\n`,
     );
     process.exit();
