@@ -826,6 +826,18 @@ describe('returns service HTTP contract', () => {
       expect(payouts.map((p) => [p.provider, p.transactionId, p.amountMinor])).toEqual([['wechat', corrected, 4500]]);
     });
 
+    it('keeps the payment the refund recorded when upstream sends the order again without one', async () => {
+      const failed = await declinedRefundOnly();
+      const { payment: _payment, ...withoutPayment } = orderBody();
+      await service.as('upstream').put(`/v1/orders/${failed.orderId}`, withoutPayment).expect(200);
+      expect((await service.as('finance').post(`/v1/refunds/${failed.refund.id}/retry`)).status).toBe(202);
+      const again = await service.waitForStatus(failed.id, 'REFUND_FAILED');
+      expect(again.refund).toMatchObject({ method: 'alipay', attempts: 2 });
+      expect(again.timeline.filter((t: { note: string }) => t.note === 'refund retried by finance')).toHaveLength(1);
+      const [{ transaction }] = await service.db.query('SELECT payment_transaction_id AS transaction FROM refunds WHERE id = $1', [failed.refund.id]);
+      expect(transaction).toMatch(/^T-DECLINE/);
+    });
+
     const refundOnly = (items: { sku: string; quantity: number }[]) => ({ type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items });
 
     it("keeps a FAILED refund's amount from what the order's other cases can be refunded", async () => {
