@@ -100,14 +100,15 @@ describe('the intake hot path', () => {
   it('hands malformed JSON and an unexpected content type to the body parser as they came', async () => {
     const broken = await service.as('portal').post('/v1/returns', undefined, { 'Idempotency-Key': uniqueId('k'), 'Content-Type': 'application/json' }).send('{"orderId": ');
     // The body parser's own words: it read the very bytes the hot path had read before it.
-    expect({ status: broken.status, message: broken.body.message }).toEqual({ status: 400, message: 'Unexpected end of JSON input' });
+    expect({ status: broken.status, code: broken.body.code, message: broken.body.message }).toEqual({ status: 400, code: 'INVALID_JSON', message: 'Unexpected end of JSON input' });
     const { orderId } = await putOrder(service);
     const form = await service
       .as('portal')
       .post('/v1/returns', undefined, { 'Idempotency-Key': uniqueId('k'), 'Content-Type': 'application/x-www-form-urlencoded' })
       .send(`orderId=${orderId}&type=REFUND_ONLY&reasonCode=OTHER`);
     expect(form.status).toBe(400);
-    expect(controllerCalls.count()).toBe(1);
+    // Both went through the guards (a body that is not JSON waits for them: body-parsers.ts).
+    expect(controllerCalls.count()).toBe(2);
   });
 
   it('leaves callers it does not know, roles that may not ask, and bad keys to the guard and controller', async () => {

@@ -1,6 +1,7 @@
 import { INestApplication, PipeTransform, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BodyLimitsPipe } from './http/body-limits.pipe';
+import { installBodyParsers } from './http/body-parsers';
 import { IntakeHotPath } from './returns/intake-hot-path';
 import { installAdminPages } from './admin/admin-pages';
 
@@ -18,10 +19,11 @@ export function globalPipes(): PipeTransform[] {
 }
 
 /**
- * Pipes, the intake hot path, the admin's pages and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
+ * Body parsers, pipes, the intake hot path, the admin's pages and docs shared by `main.ts` and the end-to-end tests, so tests exercise the
  * same validation the service runs with.
  */
 export function configureApp(app: INestApplication): void {
+  installBodyParsers(app);
   app.useGlobalPipes(...globalPipes());
   app.get(IntakeHotPath).install(app.getHttpServer());
   installAdminPages(app);
