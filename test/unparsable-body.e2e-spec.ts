@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { Role, signBody } from '@returns/contracts';
+import { QueueName, Role, signBody } from '@returns/contracts';
 import { expectError, putOrder } from './support/api-helpers';
 import { uniqueId } from './support/factories';
 import { TestService } from './support/service';
@@ -56,6 +56,14 @@ describe('a body that is not JSON waits for the guards', () => {
     expectError(await send('post', '/v1/events', 'upstream', BROKEN, { 'X-Signature': signBody(BROKEN, 'another-secret') }), 401, 'BAD_SIGNATURE');
     // The signature is checked against the bytes as sent, JSON or not.
     expectError(await send('post', '/v1/events', 'upstream', BROKEN, { 'X-Signature': signBody(BROKEN, 'dev-webhook-secret') }), 400, 'INVALID_JSON');
+  });
+
+  it("Bull Board (outside Nest): no key 401, another role 403, an admin's body that is not JSON 400, and the queue left as it was", async () => {
+    const pause = '/admin/queues/api/queues/intake/pause';
+    expectError(await send('put', pause, null), 401, 'UNAUTHENTICATED');
+    expectError(await send('put', pause, 'agent'), 403, 'FORBIDDEN_ROLE');
+    expectError(await send('put', pause, 'admin'), 400, 'INVALID_JSON');
+    expect(await service.queue(QueueName.Intake).isPaused()).toBe(false);
   });
 
   it('stores nothing for a return request that is not JSON, and the next well-formed one is taken', async () => {

@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { QueueName } from '@returns/contracts';
 import { JobProducer } from '@returns/queue';
 import { ApiKeys } from '../auth/api-key.guard';
+import { refuseUnparsableBody } from '../http/body-parsers';
 import { DASHBOARD_HTML } from './dashboard.html';
 
 /** Where the dashboard keeps the admin's key for Bull Board, which a browser cannot send a header to. */
@@ -22,7 +23,7 @@ export function installAdminPages(app: INestApplication): void {
   board.setBasePath('/admin/queues');
   const producer = app.get(JobProducer);
   createBullBoard({ queues: Object.values(QueueName).map((name) => new BullMQAdapter(producer.queue(name))), serverAdapter: board });
-  app.use('/admin/queues', adminOnly(app.get(ApiKeys)), board.getRouter());
+  app.use('/admin/queues', adminOnly(app.get(ApiKeys)), refuseUnparsableBody, board.getRouter());
   app.use('/admin', (request: Request, response: Response, next: NextFunction) => {
     if (request.method !== 'GET' || (request.path !== '/' && request.path !== '')) return next();
     response.type('html').setHeader('Cache-Control', 'no-store').send(DASHBOARD_HTML);

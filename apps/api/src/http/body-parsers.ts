@@ -38,12 +38,27 @@ function holdUnparsableBody(error: unknown, request: HeldRequest, _response: Res
   next();
 }
 
+/** The 400 for a body that is not JSON, in the parser's words. */
+function invalidJson(error: Error) {
+  return { statusCode: 400, error: 'Bad Request', code: 'INVALID_JSON', message: error.message } as const;
+}
+
 /** 400 INVALID_JSON for a request whose body could not be parsed, once the guards have let it through. */
 @Injectable()
 export class UnparsableBodyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const error = context.switchToHttp().getRequest<HeldRequest>()[UNPARSABLE];
-    if (error) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'INVALID_JSON', message: error.message });
+    if (error) throw new BadRequestException(invalidJson(error));
     return next.handle();
   }
+}
+
+/**
+ * The same for routes outside Nest (Bull Board's), which no interceptor reaches: Express
+ * middleware to put after their own check of the caller.
+ */
+export function refuseUnparsableBody(request: HeldRequest, response: Response, next: NextFunction): void {
+  const error = request[UNPARSABLE];
+  if (error) return void response.status(400).json(invalidJson(error));
+  next();
 }
