@@ -106,6 +106,14 @@ export class CarrierSimulator implements CarrierGateway {
     });
   }
 
+  /** The tracking numbers of every booking cancelled with the simulated carriers (tests check "released"). */
+  async cancellations(): Promise<Set<string>> {
+    const { keys } = this.client.simulatorBuckets(this.now(), 'carrier', 'cancelled');
+    const out = new Set<string>();
+    for (const key of keys) for (const trackingNumber of await this.client.redis.smembers(key)) out.add(trackingNumber);
+    return out;
+  }
+
   /** Every booking the simulated carriers still remember, by booking key (tests check "booked once"). */
   async bookings(): Promise<Map<string, Booking>> {
     const { keys } = this.client.simulatorBuckets(this.now(), 'carrier', 'bookings');
