@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import { failedJobs, postEvent } from './support/api-helpers';
 import { orderBody, returnBody, uniqueId } from './support/factories';
@@ -8,7 +9,7 @@ type Action =
   | { kind: 'order.delivered'; id: string; orderId: string; occurredAt: string; data: Record<string, unknown>; tries: number }
   | { kind: 'return.requested'; id: string; orderId: string; occurredAt: string; data: Record<string, unknown>; tries: number };
 
-/** How often upstream tries a return whose order we do not know yet (404) before the storm gives up. */
+/** How often upstream tries a return whose order we do not know yet (404) before the storm gives up (~18 s of pauses in all). */
 const MOST_TRIES = 60;
 
 /**
@@ -58,8 +59,12 @@ describe('a storm of upstream events, out of order and repeated', () => {
     const send = async (action: Action): Promise<Response> => {
       action.tries++;
       const response = await postEvent(service, { id: action.id, type: action.kind, occurredAt: action.occurredAt, data: action.data });
-      // Upstream tries a return again later when its order is not known yet: at the end of the line.
-      if (response.status === 404 && response.body.code === 'ORDER_NOT_FOUND' && action.tries < MOST_TRIES) actions.push({ ...action });
+      // Upstream tries a return again later when its order is not known yet: at the end of the
+      // line, after a pause that grows (a busy machine may take a while to store the order).
+      if (response.status === 404 && response.body.code === 'ORDER_NOT_FOUND' && action.tries < MOST_TRIES) {
+        await wait(10 * action.tries);
+        actions.push({ ...action });
+      }
       return response;
     };
     const answers = (await inLanes(actions, 10, send)).map(({ item, answer }) => ({ action: item, status: answer.status, body: answer.body }));
