@@ -1157,6 +1157,12 @@ async function service() {
     ).rows;
     return { ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])), redisCommands: await redisCommandsProcessed() };
   };
+  // The server's WAL flushes so far (pg_stat_wal, PostgreSQL 14 on; null where it is missing).
+  const walSyncs = () =>
+    pg.query('SELECT wal_sync::bigint AS n FROM pg_stat_wal').then(
+      ({ rows }) => Number(rows[0].n),
+      () => null,
+    );
   // Batches written per stage, from the API's /metrics (which counts the workers' too): the
   // mean batch size of a phase says how much group commit shared its round trips.
   const batchTotals = async () => {
@@ -1326,7 +1332,11 @@ async function service() {
     const [{ judged: judged0 }] = (await pg.query('SELECT count(*)::int AS judged FROM return_cases')).rows;
     const probe = await cpuProbe(groups);
     const waits = PG_WAITS ? pgWaitSampler() : null;
+    const [batches0, syncs0, t0] = [await batchTotals(), await walSyncs(), now()];
     const r = await steadyLoad(client, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
+    const syncs1 = await walSyncs();
+    r.walSyncsPerSecond = syncs0 === null || syncs1 === null ? null : round((syncs1 - syncs0) / ((now() - t0) / 1000));
+    r.batches = meanBatches(batches0, await batchTotals());
     r.apiEventLoopDelay = await apiEventLoopDelay();
     if (waits) r.pgWaits = await waits();
     r.connections = client.open;
@@ -1344,6 +1354,8 @@ async function service() {
     const loop = r.apiEventLoopDelay;
     log(`steady: the API's event loop ran late by p50 ${loop.p50Ms} ms, p99 ${loop.p99Ms} ms, at most ${loop.maxMs} ms (time a request waits for the API process's turn on a CPU, or behind another's work)`);
     log(`cpu during steady load: ${cpuLine(cpu)}`);
+    // Each commit waits for a WAL flush: how many the server made, and how many requests an intake batch (one commit) held.
+    log(`steady: batches ${JSON.stringify(r.batches)}; the server's WAL syncs ${r.walSyncsPerSecond ?? 'unknown'}/s (pg_stat_wal)`);
     if (r.pgWaits) log(`postgres sessions during the steady load (BENCH_PG_WAITS, share of their active samples): ${pgWaitsLine(r.pgWaits)}`);
     await apiDrained();
     lastApiActivity = Date.now();
