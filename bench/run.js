@@ -423,6 +423,45 @@ function pgWaitsLine(waits) {
 }
 
 /**
+ * Watches one thread (a process's main thread: its PID) over a phase through the kernel's
+ * scheduler statistics: how much of the phase it ran, how much it was runnable but waited for
+ * a core (`/proc/<pid>/schedstat`), and how often it gave up its core by itself (to wait for
+ * I/O) or was made to (preempted: often by a process its own write had just woken).
+ * For the API's event loop, the wait is time every request in it waits too.
+ * @returns stop(), which answers those as shares of the phase and switches a second; null
+ *   where the kernel does not keep them
+ */
+function schedProbe(pid) {
+  const read = () => {
+    try {
+      const [runNs, waitNs] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const switches = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
+      return { at: now(), runNs, waitNs, voluntary: switches('voluntary_ctxt_switches'), involuntary: switches('nonvoluntary_ctxt_switches') };
+    } catch {
+      return null;
+    }
+  };
+  const start = read();
+  return () => {
+    const end = read();
+    if (!start || !end || !(end.runNs >= 0)) return null;
+    const ms = end.at - start.at;
+    return {
+      ranPercent: round((100 * (end.runNs - start.runNs)) / 1e6 / ms, 1),
+      waitedForCorePercent: round((100 * (end.waitNs - start.waitNs)) / 1e6 / ms, 1),
+      involuntaryPerSecond: round(((end.involuntary - start.involuntary) * 1000) / ms),
+      voluntaryPerSecond: round(((end.voluntary - start.voluntary) * 1000) / ms),
+    };
+  };
+}
+
+function schedLine(sched) {
+  if (!sched) return 'not known (no /proc/<pid>/schedstat)';
+  return `ran ${sched.ranPercent}% of the phase and waited for a core ${sched.waitedForCorePercent}% (runnable, not running); switched out ${sched.involuntaryPerSecond}/s preempted, ${sched.voluntaryPerSecond}/s to wait for I/O`;
+}
+
+/**
  * Samples CPU over a phase. `groups` returns { name: [pids] } for our own processes (called
  * at start and at end). The result gives each group's share of one core (100 = one core
  * busy the whole phase), the other PostgreSQL processes (background writers and other
@@ -1253,7 +1292,9 @@ async function service() {
     const batches0 = await batchTotals();
     const probe = await cpuProbe(groups);
     const waits = PG_WAITS ? pgWaitSampler() : null;
+    const apiThread = schedProbe(api.proc.pid);
     const { result, sample } = await load(CONFIG.intakeConnections, CONFIG.intakeSeconds);
+    const apiSched = apiThread();
     const cpu = await probe();
     const pgWaits = waits && (await waits());
     const batches = meanBatches(batches0, await batchTotals());
@@ -1284,6 +1325,7 @@ async function service() {
       cpuCost: cpuCost(cpu, accepted),
       batches,
       cpu,
+      apiMainThread: apiSched,
       ...(pgWaits && { pgWaits }),
     };
     out.redisPerReturn = {
@@ -1296,6 +1338,7 @@ async function service() {
     log(`intake: ${out.intake.acceptedPerSecond} 202/s, p50 ${out.intake.p50Ms} ms, p99 ${out.intake.p99Ms} ms, ${out.intake.non202} non-202, ${out.intake.errors} errors`);
     log(`Redis bytes per buffered return: ${out.redisPerReturn.bytesPerReturn} (used_memory delta over ${out.redisPerReturn.buffered} returns waiting; MEMORY USAGE of the intake keys: ${out.redisPerReturn.keyBytesPerReturn})`);
     log(`cpu during intake: ${cpuLine(cpu)}`);
+    log(`intake: the API's main thread ${schedLine(apiSched)}`);
     if (pgWaits) log(`postgres sessions during intake (BENCH_PG_WAITS, share of their active samples): ${pgWaitsLine(pgWaits)}`);
     log(`per request: ${JSON.stringify(out.intake.perRequest)} (PostgreSQL of this database; Redis commands of the whole server)`);
     log(`batches: ${JSON.stringify(batches)}`);
@@ -1333,7 +1376,9 @@ async function service() {
     const probe = await cpuProbe(groups);
     const waits = PG_WAITS ? pgWaitSampler() : null;
     const [batches0, syncs0, t0] = [await batchTotals(), await walSyncs(), now()];
+    const apiThread = schedProbe(api.proc.pid);
     const r = await steadyLoad(client, CONFIG.steadyRate, CONFIG.steadySeconds, (i) => i % steadyOrders, CONFIG.steadyMaxInFlight);
+    r.apiMainThread = apiThread();
     const syncs1 = await walSyncs();
     r.walSyncsPerSecond = syncs0 === null || syncs1 === null ? null : round((syncs1 - syncs0) / ((now() - t0) / 1000));
     r.batches = meanBatches(batches0, await batchTotals());
@@ -1353,6 +1398,7 @@ async function service() {
     log(`steady: worst latency of the requests due in each second (ms): ${r.worstMsBySecond.join(" ")}`);
     const loop = r.apiEventLoopDelay;
     log(`steady: the API's event loop ran late by p50 ${loop.p50Ms} ms, p99 ${loop.p99Ms} ms, at most ${loop.maxMs} ms (time a request waits for the API process's turn on a CPU, or behind another's work)`);
+    log(`steady: the API's main thread ${schedLine(r.apiMainThread)}`);
     log(`cpu during steady load: ${cpuLine(cpu)}`);
     // Each commit waits for a WAL flush: how many the server made, and how many requests an intake batch (one commit) held.
     log(`steady: batches ${JSON.stringify(r.batches)}; the server's WAL syncs ${r.walSyncsPerSecond ?? 'unknown'}/s (pg_stat_wal)`);
