@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ADVISORY_LOCK } from '@returns/database';
 import { CaseService } from '@returns/case';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Jobs, QueueName } from '@returns/contracts';
+import { Jobs, ProviderHttpError, QueueName } from '@returns/contracts';
 import { IntakeService } from '@returns/intake';
 import { PolicyService } from '@returns/policy';
 import { OutboxService } from '@returns/queue';
@@ -11,6 +11,8 @@ import {
   ABANDONED,
   FeedbackService,
   GatewayRefund,
+  PAYMENT_GATEWAY,
+  PaymentDeclinedError,
   PaymentGateway,
   PaymentSimulator,
   RefundOrder,
@@ -162,6 +164,12 @@ describe('refund reconciliation', () => {
   });
 
   /** A refund whose first round the gateway refused (timed out), and that finance retried: round 2 due. */
+  /**
+   * A refund whose round 1 timed out, retried by finance into round 2: the retry sends round 1
+   * again first, and here the gateway declines it for good then (so a new key may be used),
+   * though, as these tests go on to show, it may still settle round 1 later: a gateway at odds
+   * with itself, which only the reconciliation or finance's next retry can catch.
+   */
   async function retriedByFinance() {
     const caseId = await refundDue();
     const gateway = new ScriptedGateway();
@@ -169,9 +177,79 @@ describe('refund reconciliation', () => {
     await refundsWith(gateway).issue(caseId, true);
     const failed = await refundOf(caseId);
     expect(failed.status).toBe('FAILED');
-    expect((await service.as('finance').post(`/v1/refunds/${failed.id}/retry`)).status).toBe(202);
+    const resent = jest.spyOn(service.get<PaymentGateway>(PAYMENT_GATEWAY), 'refund').mockRejectedValueOnce(new PaymentDeclinedError('declined: refund window over'));
+    try {
+      expect((await service.as('finance').post(`/v1/refunds/${failed.id}/retry`)).status).toBe(202);
+      expect(resent.mock.calls.map(([order]) => order.idempotencyKey)).toEqual([failed.idempotencyKey]);
+    } finally {
+      resent.mockRestore();
+    }
+    expect(await refundOf(caseId)).toMatchObject({ status: 'PENDING', idempotencyKey: expect.stringMatching(/-2$/) });
     return { caseId, gateway, failed };
   }
+
+  describe("finance's retry after a round that only timed out", () => {
+    it('sends that round again under its own key, so a gateway that pays it late pays once', async () => {
+      const caseId = await refundDue();
+      const gateway = new ScriptedGateway();
+      // The job's last attempt times out: the gateway is still working on it (not a decline).
+      gateway.behaviour = 'refuse';
+      await refundsWith(gateway).issue(caseId, true);
+      const round1 = await refundOf(caseId);
+      expect(round1).toMatchObject({ status: 'FAILED', attempts: 1 });
+
+      expect((await service.as('finance').post(`/v1/refunds/${round1.id}/retry`)).status).toBe(202);
+      // The gateway answered round 1's key this time: paid under it, no second round.
+      expect(await refundOf(caseId)).toMatchObject({ status: 'SUCCEEDED', idempotencyKey: round1.idempotencyKey, attempts: 2 });
+      expect(await statusOf(caseId)).toBe('REFUNDED');
+      expect(await service.queue(QueueName.Refund).getJob(Jobs.issueRefund(caseId, 2).jobId)).toBeFalsy();
+
+      // The request that had timed out completes at the gateway, under the key it was sent with.
+      await simulator.refund({ idempotencyKey: round1.idempotencyKey, provider: round1.method, transactionId: round1.paymentTransactionId, amountMinor: round1.amount, currency: round1.currency });
+      const paid = await payoutsOf(round1.id);
+      expect({ payouts: paid.length, keys: paid.map((p) => p.idempotencyKey) }).toEqual({ payouts: 1, keys: [round1.idempotencyKey] });
+      expect(findingsOf(await reconcile(), round1.id)).toEqual([]);
+    });
+
+    it('answers 503 PAYMENT_GATEWAY_UNAVAILABLE and changes nothing while the gateway does not answer that round again', async () => {
+      const caseId = await refundDue();
+      const gateway = new ScriptedGateway();
+      gateway.behaviour = 'refuse';
+      await refundsWith(gateway).issue(caseId, true);
+      const failed = await refundOf(caseId);
+      const resent = jest.spyOn(service.get<PaymentGateway>(PAYMENT_GATEWAY), 'refund').mockRejectedValue(new Error('payment gateway timed out'));
+      try {
+        const retried = await service.as('finance').post(`/v1/refunds/${failed.id}/retry`);
+        expect({ status: retried.status, code: retried.body.code, retryAfter: retried.headers['retry-after'] }).toEqual({ status: 503, code: 'PAYMENT_GATEWAY_UNAVAILABLE', retryAfter: '30' });
+      } finally {
+        resent.mockRestore();
+      }
+      // No new round, no new key: the next retry asks about round 1 again.
+      expect(await refundOf(caseId)).toMatchObject({ status: 'FAILED', idempotencyKey: failed.idempotencyKey });
+      expect(await statusOf(caseId)).toBe('REFUND_FAILED');
+      expect(await service.queue(QueueName.Refund).getJob(Jobs.issueRefund(caseId, 2).jobId)).toBeFalsy();
+    });
+
+    it("answers 503 PAYMENT_GATEWAY_UNAVAILABLE, not a bare 500, while the provider's look-up API is down", async () => {
+      const caseId = await refundDue();
+      const gateway = new ScriptedGateway();
+      gateway.behaviour = 'refuse';
+      await refundsWith(gateway).issue(caseId, true);
+      const failed = await refundOf(caseId);
+      // The provider's GET /refunds answers 503 (what PaymentHttpGateway throws then).
+      const lookups = jest
+        .spyOn(service.get<PaymentGateway>(PAYMENT_GATEWAY), 'findRefund')
+        .mockRejectedValue(new ProviderHttpError('payment gateway', 503, { code: 'UNAVAILABLE' }, 'payment gateway: GET /refunds answered 503'));
+      try {
+        const retried = await service.as('finance').post(`/v1/refunds/${failed.id}/retry`);
+        expect(lookups).toHaveBeenCalled();
+        expect({ status: retried.status, code: retried.body.code }).toEqual({ status: 503, code: 'PAYMENT_GATEWAY_UNAVAILABLE' });
+      } finally {
+        lookups.mockRestore();
+      }
+      expect(await refundOf(caseId)).toMatchObject({ status: 'FAILED', idempotencyKey: failed.idempotencyKey });
+    });
+  });
 
   /** The gateway pays a refund's round late, under that round's key. */
   const settledLate = (round: { idempotencyKey: string; amount: number }) =>

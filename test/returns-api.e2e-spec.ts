@@ -818,7 +818,8 @@ describe('returns service HTTP contract', () => {
       await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, payment: { provider: 'wechat', transactionId: corrected } }).expect(200);
       expect((await service.as('finance').post(`/v1/refunds/${failed.refund.id}/retry`)).status).toBe(202);
       const refunded = await service.waitForStatus(failed.id, 'REFUNDED');
-      expect(refunded.refund).toMatchObject({ status: 'SUCCEEDED', method: 'wechat', attempts: 2 });
+      // Declined, declined again when the retry sent that round again, then paid to the corrected payment.
+      expect(refunded.refund).toMatchObject({ status: 'SUCCEEDED', method: 'wechat', attempts: 3 });
       expect(refunded.timeline.find((t: { to: string; note: string }) => t.to === 'REFUND_PENDING' && t.note.includes('retried'))?.note).toBe(
         "refund retried by finance, to the order's corrected payment (wechat)",
       );
@@ -832,7 +833,8 @@ describe('returns service HTTP contract', () => {
       await service.as('upstream').put(`/v1/orders/${failed.orderId}`, withoutPayment).expect(200);
       expect((await service.as('finance').post(`/v1/refunds/${failed.refund.id}/retry`)).status).toBe(202);
       const again = await service.waitForStatus(failed.id, 'REFUND_FAILED');
-      expect(again.refund).toMatchObject({ method: 'alipay', attempts: 2 });
+      // Declined, declined again when the retry sent that round again, and the new round declined too.
+      expect(again.refund).toMatchObject({ method: 'alipay', attempts: 3 });
       expect(again.timeline.filter((t: { note: string }) => t.note === 'refund retried by finance')).toHaveLength(1);
       const [{ transaction }] = await service.db.query('SELECT payment_transaction_id AS transaction FROM refunds WHERE id = $1', [failed.refund.id]);
       expect(transaction).toMatch(/^T-DECLINE/);

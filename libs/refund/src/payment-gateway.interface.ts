@@ -19,6 +19,16 @@ export class PaymentDeclinedError extends Error {
   readonly permanent = true;
 }
 
+/**
+ * The gateway did not answer a question a request needs answered now (finance's retry: was
+ * an earlier round paid, will the last round's key pay): nothing was changed; ask again later.
+ */
+export class PaymentGatewayUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`the payment gateway did not answer (${reason}); nothing was changed, retry later`);
+  }
+}
+
 /** The payment provider that refunds to the original payment. */
 export interface PaymentGateway {
   /** Pays, or answers the earlier result for the same idempotency key. Throws on failure. */

@@ -6,7 +6,7 @@ import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@ret
 import { JobRequest, Jobs, majorAmount, reasonGroupOf, RefundStatus } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
-import { GatewayRefund, PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.interface';
+import { GatewayRefund, PAYMENT_GATEWAY, PaymentGateway, PaymentGatewayUnavailableError } from './payment-gateway.interface';
 import { keysSoFar, payoutsUnder, refundKey, roundOf } from './reconciliation';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
@@ -216,34 +216,40 @@ export class RefundService {
   /**
    * Finance asks to try a FAILED refund again. If the gateway did pay under any key the
    * refund has used after all (a round that timed out may be settled rounds later), that is
-   * recorded instead; otherwise a new round starts with a new key, to the order's payment as
-   * upstream says it is now: a payment corrected since (PUT /v1/orders, after the gateway
-   * declined the one recorded) is what the new round refunds to.
+   * recorded instead. Otherwise the last round's payment is sent again under its own key
+   * first (`resendLastRound`): a round that failed without a decline may still be paid, and
+   * a new key would pay it twice. Only when the gateway declines that key for good does a new
+   * round start with a new key, to the order's payment as upstream says it is now: a payment
+   * corrected since (PUT /v1/orders, after the gateway declined the one recorded) is what the
+   * new round refunds to.
+   * @throws PaymentGatewayUnavailableError when the gateway does not answer (503): nothing changed
    */
   async retry(refundId: string, actor: string): Promise<Refund> {
     const found = await this.dataSource.manager.findOne(Refund, { where: { id: refundId } });
     if (!found) throw notFound('REFUND_NOT_FOUND', `refund ${refundId} not found`);
-    const paidAfterAll = await this.paidUnder(keysSoFar(found.id, found.idempotencyKey));
+    let paidAfterAll: GatewayRefund | null;
+    try {
+      paidAfterAll = await this.paidUnder(keysSoFar(found.id, found.idempotencyKey));
+    } catch (error) {
+      throw new PaymentGatewayUnavailableError(`looking up its rounds' keys: ${(error as Error).message}`);
+    }
+    if (!paidAfterAll && found.status === 'FAILED' && found.amount > 0) {
+      // What would refuse a new round (the order's payment no longer covers it) refuses before the gateway is asked again.
+      await this.outbox.transaction((tx) => this.newRoundPayment(tx, found));
+      paidAfterAll = await this.resendLastRound(found);
+    }
     await this.outbox.transaction(async (tx) => {
       const subject = (await this.cases.lock(tx.manager, found.caseId))!;
       const refund = await tx.manager.findOneByOrFail(Refund, { id: refundId });
       if (refund.status !== 'FAILED' || subject.status !== 'REFUND_FAILED') {
         throw conflict('REFUND_NOT_FAILED', `refund ${refundId} is ${refund.status}: only FAILED refunds can be retried`);
       }
-      let payment: Pick<Refund, 'method' | 'paymentTransactionId'> = refund;
-      if (!paidAfterAll) {
-        // Upstream may have lowered the order's total since the amount was fixed (PUT /v1/orders).
-        const { order, refunded } = await this.orderRefunds(tx, refund.orderId, refund.id);
-        if (order.payment) payment = { method: order.payment.provider, paymentTransactionId: order.payment.transactionId };
-        const left = Math.max(0, order.paidTotalMinor - refunded);
-        if (refund.amount > left) {
-          throw conflict(
-            'REFUND_EXCEEDS_PAID',
-            `refund ${refundId} of ${majorAmount(refund.amount, refund.currency)} is more than what is left of order ${order.id}'s payment ` +
-              `(${majorAmount(left, refund.currency)}, its other refunds counted): settle it with the customer by hand`,
-          );
-        }
+      // A round that was in flight when the gateway was asked, and has failed since, was not
+      // sent again: a new key now could pay it twice.
+      if (found.status !== 'FAILED' || refund.idempotencyKey !== found.idempotencyKey) {
+        throw conflict('REFUND_NOT_FAILED', `refund ${refundId} was ${found.status} in round ${roundOf(found.idempotencyKey)} when its retry asked the gateway, and has changed since: retry again`);
       }
+      const payment = paidAfterAll ? refund : await this.newRoundPayment(tx, refund);
       const corrected = payment.method !== refund.method || payment.paymentTransactionId !== refund.paymentTransactionId;
       await this.cases.transition(tx.manager, subject, 'REFUND_PENDING', actor, corrected ? `refund retried by finance, to the order's corrected payment (${payment.method})` : 'refund retried by finance');
       if (paidAfterAll) {
@@ -263,6 +269,50 @@ export class RefundService {
       tx.enqueue(Jobs.issueRefund(subject.id, round, subject.priority));
     });
     return this.dataSource.manager.findOneByOrFail(Refund, { id: refundId });
+  }
+
+  /**
+   * The payment a new round of `refund` goes to: the order's as upstream says it is now (or the
+   * one recorded, when upstream sent none). Refuses with 409 REFUND_EXCEEDS_PAID when upstream
+   * has lowered the order's total since the amount was fixed (PUT /v1/orders) below it, its
+   * other refunds counted.
+   */
+  private async newRoundPayment(tx: Tx, refund: Refund): Promise<Pick<Refund, 'method' | 'paymentTransactionId'>> {
+    const { order, refunded } = await this.orderRefunds(tx, refund.orderId, refund.id);
+    const left = Math.max(0, order.paidTotalMinor - refunded);
+    if (refund.amount > left) {
+      throw conflict(
+        'REFUND_EXCEEDS_PAID',
+        `refund ${refund.id} of ${majorAmount(refund.amount, refund.currency)} is more than what is left of order ${order.id}'s payment ` +
+          `(${majorAmount(left, refund.currency)}, its other refunds counted): settle it with the customer by hand`,
+      );
+    }
+    return order.payment ? { method: order.payment.provider, paymentTransactionId: order.payment.transactionId } : refund;
+  }
+
+  /**
+   * Sends a FAILED refund's last round again, under its own key and to the payment that key
+   * was sent to. The round may have failed only for want of an answer (a timeout, a 5xx)
+   * while the gateway went on to pay it, or may yet: the same key is answered with that
+   * payment, never a second one.
+   * @returns the payment, when the gateway makes or made it; null when it declines the key for good
+   * @throws PaymentGatewayUnavailableError when it does not answer again
+   */
+  private async resendLastRound(refund: Refund): Promise<GatewayRefund | null> {
+    // An attempt like any other: `attempts` counts the calls made to the gateway for the refund.
+    await this.dataSource.query('UPDATE refunds SET attempts = attempts + 1, updated_at = now() WHERE id = $1', [refund.id]);
+    try {
+      return await this.gateway.refund({
+        idempotencyKey: refund.idempotencyKey,
+        provider: refund.method,
+        transactionId: refund.paymentTransactionId,
+        amountMinor: refund.amount,
+        currency: refund.currency,
+      });
+    } catch (error) {
+      if ((error as { permanent?: boolean }).permanent === true) return null;
+      throw new PaymentGatewayUnavailableError(`round ${roundOf(refund.idempotencyKey)} sent again: ${(error as Error).message}`);
+    }
   }
 
   /** What the gateway paid under one of a refund's `keys` (`keysSoFar`), first round first; null for nothing. */

@@ -6,6 +6,7 @@ import { IllegalTransitionError } from '@returns/case';
 import { IntakeBacklogException } from '@returns/intake';
 import { databaseUnavailable, lockTimedOut, textRefused } from '@returns/database';
 import { redisUnavailable } from '@returns/queue';
+import { PaymentGatewayUnavailableError } from '@returns/refund';
 import { UNSUPPORTED_TEXT } from './body-limits.pipe';
 
 /** A move the state machine refuses answers 409 INVALID_TRANSITION (and changes nothing). */
@@ -35,7 +36,8 @@ export class IntakeBacklogFilter implements ExceptionFilter {
  * Content-Encoding: 400), text PostgreSQL cannot store (a NUL character, half a surrogate pair: 400, as
  * `BodyLimitsPipe` answers at the door), a database that is restarting (503 with Retry-After, so
  * clients retry with the same Idempotency-Key rather than treat it as a failure) or a row held
- * by another session past DATABASE_LOCK_TIMEOUT (503 DATABASE_BUSY), and Redis not answering where a request needs it
+ * by another session past DATABASE_LOCK_TIMEOUT (503 DATABASE_BUSY), the payment gateway not answering finance's
+ * retry (503 PAYMENT_GATEWAY_UNAVAILABLE), and Redis not answering where a request needs it
  * (the admin's queue views and redrives, recovery: 503 with Retry-After; intake does without it).
  */
 @Catch()
@@ -51,6 +53,10 @@ export class BodyParserErrorFilter extends BaseExceptionFilter {
     }
     if (!(error instanceof HttpException) && databaseUnavailable(error)) {
       unavailable(2, 'DATABASE_UNAVAILABLE', 'the database is not answering; retry with the same Idempotency-Key');
+      return;
+    }
+    if (error instanceof PaymentGatewayUnavailableError) {
+      unavailable(30, 'PAYMENT_GATEWAY_UNAVAILABLE', error.message);
       return;
     }
     if (!(error instanceof HttpException) && lockTimedOut(error)) {

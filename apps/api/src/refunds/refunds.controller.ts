@@ -26,7 +26,12 @@ export class RefundsController {
   @Post(':refundId/retry')
   @HttpCode(202)
   @Roles('finance')
-  @ApiOperation({ summary: 'Try a FAILED refund again (a new gateway round); else 409 REFUND_NOT_FAILED.' })
+  @ApiOperation({
+    summary:
+      'Try a FAILED refund again: the last round is sent again under its own key first (a timed-out round may still pay, ' +
+      'and is then paid once); only a round the gateway declined for good starts a new round, to the order\'s payment as it is now. ' +
+      '409 REFUND_NOT_FAILED (not FAILED, or changed meanwhile), 409 REFUND_EXCEEDS_PAID, 503 PAYMENT_GATEWAY_UNAVAILABLE (nothing changed; Retry-After).',
+  })
   async retry(@Param('refundId') refundId: string, @CurrentCaller() caller: Caller) {
     const refund = await this.refunds.retry(knownIdOr404(refundId, 'refund', 'REFUND_NOT_FOUND'), actorOf(caller));
     return { id: refund.id, caseId: refund.caseId, status: refund.status, amount: refund.amount, currency: refund.currency };
