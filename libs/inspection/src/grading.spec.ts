@@ -1,5 +1,5 @@
 import { ItemCondition, ReasonCode } from '@returns/contracts';
-import { GradeInspectionInput, gradeInspection, InspectedItem, unitsToSendBack } from './grading';
+import { GradedItem, GradeInspectionInput, gradeInspection, InspectedItem, unitsToSendBack, withinCase } from './grading';
 
 function item(over: Partial<InspectedItem> = {}): InspectedItem {
   return {
@@ -154,11 +154,15 @@ describe(gradeInspection.name, () => {
   });
 
   describe('quantities', () => {
-    it('accepts no more units than the case asked for and ignores the extra ones', () => {
+    it('accepts no more units than the case asked for and sends the extra ones back to the customer', () => {
       const g = gradeInspection(input({ inspected: [item({ quantity: 3 })] }));
-      expect(g.items[0]).toMatchObject({ quantity: 3, passed: true, acceptedQuantity: 1 });
       expect(g.outcome).toBe('PASSED');
-      expect(g.items[0].reasons.join(' ')).toMatch(/ignored/);
+      expect(g.items.map(brief)).toEqual([
+        ['S1', 'NEW', 1, 1, 'RESTOCK', false],
+        ['S1', 'NEW', 2, 0, 'RETURN_TO_CUSTOMER', true],
+      ]);
+      expect(g.items[1].passed).toBe(false);
+      expect(g.items[1].reasons).toEqual(['2 units of S1 beyond the 1 unit in this return: not part of the return, so not refunded and sent back to the customer.']);
     });
 
     it('grades case units the warehouse did not report as MISSING', () => {
@@ -231,6 +235,153 @@ describe(gradeInspection.name, () => {
   });
 });
 
+/** A graded item as [sku, condition, quantity, acceptedQuantity, disposition, beyond the case]. */
+function brief(i: GradedItem): [string, string, number, number, string | null, boolean] {
+  return [i.sku, i.condition, i.quantity, i.acceptedQuantity, i.disposition, i.beyondCase === true];
+}
+
+/** Units of each sku that inventory is told to stock, refurbish, scrap or send to the vendor. */
+function keptBySku(items: GradedItem[]): Record<string, number> {
+  const kept: Record<string, number> = {};
+  for (const i of items) if (i.disposition && i.disposition !== 'RETURN_TO_CUSTOMER') kept[i.sku] = (kept[i.sku] ?? 0) + i.quantity;
+  return kept;
+}
+
+describe('units beyond the case', () => {
+  // The customer asked to return 1 of 2 bought but put both in the box: one worn, one new.
+  const wornAndNew = [item({ condition: 'USED', checks: { ...item().checks, signsOfWear: true } }), item({ condition: 'NEW' })];
+  const apparel = { caseLines: [{ sku: 'S1', quantity: 1, category: 'apparel' }] };
+
+  it("gives the case's units to the units that pass, whatever order the lines are listed in", () => {
+    for (const inspected of [wornAndNew, [...wornAndNew].reverse()]) {
+      const g = gradeInspection(input({ ...apparel, inspected }));
+      expect(g.outcome).toBe('PASSED');
+      const byCondition = Object.fromEntries(g.items.map((i) => [i.condition, brief(i)]));
+      expect(byCondition).toEqual({
+        NEW: ['S1', 'NEW', 1, 1, 'RESTOCK', false],
+        USED: ['S1', 'USED', 1, 0, 'RETURN_TO_CUSTOMER', true],
+      });
+      // The items keep the report's order.
+      expect(g.items.map((i) => i.condition)).toEqual(inspected.map((i) => i.condition));
+    }
+  });
+
+  it("gives the case's units to failing units that came before units reported missing", () => {
+    const g = gradeInspection(input({ inspected: [item({ condition: 'MISSING' }), item({ condition: 'USED' })] }));
+    expect(g.outcome).toBe('FAILED');
+    expect(g.items.map(brief)).toEqual([
+      ['S1', 'MISSING', 1, 0, null, true],
+      ['S1', 'USED', 1, 0, 'RETURN_TO_CUSTOMER', false],
+    ]);
+    expect(g.items[1].reasons[0]).toMatch(/USED/);
+    expect(g.items[0].reasons[0]).toMatch(/beyond the 1 unit in this return reported missing/);
+    expect(unitsToSendBack(g.items)).toBe(1);
+  });
+
+  it("splits a failing line partly beyond the case: its case units fail, the rest are the customer's", () => {
+    const g = gradeInspection(input({ caseLines: [{ sku: 'S1', quantity: 2, category: 'toys' }], inspected: [item({ condition: 'DAMAGED', quantity: 3 })] }));
+    expect(g.outcome).toBe('FAILED');
+    expect(g.items.map(brief)).toEqual([
+      ['S1', 'DAMAGED', 2, 0, 'RETURN_TO_CUSTOMER', false],
+      ['S1', 'DAMAGED', 1, 0, 'RETURN_TO_CUSTOMER', true],
+    ]);
+    expect(g.items[0].reasons[0]).toMatch(/DAMAGED/);
+    expect(unitsToSendBack(g.items)).toBe(3);
+  });
+
+  it('fills a case of several units from passing lines first and splits the line that overflows', () => {
+    const g = gradeInspection(
+      input({ caseLines: [{ sku: 'S1', quantity: 3, category: 'toys' }], inspected: [item({ condition: 'USED', quantity: 2 }), item({ quantity: 2 }), item({ condition: 'LIKE_NEW', quantity: 2 })] }),
+    );
+    expect(g.outcome).toBe('PASSED');
+    expect(g.items.map(brief)).toEqual([
+      ['S1', 'USED', 2, 0, 'RETURN_TO_CUSTOMER', true],
+      ['S1', 'NEW', 2, 2, 'RESTOCK', false],
+      ['S1', 'LIKE_NEW', 1, 1, 'REFURBISH', false],
+      ['S1', 'LIKE_NEW', 1, 0, 'RETURN_TO_CUSTOMER', true],
+    ]);
+    expect(unitsToSendBack(g.items)).toBe(3);
+  });
+
+  it("assigns each sku's units on their own across several skus", () => {
+    const g = gradeInspection(
+      input({
+        caseLines: [
+          { sku: 'A', quantity: 1, category: 'toys' },
+          { sku: 'B', quantity: 2, category: 'toys' },
+        ],
+        inspected: [item({ sku: 'B', condition: 'USED' }), item({ sku: 'A', condition: 'DAMAGED' }), item({ sku: 'A', quantity: 2 }), item({ sku: 'B' })],
+      }),
+    );
+    expect(g.outcome).toBe('PARTIAL');
+    expect(g.items.map(brief)).toEqual([
+      ['B', 'USED', 1, 0, 'RETURN_TO_CUSTOMER', false],
+      ['A', 'DAMAGED', 1, 0, 'RETURN_TO_CUSTOMER', true],
+      ['A', 'NEW', 1, 1, 'RESTOCK', false],
+      ['A', 'NEW', 1, 0, 'RETURN_TO_CUSTOMER', true],
+      ['B', 'NEW', 1, 1, 'RESTOCK', false],
+    ]);
+    expect(g.items.reduce((n, i) => n + i.acceptedQuantity, 0)).toBe(2);
+    expect(unitsToSendBack(g.items)).toBe(3);
+  });
+
+  it('never stocks, refurbishes, scraps or sends to the vendor more units of an sku than the case has', () => {
+    const cases: [ReasonCode, ItemCondition][] = [
+      ['SIZE_FIT', 'NEW'],
+      ['SIZE_FIT', 'LIKE_NEW'],
+      ['DAMAGED_IN_TRANSIT', 'DAMAGED'],
+      ['QUALITY_DEFECT', 'USED'],
+      ['WRONG_ITEM', 'USED'],
+    ];
+    for (const [reasonCode, condition] of cases) {
+      const g = gradeInspection(input({ reasonCode, caseLines: [{ sku: 'S1', quantity: 2, category: 'toys' }], inspected: [item({ condition, quantity: 5 })] }));
+      expect({ reasonCode, condition, kept: keptBySku(g.items) }).toEqual({ reasonCode, condition, kept: { S1: 2 } });
+      expect(g.items.filter((i) => i.beyondCase).map(brief)).toEqual([['S1', condition, 3, 0, 'RETURN_TO_CUSTOMER', true]]);
+    }
+  });
+
+  it('sends nothing back for units reported missing beyond the case', () => {
+    const g = gradeInspection(input({ inspected: [item(), item({ condition: 'MISSING', quantity: 2 })] }));
+    expect(g.outcome).toBe('PASSED');
+    expect(g.items.map(brief)).toEqual([
+      ['S1', 'NEW', 1, 1, 'RESTOCK', false],
+      ['S1', 'MISSING', 2, 0, null, true],
+    ]);
+    expect(unitsToSendBack(g.items)).toBe(0);
+  });
+});
+
+describe(withinCase.name, () => {
+  const caseOf = (entries: [string, number][]) => new Map(entries);
+
+  it('splits the units over the case off a report graded before extra units were (passed, to RESTOCK)', () => {
+    const legacy: GradedItem[] = [
+      { sku: 'S1', quantity: 1, condition: 'USED', passed: false, acceptedQuantity: 0, disposition: 'RETURN_TO_CUSTOMER', reasons: ['worn'] },
+      { sku: 'S1', quantity: 3, condition: 'NEW', passed: true, acceptedQuantity: 0, disposition: 'RESTOCK', reasons: [] },
+      { sku: 'ZZZ', quantity: 1, condition: 'NEW', passed: false, acceptedQuantity: 0, disposition: 'RETURN_TO_CUSTOMER', reasons: ['ZZZ is not part of this return.'] },
+    ];
+    expect(withinCase(legacy, caseOf([['S1', 2]])).map(brief)).toEqual([
+      ['S1', 'USED', 1, 0, 'RETURN_TO_CUSTOMER', false],
+      ['S1', 'NEW', 1, 0, 'RESTOCK', false],
+      ['S1', 'NEW', 2, 0, 'RETURN_TO_CUSTOMER', true],
+      ['ZZZ', 'NEW', 1, 0, 'RETURN_TO_CUSTOMER', false],
+    ]);
+    const whole: GradedItem = { sku: 'S1', quantity: 3, condition: 'NEW', passed: true, acceptedQuantity: 1, disposition: 'RESTOCK', reasons: [] };
+    expect(withinCase([whole], caseOf([['S1', 1]])).map(brief)).toEqual([
+      ['S1', 'NEW', 1, 1, 'RESTOCK', false],
+      ['S1', 'NEW', 2, 0, 'RETURN_TO_CUSTOMER', true],
+    ]);
+  });
+
+  it('leaves a grading that already splits off extra units as it is', () => {
+    const graded = gradeInspection(
+      input({ caseLines: [{ sku: 'S1', quantity: 2, category: 'toys' }], inspected: [item({ condition: 'USED', quantity: 2 }), item({ quantity: 3 }), item({ condition: 'MISSING' })] }),
+    ).items;
+    expect(graded.filter((i) => i.beyondCase).map((i) => i.quantity)).toEqual([2, 1, 1]);
+    expect(withinCase(graded, caseOf([['S1', 2]]))).toEqual(graded);
+  });
+});
+
 describe(unitsToSendBack.name, () => {
   const graded = (over: Partial<GradeInspectionInput>) => gradeInspection(input(over)).items;
 
@@ -239,6 +390,10 @@ describe(unitsToSendBack.name, () => {
     const twoLines = { caseLines: [{ sku: 'S1', quantity: 3, category: 'electronics' }] };
     expect(unitsToSendBack(graded({ ...twoLines, inspected: [item({ quantity: 2 }), item({ condition: 'DAMAGED', checks: { ...item().checks, appearanceIntact: false } })] }))).toBe(1);
     expect(unitsToSendBack(graded({}))).toBe(0);
+  });
+
+  it("counts the units beyond the case, which are the customer's, but not the case's units that passed", () => {
+    expect(unitsToSendBack(graded({ inspected: [item({ quantity: 3 })] }))).toBe(2);
   });
 
   it('sends back an item that is not part of the return, and nothing reported MISSING or never reported', () => {

@@ -25,13 +25,19 @@ export interface GradedItem {
   acceptedQuantity: number;
   disposition: Disposition | null;
   reasons: string[];
+  /**
+   * Units the parcel held beyond the case's quantity of their sku: still the customer's, never
+   * refunded (`acceptedQuantity` 0), sent back (RETURN_TO_CUSTOMER; none when reported MISSING).
+   * Absent on case units, and on reports graded before extra units were split off.
+   */
+  beyondCase?: boolean;
 }
 
 export type GradingOutcome = 'PASSED' | 'PARTIAL' | 'FAILED';
 
 /**
- * Units that go back to their customer: those graded RETURN_TO_CUSTOMER (failed, or not part
- * of the return), all that were reported of them. Units reported MISSING never came.
+ * Units that go back to their customer: those graded RETURN_TO_CUSTOMER (failed, not part of
+ * the return, or beyond the case's quantity of their sku). Units reported MISSING never came.
  */
 export function unitsToSendBack(graded: GradedItem[]): number {
   return graded.reduce((n, item) => n + (item.disposition === 'RETURN_TO_CUSTOMER' ? item.quantity : 0), 0);
@@ -109,14 +115,37 @@ function dispositionOf(item: InspectedItem, reasonCode: ReasonCode): Disposition
   return 'REFURBISH';
 }
 
+/** The units of a reported line beyond the case's `caseQuantity` of its sku: the customer's own, to go back to them. */
+function beyondCase(item: InspectedItem, extra: number, caseQuantity: number): GradedItem {
+  const missing = item.condition === 'MISSING';
+  const beyond = `${units(extra)} of ${item.sku} beyond the ${units(caseQuantity)} in this return`;
+  return {
+    sku: item.sku,
+    quantity: extra,
+    condition: item.condition,
+    passed: false,
+    acceptedQuantity: 0,
+    disposition: missing ? null : 'RETURN_TO_CUSTOMER',
+    reasons: [
+      missing
+        ? `${beyond} reported missing: nothing to send back.`
+        : `${beyond}: not part of the return, so not refunded and sent back to the customer.`,
+    ],
+    beyondCase: true,
+  };
+}
+
 /**
  * Grades what the warehouse found against the case (CONTRACT.md, "Default policy",
- * inspection). Units are matched to case lines in the order they are reported: a
- * case never accepts more units of an sku than it asked for, units reported beyond
- * that are ignored, and case units nobody reported are graded MISSING.
+ * inspection). Per sku, the case's units go to the best units reported, whatever the order of
+ * the lines: first those that pass, then those that fail, then those reported MISSING (they
+ * never came), each group in report order. Units reported beyond the case's quantity are the
+ * customer's: split off their line (`beyondCase`) and sent back, never refunded or stocked.
+ * Case units nobody reported are graded MISSING. Items come out in report order.
  */
 export function gradeInspection(input: GradeInspectionInput): Grading {
   const merchantFault = reasonGroupOf(input.reasonCode) === 'MERCHANT_FAULT';
+  const rulesFor = input.rulesFor ?? defaultConditionRules;
 
   const caseSkus = new Map<string, { quantity: number; category: string }>();
   for (const line of input.caseLines) {
@@ -127,10 +156,21 @@ export function gradeInspection(input: GradeInspectionInput): Grading {
   }
   const unaccounted = new Map([...caseSkus].map(([sku, l]) => [sku, l.quantity]));
 
-  const items: GradedItem[] = [];
-  for (const item of input.inspected) {
+  const reported = input.inspected.map((item, at) => {
     assertCount(item.quantity, `inspected quantity of ${item.sku}`);
     const line = caseSkus.get(item.sku);
+    const passes = line !== undefined && failures(item, merchantFault, rulesFor(line.category)).length === 0;
+    return { item, at, line, rank: passes ? 0 : item.condition === 'MISSING' ? 2 : 1, counted: 0 };
+  });
+  for (const r of [...reported].sort((a, b) => a.rank - b.rank || a.at - b.at)) {
+    const open = unaccounted.get(r.item.sku);
+    if (open === undefined) continue;
+    r.counted = Math.min(r.item.quantity, open);
+    unaccounted.set(r.item.sku, open - r.counted);
+  }
+
+  const items: GradedItem[] = [];
+  for (const { item, line, counted } of reported) {
     if (!line) {
       items.push({
         sku: item.sku,
@@ -143,24 +183,20 @@ export function gradeInspection(input: GradeInspectionInput): Grading {
       });
       continue;
     }
-
-    const open = unaccounted.get(item.sku)!;
-    const counted = Math.min(item.quantity, open);
-    unaccounted.set(item.sku, open - counted);
-    const extra = item.quantity - counted;
-    const extraNote = extra > 0 ? [`${units(extra)} of ${item.sku} beyond the ${units(line.quantity)} in the case were ignored.`] : [];
-
-    const why = failures(item, merchantFault, (input.rulesFor ?? defaultConditionRules)(line.category));
-    const passed = why.length === 0;
-    items.push({
-      sku: item.sku,
-      quantity: item.quantity,
-      condition: item.condition,
-      passed,
-      acceptedQuantity: passed ? counted : 0,
-      disposition: passed ? dispositionOf(item, input.reasonCode) : item.condition === 'MISSING' ? null : 'RETURN_TO_CUSTOMER',
-      reasons: [...why, ...extraNote],
-    });
+    if (counted > 0 || item.quantity === 0) {
+      const why = failures({ ...item, quantity: counted }, merchantFault, rulesFor(line.category));
+      const passed = why.length === 0;
+      items.push({
+        sku: item.sku,
+        quantity: counted,
+        condition: item.condition,
+        passed,
+        acceptedQuantity: passed ? counted : 0,
+        disposition: passed ? dispositionOf(item, input.reasonCode) : item.condition === 'MISSING' ? null : 'RETURN_TO_CUSTOMER',
+        reasons: why,
+      });
+    }
+    if (item.quantity > counted) items.push(beyondCase(item, item.quantity - counted, line.quantity));
   }
 
   for (const [sku, open] of unaccounted) {
@@ -180,4 +216,24 @@ export function gradeInspection(input: GradeInspectionInput): Grading {
   const accepted = items.reduce((sum, i) => sum + i.acceptedQuantity, 0);
   const outcome: GradingOutcome = accepted === caseUnits ? 'PASSED' : accepted === 0 ? 'FAILED' : 'PARTIAL';
   return { outcome, items };
+}
+
+/**
+ * `graded` with no more units of an sku inside the case than `caseQuantity` holds of it, in
+ * their order: the units over it split off as beyond the case (the customer's, sent back).
+ * `gradeInspection` already grades so; this keeps a report graded before it did (its extra
+ * units passed and stocked) from telling inventory to stock units the return never had.
+ */
+export function withinCase(graded: GradedItem[], caseQuantity: ReadonlyMap<string, number>): GradedItem[] {
+  const open = new Map(caseQuantity);
+  return graded.flatMap((item) => {
+    const left = open.get(item.sku);
+    if (item.beyondCase || left === undefined || item.quantity <= left) {
+      if (!item.beyondCase && left !== undefined) open.set(item.sku, left - item.quantity);
+      return [item];
+    }
+    open.set(item.sku, 0);
+    const extra = beyondCase(item, item.quantity - left, caseQuantity.get(item.sku)!);
+    return left > 0 ? [{ ...item, quantity: left, acceptedQuantity: Math.min(item.acceptedQuantity, left) }, extra] : [extra];
+  });
 }

@@ -6,7 +6,7 @@ import { assertDeadlinePassed, badRequest, CaseService, conflict, IllegalTransit
 import { Disposition, ItemCondition, JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
-import { gradeInspection, GradedItem, unitsToSendBack } from './grading';
+import { gradeInspection, GradedItem, unitsToSendBack, withinCase } from './grading';
 import { Inspection, SubmittedInspectionItem } from './inspection.entity';
 
 /** The customer's message of a failed inspection: the item comes back to them, or (nothing to send back) none of it came. */
@@ -29,7 +29,8 @@ export class InspectionService {
    * Stores a report for a RECEIVED case and queues its grading. One report per case, and it
    * names only the case's skus (400 otherwise: a mistyped sku would fail the return for good,
    * with no second report; an item the customer sent instead is reported under the case's
-   * sku as WRONG_ITEM_RETURNED).
+   * sku as WRONG_ITEM_RETURNED). More units of an sku than the case has are taken: the parcel
+   * holds what it holds, and grading sends the units beyond the case back to the customer.
    */
   async submit(caseId: string, inspector: string, items: SubmittedInspectionItem[]): Promise<void> {
     await this.outbox.transaction(async (tx) => {
@@ -97,7 +98,7 @@ export class InspectionService {
         rulesFor: (category) => book.for(category),
       });
       await tx.manager.update(Inspection, { caseId }, { outcome: grading.outcome, items: grading.items, gradedAt: new Date() });
-      await this.settle(tx, subject, grading.items, `inspector:${inspection.inspector}`, `inspection ${grading.outcome.toLowerCase()}`);
+      await this.settle(tx, subject, grading.items, `inspector:${inspection.inspector}`, `inspection ${grading.outcome.toLowerCase()}${beyondCaseNote(grading.items)}`);
     });
   }
 
@@ -128,9 +129,11 @@ export class InspectionService {
 
   /** Records what was accepted and its disposition, tells inventory, and routes the case. */
   private async settle(tx: Tx, subject: ReturnCase, graded: GradedItem[], actor: string, note: string): Promise<void> {
-    // One sku may be reported in several lines (1 NEW, 1 DAMAGED): add them up per sku.
+    // One sku may be reported in several lines (1 NEW, 1 DAMAGED): add them up per sku. Units
+    // beyond the case are not the case line's: they say nothing of where its units go.
+    const caseUnits = graded.filter((item) => !item.beyondCase);
     const bySku = new Map<string, { accepted: number; disposition: GradedItem['disposition'] }>();
-    for (const item of graded) {
+    for (const item of caseUnits) {
       const seen = bySku.get(item.sku);
       // The disposition of the accepted units wins; otherwise the first reported.
       if (!seen) bySku.set(item.sku, { accepted: item.acceptedQuantity, disposition: item.disposition });
@@ -155,7 +158,7 @@ export class InspectionService {
       tx.enqueue(failedMessage(subject.id, goingBack > 0, subject.priority));
       if (goingBack === 0) {
         // Every unit reported missing: an empty or wrong parcel, nothing to send back. The agents take it up.
-        const message = `none of the ${graded.reduce((n, i) => n + i.quantity, 0)} unit(s) of this return came in the parcel (all reported MISSING): nothing to send back; contact the customer`;
+        const message = `none of the ${caseUnits.reduce((n, i) => n + i.quantity, 0)} unit(s) of this return came in the parcel (all reported MISSING): nothing to send back; contact the customer`;
         await this.cases.notifyAgents(tx.manager, subject.id, 'inspection-nothing-came', message);
       }
     } else if (subject.type === 'EXCHANGE') {
@@ -177,7 +180,9 @@ export class InspectionService {
    * What inventory is told of a settled case (`inventory.disposition`): where its units go,
    * per line of the graded report, for one sku may be graded in several lines (1 NEW to
    * RESTOCK, 1 DAMAGED to RETURN_TO_VENDOR); per case line when no report was graded (the
-   * deadline accepted the return as it is: every unit to RESTOCK).
+   * deadline accepted the return as it is: every unit to RESTOCK). Units beyond the case's
+   * quantity of an sku are their own line, RETURN_TO_CUSTOMER: inventory is never told to
+   * stock, refurbish or scrap more units than the case has.
    */
   async dispositions(caseId: string): Promise<DispositionLine[]> {
     const [items, inspection] = await Promise.all([this.cases.items(caseId), this.findByCase(caseId)]);
@@ -186,7 +191,9 @@ export class InspectionService {
       return items.map((item) => ({ ...line(item, item.sku), quantity: item.quantity, acceptedQuantity: item.acceptedQuantity ?? 0, condition: null, disposition: item.disposition }));
     }
     const bySku = new Map(items.map((item) => [item.sku, item]));
-    return inspection.items.map((graded) => ({
+    const caseQuantity = new Map<string, number>();
+    for (const item of items) caseQuantity.set(item.sku, (caseQuantity.get(item.sku) ?? 0) + item.quantity);
+    return withinCase(inspection.items, caseQuantity).map((graded) => ({
       ...line(bySku.get(graded.sku), graded.sku),
       quantity: graded.quantity,
       acceptedQuantity: graded.acceptedQuantity,
@@ -194,6 +201,18 @@ export class InspectionService {
       disposition: graded.disposition,
     }));
   }
+}
+
+/**
+ * The timeline's word on units the parcel held beyond the return (empty when none), e.g.
+ * "; 2 units of S1 beyond the return: the customer's, sent back to them, not refunded".
+ */
+function beyondCaseNote(graded: GradedItem[]): string {
+  const extra = new Map<string, number>();
+  for (const item of graded) if (item.beyondCase && item.disposition === 'RETURN_TO_CUSTOMER') extra.set(item.sku, (extra.get(item.sku) ?? 0) + item.quantity);
+  if (!extra.size) return '';
+  const what = [...extra].map(([sku, n]) => `${n} unit${n === 1 ? '' : 's'} of ${sku}`).join(', ');
+  return `; ${what} beyond the return: the customer's, sent back to them, not refunded`;
 }
 
 /** Units of one sku and where they go, as `inventory.disposition` tells them. */
