@@ -32,7 +32,11 @@ export class WarehouseController {
   @Post(':id/inspection')
   @HttpCode(202)
   @Roles('warehouse')
-  @ApiOperation({ summary: 'QC report of a RECEIVED return; a worker grades it, decides dispositions and the refund.' })
+  @ApiOperation({
+    summary:
+      'QC report of a RECEIVED return; a worker grades it, decides dispositions and the refund. The case takes its best units of each sku ' +
+      'whatever the line order; units beyond its quantity are the customer\'s (beyondCase, RETURN_TO_CUSTOMER), never refunded or stocked.',
+  })
   async inspect(@Param('id') id: string, @Body() body: InspectionDto) {
     const caseId = knownIdOr404(id, 'return', 'RETURN_NOT_FOUND');
     await this.inspection.submit(caseId, body.inspector, body.items);
