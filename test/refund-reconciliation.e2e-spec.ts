@@ -124,6 +124,22 @@ describe('refund reconciliation', () => {
     expect((await refundOf(caseId)).updatedAt).toEqual(settled.updatedAt);
   });
 
+  it('pays nothing again for a refund made anew after its row was lost (a database restored from before it)', async () => {
+    const caseId = await refundDue();
+    await refundsWith(new ScriptedGateway()).issue(caseId, false);
+    const paid = await refundOf(caseId);
+    expect(paid.status).toBe('SUCCEEDED');
+    // A restore from a backup taken before the payment was recorded: no refund row, the case still due its refund.
+    await service.db.query('DELETE FROM refunds WHERE id = $1', [paid.id]);
+    await service.db.query(`UPDATE return_cases SET status = 'REFUND_PENDING' WHERE id = $1`, [caseId]);
+
+    await refundsWith(new ScriptedGateway()).issue(caseId, false);
+    // The same case makes the same refund id, so the same first key: the gateway answers it with the payment it made.
+    expect(await refundOf(caseId)).toMatchObject({ id: paid.id, idempotencyKey: paid.idempotencyKey, status: 'SUCCEEDED', providerRefundId: paid.providerRefundId });
+    expect(await statusOf(caseId)).toBe('REFUNDED');
+    expect(await payoutsOf(paid.id)).toHaveLength(1);
+  });
+
   it('settles a refund marked FAILED whose payment the gateway made after our call timed out', async () => {
     const caseId = await refundDue();
     const gateway = new ScriptedGateway();

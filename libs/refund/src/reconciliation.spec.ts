@@ -1,4 +1,4 @@
-import { compareRefund, GatewayPayout, keysSoFar, RefundOnRecord, refundKey, roundOf } from './reconciliation';
+import { compareRefund, GatewayPayout, keysSoFar, RefundOnRecord, refundIdOf, refundKey, roundOf } from './reconciliation';
 
 const NOW = new Date('2026-11-27T03:00:00Z');
 const HOUR = 3_600_000;
@@ -53,5 +53,20 @@ describe(keysSoFar.name, () => {
   it('lists every round of a refund up to its current key', () => {
     expect(keysSoFar('r1', refundKey('r1', 3))).toEqual(['rf-r1-1', 'rf-r1-2', 'rf-r1-3']);
     expect(roundOf(refundKey('ab-cd', 12))).toBe(12);
+  });
+});
+
+describe(refundIdOf.name, () => {
+  const caseId = '01a22263-8436-76e8-87c9-3ea9a93df268';
+
+  it('is the same version 5 UUID for a case every time, and another for another case', () => {
+    expect(refundIdOf(caseId)).toBe(refundIdOf(caseId));
+    expect(refundIdOf(caseId)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(refundIdOf('01a22263-8436-76e8-87c9-3ea9a93df269')).not.toBe(refundIdOf(caseId));
+    expect(refundIdOf(caseId.toUpperCase())).toBe(refundIdOf(caseId));
+  });
+
+  it('never changes for a case: the keys of refunds already paid are made from it', () => {
+    expect(refundIdOf(caseId)).toBe('2e4e91a6-2609-5894-b131-93f82a72cc28');
   });
 });

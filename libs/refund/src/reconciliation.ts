@@ -1,5 +1,24 @@
+import { createHash } from 'node:crypto';
 import type { RefundStatus } from '@returns/contracts';
 import type { GatewayRefund, PaymentGateway } from './payment-gateway.interface';
+
+/** The name space of `refundIdOf`'s ids (RFC 9562 version 5): fixed for good, as the keys made from them are. */
+const REFUND_IDS = Buffer.from('5f0c8a2e9d3b4c7a8e1f6b2d4a9c0e37', 'hex');
+
+/**
+ * A case's refund id: a version 5 UUID of the case id, the same every time. One refund per
+ * case, so its gateway keys (`refundKey`) follow from the case: a refund row lost after its
+ * payment went out (a database restored from backup, a failover that lost the last commits)
+ * is made again with the same id, and its first round's key is answered by the gateway with
+ * that payment instead of paying again.
+ */
+export function refundIdOf(caseId: string): string {
+  const bytes = createHash('sha1').update(REFUND_IDS).update(Buffer.from(caseId.replace(/-/g, ''), 'hex')).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /** The gateway's idempotency key of a refund's `round`: one round per try finance starts. */
 export function refundKey(refundId: string, round: number): string {

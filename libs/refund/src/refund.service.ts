@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { randomUUID } from 'node:crypto';
 import { CaseService, conflict, notFound, OrderSnapshot, ReturnCase } from '@returns/case';
 import { JobRequest, Jobs, majorAmount, reasonGroupOf, RefundStatus } from '@returns/contracts';
 import { OutboxService, Tx } from '@returns/queue';
 import { casePolicy, PolicyBook, PolicyService } from '@returns/policy';
 import { GatewayRefund, PAYMENT_GATEWAY, PaymentGateway, PaymentGatewayUnavailableError } from './payment-gateway.interface';
-import { keysSoFar, payoutsUnder, refundKey, roundOf } from './reconciliation';
+import { keysSoFar, payoutsUnder, refundIdOf, refundKey, roundOf } from './reconciliation';
 import { computeRefund } from './refund-calculation';
 import { Refund } from './refund.entity';
 import { FeedbackService } from './feedback.service';
@@ -122,7 +121,8 @@ export class RefundService {
       paidMinor: order.paidTotalMinor,
       alreadyRefundedMinor: refunded,
     });
-    const id = randomUUID();
+    // The same id for the case every time (see refundIdOf): a refund made again pays under the same keys.
+    const id = refundIdOf(caseId);
     const now = new Date();
     const refund = Object.assign(new Refund(), {
       id,
