@@ -180,7 +180,7 @@ describe(judgeReturn.name, () => {
       expect(j.lines[0].quantity).toBe(3);
     });
 
-    it('sums an sku bought on two order lines and prices it by the first', () => {
+    it('sums an sku bought on two order lines and prices it by what was paid over both, rounded down', () => {
       const j = judgeReturn(
         input({
           order: { items: [orderLine({ quantity: 1, unitPrice: 9900 }), orderLine({ quantity: 2, unitPrice: 5000 })] },
@@ -188,7 +188,57 @@ describe(judgeReturn.name, () => {
         }),
       );
       expect(j.outcome).toBe('APPROVED');
-      expect(j.valueMinor).toBe(3 * 9900);
+      // Paid 19900 for three units: 6633.33 each, rounded down; the customer loses 1 fen in all.
+      expect(j.lines).toEqual([{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 3, unitPrice: 6633 }]);
+      expect(j.valueMinor).toBe(19899);
+    });
+  });
+
+  describe('an sku bought on several order lines at different prices', () => {
+    const fullAndHalf = [orderLine({ quantity: 1, unitPrice: 9900 }), orderLine({ name: 'T恤 (第二件半价)', quantity: 1, unitPrice: 4900 })];
+    const mug = orderLine({ sku: 'MUG', name: '马克杯', category: 'home', quantity: 1, unitPrice: 4500 });
+
+    it('values all its units at what was paid for them, not at the first line\'s price', () => {
+      const j = judgeReturn(input({ order: { items: [...fullAndHalf, mug] }, request: { items: [{ sku: 'S1', quantity: 2 }] } }));
+      expect(j.lines).toEqual([{ sku: 'S1', name: 'T恤', category: 'apparel', quantity: 2, unitPrice: 7400 }]);
+      expect(j.valueMinor).toBe(9900 + 4900);
+    });
+
+    it('prices it the same whichever line comes first', () => {
+      const ask = { items: [{ sku: 'S1', quantity: 1 }] };
+      const fullFirst = judgeReturn(input({ order: { items: [...fullAndHalf, mug] }, request: ask }));
+      const halfFirst = judgeReturn(input({ order: { items: [mug, fullAndHalf[1], fullAndHalf[0]] }, request: ask }));
+      expect(fullFirst.lines[0].unitPrice).toBe(7400);
+      expect(halfFirst.lines[0].unitPrice).toBe(7400);
+      // The name and category stay the first line's.
+      expect(halfFirst.lines[0].name).toBe('T恤 (第二件半价)');
+    });
+
+    it('never values its units above what was paid for them, however they are split over cases', () => {
+      let seed = 7;
+      const int = (n: number) => ((seed = (seed * 48271) % 2147483647) % n) + 1;
+      for (let run = 0; run < 500; run++) {
+        const lines = Array.from({ length: int(4) }, () => orderLine({ quantity: int(5), unitPrice: int(100_000) - 1 }));
+        const bought = lines.reduce((n, l) => n + l.quantity, 0);
+        const paid = lines.reduce((n, l) => n + l.unitPrice * l.quantity, 0);
+        let claimed = 0;
+        let valued = 0;
+        while (claimed < bought) {
+          const asked = Math.min(int(3), bought - claimed);
+          const j = judgeReturn(input({ order: { items: lines }, alreadyClaimed: { S1: claimed }, request: { items: [{ sku: 'S1', quantity: asked }] } }));
+          expect(j.codes).not.toContain('QUANTITY_EXCEEDED');
+          valued += j.valueMinor;
+          claimed += asked;
+        }
+        expect(valued).toBeLessThanOrEqual(paid);
+        expect(paid - valued).toBeLessThan(bought);
+      }
+    });
+
+    it('keeps the price of an sku bought on one line', () => {
+      const j = judgeReturn(input({ order: { items: [orderLine({ quantity: 3, unitPrice: 3333 }), mug] }, request: { items: [{ sku: 'S1', quantity: 2 }, { sku: 'MUG', quantity: 1 }] } }));
+      expect(j.lines.map((l) => [l.sku, l.unitPrice])).toEqual([['S1', 3333], ['MUG', 4500]]);
+      expect(j.valueMinor).toBe(2 * 3333 + 4500);
     });
   });
 

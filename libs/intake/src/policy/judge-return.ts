@@ -46,7 +46,7 @@ export interface JudgeInput {
   history?: Pick<RiskFacts, 'returnsLast90Days' | 'ordersLast90Days' | 'photoSharedWithCustomers'>;
 }
 
-/** A line of the case: the order's name, category and unitPrice, with the quantity asked for. */
+/** A line of the case: the order's name and category, the sku's price (`caseUnitPrice`), with the quantity asked for. */
 export interface CaseLine extends OrderLine {
   /** units asked for */
   quantity: number;
@@ -66,19 +66,36 @@ export interface Judgement {
 }
 
 interface BoughtSku {
-  /** first order line of the sku: its name, category and price are used */
+  /** first order line of the sku: its name and category are used */
   line: OrderLine;
+  /** units bought over all the order's lines of the sku */
   bought: number;
+  /** minor units paid for the sku over all its lines: sum of unitPrice x quantity */
+  paidMinor: number;
 }
 
 function indexOrder(items: OrderLine[]): Map<string, BoughtSku> {
   const bySku = new Map<string, BoughtSku>();
   for (const line of items) {
     const seen = bySku.get(line.sku);
-    if (seen) seen.bought += line.quantity;
-    else bySku.set(line.sku, { line, bought: line.quantity });
+    if (seen) {
+      seen.bought += line.quantity;
+      seen.paidMinor += line.unitPrice * line.quantity;
+    } else bySku.set(line.sku, { line, bought: line.quantity, paidMinor: line.unitPrice * line.quantity });
   }
   return bySku;
+}
+
+/**
+ * The unit price, in minor units, a case gives an sku: what was paid for it over all the
+ * order's lines of it divided by the units bought, rounded down. An sku on one line keeps
+ * that line's price; one bought on several lines at different prices (a second unit at half
+ * price) is priced alike whichever line comes first and however its units are split over
+ * cases, and all its units returned refund at most what was paid for them (less by under
+ * one minor unit per unit bought: at most `bought - 1` in all).
+ */
+export function caseUnitPrice(sku: { bought: number; paidMinor: number }): number {
+  return sku.bought > 0 ? Math.floor(sku.paidMinor / sku.bought) : 0;
 }
 
 /** Requested units per sku, duplicates summed, in order of first appearance. */
@@ -102,7 +119,10 @@ function list(values: string[]): string {
 
 /** What a case is made of, whatever its decision: its lines, their value, and who pays the way back. */
 export interface CaseFacts {
-  /** each sku asked for that the order has: the order line's name, category and price, the units asked for (duplicates summed) */
+  /**
+   * each sku asked for that the order has: its first order line's name and category, its
+   * price over all its lines (`caseUnitPrice`), the units asked for (duplicates summed)
+   */
   lines: CaseLine[];
   /** the skus asked for that the order does not have */
   missing: string[];
@@ -123,7 +143,7 @@ export function caseFacts(policies: PolicyBook, orderItems: OrderLine[], request
   const missing: string[] = [];
   for (const [sku, quantity] of sumRequested(request.items)) {
     const found = ordered.get(sku);
-    if (found) lines.push({ ...found.line, quantity });
+    if (found) lines.push({ ...found.line, unitPrice: caseUnitPrice(found), quantity });
     else missing.push(sku);
   }
   const policy = casePolicy(policies, lines);
