@@ -1,4 +1,4 @@
-import { chooseCarrier, NoCarrierAvailableError, quoteCarriers, zoneOf } from './carrier-choice';
+import { CARRIER_COST_CURRENCY, chooseCarrier, NoCarrierAvailableError, quoteCarriers, zoneOf } from './carrier-choice';
 
 describe(zoneOf.name, () => {
   it.each([
@@ -82,6 +82,15 @@ describe(chooseCarrier.name, () => {
       expect(['SF', 'JD']).toContain(q.carrier);
       expect(q.pickup).toBe(true);
     }
+  });
+
+  it('quotes every cost in CNY fen, whatever the method', () => {
+    for (const method of ['DROP_OFF', 'PICKUP'] as const) {
+      const quotes = quoteCarriers({ province: '四川', method });
+      expect(quotes.length).toBeGreaterThan(0);
+      expect(quotes.every((q) => q.currency === CARRIER_COST_CURRENCY)).toBe(true);
+    }
+    expect(CARRIER_COST_CURRENCY).toBe('CNY');
   });
 
   it('treats an unknown province as the national zone', () => {

@@ -2,10 +2,19 @@ import { ReturnMethod } from '@returns/contracts';
 
 export type CarrierCode = 'SF' | 'JD' | 'ZTO' | 'YTO' | 'EMS';
 
+/**
+ * The currency of every carrier cost: the rate card below, and what the carriers (or their
+ * aggregator) charge for a booking made at its quote, are in CNY fen whatever the order's
+ * currency. We keep no exchange rates, so a cost is never converted.
+ */
+export const CARRIER_COST_CURRENCY = 'CNY';
+
 export interface CarrierQuote {
   carrier: CarrierCode;
-  /** minor units (CNY fen), pickup surcharge included */
+  /** minor units of `currency` (CNY fen), pickup surcharge included */
   costMinor: number;
+  /** ISO currency of `costMinor`: always `CARRIER_COST_CURRENCY` */
+  currency: string;
   etaDays: number;
   /** true when the carrier collects at the customer's door */
   pickup: boolean;
@@ -47,12 +56,12 @@ const LATIN_NAMES: Record<string, string> = {
 
 interface CarrierTerms {
   carrier: CarrierCode;
-  /** base cost by zone, minor units; a zone left out is not served */
+  /** base cost by zone, minor units of CARRIER_COST_CURRENCY; a zone left out is not served */
   cost: Partial<Record<Zone, number>>;
   etaDays: Record<Zone, number>;
   /** provinces the carrier does not serve at all */
   excludes: readonly string[];
-  /** door-pickup surcharge in minor units; null when the carrier only takes drop-offs */
+  /** door-pickup surcharge in minor units of CARRIER_COST_CURRENCY; null when the carrier only takes drop-offs */
   pickupSurchargeMinor: number | null;
 }
 
@@ -140,6 +149,7 @@ export function quoteCarriers(input: { province: string; method: ReturnMethod })
     quotes.push({
       carrier: terms.carrier,
       costMinor: base + (pickup ? (terms.pickupSurchargeMinor ?? 0) : 0),
+      currency: CARRIER_COST_CURRENCY,
       etaDays: terms.etaDays[zone],
       pickup,
     });

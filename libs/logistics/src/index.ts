@@ -5,5 +5,6 @@ export * from './gateways/carrier-simulator';
 export * from './logistics.module';
 export * from './logistics.service';
 export * from './processors/logistics.processor';
+export * from './return-shipping-charge';
 export * from './shipment.entity';
 export * from './tracking-event.entity';

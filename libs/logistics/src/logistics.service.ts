@@ -10,6 +10,7 @@ import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { Booking, CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
 import { chooseCarrier } from './carrier-choice';
+import { returnShippingCharge } from './return-shipping-charge';
 import { Shipment, ShipmentStatus } from './shipment.entity';
 import { TrackingEvent } from './tracking-event.entity';
 
@@ -80,13 +81,15 @@ const OUTBOUND: Record<OutboundKind, { table: string; bookingKey: string; name: 
   },
 };
 
-/** A carrier's booking of a parcel sent to a customer, with the carrier chosen. */
-type OutboundBooking = Booking & { carrier: string };
+/** A carrier's booking of a parcel sent to a customer, with the carrier chosen and the currency of its cost. */
+type OutboundBooking = Booking & { carrier: string; costCurrency: string };
 
 /** A carrier's booking for one case, with what recording it needs. */
 type CarrierBooking = Awaited<ReturnType<CarrierGateway['book']>> & {
   caseId: string;
   carrier: string;
+  /** ISO currency of `costMinor`: the quote's (the carriers charge at their quote) */
+  costCurrency: string;
   method: ReturnMethod;
   freePickup: boolean;
 };
@@ -104,7 +107,7 @@ interface BookingSubject {
 }
 
 /** A case locked to record its booking (`lockBooked`): what the move and the next jobs need. */
-type BookedCase = Pick<ReturnCase, 'id' | 'status' | 'type' | 'shippingPaidBy' | 'deadlines' | 'priority' | 'updatedAt'>;
+type BookedCase = Pick<ReturnCase, 'id' | 'status' | 'type' | 'shippingPaidBy' | 'currency' | 'deadlines' | 'priority' | 'updatedAt'>;
 
 /** Most cases booked in one transaction, and most such transactions at once per worker process. */
 const BOOKING_BATCH: GroupCommitOptions = { name: 'booking', maxBatch: 50, inFlight: 2 };
@@ -262,6 +265,7 @@ export class LogisticsService implements OnApplicationShutdown {
             labelUrl: b.labelUrl,
             pickupWindow: b.pickupWindow,
             costMinor: b.costMinor,
+            costCurrency: b.costCurrency,
             paidBy: locked.get(b.caseId)!.shippingPaidBy,
             status: 'BOOKED' as const,
             statusAt: now,
@@ -273,14 +277,22 @@ export class LogisticsService implements OnApplicationShutdown {
       const shipBackBy = new Date(now.getTime() + this.config.deadlines.shipBackMs).toISOString();
       const moves = recorded.map((b) => {
         const subject = locked.get(b.caseId)!;
-        // A pickup the customer pays for is deducted from the refund; a drop-off they pay at the counter.
-        const charge = b.method === 'PICKUP' && subject.shippingPaidBy === 'CUSTOMER' && !b.freePickup ? b.costMinor : 0;
+        // A pickup the customer pays for is deducted from the refund, when its cost is in the order's currency.
+        const charge = returnShippingCharge({
+          method: b.method,
+          paidBy: subject.shippingPaidBy,
+          freePickup: b.freePickup,
+          costMinor: b.costMinor,
+          costCurrency: b.costCurrency,
+          orderCurrency: subject.currency,
+        });
+        if (charge.notDeducted) this.logger.log(`case ${b.caseId}: ${charge.notDeducted}`);
         tx.enqueue(bookedMessage(b, subject.priority), Jobs.deadline(b.caseId, 'ship-back', this.config.deadlines.shipBackMs));
         return {
           subject,
           to: 'AWAITING_SHIPMENT' as const,
-          note: `${b.carrier} ${b.trackingNumber}`,
-          fields: { returnShippingChargeMinor: charge, deadlines: { ...subject.deadlines, shipBackBy } },
+          note: `${b.carrier} ${b.trackingNumber}${charge.notDeducted ? `; ${charge.notDeducted}` : ''}`,
+          fields: { returnShippingChargeMinor: charge.chargeMinor, deadlines: { ...subject.deadlines, shipBackBy } },
         };
       });
       tx.atCommit(...this.cases.transitionStatements(tx.manager, moves, 'system:logistics'));
@@ -345,17 +357,17 @@ export class LogisticsService implements OnApplicationShutdown {
 
   /** Locks cases of a booking batch in id order (as a cancel does), reading what recording them needs. */
   private async lockBooked(tx: Tx, caseIds: string[]): Promise<Map<string, BookedCase>> {
-    const rows: { id: string; status: CaseStatus; type: BookedCase['type']; shipping_paid_by: ShippingPayer; deadlines: CaseDeadlines; priority: number; updated_at: Date }[] =
+    const rows: { id: string; status: CaseStatus; type: BookedCase['type']; shipping_paid_by: ShippingPayer; currency: string; deadlines: CaseDeadlines; priority: number; updated_at: Date }[] =
       await preparedQuery(
         tx.manager,
-        `SELECT id, status, type, shipping_paid_by, deadlines, priority, updated_at FROM return_cases
+        `SELECT id, status, type, shipping_paid_by, currency, deadlines, priority, updated_at FROM return_cases
           WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
         [caseIds],
       );
     return new Map(
       rows.map((r) => [
         r.id,
-        { id: r.id, status: r.status, type: r.type, shippingPaidBy: r.shipping_paid_by, deadlines: r.deadlines, priority: r.priority, updatedAt: r.updated_at },
+        { id: r.id, status: r.status, type: r.type, shippingPaidBy: r.shipping_paid_by, currency: r.currency, deadlines: r.deadlines, priority: r.priority, updatedAt: r.updated_at },
       ]),
     );
   }
@@ -371,7 +383,7 @@ export class LogisticsService implements OnApplicationShutdown {
       { bookingKey: subject.id, carrier: quote.carrier, method, from: { name: subject.customer.name, phone: subject.customer.phone, ...subject.address }, units },
       quote.costMinor,
     );
-    return { ...booking, caseId: subject.id, carrier: quote.carrier, method, freePickup };
+    return { ...booking, caseId: subject.id, carrier: quote.carrier, costCurrency: quote.currency, method, freePickup };
   }
 
   /**
@@ -741,14 +753,14 @@ export class LogisticsService implements OnApplicationShutdown {
       },
       quote.costMinor,
     );
-    return { ...booking, carrier: quote.carrier };
+    return { ...booking, carrier: quote.carrier, costCurrency: quote.currency };
   }
 
   /** Records a booked outbound parcel; false when another run recorded it first. */
   private async recordOutbound(tx: Tx, caseId: string, kind: OutboundKind, booked: OutboundBooking, units: number): Promise<boolean> {
     const recorded: unknown[] = await tx.manager.query(
-      `INSERT INTO ${OUTBOUND[kind].table} (case_id, carrier, tracking_number, cost_minor, units) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
-      [caseId, booked.carrier, booked.trackingNumber, booked.costMinor, units],
+      `INSERT INTO ${OUTBOUND[kind].table} (case_id, carrier, tracking_number, cost_minor, cost_currency, units) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (case_id) DO NOTHING RETURNING case_id`,
+      [caseId, booked.carrier, booked.trackingNumber, booked.costMinor, booked.costCurrency, units],
     );
     return recorded.length > 0;
   }
@@ -815,6 +827,7 @@ export class LogisticsService implements OnApplicationShutdown {
 export interface OutboundParcel {
   carrier: string;
   trackingNumber: string;
+  /** minor units the carrier charges, in its currency (CNY: the table's `cost_currency`); the merchant pays it */
   costMinor: number;
   /** units in it (null for an item sent back before they were recorded) */
   units: number | null;

@@ -29,9 +29,13 @@ export class Shipment {
   @Column({ name: 'pickup_window', type: 'jsonb', nullable: true })
   pickupWindow: { from: string; to: string } | null;
 
-  /** minor units the carrier charges */
+  /** minor units of `costCurrency` the carrier charges */
   @Column({ name: 'cost_minor', type: 'bigint', transformer: bigintAsNumber })
   costMinor: number;
+
+  /** ISO currency of `costMinor`: the carriers' (CNY), not necessarily the order's */
+  @Column({ name: 'cost_currency', type: 'text' })
+  costCurrency: string;
 
   @Column({ name: 'paid_by', type: 'text' })
   paidBy: ShippingPayer;

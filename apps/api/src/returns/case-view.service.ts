@@ -114,6 +114,8 @@ export class CaseViewService {
         labelUrl: shipment.labelUrl,
         pickupWindow: shipment.pickupWindow,
         costMinor: shipment.costMinor,
+        /** ISO currency of costMinor: the carrier's quote (CNY), not always the order's */
+        costCurrency: shipment.costCurrency,
         paidBy: shipment.paidBy,
         status: shipment.status,
         events: events.map((e) => ({ status: e.status, occurredAt: e.occurredAt.toISOString(), location: e.location })),
