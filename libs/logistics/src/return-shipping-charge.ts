@@ -1,4 +1,4 @@
-import { ReturnMethod, ShippingPayer } from '@returns/contracts';
+import { majorAmount, ReturnMethod, ShippingPayer } from '@returns/contracts';
 
 export interface ReturnShippingChargeInput {
   method: ReturnMethod;
@@ -39,18 +39,8 @@ export function returnShippingCharge(input: ReturnShippingChargeInput): ReturnSh
   return {
     chargeMinor: 0,
     notDeducted:
-      `the pickup the customer pays for costs ${formatMinor(input.costMinor, costCurrency)} and is not deducted from the refund: ` +
+      `the pickup the customer pays for costs ${majorAmount(input.costMinor, costCurrency)} and is not deducted from the refund: ` +
       `the order is paid in ${orderCurrency} and no exchange rate is kept to convert it, so the merchant bears it`,
   };
 }
 
-/** `1500, 'CNY'` as `15.00 CNY`: minor units in the currency's own decimals (2 when Intl does not know it). */
-export function formatMinor(amountMinor: number, currency: string): string {
-  let digits = 2;
-  try {
-    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    // not an ISO code Intl knows: two decimals
-  }
-  return `${(amountMinor / 10 ** digits).toFixed(digits)} ${currency}`;
-}
