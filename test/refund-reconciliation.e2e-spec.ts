@@ -180,6 +180,17 @@ describe('refund reconciliation', () => {
   });
 
   /** A refund whose first round the gateway refused (timed out), and that finance retried: round 2 due. */
+  /** A refund whose job's last attempt timed out (the gateway may still be working on it: not a decline): FAILED, round 1. */
+  async function timedOut() {
+    const caseId = await refundDue();
+    const gateway = new ScriptedGateway();
+    gateway.behaviour = 'refuse';
+    await refundsWith(gateway).issue(caseId, true);
+    const failed = await refundOf(caseId);
+    expect(failed).toMatchObject({ status: 'FAILED', attempts: 1 });
+    return { caseId, gateway, failed };
+  }
+
   /**
    * A refund whose round 1 timed out, retried by finance into round 2: the retry sends round 1
    * again first, and here the gateway declines it for good then (so a new key may be used),
@@ -187,12 +198,7 @@ describe('refund reconciliation', () => {
    * with itself, which only the reconciliation or finance's next retry can catch.
    */
   async function retriedByFinance() {
-    const caseId = await refundDue();
-    const gateway = new ScriptedGateway();
-    gateway.behaviour = 'refuse';
-    await refundsWith(gateway).issue(caseId, true);
-    const failed = await refundOf(caseId);
-    expect(failed.status).toBe('FAILED');
+    const { caseId, gateway, failed } = await timedOut();
     const resent = jest.spyOn(service.get<PaymentGateway>(PAYMENT_GATEWAY), 'refund').mockRejectedValueOnce(new PaymentDeclinedError('declined: refund window over'));
     try {
       expect((await service.as('finance').post(`/v1/refunds/${failed.id}/retry`)).status).toBe(202);
@@ -206,13 +212,7 @@ describe('refund reconciliation', () => {
 
   describe("finance's retry after a round that only timed out", () => {
     it('sends that round again under its own key, so a gateway that pays it late pays once', async () => {
-      const caseId = await refundDue();
-      const gateway = new ScriptedGateway();
-      // The job's last attempt times out: the gateway is still working on it (not a decline).
-      gateway.behaviour = 'refuse';
-      await refundsWith(gateway).issue(caseId, true);
-      const round1 = await refundOf(caseId);
-      expect(round1).toMatchObject({ status: 'FAILED', attempts: 1 });
+      const { caseId, failed: round1 } = await timedOut();
 
       expect((await service.as('finance').post(`/v1/refunds/${round1.id}/retry`)).status).toBe(202);
       // The gateway answered round 1's key this time: paid under it, no second round.
@@ -228,11 +228,7 @@ describe('refund reconciliation', () => {
     });
 
     it('answers 503 PAYMENT_GATEWAY_UNAVAILABLE and changes nothing while the gateway does not answer that round again', async () => {
-      const caseId = await refundDue();
-      const gateway = new ScriptedGateway();
-      gateway.behaviour = 'refuse';
-      await refundsWith(gateway).issue(caseId, true);
-      const failed = await refundOf(caseId);
+      const { caseId, failed } = await timedOut();
       const resent = jest.spyOn(service.get<PaymentGateway>(PAYMENT_GATEWAY), 'refund').mockRejectedValue(new Error('payment gateway timed out'));
       try {
         const retried = await service.as('finance').post(`/v1/refunds/${failed.id}/retry`);
@@ -247,11 +243,7 @@ describe('refund reconciliation', () => {
     });
 
     it("answers 503 PAYMENT_GATEWAY_UNAVAILABLE, not a bare 500, while the provider's look-up API is down", async () => {
-      const caseId = await refundDue();
-      const gateway = new ScriptedGateway();
-      gateway.behaviour = 'refuse';
-      await refundsWith(gateway).issue(caseId, true);
-      const failed = await refundOf(caseId);
+      const { caseId, failed } = await timedOut();
       // The provider's GET /refunds answers 503 (what PaymentHttpGateway throws then).
       const lookups = jest
         .spyOn(service.get<PaymentGateway>(PAYMENT_GATEWAY), 'findRefund')
