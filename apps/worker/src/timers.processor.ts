@@ -34,6 +34,7 @@ export class TimersProcessor extends WorkerHost {
       review: (id) => this.intake.onReviewDeadline(id),
       'review-reminder': (id) => this.intake.onReviewReminder(id),
       'ship-back': (id) => this.logistics.onShipBackDeadline(id),
+      receipt: (id) => this.logistics.onReceiptDeadline(id),
       inspection: (id) => this.inspection.onInspectionDeadline(id),
       completion: (id) => this.feedback.onCompletionDeadline(id),
     };

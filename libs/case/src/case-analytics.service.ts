@@ -30,7 +30,7 @@ export interface StageFigures {
 }
 
 /** The deadlines of a case: who was late for what. */
-export type Sla = 'review' | 'ship-back' | 'inspection';
+export type Sla = 'review' | 'ship-back' | 'receipt' | 'inspection';
 
 export interface SlaBreach {
   caseId: string;
@@ -39,17 +39,23 @@ export interface SlaBreach {
   status: CaseStatus;
   sla: Sla;
   dueAt: string;
-  /** still waiting past the deadline (the deadline's timer has not acted yet) */
+  /** still waiting past the deadline (the deadline's timer has not acted yet, or, for the receipt, the parcel is still not scanned in) */
   open: boolean;
-  /** what the deadline's timer did, and when: approved the review, closed the unshipped return, accepted the uninspected one */
+  /**
+   * who moved the case on once it was past the deadline, and when: the deadline's timer (approved
+   * the review, closed the unshipped return, accepted the uninspected one) or, for the receipt,
+   * the warehouse's late scan
+   */
   resolvedBy: string | null;
   resolvedAt: string | null;
 }
 
-/** Each deadline: the field of `deadlines` it is kept in, the status it waits on, the actor of its timer. */
-const SLAS: { sla: Sla; field: string; status: CaseStatus; actor: string }[] = [
+/** Each deadline: the field of `deadlines` it is kept in, the status it waits on, the actor of its timer's move (none: it moves nothing). */
+const SLAS: { sla: Sla; field: string; status: CaseStatus; actor: string | null }[] = [
   { sla: 'review', field: 'reviewBy', status: 'PENDING_REVIEW', actor: 'system:review-deadline' },
   { sla: 'ship-back', field: 'shipBackBy', status: 'AWAITING_SHIPMENT', actor: 'system:ship-back-deadline' },
+  // Delivered to the warehouse's door, not yet scanned in: the timer only tells the agents.
+  { sla: 'receipt', field: 'receiveBy', status: 'IN_TRANSIT', actor: null },
   { sla: 'inspection', field: 'inspectBy', status: 'RECEIVED', actor: 'system:inspection-deadline' },
 ];
 
@@ -113,8 +119,9 @@ export class CaseAnalytics {
 
   /**
    * Deadlines due in [from, to) that a party missed: those still waiting past them (open),
-   * and those the deadline's timer resolved (the agent, the customer or the warehouse was
-   * late). Latest due first, at most `limit`.
+   * and those that left the status they waited in only once due, by the deadline's timer
+   * (the agent, the customer or the warehouse was late) or, for the receipt, by a late scan.
+   * Latest due first, at most `limit`.
    */
   async slaBreaches(from: Date, to: Date, limit: number): Promise<{ total: number; items: SlaBreach[] }> {
     const rows: (Omit<SlaBreach, 'dueAt' | 'resolvedAt'> & { dueAt: Date; resolvedAt: Date | null; total: number })[] = await this.dataSource.query(
@@ -126,7 +133,11 @@ export class CaseAnalytics {
        breaches AS (
          SELECT d.id, d.rma_number, d.status, d.sla, d.due_at, d.status = d.waits_in AS open, r.actor AS resolved_by, r.at AS resolved_at
            FROM due d
-           LEFT JOIN LATERAL (SELECT t.actor, t.at FROM case_timeline t WHERE t.case_id = d.id AND t.actor = d.actor ORDER BY t.id LIMIT 1) r ON true
+           -- The move out of the status it waited in by the deadline's timer, or by anyone once it was due.
+           LEFT JOIN LATERAL (
+             SELECT t.actor, t.at FROM case_timeline t
+              WHERE t.case_id = d.id AND t.from_status = d.waits_in AND (t.actor = d.actor OR t.at >= d.due_at) ORDER BY t.id LIMIT 1
+           ) r ON true
           WHERE d.due_at >= $1 AND d.due_at < $2 AND d.due_at < now() AND (d.status = d.waits_in OR r.actor IS NOT NULL)
        )
        SELECT id AS "caseId", rma_number AS "rmaNumber", status, sla, due_at AS "dueAt", open, resolved_by AS "resolvedBy", resolved_at AS "resolvedAt",

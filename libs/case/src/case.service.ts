@@ -39,6 +39,7 @@ export interface CaseOpening {
 const DEADLINE_FIELD = {
   review: 'reviewBy',
   'ship-back': 'shipBackBy',
+  receipt: 'receiveBy',
   inspection: 'inspectBy',
   completion: 'completeBy',
 } as const satisfies Record<Exclude<DeadlineKind, 'review-reminder'>, keyof CaseDeadlines>;
@@ -77,7 +78,7 @@ export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kin
  * the return's units; an approved return that cannot be booked, its order having no address;
  * an exchange's replacement lost, brought back undelivered, or delivered after it was reported lost.
  */
-export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close' | 'inspection-nothing-came' | 'no-address' | 'replacement-lost' | 'replacement-undelivered' | 'replacement-delivered';
+export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close' | 'inspection-nothing-came' | 'no-address' | 'replacement-lost' | 'replacement-undelivered' | 'replacement-delivered' | 'receipt-overdue';
 
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {
@@ -343,15 +344,18 @@ export class CaseService {
 
   /**
    * Notices recorded for one audience of staff (`staff_notifications`, `StaffNoticeKind`),
-   * newest first; a review reminder only while its case still waits for review.
+   * newest first; a review reminder only while its case still waits for review, a receipt
+   * overdue only while its parcel is still not scanned in.
    */
   staffNotices(audience: 'agents', limit: number): Promise<StaffNotice[]> {
     return this.dataSource.query(
       `SELECT n.case_id AS "caseId", c.rma_number AS "rmaNumber", n.kind, n.message, n.created_at AS "createdAt"
          FROM staff_notifications n JOIN return_cases c ON c.id = n.case_id
         WHERE n.audience = $1
-          -- A reminder is of a case still waiting for review; once decided, it is no news.
+          -- A reminder is of a case still waiting for review; once decided, it is no news. So is
+          -- a parcel delivered and not scanned in, once the warehouse has.
           AND (n.kind <> 'review-reminder' OR c.status = 'PENDING_REVIEW')
+          AND (n.kind <> 'receipt-overdue' OR c.status = 'IN_TRANSIT')
         ORDER BY n.id DESC LIMIT $2`,
       [audience, limit],
     );

@@ -8,6 +8,8 @@ export interface CaseDeadlines {
   reviewBy?: string;
   /** ISO-8601: when an unshipped return is closed */
   shipBackBy?: string;
+  /** ISO-8601: when a parcel the carrier delivered to the warehouse should have been scanned in (RECEIPT_DEADLINE): the agents are told */
+  receiveBy?: string;
   /** ISO-8601: when an uninspected return is accepted as is */
   inspectBy?: string;
   /** ISO-8601: when a refunded return, or one whose exchange shipped, completes */

@@ -60,6 +60,8 @@ export interface AppConfig {
   deadlines: {
     reviewMs: number;
     shipBackMs: number;
+    /** after the carrier reports a return parcel delivered to the warehouse, how long until the agents are told it was not scanned in (RECEIPT_DEADLINE) */
+    receiptMs: number;
     inspectionMs: number;
     completionMs: number;
     /** how long a return asked for an order not yet delivered waits for the delivery before it is judged (DELIVERY_GRACE, 0: not at all) */
@@ -314,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     deadlines: {
       reviewMs: duration('REVIEW_DEADLINE', env.REVIEW_DEADLINE, '48h'),
       shipBackMs: duration('SHIP_BACK_DEADLINE', env.SHIP_BACK_DEADLINE, '7d'),
+      receiptMs: duration('RECEIPT_DEADLINE', env.RECEIPT_DEADLINE, '2d'),
       inspectionMs: duration('INSPECTION_DEADLINE', env.INSPECTION_DEADLINE, '3d'),
       completionMs: duration('COMPLETION_AFTER', env.COMPLETION_AFTER, '7d'),
       deliveryGraceMs: duration('DELIVERY_GRACE', env.DELIVERY_GRACE, '0s'),

@@ -52,7 +52,7 @@ export enum JobName {
 }
 
 /** `review-reminder` fires before `review` to remind the agents. */
-export type DeadlineKind = 'review' | 'review-reminder' | 'ship-back' | 'inspection' | 'completion';
+export type DeadlineKind = 'review' | 'review-reminder' | 'ship-back' | 'receipt' | 'inspection' | 'completion';
 
 /** Payload of each job, by job name. */
 export interface JobPayloads {

@@ -461,6 +461,11 @@ export class LogisticsService implements OnApplicationShutdown {
       if (moves && shipment.status === 'LOST' && PARCEL_RANK[event.status] === DELIVERED_RANK) {
         await this.tellLostParcelArrived(tx.manager, subject.id, event, `was delivered after all (${event.status})`);
       }
+      // Delivered at the warehouse's door: it has RECEIPT_DEADLINE to scan the parcel in
+      // (POST /v1/returns/{id}/receive) before the agents are told to find it.
+      if (moves && PARCEL_RANK[event.status] === DELIVERED_RANK && subject.status === 'IN_TRANSIT' && !subject.deadlines?.receiveBy) {
+        tx.enqueue(await this.cases.setDeadline(tx.manager, subject, 'receipt', this.config.deadlines.receiptMs));
+      }
       await tx.manager.update(TrackingEvent, { id: event.id }, { appliedAt: new Date() });
     });
   }
@@ -567,7 +572,8 @@ export class LogisticsService implements OnApplicationShutdown {
    * What logistics owes (`JobRecovery`), to events and cases since `since`: the applying of
    * each carrier event not yet applied; the booking of each approved return not yet booked;
    * for one booked and not yet sent, the customer's label or pickup message and the ship-back
-   * deadline; for one still waiting for inspection, its deadline; for one closed or cancelled,
+   * deadline; for one delivered to the warehouse and not scanned in, its receipt deadline; for
+   * one still waiting for inspection, its deadline; for one closed or cancelled,
    * the release of a courier booking still held; for a failed item, its sending back (or the
    * message of it), and for an exchange that passed inspection, its replacement (or the
    * message and webhook of it); for each receipt and closing since then, its
@@ -580,14 +586,16 @@ export class LogisticsService implements OnApplicationShutdown {
       status: CaseStatus;
       priority: number;
       shipBackBy: string | null;
+      receiveBy: string | null;
       inspectBy: string | null;
       shipmentStatus: ShipmentStatus | null;
     })[] = await this.dataSource.query(
-      `SELECT c.id, c.status, c.priority, c.deadlines->>'shipBackBy' AS "shipBackBy", c.deadlines->>'inspectBy' AS "inspectBy",
+      `SELECT c.id, c.status, c.priority, c.deadlines->>'shipBackBy' AS "shipBackBy", c.deadlines->>'receiveBy' AS "receiveBy",
+              c.deadlines->>'inspectBy' AS "inspectBy",
               s.method, s.carrier, s.tracking_number AS "trackingNumber", s.pickup_window AS "pickupWindow", s.status AS "shipmentStatus"
          FROM return_cases c LEFT JOIN shipments s ON s.case_id = c.id
         WHERE c.updated_at >= $1
-          AND ((c.status = 'APPROVED' AND c.type <> 'REFUND_ONLY') OR c.status IN ('AWAITING_SHIPMENT', 'RECEIVED', 'CLOSED', 'CANCELLED'))`,
+          AND ((c.status = 'APPROVED' AND c.type <> 'REFUND_ONLY') OR c.status IN ('AWAITING_SHIPMENT', 'IN_TRANSIT', 'RECEIVED', 'CLOSED', 'CANCELLED'))`,
       [since],
     );
     const unapplied: { id: string }[] = await this.dataSource.query(`SELECT id FROM tracking_events WHERE applied_at IS NULL AND received_at >= $1`, [since]);
@@ -639,6 +647,9 @@ export class LogisticsService implements OnApplicationShutdown {
               ...(c.carrier ? [bookedMessage({ ...c, caseId: c.id }, c.priority)] : []),
               ...(c.shipBackBy ? [Jobs.deadline(c.id, 'ship-back', dueIn(c.shipBackBy))] : []),
             ];
+          case 'IN_TRANSIT':
+            // Delivered to the warehouse and not scanned in yet: the receipt deadline.
+            return c.receiveBy ? [Jobs.deadline(c.id, 'receipt', dueIn(c.receiveBy))] : [];
           case 'RECEIVED':
             return c.inspectBy ? [Jobs.deadline(c.id, 'inspection', dueIn(c.inspectBy))] : [];
           default:
@@ -665,6 +676,35 @@ export class LogisticsService implements OnApplicationShutdown {
       await this.cases.transition(tx.manager, subject, 'CLOSED', 'system:ship-back-deadline', 'not shipped back in time');
       tx.enqueue(Jobs.notify(caseId, 'return.closed', {}, subject.priority), Jobs.webhook(caseId, 'return.closed'), Jobs.cancelShipment(caseId));
       return true;
+    });
+  }
+
+  /**
+   * The receipt deadline: the carrier delivered the return to the warehouse RECEIPT_DEADLINE
+   * ago and nobody has scanned it in. The case cannot move (only the scan moves it on), so the
+   * agents are told once to find the parcel, and the deadline counts as missed in
+   * `GET /v1/admin/sla/breaches` until the scan.
+   * @returns whether it told them (false: scanned in, or told before)
+   * @throws DeadlineNotDue when its timer ran early
+   */
+  async onReceiptDeadline(caseId: string): Promise<boolean> {
+    return this.outbox.transaction(async (tx) => {
+      const subject = await this.cases.lock(tx.manager, caseId);
+      if (!subject || subject.status !== 'IN_TRANSIT' || !subject.deadlines?.receiveBy) return false;
+      assertDeadlinePassed(subject, 'receipt');
+      const [delivered]: { carrier: string; tracking_number: string; status_at: Date }[] = await tx.manager.query(
+        'SELECT carrier, tracking_number, status_at FROM shipments WHERE case_id = $1',
+        [caseId],
+      );
+      const parcel = delivered ? `${delivered.carrier} ${delivered.tracking_number}, delivered ${new Date(delivered.status_at).toISOString()}` : 'its parcel';
+      const told = await this.cases.notifyAgents(
+        tx.manager,
+        caseId,
+        'receipt-overdue',
+        `the carrier delivered return ${subject.rmaNumber} (${parcel}) to the warehouse, and it has not been scanned in by ${subject.deadlines.receiveBy}: find the parcel and receive it`,
+      );
+      if (told) this.logger.warn(`case ${caseId}: delivered to the warehouse and not scanned in by ${subject.deadlines.receiveBy}`);
+      return told;
     });
   }
 

@@ -44,7 +44,9 @@ export class ReviewController {
   @Get('staff-notifications')
   @Roles('agent')
   @ApiOperation({
-    summary: "The agents' notices, newest first: reviews about to be approved by their deadline, items sent back to a customer that the carrier lost or brought back undelivered.",
+    summary:
+      "The agents' notices, newest first: reviews about to be approved by their deadline, items sent back to a customer that the carrier lost or brought back undelivered, " +
+      'return parcels delivered to the warehouse and not scanned in by their receipt deadline (until the scan).',
   })
   @ApiQuery({ name: 'limit', required: false, description: '1..200, default 50' })
   async notices(@Query() query: DeskListQuery) {
