@@ -47,7 +47,9 @@ class WorkerTuning implements OnApplicationBootstrap {
       const { worker } = this.moduleRef.get(PROCESSORS[queue], { strict: false });
       worker.concurrency = this.config.concurrency[queue];
       // Read per job and per stalled-check round, so setting them now takes effect.
-      Object.assign(worker.opts, { lockDuration: lockMs, lockRenewTime: Math.floor(lockMs / 2), stalledInterval: stalledIntervalMs, maxStalledCount });
+      const lock = { lockDuration: lockMs, lockRenewTime: Math.floor(lockMs / 2) };
+      Object.assign(worker.opts, lock, { stalledInterval: stalledIntervalMs, maxStalledCount });
+      renewLocksAs(worker, lock);
       Object.assign(worker.opts, JOB_RETENTION);
       // Per-minute completion counts for the admin API's throughputPerMin (a day of them).
       worker.opts.metrics = { maxDataPoints: 24 * 60 };
@@ -55,6 +57,21 @@ class WorkerTuning implements OnApplicationBootstrap {
       if (perSecond) worker.opts.limiter = { max: perSecond, duration: 1000 };
     }
   }
+}
+
+/**
+ * Makes `worker` renew its jobs' locks for `lock.lockDuration`, every half `lockRenewTime`.
+ * BullMQ's lock manager copies both from the worker's options when the worker is built, and
+ * @nestjs/bullmq builds it before the environment's values can be given: set on `worker.opts`
+ * alone, a job's lock was taken for WORKER_LOCK_DURATION but renewed on the defaults (for 30 s,
+ * first after 7.5 s), so below 30 s a job still running lost its lock, was declared stalled
+ * and run a second time beside the first. Its renewal timer, already running, is restarted.
+ */
+function renewLocksAs(worker: Worker, lock: { lockDuration: number; lockRenewTime: number }): void {
+  const manager = (worker as unknown as { lockManager?: { opts: typeof lock; closed?: boolean; lockRenewalTimer?: unknown; startLockExtenderTimer?: () => void } }).lockManager;
+  if (!manager) throw new Error(`BullMQ's worker has no lockManager: WORKER_LOCK_DURATION cannot be applied (was bullmq upgraded?)`);
+  Object.assign(manager.opts, lock);
+  if (manager.lockRenewalTimer !== undefined && !manager.closed) manager.startLockExtenderTimer?.();
 }
 
 /**
