@@ -12,6 +12,11 @@ export interface AppConfig {
   workerNice: number;
   databaseUrl: string;
   /**
+   * Connections each process's pool may hold at once (DATABASE_POOL_SIZE, default 20): room
+   * for the API's requests, or for the queues' concurrency of a worker process and its outbox.
+   */
+  databasePoolSize: number;
+  /**
    * How long a statement waits for a lock another session holds before it fails
    * (DATABASE_LOCK_TIMEOUT, PostgreSQL's lock_timeout; 0s: for ever): a request then
    * answers 503 DATABASE_BUSY and a job is retried, instead of hanging behind a session
@@ -148,6 +153,9 @@ const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
   [QueueName.Timers]: 4,
 };
 
+/** DATABASE_POOL_SIZE when unset (the same as dataSourceOptions' default, libs/database, the migration CLI's pool). */
+export const DEFAULT_DATABASE_POOL_SIZE = 20;
+
 export const DEV_API_KEYS: ReadonlyMap<string, Role> = new Map(ROLES.map((role) => [`dev-${role}`, role]));
 
 export class ConfigError extends Error {}
@@ -225,6 +233,31 @@ function duration(name: string, value: string | undefined, fallback: string): nu
   }
 }
 
+/**
+ * Floors of the durations the service cannot work with at 0 or near it (`loadConfig` refuses
+ * less, naming the variable): a worker's lock is renewed every half of it by a timer, which a
+ * batch's work on the event loop can hold up for a good part of a second, so under a second
+ * live jobs would be declared stalled; the intervals run a Redis script or a PostgreSQL
+ * transaction each time (0 runs them back to back, and a heartbeat of 0 makes every live
+ * worker stale at once); a grace of 0 exits on SIGTERM before any job finishes; a provider
+ * timeout of 0 aborts every call before it is sent.
+ */
+export const DURATION_FLOORS = {
+  WORKER_LOCK_DURATION: '1s',
+  WORKER_STALLED_INTERVAL: '100ms',
+  WORKER_HEARTBEAT_INTERVAL: '100ms',
+  OUTBOX_SWEEP_INTERVAL: '100ms',
+  SHUTDOWN_GRACE: '1s',
+  PROVIDER_TIMEOUT: '100ms',
+} as const;
+
+/** A duration of at least its floor (`DURATION_FLOORS`). */
+function durationAtLeast(name: keyof typeof DURATION_FLOORS, value: string | undefined, fallback: string): number {
+  const ms = duration(name, value, fallback);
+  if (ms < parseDuration(DURATION_FLOORS[name])) throw new ConfigError(`${name} must be at least ${DURATION_FLOORS[name]}, got "${value}"`);
+  return ms;
+}
+
 function eventLoopWindow(value: string | undefined): number {
   const ms = duration('API_EVENT_LOOP_WINDOW', value, '60s');
   if (ms < 1000 || ms > 3_600_000) throw new ConfigError(`API_EVENT_LOOP_WINDOW must be from 1s to 1h, got "${value}"`);
@@ -253,6 +286,8 @@ export function parseWorkerQueues(text: string | undefined): QueueName[] {
       throw new ConfigError(`WORKER_QUEUES: unknown queue "${name}" (known: ${ALL_QUEUES.join(', ')}, or all)`);
     }
   }
+  // A templated value left empty (",", " , "): a worker serving nothing would start, look healthy and do nothing.
+  if (!names.length) throw new ConfigError(`WORKER_QUEUES names no queue, got "${text}": list some of ${ALL_QUEUES.join(', ')}, or all (the default)`);
   return names as QueueName[];
 }
 
@@ -290,18 +325,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     workerNice: niceness(env.WORKER_NICE),
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/returns',
+    databasePoolSize: positiveInt('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, DEFAULT_DATABASE_POOL_SIZE),
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     redisClusterNodes: clusterNodes(env.REDIS_CLUSTER_NODES),
     queuePrefix: clusterPrefix(env.QUEUE_PREFIX || (env.REDIS_CLUSTER_NODES ? '{returns}' : 'returns'), env.REDIS_CLUSTER_NODES),
     workerQueues: parseWorkerQueues(env.WORKER_QUEUES),
     concurrency,
     workerRecovery: {
-      lockMs: duration('WORKER_LOCK_DURATION', env.WORKER_LOCK_DURATION, '30s'),
-      stalledIntervalMs: duration('WORKER_STALLED_INTERVAL', env.WORKER_STALLED_INTERVAL, '30s'),
+      lockMs: durationAtLeast('WORKER_LOCK_DURATION', env.WORKER_LOCK_DURATION, '30s'),
+      stalledIntervalMs: durationAtLeast('WORKER_STALLED_INTERVAL', env.WORKER_STALLED_INTERVAL, '30s'),
       maxStalledCount: positiveInt('WORKER_MAX_STALLED', env.WORKER_MAX_STALLED, 10),
     },
-    workerHeartbeatMs: duration('WORKER_HEARTBEAT_INTERVAL', env.WORKER_HEARTBEAT_INTERVAL, '5s'),
-    shutdownGraceMs: duration('SHUTDOWN_GRACE', env.SHUTDOWN_GRACE, '25s'),
+    workerHeartbeatMs: durationAtLeast('WORKER_HEARTBEAT_INTERVAL', env.WORKER_HEARTBEAT_INTERVAL, '5s'),
+    shutdownGraceMs: durationAtLeast('SHUTDOWN_GRACE', env.SHUTDOWN_GRACE, '25s'),
     eventLoopWindowMs: eventLoopWindow(env.API_EVENT_LOOP_WINDOW),
     databaseLockTimeoutMs: duration('DATABASE_LOCK_TIMEOUT', env.DATABASE_LOCK_TIMEOUT, '10s'),
     databaseIdleInTransactionTimeoutMs: duration('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT', env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT, '60s'),
@@ -325,7 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     carrierSimulatorAutopilot: bool(env.CARRIER_SIMULATOR_AUTOPILOT, false),
     carrierAutopilotStepMs: duration('CARRIER_AUTOPILOT_STEP', env.CARRIER_AUTOPILOT_STEP, '2s'),
     seedDemoData: bool(env.SEED_DEMO_DATA, nodeEnv === 'development'),
-    outboxSweepMs: duration('OUTBOX_SWEEP_INTERVAL', env.OUTBOX_SWEEP_INTERVAL, '5s'),
+    outboxSweepMs: durationAtLeast('OUTBOX_SWEEP_INTERVAL', env.OUTBOX_SWEEP_INTERVAL, '5s'),
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),
     warehouseAddress: warehouseAddress(env.WAREHOUSE_ADDRESS),
     reconciliation: {
@@ -346,7 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 /** The real providers configured (`AppConfig.providers`): each URL must be absolute http(s), or smtp(s) for email. */
 function providers(env: NodeJS.ProcessEnv, production: boolean): AppConfig['providers'] {
-  const timeoutMs = duration('PROVIDER_TIMEOUT', env.PROVIDER_TIMEOUT, '10s');
+  const timeoutMs = durationAtLeast('PROVIDER_TIMEOUT', env.PROVIDER_TIMEOUT, '10s');
   const url = (name: string, schemes: string[]): string | null => {
     const raw = env[name]?.trim();
     if (!raw) return null;

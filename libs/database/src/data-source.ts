@@ -14,14 +14,20 @@ export function nameDatabaseSessions(role: 'returns-api' | 'returns-api+workers'
   process.env.PGAPPNAME ||= role;
 }
 
+/** The pool's size unless told (the same as DEFAULT_DATABASE_POOL_SIZE, libs/config). */
+const DEFAULT_POOL_SIZE = 20;
+
 /**
  * Options shared by the app and the migration CLI: schema only ever changes by migration.
  * `lockTimeoutMs` (the app's DATABASE_LOCK_TIMEOUT) bounds each statement's wait for a
  * lock; 0, the default, waits for ever, as migrations must for one another's advisory lock.
  * `idleInTransactionMs` (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT) ends a session left idle in
- * an open transaction; 0, the default, never does.
+ * an open transaction; 0, the default, never does. `poolSize` (the app's DATABASE_POOL_SIZE,
+ * validated by `loadConfig`) caps the pool's connections; the migration CLI keeps the
+ * default, one connection of it in use at a time. (This file imports nothing but its own
+ * library: the test's global setup and the TypeORM CLI load it without the path aliases.)
  */
-export function dataSourceOptions(url: string, { lockTimeoutMs = 0, idleInTransactionMs = 0 } = {}): DataSourceOptions {
+export function dataSourceOptions(url: string, { lockTimeoutMs = 0, idleInTransactionMs = 0, poolSize = DEFAULT_POOL_SIZE } = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -36,7 +42,7 @@ export function dataSourceOptions(url: string, { lockTimeoutMs = 0, idleInTransa
     // planner's cost of a batch's checks passed jit_above_cost: statements of 5 ms took
     // 200-550 ms, and judging went from 266 to 354 returns/s once those sessions were gone.
     extra: {
-      max: Number(process.env.DATABASE_POOL_SIZE || 20),
+      max: poolSize,
       connectionTimeoutMillis: 10_000,
       onConnect: backendNiceness(url),
       options: `-c jit=off -c lock_timeout=${Math.round(lockTimeoutMs)} -c idle_in_transaction_session_timeout=${Math.round(idleInTransactionMs)}`,

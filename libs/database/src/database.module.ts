@@ -27,7 +27,11 @@ class NestedConnectionWatch implements OnModuleInit {
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.databaseLockTimeoutMs, idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs }),
+        ...dataSourceOptions(config.databaseUrl, {
+          lockTimeoutMs: config.databaseLockTimeoutMs,
+          idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs,
+          poolSize: config.databasePoolSize,
+        }),
         autoLoadEntities: true,
       }),
     }),

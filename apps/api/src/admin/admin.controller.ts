@@ -10,6 +10,7 @@ import { IntakeMetrics } from '../returns/intake-metrics';
 import { EventLoopMetrics } from './event-loop-metrics';
 import { AllStagesOwedWork } from '@returns/recovery';
 import { countWaiting } from '@returns/intake';
+import { databaseUnavailable } from '@returns/database';
 import { FailedJobsQuery } from './failed-jobs.query';
 import { RecoveryRequestDto } from './recovery.dto';
 
@@ -98,7 +99,8 @@ export class AdminController {
 
   /**
    * Prometheus text: queue depths by state (what KEDA scales workers on), cases by status, batching, the last refund reconciliation, and this process's intake answers and event-loop delay.
-   * While Redis is down it still answers, without the queues and batches and with `returns_redis_up 0`: an outage is when the rest is watched most.
+   * While Redis is down it still answers, without the queues and batches and with `returns_redis_up 0`; while PostgreSQL is away,
+   * without the cases, the waiting requests and the reconciliation and with `returns_database_up 0`: an outage is when the rest is watched most.
    */
   @Get('metrics')
   @Public()
@@ -112,21 +114,32 @@ export class AdminController {
       redisUp = false;
       return undefined;
     };
-    const [queues = [], cases, waiting, batches = {}, [reconciled]] = await Promise.all([
+    let databaseUp = true;
+    const unlessDatabaseDown = (error: unknown): undefined => {
+      if (!databaseUnavailable(error)) throw error;
+      databaseUp = false;
+      return undefined;
+    };
+    const [queues = [], cases = [], waiting, batches = {}, [reconciled] = []] = await Promise.all([
       this.queues.all().catch(unlessRedisDown),
-      this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>,
-      countWaiting(this.dataSource),
+      (this.dataSource.query(`SELECT status, count(*)::int AS n FROM return_cases GROUP BY status`) as Promise<{ status: string; n: number }[]>).catch(unlessDatabaseDown),
+      countWaiting(this.dataSource).catch(unlessDatabaseDown),
       this.batchStats.cluster().catch(unlessRedisDown),
-      this.dataSource.query(
-        `SELECT floor(extract(epoch FROM finished_at))::bigint AS at, settled, jsonb_array_length(discrepancies) AS discrepancies, unreached
-           FROM refund_reconciliations WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
-      ) as Promise<{ at: string; settled: number; discrepancies: number; unreached: number }[]>,
+      (
+        this.dataSource.query(
+          `SELECT floor(extract(epoch FROM finished_at))::bigint AS at, settled, jsonb_array_length(discrepancies) AS discrepancies, unreached
+             FROM refund_reconciliations WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
+        ) as Promise<{ at: string; settled: number; discrepancies: number; unreached: number }[]>
+      ).catch(unlessDatabaseDown),
     ]);
     const stages = Object.entries(batches).sort(([a], [b]) => a.localeCompare(b));
     const lines = [
       '# HELP returns_redis_up 1 when Redis answered this scrape; 0 when it did not, and the queue and batch figures are missing.',
       '# TYPE returns_redis_up gauge',
       `returns_redis_up ${redisUp ? 1 : 0}`,
+      '# HELP returns_database_up 1 when PostgreSQL answered this scrape; 0 when it did not, and the cases, waiting requests and reconciliation figures are missing.',
+      '# TYPE returns_database_up gauge',
+      `returns_database_up ${databaseUp ? 1 : 0}`,
       '# HELP returns_queue_jobs Jobs in each BullMQ queue by state.',
       '# TYPE returns_queue_jobs gauge',
       ...queues.flatMap((q) =>
@@ -136,9 +149,13 @@ export class AdminController {
           return `returns_queue_jobs{queue="${q.name}",state="${state}"} ${value}`;
         }),
       ),
-      '# HELP returns_intake_waiting_requests Returns accepted (202) and not yet judged: the backlog INTAKE_HIGH_WATER is measured against. A job of the intake queue holds a whole intake batch of them.',
-      '# TYPE returns_intake_waiting_requests gauge',
-      `returns_intake_waiting_requests ${waiting}`,
+      ...(waiting === undefined
+        ? []
+        : [
+            '# HELP returns_intake_waiting_requests Returns accepted (202) and not yet judged: the backlog INTAKE_HIGH_WATER is measured against. A job of the intake queue holds a whole intake batch of them.',
+            '# TYPE returns_intake_waiting_requests gauge',
+            `returns_intake_waiting_requests ${waiting}`,
+          ]),
       '# HELP returns_queue_workers Worker connections serving each queue.',
       '# TYPE returns_queue_workers gauge',
       ...queues.map((q) => `returns_queue_workers{queue="${q.name}"} ${q.workers}`),
@@ -148,7 +165,7 @@ export class AdminController {
       '# HELP returns_cases Return cases by status.',
       '# TYPE returns_cases gauge',
       ...cases.map((c) => `returns_cases{status="${c.status}"} ${c.n}`),
-      '# HELP returns_batches_total Batches written together (intake requests; judge, booking, notification jobs), live processes since they started.',
+      '# HELP returns_batches_total Batches written together (intake requests; judge, booking, notification jobs) by every process, kept in Redis: it never goes down when a process stops.',
       '# TYPE returns_batches_total counter',
       ...stages.map(([stage, t]) => `returns_batches_total{stage="${stage}"} ${t.batches}`),
       '# HELP returns_batch_items_total Requests or jobs in those batches: divided by returns_batches_total, the mean batch size.',
