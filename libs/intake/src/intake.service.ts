@@ -7,7 +7,7 @@ import { assertDeadlinePassed, CaseOpening, casePriority, CaseService, VIP_TIER,
 import { CaseStatus, Decision, JobName, JobRequest, Jobs, JUDGE_RETURNS_JOB_ID, QueueName, ReasonCode } from '@returns/contracts';
 import { JobProducer, jobsOfRow, OutboxService, StoredJob, Tx } from '@returns/queue';
 import { PolicyService } from '@returns/policy';
-import { caseFacts, judgeReturn, Judgement } from './policy';
+import { caseFacts, isDelivered, judgeReturn, Judgement } from './policy';
 import { ReturnRequest, ReturnRequestBody } from './return-request.entity';
 import { bodyIdentity, newCaseId, rmaNumberFor } from './request-identity';
 
@@ -537,6 +537,8 @@ export class IntakeService implements OnApplicationShutdown {
         [...requests.values()].filter((r) => !known.get(r.id)!.judged).map((r) => ({ id: r.id, customerId: r.customer_id, photos: photosOf(r) })),
       );
       const opened: CaseOpening[] = [];
+      // One moment the batch is judged at: a delivery dated after it has not happened yet.
+      const judgedAt = new Date();
       // Requests held for their order's delivery (DELIVERY_GRACE), and until when.
       const held: { request: JudgedRequestRow; until: Date }[] = [];
       const graceMs = this.config.deadlines.deliveryGraceMs;
@@ -548,8 +550,8 @@ export class IntakeService implements OnApplicationShutdown {
         const facts = known.get(request.id)!;
         if (facts.judged) continue; // judged before
         const body = request.body;
-        if (graceMs > 0 && request.delivered_at === null && body.type !== 'REFUND_ONLY' && !graceOver.has(request.id)) {
-          // The delivery may yet come (upstream's events out of order): wait for it, up to the grace.
+        if (graceMs > 0 && !isDelivered(request.delivered_at, judgedAt) && body.type !== 'REFUND_ONLY' && !graceOver.has(request.id)) {
+          // The delivery may yet come (upstream's events out of order, or dated ahead): wait for it, up to the grace.
           const until = new Date(request.created_at.getTime() + graceMs);
           if (until.getTime() > Date.now()) {
             held.push({ request, until });
@@ -565,6 +567,7 @@ export class IntakeService implements OnApplicationShutdown {
           request: { ...body, photos },
           alreadyClaimed,
           askedAt: request.created_at,
+          judgedAt,
           policies,
           history: {
             returnsLast90Days: facts.returns + (returnsInBatch.get(request.customer_id) ?? 0),
@@ -578,11 +581,11 @@ export class IntakeService implements OnApplicationShutdown {
           rules: judgement.rules,
           policyVersion: judgement.policyVersion,
           decidedBy: SYSTEM_POLICY,
-          decidedAt: new Date().toISOString(),
+          decidedAt: judgedAt.toISOString(),
         };
         const reviewMs = this.config.deadlines.reviewMs;
         const { subject, items: lines } = caseOf(request, judgement, decision, {
-          deadlines: decision.outcome === 'PENDING_REVIEW' ? { reviewBy: new Date(Date.now() + reviewMs).toISOString() } : {},
+          deadlines: decision.outcome === 'PENDING_REVIEW' ? { reviewBy: new Date(judgedAt.getTime() + reviewMs).toISOString() } : {},
           risk: judgement.risk ?? null,
         });
         const note = decision.codes.join(', ') || undefined;
@@ -634,7 +637,8 @@ export class IntakeService implements OnApplicationShutdown {
    * @returns how many were waiting
    */
   async judgeDelivered(order: Pick<OrderSnapshot, 'id' | 'deliveredAt' | 'customer'>): Promise<number> {
-    if (!order.deliveredAt || this.config.deadlines.deliveryGraceMs <= 0) return 0;
+    // A delivery dated ahead has not happened: its requests wait on, judged at their grace's end.
+    if (!isDelivered(order.deliveredAt, new Date()) || this.config.deadlines.deliveryGraceMs <= 0) return 0;
     const held = await preparedQuery<{ request_id: string; reason_code: ReasonCode }>(
       this.dataSource,
       `SELECT a.request_id, r.body->>'reasonCode' AS reason_code FROM awaiting_delivery a JOIN return_requests r ON r.id = a.request_id WHERE a.order_id = $1`,
@@ -739,9 +743,14 @@ export class IntakeService implements OnApplicationShutdown {
     });
   }
 
-  /** Moves a case to its decided outcome and records what follows. */
+  /**
+   * Moves a case to its decided outcome and records what follows. The timeline note is the
+   * decider's own (an agent's, the deadline's), never the decision's codes: judging already
+   * noted those, and a reviewer's move writing them again (`RISK_SIGNAL`) would tell the
+   * customer which flag was raised.
+   */
   private async applyOutcome(tx: Tx, subject: ReturnCase, decision: Decision, actor: string, note?: string): Promise<void> {
-    await this.cases.transition(tx.manager, subject, decision.outcome, actor, note ?? (decision.codes.join(', ') || undefined));
+    await this.cases.transition(tx.manager, subject, decision.outcome, actor, note || undefined);
     await this.followOutcome(tx, subject, decision, actor);
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderInput, OrderService } from '@returns/case';
+import { parseTimestamp } from '@returns/contracts';
 import { IntakeGate } from './intake-gate.service';
 import { IntakeService } from './intake.service';
 import { ReturnRequestBody } from './return-request.entity';
@@ -25,8 +26,9 @@ export interface EventOutcome {
 
 /**
  * Upstream events (`POST /v1/events`): the same data as the direct endpoints, idempotent
- * by event id within the system (API key) that sends them. A repeated id changes nothing; an older `order.delivered` than the one
- * already applied does not overwrite a newer snapshot.
+ * by event id within the system (API key) that sends them. A repeated id changes nothing; an
+ * `order.delivered` that occurred before the order's last change (a newer event, or a PUT)
+ * does not overwrite the newer snapshot (`OrderService.upsert`).
  */
 @Injectable()
 export class UpstreamEventsService {
@@ -42,10 +44,14 @@ export class UpstreamEventsService {
     const [seen] = await this.dataSource.query('SELECT result FROM upstream_events WHERE client_id = $1 AND id = $2', [clientId, event.id]);
     if (seen) return { accepted: true, duplicate: true, ...(seen.result ?? {}) };
 
+    const occurredAt = parseTimestamp(event.occurredAt);
     let result: { returnId?: string } = {};
     if (event.type === 'order.delivered') {
       const { orderId, ...order } = event.data as unknown as { orderId: string } & OrderInput;
-      await this.intake.judgeDelivered(await this.orders.upsert(orderId, order, new Date(event.occurredAt)));
+      // The event says the order was delivered: a snapshot that leaves out when was delivered
+      // when the event happened (no later than now, as the event's time is taken), not undelivered.
+      const deliveredAt = order.deliveredAt ?? new Date(Math.min(occurredAt.getTime(), Date.now())).toISOString();
+      await this.intake.judgeDelivered(await this.orders.upsert(orderId, { ...order, deliveredAt }, occurredAt));
     } else {
       // The event id is the idempotency key, so a retried or raced event opens one case; past
       // the high-water mark a new one gets 429, as a POST /v1/returns would.
@@ -59,7 +65,7 @@ export class UpstreamEventsService {
     const inserted = await this.dataSource.query(
       `INSERT INTO upstream_events (id, type, occurred_at, client_id, payload, result) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (client_id, id) DO NOTHING RETURNING id`,
-      [event.id, event.type, new Date(event.occurredAt), clientId, JSON.stringify(event.data), JSON.stringify(result)],
+      [event.id, event.type, occurredAt, clientId, JSON.stringify(event.data), JSON.stringify(result)],
     );
     return { accepted: true, duplicate: inserted.length === 0, ...result };
   }

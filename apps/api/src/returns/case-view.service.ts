@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { badRequest, CaseService, ReturnCase, ReturnItem } from '@returns/case';
-import { Decision } from '@returns/contracts';
+import { Decision, DecisionCode } from '@returns/contracts';
 import { Conditions } from '@returns/database';
 import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
-import { FoundWaitingRequest, IntakeService, SYSTEM_POLICY, WaitingRequest } from '@returns/intake';
+import { FoundWaitingRequest, IntakeService, WaitingRequest } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
 import { FeedbackService, RefundService } from '@returns/refund';
 
@@ -47,11 +47,14 @@ function summary(subject: ReturnCase, items: ReturnItem[]) {
   };
 }
 
+const RISK_CODE: DecisionCode = 'RISK_SIGNAL';
+
 /**
  * A case as the customer's side (the portal) sees it: without its risk assessment in any
  * form. A customer told which of their habits or photos raised a flag learns how to get
  * past it next time, so the portal gets no `risk`, no `risk.score` rule, no `RISK_SIGNAL`
- * code in the decision or in the policy's timeline note: a case in review says that an
+ * code in the decision (its codes, its note) or in any timeline note, whoever wrote it
+ * (judging's codes, or an agent's words that name it): a case in review says that an
  * agent will look, and why only when the reason is the customer's to mend (a vague reason,
  * a missing photo). Nor a refund's `lastError`: the payment provider's own words (an
  * address, a merchant account's state), for finance; the customer sees the refund's status
@@ -66,11 +69,26 @@ export function customerView<V extends { decision: Decision | null; timeline: { 
   return {
     ...(rest as unknown as V),
     ...(refund && { refund: refundShown }),
-    decision: decision && { ...decision, codes: decision.codes.filter((c) => c !== 'RISK_SIGNAL'), rules: decision.rules.filter((r) => r.id !== 'risk.score') },
-    timeline: view.timeline.map((t) =>
-      t.actor === SYSTEM_POLICY && t.note ? { ...t, note: t.note.split(', ').filter((c) => c !== 'RISK_SIGNAL').join(', ') || null } : t,
-    ),
+    decision: decision && {
+      ...decision,
+      codes: decision.codes.filter((c) => c !== RISK_CODE),
+      rules: decision.rules.filter((r) => r.id !== 'risk.score'),
+      ...(decision.note && { note: withoutRiskCode(decision.note) ?? undefined }),
+    },
+    timeline: view.timeline.map((t) => (t.note ? { ...t, note: withoutRiskCode(t.note) } : t)),
   };
+}
+
+/**
+ * A note without the risk code, wherever it stands in it and whoever wrote it: judging's list
+ * of codes (`VAGUE_REASON, RISK_SIGNAL`) or an agent's words; null when nothing else is left.
+ */
+export function withoutRiskCode(note: string): string | null {
+  const cleaned = note
+    .replace(/(,\s*)?\bRISK_SIGNAL\b(\s*,\s*)?/gi, (_m, before?: string, after?: string) => (before && after ? ', ' : ''))
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+  return cleaned || null;
 }
 
 /** The whole case as `GET /v1/returns/{id}` shows it, gathered from each stage's records. */

@@ -49,7 +49,7 @@ export class ReturnsController {
 
   @Get(':id')
   @Roles('upstream', 'portal', 'warehouse', 'agent', 'finance')
-  @ApiOperation({ summary: 'The whole case; REQUESTED while the request waits in the intake queue. The portal sees no risk assessment.' })
+  @ApiOperation({ summary: 'The whole case; REQUESTED while the request waits in the intake queue. The portal sees no risk assessment, nor RISK_SIGNAL in any note.' })
   async get(@Param('id') id: string, @CurrentCaller() caller: Caller) {
     const view = await this.views.find(knownIdOr404(id, 'return', 'RETURN_NOT_FOUND'));
     if (!view) throw notFound('RETURN_NOT_FOUND', `return ${id} not found`);
@@ -70,7 +70,7 @@ export class ReturnsController {
   @Post(':id/review')
   @HttpCode(200)
   @Roles('agent')
-  @ApiOperation({ summary: "An agent's decision on a case in PENDING_REVIEW; else 409 INVALID_TRANSITION." })
+  @ApiOperation({ summary: "An agent's decision on a case in PENDING_REVIEW; else 409 INVALID_TRANSITION. The timeline notes the agent's note, or nothing." })
   async review(@Param('id') id: string, @Body() body: ReviewDto, @CurrentCaller() caller: Caller) {
     const caseId = knownIdOr404(id, 'return', 'RETURN_NOT_FOUND');
     await this.intake.review(caseId, body.decision, agentOf(caller), body.note);

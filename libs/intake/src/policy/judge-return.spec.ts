@@ -19,9 +19,12 @@ type InputOverrides = Omit<Partial<JudgeInput>, 'request' | 'order'> & {
 
 /** A request that the default policy approves, two days after delivery. */
 function input(over: InputOverrides = {}): JudgeInput {
+  const askedAt = over.askedAt ?? new Date(DELIVERED_AT.getTime() + 2 * DAY);
   return {
     alreadyClaimed: {},
-    askedAt: new Date(DELIVERED_AT.getTime() + 2 * DAY),
+    askedAt,
+    // judged at once, unless a test says otherwise
+    judgedAt: askedAt,
     policies: SEEDED,
     ...over,
     order: { deliveredAt: DELIVERED_AT, items: [orderLine()], ...over.order },
@@ -259,6 +262,28 @@ describe(judgeReturn.name, () => {
 
     it('rejects an exchange before delivery as NOT_DELIVERED', () => {
       expectRejected(['NOT_DELIVERED'], judgeReturn(input({ order: { deliveredAt: null }, request: { type: 'EXCHANGE' } })));
+    });
+
+    it('rejects a return as NOT_DELIVERED when deliveredAt lies after the moment it is judged', () => {
+      const j = judgeReturn(input({ order: { deliveredAt: after(3 * DAY) }, askedAt: DELIVERED_AT, judgedAt: DELIVERED_AT }));
+      expectRejected(['NOT_DELIVERED'], j);
+      expect(rule(j.rules, 'window')).toMatchObject({ passed: true, message: expect.stringMatching(/not delivered yet/) });
+    });
+
+    it('allows a refund-only request when deliveredAt lies after the moment it is judged', () => {
+      const j = judgeReturn(input({ order: { deliveredAt: after(3 * DAY) }, askedAt: DELIVERED_AT, judgedAt: DELIVERED_AT, request: { type: 'REFUND_ONLY', returnMethod: null } }));
+      expect(j.outcome).toBe('APPROVED');
+      expect(rule(j.rules, 'delivery.required')?.message).toMatch(/not delivered yet/);
+    });
+
+    it('counts a delivery made at the very moment of judging as made', () => {
+      expect(judgeReturn(input({ askedAt: DELIVERED_AT, judgedAt: DELIVERED_AT })).outcome).toBe('APPROVED');
+    });
+
+    it('judges a delivery after the customer asked but before judging as made, within the window (a request held for its delivery)', () => {
+      const j = judgeReturn(input({ askedAt: after(-DAY), judgedAt: after(DAY) }));
+      expect(j.outcome).toBe('APPROVED');
+      expect(rule(j.rules, 'delivery.required')?.message).toBe('The order has been delivered.');
     });
 
     it('allows a refund-only request before delivery, with no window to miss', () => {

@@ -40,6 +40,12 @@ export interface JudgeInput {
    * the request then waited in the intake queue (a Double-11 backlog changes no outcome).
    */
   askedAt: Date;
+  /**
+   * When the request is judged (now, for the worker): a `deliveredAt` later than it is a
+   * delivery that has not happened (a sender's clock ahead, a planned date), so the order
+   * counts as not delivered yet.
+   */
+  judgedAt: Date;
   /** the current policy of every category; each line is judged by its category's */
   policies: PolicyBook;
   /** what the database knows of the customer's history; with it the request is scored for risk */
@@ -156,13 +162,19 @@ export function caseFacts(policies: PolicyBook, orderItems: OrderLine[], request
   };
 }
 
+/** Whether an order's `deliveredAt` is a delivery that has happened by `at`: set, and not later than it. */
+export function isDelivered(deliveredAt: Date | null, at: Date): deliveredAt is Date {
+  return deliveredAt !== null && deliveredAt.getTime() <= at.getTime();
+}
+
 /**
  * Judges a return request against the policy (CONTRACT.md, "Default policy").
  * Rejection rules are always all evaluated and listed; review rules only when
- * nothing rejects. Pure: the time it is judged at, `askedAt`, is a parameter.
+ * nothing rejects. Pure: the times it is judged by, `askedAt` (the window) and `judgedAt`
+ * (whether the delivery has happened), are parameters.
  */
 export function judgeReturn(input: JudgeInput): Judgement {
-  const { order, request, alreadyClaimed, askedAt, policies } = input;
+  const { order, request, alreadyClaimed, askedAt, judgedAt, policies } = input;
   const group = reasonGroupOf(request.reasonCode);
   const merchantFault = group === 'MERCHANT_FAULT';
   const ordered = indexOrder(order.items);
@@ -191,7 +203,10 @@ export function judgeReturn(input: JudgeInput): Judgement {
       : pass('items.quantity', 'The requested units do not exceed the units bought minus those in other cases.'),
   );
 
-  const delivered = order.deliveredAt !== null;
+  // A delivery dated after the judging has not happened: judged as none (only REFUND_ONLY may
+  // be asked), not as one whose window has not even begun.
+  const deliveredAt = isDelivered(order.deliveredAt, judgedAt) ? order.deliveredAt : null;
+  const delivered = deliveredAt !== null;
   rejections.push(
     !delivered && request.type !== 'REFUND_ONLY'
       ? fail('delivery.required', 'NOT_DELIVERED', 'The order is not delivered yet: only a refund-only request may be made.')
@@ -203,10 +218,10 @@ export function judgeReturn(input: JudgeInput): Judgement {
 
   const groupLabel = merchantFault ? 'merchant-fault' : 'customer';
   const windowOf = (p: ReturnPolicy) => (merchantFault ? p.merchantFaultWindowDays : p.customerReasonWindowDays);
-  if (order.deliveredAt === null) {
+  if (deliveredAt === null) {
     rejections.push(pass('window', 'The return window has not started: the order is not delivered yet.'));
   } else {
-    const elapsedMs = askedAt.getTime() - order.deliveredAt.getTime();
+    const elapsedMs = askedAt.getTime() - deliveredAt.getTime();
     // Each line by its category's window. Inclusive: exactly N x 24 h after delivery is still inside.
     const late = lines.filter((l) => elapsedMs > windowOf(policies.for(l.category)) * DAY_MS);
     const windows = [...new Set((lines.length ? lines : [{ category: 'default' }]).map((l) => windowOf(policies.for(l.category))))];
