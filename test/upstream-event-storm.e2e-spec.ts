@@ -28,25 +28,33 @@ describe('a storm of upstream events, out of order and repeated', () => {
     const { service } = storm;
     const ORDERS = Number(process.env.STORM_RETURNS ?? 30);
     const longAgo = Date.now() - 3 * 3_600_000;
-    const orders = Array.from({ length: ORDERS }, () => {
+    const drafts = Array.from({ length: ORDERS }, () => {
       const orderId = uniqueId('o');
       const snapshot = orderBody({ deliveredAt: undefined });
-      // Each delivery event a minute newer than the one before, its snapshot named for it.
-      const deliveries = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) => ({
-        id: uniqueId('evt-d'),
-        occurredAt: new Date(longAgo + (k + 1) * 60_000).toISOString(),
-        data: { orderId, ...snapshot, customer: { ...snapshot.customer, name: `delivery ${k}` }, deliveredAt: new Date(longAgo + k * 60_000).toISOString() },
-      }));
+      const deliveryCount = 1 + Math.floor(random() * 3);
       const returns = Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({
         id: uniqueId('evt-r'),
         occurredAt: new Date().toISOString(),
         data: returnBody(orderId, { items: [{ sku: pick(['S1', 'MUG']), quantity: 1 }], returnMethod: pick(['DROP_OFF', 'PICKUP']) }),
       }));
       // Half the orders upstream PUT before (paid, not delivered); the others it tells of by their delivery only.
-      return { orderId, snapshot, known: random() < 0.5, deliveries, returns };
+      return { orderId, snapshot, known: random() < 0.5, deliveryCount, returns };
     });
-    const known = new Set(orders.filter((o) => o.known).map((o) => o.orderId));
-    for (const order of orders.filter((o) => o.known)) await service.as('upstream').put(`/v1/orders/${order.orderId}`, order.snapshot).expect(200);
+    const known = new Set(drafts.filter((o) => o.known).map((o) => o.orderId));
+    for (const order of drafts.filter((o) => o.known)) await service.as('upstream').put(`/v1/orders/${order.orderId}`, order.snapshot).expect(200);
+    // The deliveries happened after those PUTs (an event older than a PUT is late, and changes
+    // nothing), each 20 ms newer than the one before and all before the first is sent; the
+    // goods themselves reached the customers hours ago, a minute apart, each snapshot named for its event.
+    const putsStored = Date.now();
+    await wait(60);
+    const orders = drafts.map(({ deliveryCount, ...order }) => ({
+      ...order,
+      deliveries: Array.from({ length: deliveryCount }, (_, k) => ({
+        id: uniqueId('evt-d'),
+        occurredAt: new Date(putsStored + 1 + k * 20).toISOString(),
+        data: { orderId: order.orderId, ...order.snapshot, customer: { ...order.snapshot.customer, name: `delivery ${k}` }, deliveredAt: new Date(longAgo + k * 60_000).toISOString() },
+      })),
+    }));
 
     const actions: Action[] = [];
     for (const { orderId, deliveries, returns } of orders) {

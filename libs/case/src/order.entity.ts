@@ -68,7 +68,7 @@ export class OrderSnapshot {
   @Column({ name: 'paid_total_minor', type: 'bigint', transformer: bigintAsNumber })
   paidTotalMinor: number;
 
-  /** when the upstream event that last set this snapshot happened */
+  /** the snapshot's last change: when the upstream event that last set it happened (at most when it came), or when a PUT stored it */
   @Column({ name: 'last_event_at', type: 'timestamptz', nullable: true })
   lastEventAt: Date | null;
 

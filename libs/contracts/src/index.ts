@@ -4,3 +4,4 @@ export * from './queues';
 export * from './signature';
 export * from './provider-http';
 export * from './money';
+export * from './timestamp';

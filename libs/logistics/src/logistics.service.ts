@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { assertDeadlinePassed, CaseDeadlines, CaseService, IllegalTransitionError, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertManyStatement, preparedQuery } from '@returns/database';
-import { CaseStatus, JobRequest, Jobs, ProviderHttpError, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
+import { CaseStatus, JobRequest, Jobs, parseTimestamp, ProviderHttpError, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
 import { Booking, CARRIER_GATEWAY, CarrierGateway } from './carrier-gateway.interface';
@@ -399,7 +399,7 @@ export class LogisticsService implements OnApplicationShutdown {
         `INSERT INTO tracking_events (id, shipment_id, case_id, carrier, tracking_number, status, occurred_at, location)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (tracking_number, status, occurred_at) DO NOTHING RETURNING id`,
-        [id, parcel.shipmentId, parcel.caseId, input.carrier, input.trackingNumber, input.status, new Date(input.occurredAt), input.location ?? null],
+        [id, parcel.shipmentId, parcel.caseId, input.carrier, input.trackingNumber, input.status, parseTimestamp(input.occurredAt), input.location ?? null],
       );
       if (rows.length) {
         tx.enqueue(Jobs.applyTracking(id));
@@ -408,7 +408,7 @@ export class LogisticsService implements OnApplicationShutdown {
       const existing = await tx.manager.findOneByOrFail(TrackingEvent, {
         trackingNumber: input.trackingNumber,
         status: input.status,
-        occurredAt: new Date(input.occurredAt),
+        occurredAt: parseTimestamp(input.occurredAt),
       });
       return { eventId: existing.id, duplicate: true };
     });

@@ -17,7 +17,7 @@ export class UpstreamEventDto {
   @IsIn(EVENT_TYPES)
   type: (typeof EVENT_TYPES)[number];
 
-  @ApiProperty({ example: '2026-11-13T08:00:00Z' })
+  @ApiProperty({ example: '2026-11-13T08:00:00Z', description: 'ISO-8601, without an offset read as UTC; a time ahead of ours counts as now' })
   @IsISO8601({ strict: true })
   occurredAt: string;
 

@@ -34,7 +34,7 @@ export class EventsController {
   @HttpCode(202)
   @Roles('upstream')
   @UseGuards(UpstreamSignatureGuard)
-  @ApiOperation({ summary: 'Upstream events (order.delivered, return.requested), HMAC-signed, idempotent by id.' })
+  @ApiOperation({ summary: 'Upstream events (order.delivered, return.requested), HMAC-signed (hex in either case), idempotent by id. An order.delivered older than the order\'s last change (event or PUT) is late and changes nothing; its time counts as at most now; without deliveredAt it was delivered at occurredAt.' })
   @ApiHeader({ name: 'X-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body with WEBHOOK_SECRET>' })
   @ApiBody({ type: UpstreamEventDto })
   async receive(@Body() body: unknown, @CurrentCaller() caller: Caller) {

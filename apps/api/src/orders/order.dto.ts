@@ -59,9 +59,9 @@ export class UpsertOrderDto {
 
   @ApiProperty({ example: 'CNY' }) @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code like CNY' }) currency: string;
 
-  @ApiPropertyOptional({ example: '2026-11-11T02:00:00Z' }) @IsOptional() @IsISO8601({ strict: true }) paidAt?: string;
+  @ApiPropertyOptional({ example: '2026-11-11T02:00:00Z', description: 'ISO-8601; without an offset it is read as UTC' }) @IsOptional() @IsISO8601({ strict: true }) paidAt?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-13T08:00:00Z', description: 'absent while not delivered' }) @IsOptional() @IsISO8601({ strict: true }) deliveredAt?: string;
+  @ApiPropertyOptional({ example: '2026-11-13T08:00:00Z', description: 'absent while not delivered (a time still ahead counts as not delivered yet); ISO-8601, without an offset read as UTC' }) @IsOptional() @IsISO8601({ strict: true }) deliveredAt?: string;
 
   @ApiPropertyOptional({ type: PaymentDto }) @IsOptional() @Nested(() => PaymentDto) payment?: PaymentDto;
 

@@ -32,7 +32,7 @@ export class OrdersController {
 
   @Put(':orderId')
   @Roles('upstream')
-  @ApiOperation({ summary: 'Insert or replace the snapshot of an order that returns are judged against.' })
+  @ApiOperation({ summary: 'Insert or replace the snapshot of an order that returns are judged against; always applies, and an order.delivered event that occurred before it is late. Timestamps without an offset are UTC; a deliveredAt still ahead is not delivered yet.' })
   async upsert(@Param('orderId') orderId: string, @Body() body: UpsertOrderDto) {
     if (orderId.length > 128) {
       throw badRequest(['orderId must be at most 128 characters']);
