@@ -269,7 +269,7 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
   p(
     'WRONG_ITEM',
     4,
-    /发错|寄错|送错|配错|拿错|装错|错发|错寄|发成|寄成|发了个?别的|漏发|少发|少寄|漏寄|少给|少了(?:一|两|二|三|[0-9])(?:件|个|条|双|只|样|套|盒|包)|缺件|少件|缺(?:了|少)?配件|不是我(?:买|下单|订|拍|选)的|(?:跟|和|与)我(?:订|买|拍|下单|选)的(?:东西|商品|款|款式|颜色|型号)?不(?:一样|符|同|一致)|(?:型号|款式|规格|版本|货号)(?:不对|不符|错了)|只(?:收到|到了?|来了|发了|寄了)(?:一|两|二|[0-9])(?:件|个|条|双|只|样|套|盒|包)|(?:跟|与|和)订单不(?:一致|符|一样)|订单不符|(?:出货|发货|配货)(?:错误|有误|错了)|别人的(?:货|快递|东西|包裹|订单)/,
+    /发错|寄错|送错|配错|拿错|装错|错发|错寄|发成|寄成|发了个?别的|漏发|少发|少寄|漏寄|少给|少了(?:一|两|二|三|[0-9])(?:件|个|条|双|只|样|套|盒|包)|缺件|少件|缺(?:了|少)?配件|少了?(?:个|一个|几个)?配件|配件(?:不全|缺失|没有|少了?)|不是我(?:买|下单|订|拍|选)的|(?:跟|和|与)我(?:订|买|拍|下单|选)的(?:东西|商品|款|款式|颜色|型号)?不(?:一样|符|同|一致)|(?:型号|款式|规格|版本|货号)(?:不对|不符|错了)|只(?:收到|到了?|来了|发了|寄了)(?:一|两|二|[0-9])(?:件|个|条|双|只|样|套|盒|包)|(?:跟|与|和)订单不(?:一致|符|一样)|订单不符|(?:出货|发货|配货)(?:错误|有误|错了)|别人的(?:货|快递|东西|包裹|订单)/,
   ),
   p(
     'WRONG_ITEM',
@@ -359,7 +359,7 @@ export const REASON_PATTERNS: readonly ReasonPattern[] = [
   p(
     'QUALITY_DEFECT',
     2.5,
-    /defect|faulty|broken|\bbroke\b|stopped working|stops working|quit working|(?:doesn'?t|does not|don'?t|didn'?t) work|not working|never worked|won'?t (?:turn on|switch on|power on|charge|work|start|connect|pair|hold a charge)|doesn'?t (?:turn on|power on|charge|connect|pair|hold a charge)|dead on arrival|\bdoa\b|malfunction|no (?:sound|power|picture)|buzz|crackl|flicker|dead pixel|glitch|freez|overheat|keeps (?:crashing|dying|disconnecting|turning off|shutting)|\bdie[sd]\b|battery (?:dies|drains)|\bstuck\b|\bjam(?:s|med)?\b|won'?t (?:close|open|lock|stay|stick|zip)|\bwobbl|\brattl|overheat|\bsmell|\bstinks?\b|\bodou?r|chemical|\brust|\bmou?ld(?:y)?\b|chipped|frayed|fraying|unravel/,
+    /defect|faulty|broken|\bbroke\b|stopped working|stops working|quit working|(?:doesn'?t|does not|don'?t|didn'?t) work|not working|never worked|won'?t (?:turn on|switch on|power on|charge|work|start|connect|pair|hold a charge)|doesn'?t (?:turn on|power on|charge|connect|pair|hold a charge)|dead on arrival|\bdoa\b|malfunction|no (?:sound|power|picture)|buzz|crackl|flicker|dead pixel|glitch|freez|overheat|keeps (?:crashing|dying|disconnecting|turning off|shutting)|\bdie[sd]\b|battery (?:dies|drains)|\bstuck\b|\bjam(?:s|med)?\b|won'?t (?:close|open|lock|stay|stick|zip)|\bwobbl|\brattl|overheat|\bsmell|\bstinks?\b|\bodou?r|chemical|\brust|\bmou?ld(?:y)?\b|chipped|\bcrack(?:s|ed)?\b|\bleak(?:s|ed|ing|y)?\b|frayed|fraying|unravel/,
   ),
   p(
     'QUALITY_DEFECT',
