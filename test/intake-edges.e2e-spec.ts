@@ -3,6 +3,7 @@ import { signBody } from '@returns/contracts';
 import { postEvent, postReturn, putOrder } from './support/api-helpers';
 import { orderBody, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
+import { IntakeService } from '@returns/intake';
 
 const DAY = 24 * 3_600_000;
 const DECIDED = ['AWAITING_SHIPMENT', 'PENDING_REVIEW', 'REJECTED', 'REFUND_PENDING', 'REFUNDED', 'REFUND_FAILED', 'COMPLETED'] as const;
@@ -203,5 +204,35 @@ describe('intake edges: a delivery dated ahead, with DELIVERY_GRACE', () => {
 
     await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, deliveredAt: new Date().toISOString() }).expect(200);
     expect((await service.waitForStatus(created.body.id, [...DECIDED], 10_000)).status).toBe('AWAITING_SHIPMENT');
+  });
+});
+
+describe('intake edges: two requests of one order for the same units, judged together', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await TestService.start({ withWorkers: false });
+  });
+
+  afterAll(() => service.close());
+
+  it('judges them in the order their judge job lists them: the first listed gets the units, the other QUANTITY_EXCEEDED', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      // One mug bought; two requests for it, stored one after the other.
+      const { orderId } = await putOrder(service);
+      const ask = () => postReturn(service, returnBody(orderId, { items: [{ sku: 'MUG', quantity: 1 }] }));
+      const stored = (await ask()).body.id as string;
+      const storedLater = (await ask()).body.id as string;
+      // One batch, listing them one way or the other (as judge jobs and batches may).
+      const listed = i % 2 ? [stored, storedLater] : [storedLater, stored];
+      const intake = service.get(IntakeService);
+      await Promise.all(listed.map((id) => intake.judge(id)));
+      const viewOf = async (id: string) => (await service.as('admin').get(`/v1/returns/${id}`)).body;
+      const [first, second] = [await viewOf(listed[0]), await viewOf(listed[1])];
+      outcomes.push(`${first.status}/${second.status}:${second.decision?.codes?.join(',')}`);
+    }
+    // No worker books it: the first listed stays APPROVED.
+    expect(outcomes).toEqual(Array(4).fill('APPROVED/REJECTED:QUANTITY_EXCEEDED'));
   });
 });

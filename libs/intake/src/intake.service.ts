@@ -50,9 +50,11 @@ interface JudgedRequestRow {
 /**
  * Buffered requests (`$1`, ids) with their orders, the orders locked in id order: so two
  * batches never wait on each other in a cycle, and two cases cannot both claim the same units.
+ * An order's requests come in the order of `$1` (a judge job's requests as they came): the
+ * one asked first is judged first, and gets the units when two ask for the same.
  */
 const LOCKED_REQUESTS_SQL = `SELECT r.id, r.rma_number, r.body, r.created_at, o.id AS order_id, o.merchant_id, o.customer_id, o.customer, o.currency, o.delivered_at, o.items
-   FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`;
+   FROM return_requests r JOIN orders o ON o.id = r.order_id WHERE r.id = ANY($1::uuid[]) ORDER BY o.id, array_position($1::uuid[], r.id) FOR UPDATE OF o`;
 
 /** A request to judge: at its DELIVERY_GRACE's end (`graceOver`) it is judged, delivered or not. */
 interface Judging {
