@@ -1,7 +1,7 @@
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
-import { TcpProxy } from './support/tcp-proxy';
+import { serviceBehindDatabaseRelay, TcpProxy } from './support/tcp-proxy';
 
 /**
  * PostgreSQL away (restarting, failing over): the API answers 503 DATABASE_UNAVAILABLE with
@@ -11,18 +11,13 @@ import { TcpProxy } from './support/tcp-proxy';
 describe('the API while PostgreSQL is away', () => {
   let service: TestService;
   let relay: TcpProxy;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const url = new URL(process.env.DATABASE_URL!);
-    relay = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-    service = await TestService.start({ withWorkers: false, env: { DATABASE_URL: relay.relayed(url.toString()) } });
+    ({ service, relay, close } = await serviceBehindDatabaseRelay());
   });
 
-  afterAll(async () => {
-    await relay?.restore();
-    await service?.close();
-    await relay?.close();
-  });
+  afterAll(() => close?.());
 
   it('answers 503 with Retry-After, and takes the same request once when it is back', async () => {
     const { orderId } = await putOrder(service);

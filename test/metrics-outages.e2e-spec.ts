@@ -3,7 +3,7 @@ import { RedisClient, reportBatchTotals } from '@returns/queue';
 import { postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
-import { TcpProxy } from './support/tcp-proxy';
+import { serviceBehindDatabaseRelay, TcpProxy } from './support/tcp-proxy';
 import { eventually } from './support/eventually';
 
 /**
@@ -14,18 +14,13 @@ import { eventually } from './support/eventually';
 describe('/metrics while things go away', () => {
   let service: TestService;
   let relay: TcpProxy;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const url = new URL(process.env.DATABASE_URL!);
-    relay = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-    service = await TestService.start({ withWorkers: false, env: { DATABASE_URL: relay.relayed(url.toString()) } });
+    ({ service, relay, close } = await serviceBehindDatabaseRelay());
   });
 
-  afterAll(async () => {
-    await relay?.restore();
-    await service?.close();
-    await relay?.close();
-  });
+  afterAll(() => close?.());
 
   function series(text: string, name: string): number {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));

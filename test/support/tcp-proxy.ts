@@ -1,4 +1,5 @@
 import { createServer, Server, Socket, connect } from 'node:net';
+import { TestService } from './service';
 
 /**
  * A TCP relay on a loopback port to a real server (PostgreSQL, say) that a test can cut and
@@ -85,4 +86,24 @@ export class TcpProxy {
   close(): Promise<void> {
     return this.cut();
   }
+}
+
+/**
+ * A service (API and stages, no worker) that reaches the run's PostgreSQL through a relay the
+ * test cuts and restores, as a database restarting or failing over would; `close` restores
+ * the relay first, so the service's pool closes cleanly.
+ */
+export async function serviceBehindDatabaseRelay(): Promise<{ service: TestService; relay: TcpProxy; close: () => Promise<void> }> {
+  const url = new URL(process.env.DATABASE_URL!);
+  const relay = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+  const service = await TestService.start({ withWorkers: false, env: { DATABASE_URL: relay.relayed(url.toString()) } });
+  return {
+    service,
+    relay,
+    close: async () => {
+      await relay.restore();
+      await service.close();
+      await relay.close();
+    },
+  };
 }

@@ -44,14 +44,16 @@ export class UpstreamEventsService {
     const [seen] = await this.dataSource.query('SELECT result FROM upstream_events WHERE client_id = $1 AND id = $2', [clientId, event.id]);
     if (seen) return { accepted: true, duplicate: true, ...(seen.result ?? {}) };
 
+    // Stored as sent; applied as at most now (`OrderService.upsert` takes it so too).
     const occurredAt = parseTimestamp(event.occurredAt);
+    const happenedBy = new Date(Math.min(occurredAt.getTime(), Date.now()));
     let result: { returnId?: string } = {};
     if (event.type === 'order.delivered') {
       const { orderId, ...order } = event.data as unknown as { orderId: string } & OrderInput;
       // The event says the order was delivered: a snapshot that leaves out when was delivered
-      // when the event happened (no later than now, as the event's time is taken), not undelivered.
-      const deliveredAt = order.deliveredAt ?? new Date(Math.min(occurredAt.getTime(), Date.now())).toISOString();
-      await this.intake.judgeDelivered(await this.orders.upsert(orderId, { ...order, deliveredAt }, occurredAt));
+      // when the event happened, not undelivered.
+      const deliveredAt = order.deliveredAt ?? happenedBy.toISOString();
+      await this.intake.judgeDelivered(await this.orders.upsert(orderId, { ...order, deliveredAt }, happenedBy));
     } else {
       // The event id is the idempotency key, so a retried or raced event opens one case; past
       // the high-water mark a new one gets 429, as a POST /v1/returns would.

@@ -393,13 +393,14 @@ export class LogisticsService implements OnApplicationShutdown {
   async recordTracking(input: TrackingInput): Promise<{ eventId: string; duplicate: boolean }> {
     const parcel = await this.parcelOf(input.carrier, input.trackingNumber);
     if (!parcel) throw notFound('TRACKING_NUMBER_NOT_FOUND', `no ${input.carrier} shipment with tracking number ${input.trackingNumber}`);
+    const occurredAt = parseTimestamp(input.occurredAt);
     return this.outbox.transaction(async (tx) => {
       const id = randomUUID();
       const rows: { id: string }[] = await tx.manager.query(
         `INSERT INTO tracking_events (id, shipment_id, case_id, carrier, tracking_number, status, occurred_at, location)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (tracking_number, status, occurred_at) DO NOTHING RETURNING id`,
-        [id, parcel.shipmentId, parcel.caseId, input.carrier, input.trackingNumber, input.status, parseTimestamp(input.occurredAt), input.location ?? null],
+        [id, parcel.shipmentId, parcel.caseId, input.carrier, input.trackingNumber, input.status, occurredAt, input.location ?? null],
       );
       if (rows.length) {
         tx.enqueue(Jobs.applyTracking(id));
@@ -408,7 +409,7 @@ export class LogisticsService implements OnApplicationShutdown {
       const existing = await tx.manager.findOneByOrFail(TrackingEvent, {
         trackingNumber: input.trackingNumber,
         status: input.status,
-        occurredAt: parseTimestamp(input.occurredAt),
+        occurredAt,
       });
       return { eventId: existing.id, duplicate: true };
     });
