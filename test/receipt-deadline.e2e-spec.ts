@@ -1,3 +1,4 @@
+import { DeadlineNotDue } from '@returns/case';
 import { Jobs, QueueName } from '@returns/contracts';
 import { LogisticsService } from '@returns/logistics';
 import { postReturn, putOrder } from './support/api-helpers';
@@ -104,11 +105,14 @@ describe('the receipt deadline', () => {
     expect((await service.as('admin').get(`/v1/returns/${id}`)).body.deadlines.receiveBy).toBeUndefined();
   });
 
-  it('is owed again by recovery while the parcel waits to be scanned in, due when it was', async () => {
+  it('waits for its deadline when run early, and is owed again by recovery while the parcel waits to be scanned in, due when it was', async () => {
     const { id, scan } = await inTransit();
     const since = new Date();
     await scan('DELIVERED_TO_WAREHOUSE');
     const receiveBy = await deliveredSet(id);
+    // Its timer run early (a replay, a job promoted by hand) does nothing and waits for the deadline.
+    await expect(service.get(LogisticsService).onReceiptDeadline(id)).rejects.toBeInstanceOf(DeadlineNotDue);
+    expect(await noticesOf(id)).toEqual([]);
     const owed = (await service.get(LogisticsService).owedSince(since)).filter((j) => j.jobId === Jobs.deadline(id, 'receipt', 0).jobId);
     expect(owed).toHaveLength(1);
     expect(Math.abs(Date.now() + owed[0].delayMs! - Date.parse(receiveBy))).toBeLessThan(1_000);
