@@ -33,8 +33,8 @@ export function installAdminPages(app: INestApplication): void {
 /** Lets through an admin's key, from the header or the dashboard's cookie: 401 without one, 403 for another role. */
 function adminOnly(keys: ApiKeys) {
   return (request: Request, response: Response, next: NextFunction) => {
-    const cookie = /(?:^|;\s*)returns_admin_key=([^;]+)/.exec(request.headers.cookie ?? '');
-    const caller = keys.callerOf(request.headers.authorization ?? (cookie ? `Bearer ${decodeURIComponent(cookie[1])}` : undefined));
+    const cookie = keyInCookie(request.headers.cookie);
+    const caller = keys.callerOf(request.headers.authorization ?? (cookie ? `Bearer ${cookie}` : undefined));
     if (!caller) {
       response.status(401).json({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHENTICATED', message: 'an admin key is required: open /admin and enter it, or send Authorization: Bearer <key>' });
       return;
@@ -45,4 +45,14 @@ function adminOnly(keys: ApiKeys) {
     }
     next();
   };
+}
+
+/** The key the dashboard keeps in its cookie; none when the cookie holds no key it could have written (not URI-encoded). */
+function keyInCookie(header: string | undefined): string | undefined {
+  const match = /(?:^|;\s*)returns_admin_key=([^;]+)/.exec(header ?? '');
+  try {
+    return match ? decodeURIComponent(match[1]) : undefined;
+  } catch {
+    return undefined; // a URIError: an answer of 401, not 500
+  }
 }

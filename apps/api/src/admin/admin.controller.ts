@@ -11,6 +11,7 @@ import { EventLoopMetrics } from './event-loop-metrics';
 import { AllStagesOwedWork } from '@returns/recovery';
 import { countWaiting } from '@returns/intake';
 import { databaseUnavailable } from '@returns/database';
+import { instantOf } from '../http/instant';
 import { FailedJobsQuery } from './failed-jobs.query';
 import { RecoveryRequestDto } from './recovery.dto';
 
@@ -92,7 +93,7 @@ export class AdminController {
       'Jobs still in Redis, and failed ones (retry-failed), are left as they are.',
   })
   async recover(@Body() body: RecoveryRequestDto): Promise<RecoveryReport> {
-    const since = body.since ? new Date(body.since) : new Date(Date.now() - RECOVERY_DEFAULT_MS);
+    const since = body.since ? instantOf(body.since, 'since') : new Date(Date.now() - RECOVERY_DEFAULT_MS);
     if (since.getTime() > Date.now()) throw badRequest(['since must not be in the future'], 'SINCE_IN_FUTURE');
     return this.recovery.recover(since, this.owed);
   }

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { badRequest, CaseAnalytics } from '@returns/case';
 import { FeedbackService } from '@returns/refund';
 import { Roles } from '../auth/roles.decorator';
+import { instantOf } from '../http/instant';
 import { AnalyticsRangeDto, SlaBreachesQueryDto } from './analytics.dto';
 
 /** How far back the analytics look when not told. */
@@ -13,8 +14,8 @@ const DEFAULT_RANGE_MS = 30 * 24 * 3_600_000;
  * unless from < to), with the range it was read over.
  */
 async function overRange<T extends object>(query: AnalyticsRangeDto, read: (from: Date, to: Date) => Promise<T>): Promise<{ from: string; to: string } & T> {
-  const to = query.to ? new Date(query.to) : new Date();
-  const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
+  const to = query.to ? instantOf(query.to, 'to') : new Date();
+  const from = query.from ? instantOf(query.from, 'from') : new Date(to.getTime() - DEFAULT_RANGE_MS);
   if (from.getTime() >= to.getTime()) throw badRequest(['from must be before to'], 'RANGE_INVALID');
   return { from: from.toISOString(), to: to.toISOString(), ...(await read(from, to)) };
 }

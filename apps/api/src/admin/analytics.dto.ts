@@ -5,12 +5,12 @@ import { OptionalQuery } from '../http/optional-query';
 
 /** A time range of the admin's analytics: `[from, to)`. */
 export class AnalyticsRangeDto {
-  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z', description: 'start, inclusive; default 30 days before `to`' })
+  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z', description: 'start, inclusive; default 30 days before `to`; without an offset read as UTC' })
   @OptionalQuery()
   @IsISO8601({ strict: true })
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-12T00:00:00Z', description: 'end, exclusive; default now' })
+  @ApiPropertyOptional({ example: '2026-11-12T00:00:00Z', description: 'end, exclusive; default now; without an offset read as UTC' })
   @OptionalQuery()
   @IsISO8601({ strict: true })
   to?: string;

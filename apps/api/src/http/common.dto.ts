@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObject, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsObject, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 
 /**
  * A nested DTO, or with `each` a list of them: each an object, validated as `type`.
@@ -11,6 +11,15 @@ import { IsObject, IsString, Matches, MaxLength, ValidateNested } from 'class-va
  */
 export function Nested(type: () => Function, { each = false } = {}): PropertyDecorator {
   return applyDecorators(IsObject({ each }), ValidateNested({ each }), Type(type));
+}
+
+/**
+ * A field that may be left out, but not sent as null: `@IsOptional` lets null through
+ * unvalidated, and where a change is merged over what is stored (a policy's rules) a null
+ * would replace the stored value.
+ */
+export function Omittable(): PropertyDecorator {
+  return ValidateIf((_, value) => value !== undefined);
 }
 
 /** What a photo's `url` must look like. */
