@@ -22,6 +22,20 @@ export function reachableChannels(customer: OrderCustomer): { channel: Notificat
   return found;
 }
 
+const isInstant = (channel: NotificationChannelName) => channel !== 'EMAIL';
+
+/**
+ * The channels a moment still goes out on besides those its earlier attempts tried
+ * (`tried`): the customer's now, but never a second instant one. A customer who gained a
+ * quicker channel (installed the app) between two attempts is not told the moment again
+ * there, and one who lost the channel tried (a timeout: it may have been delivered) is not
+ * told it on another as well.
+ */
+function untriedChannels(customer: OrderCustomer, tried: { channel: NotificationChannelName }[]): { channel: NotificationChannelName; recipient: string }[] {
+  const instantTried = tried.some((m) => isInstant(m.channel));
+  return reachableChannels(customer).filter((t) => !tried.some((m) => m.channel === t.channel) && !(instantTried && isInstant(t.channel)));
+}
+
 /** One moment of one case to tell its customer about: a `send-notification` job. */
 export interface NotificationRequest {
   caseId: string;
@@ -43,6 +57,7 @@ interface RecordedMessage {
   id: string;
   status: 'PENDING' | 'SENT' | 'FAILED';
   recipient: string;
+  locale: string;
   body: string;
 }
 
@@ -141,7 +156,7 @@ export class NotificationService implements OnApplicationShutdown {
     const found: { id: string; rma_number: string; customer_id: string; customer: OrderCustomer; told: RecordedMessage[] | null }[] = await preparedQuery(
       this.dataSource,
       `SELECT c.id, c.rma_number, o.customer_id, o.customer,
-              (SELECT json_agg(json_build_object('event', n.event, 'channel', n.channel, 'id', n.id, 'status', n.status, 'recipient', n.recipient, 'body', n.body))
+              (SELECT json_agg(json_build_object('event', n.event, 'channel', n.channel, 'id', n.id, 'status', n.status, 'recipient', n.recipient, 'locale', n.locale, 'body', n.body))
                  FROM notifications n WHERE n.case_id = c.id AND n.event = ANY($2::text[])) AS told
          FROM return_cases c JOIN orders o ON o.id = c.order_id WHERE c.id = ANY($1::uuid[])`,
       [caseIds, [...new Set(events)]],
@@ -165,17 +180,22 @@ export class NotificationService implements OnApplicationShutdown {
         outcomes[n] = new Error(`case ${request.caseId} not found`);
         return;
       }
-      const locale = subject.customer.locale ?? 'zh-CN';
-      const body = renderMessage(request.message, locale, { rma: subject.rma_number, ...request.params });
-      const targets = reachableChannels(subject.customer);
-      if (!targets.length) this.logger.warn(`customer ${subject.customer_id} has no channel to tell about ${request.message} of ${subject.rma_number}`);
-      for (const t of targets) {
-        const told = subject.told?.find((m) => m.event === events[n] && m.channel === t.channel);
-        if (told && told.status !== 'PENDING') continue; // sent, or given up on, before
-        // A message tried before is tried again as it was, under its id: the provider's idempotency key.
-        if (told) due.push({ n, id: told.id, channel: t.channel, recipient: told.recipient, locale, body: told.body });
-        else due.push({ n, id: messageIdOf(request.caseId, events[n], t.channel), channel: t.channel, recipient: t.recipient, locale, body });
+      // What earlier attempts tried is tried again as it was: on its channel, to its recipient,
+      // with its body, under its id (the provider's idempotency key), though the customer's
+      // record has changed since; the customer's other channels now are added.
+      const tried = subject.told?.filter((m) => m.event === events[n]) ?? [];
+      const added = untriedChannels(subject.customer, tried);
+      if (!tried.length && !added.length) this.logger.warn(`customer ${subject.customer_id} has no channel to tell about ${request.message} of ${subject.rma_number}`);
+      for (const told of tried) {
+        if (told.status !== 'PENDING') continue; // sent, or given up on, before
+        due.push({ n, id: told.id, channel: told.channel, recipient: told.recipient, locale: told.locale, body: told.body });
       }
+      if (!added.length) return;
+      // A channel added says what the moment first said: a job recovery put back from a
+      // record carries no parameters to say it again with.
+      const locale = tried[0]?.locale ?? subject.customer.locale ?? 'zh-CN';
+      const body = tried[0]?.body ?? renderMessage(request.message, locale, { rma: subject.rma_number, ...request.params });
+      for (const t of added) due.push({ n, id: messageIdOf(request.caseId, events[n], t.channel), channel: t.channel, recipient: t.recipient, locale, body });
     });
     const answer = () => outcomes.map((_, n) => outcomes[sameAs[n]]);
     if (!due.length) return answer();

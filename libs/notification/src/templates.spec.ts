@@ -52,4 +52,20 @@ describe(renderMessage.name, () => {
     expect(languageOf('zh-Hant-TW')).toBe('zh-Hant');
     expect(languageOf('fr-FR')).toBe('en');
   });
+
+  it('follows the script a locale names over its region, and reads a tag by its subtags', () => {
+    // Simplified Chinese as written in Hong Kong, Macao and Taiwan: the script is said outright.
+    expect(languageOf('zh-Hans-HK')).toBe('zh-Hans');
+    expect(languageOf('zh-Hans-MO')).toBe('zh-Hans');
+    expect(languageOf('zh-Hans-TW')).toBe('zh-Hans');
+    expect(renderMessage('return.approved', 'zh-Hans-HK', params)).toContain('退货');
+    expect(languageOf('zh-Hant-CN')).toBe('zh-Hant');
+    expect(languageOf('zh-MO')).toBe('zh-Hant');
+    expect(languageOf('zh-SG')).toBe('zh-Hans');
+    expect(languageOf('zh')).toBe('zh-Hans');
+    // Cantonese, as phones in Hong Kong name it, is written in Traditional characters.
+    expect(languageOf('yue-HK')).toBe('zh-Hant');
+    // Zhuang (zha) is not Chinese, though its code starts alike.
+    expect(languageOf('zha-CN')).toBe('en');
+  });
 });

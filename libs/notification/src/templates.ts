@@ -105,11 +105,17 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
   },
 };
 
-/** zh-TW, zh-HK, zh-MO and zh-Hant read Traditional; other Chinese Simplified; the rest English. */
+/**
+ * Chinese (zh) and Cantonese (yue) read Chinese, the rest English. The script a tag names
+ * decides (zh-Hans-HK is Simplified, zh-Hant Traditional); without one, Taiwan, Hong Kong,
+ * Macao and Cantonese read Traditional, other Chinese Simplified.
+ */
 export function languageOf(locale: string): Language {
-  const tag = locale.toLowerCase();
-  if (!tag.startsWith('zh')) return 'en';
-  return /hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans';
+  const [language, ...subtags] = locale.toLowerCase().split('-');
+  if (language !== 'zh' && language !== 'yue') return 'en';
+  if (subtags.includes('hans')) return 'zh-Hans';
+  if (subtags.includes('hant')) return 'zh-Hant';
+  return language === 'yue' || subtags.some((s) => s === 'tw' || s === 'hk' || s === 'mo') ? 'zh-Hant' : 'zh-Hans';
 }
 
 export function renderMessage(message: CustomerMessage, locale: string, params: Params): string {

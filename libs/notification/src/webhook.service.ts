@@ -98,6 +98,10 @@ export class WebhookService {
           headers: { 'content-type': 'application/json', 'x-signature': signBody(body, this.config.webhookSecret), 'x-event-id': eventId },
           body,
           signal: AbortSignal.timeout(10_000),
+          // A redirect is not a delivery: followed, a 301 or 302 turns the POST into a bodiless
+          // GET that answers 200, and the event would be recorded as taken by an endpoint that
+          // never saw it (and a 307 would send it, signed, wherever it pointed).
+          redirect: 'manual',
         });
         if (!response.ok) throw new Error(`${delivery.url} answered ${response.status}`);
         await this.dataSource.query(`UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, delivered_at = now(), last_error = NULL WHERE id = $1`, [delivery.id]);
