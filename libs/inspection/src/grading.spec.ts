@@ -1,5 +1,5 @@
-import { ItemCondition, ReasonCode } from '@returns/contracts';
-import { GradedItem, GradeInspectionInput, gradeInspection, InspectedItem, unitsToSendBack, withinCase } from './grading';
+import { Disposition, ItemCondition, ReasonCode } from '@returns/contracts';
+import { GradedItem, GradeInspectionInput, gradeInspection, InspectedItem, uninspectedDisposition, unitsToSendBack, withinCase } from './grading';
 
 function item(over: Partial<InspectedItem> = {}): InspectedItem {
   return {
@@ -400,5 +400,20 @@ describe(unitsToSendBack.name, () => {
     expect(unitsToSendBack(graded({ inspected: [item({ sku: 'NOT-OURS', quantity: 2 })] }))).toBe(2);
     expect(unitsToSendBack(graded({ inspected: [item({ condition: 'MISSING' })] }))).toBe(0);
     expect(unitsToSendBack(graded({ caseLines: [{ sku: 'S1', quantity: 2, category: 'electronics' }], inspected: [item({ condition: 'USED', checks: { ...item().checks, signsOfWear: true } })] }))).toBe(1);
+  });
+});
+
+describe(uninspectedDisposition.name, () => {
+  it.each(CUSTOMER)('puts a unit returned for %s back on sale', (reason) => {
+    expect(uninspectedDisposition(reason)).toBe('RESTOCK');
+  });
+
+  it.each<[ReasonCode, Disposition]>([
+    ['QUALITY_DEFECT', 'RETURN_TO_VENDOR'],
+    ['NOT_AS_DESCRIBED', 'RETURN_TO_VENDOR'],
+    ['DAMAGED_IN_TRANSIT', 'REFURBISH'],
+    ['WRONG_ITEM', 'REFURBISH'],
+  ])('never restocks a unit returned for %s, which the customer said was faulty', (reason, disposition) => {
+    expect(uninspectedDisposition(reason)).toBe(disposition);
   });
 });

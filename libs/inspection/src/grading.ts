@@ -115,6 +115,17 @@ function dispositionOf(item: InspectedItem, reasonCode: ReasonCode): Disposition
   return 'REFURBISH';
 }
 
+/**
+ * Where a unit nobody inspected goes (the inspection deadline accepted the return as it is).
+ * For a customer reason it is taken as sent: back on sale. For a merchant fault it is taken on
+ * the customer's word, as faulty, so never back on sale: to the vendor for a defect or a unit
+ * not as described, else to refurbish (nobody saw it damaged, so nothing is scrapped).
+ */
+export function uninspectedDisposition(reasonCode: ReasonCode): Disposition {
+  if (reasonGroupOf(reasonCode) !== 'MERCHANT_FAULT') return 'RESTOCK';
+  return reasonCode === 'QUALITY_DEFECT' || reasonCode === 'NOT_AS_DESCRIBED' ? 'RETURN_TO_VENDOR' : 'REFURBISH';
+}
+
 /** The units of a reported line beyond the case's `caseQuantity` of its sku: the customer's own, to go back to them. */
 function beyondCase(item: InspectedItem, extra: number, caseQuantity: number): GradedItem {
   const missing = item.condition === 'MISSING';

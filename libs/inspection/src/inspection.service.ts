@@ -6,7 +6,7 @@ import { assertDeadlinePassed, badRequest, CaseService, conflict, IllegalTransit
 import { Disposition, ItemCondition, JobRequest, Jobs } from '@returns/contracts';
 import { PolicyService } from '@returns/policy';
 import { OutboxService, Tx } from '@returns/queue';
-import { gradeInspection, GradedItem, unitsToSendBack, withinCase } from './grading';
+import { gradeInspection, GradedItem, uninspectedDisposition, unitsToSendBack, withinCase } from './grading';
 import { Inspection, SubmittedInspectionItem } from './inspection.entity';
 
 /** The customer's message of a failed inspection: the item comes back to them, or (nothing to send back) none of it came. */
@@ -103,7 +103,8 @@ export class InspectionService {
   }
 
   /**
-   * The inspection deadline fired with no report: the return is accepted as it is.
+   * The inspection deadline fired with no report: the return is accepted as it is, and its
+   * units go where `uninspectedDisposition` says (a merchant-fault unit is not restocked).
    * @returns whether it acted
    */
   async onInspectionDeadline(caseId: string): Promise<boolean> {
@@ -119,7 +120,8 @@ export class InspectionService {
         condition: 'NEW',
         passed: true,
         acceptedQuantity: l.quantity,
-        disposition: 'RESTOCK',
+        // Refunded as it is; inventory is not told to sell a unit the customer said was faulty.
+        disposition: uninspectedDisposition(subject.reasonCode),
         reasons: ['not inspected within the deadline: accepted as it is'],
       }));
       await this.settle(tx, subject, accepted, 'system:inspection-deadline', 'not inspected in time: accepted as it is');
@@ -180,7 +182,7 @@ export class InspectionService {
    * What inventory is told of a settled case (`inventory.disposition`): where its units go,
    * per line of the graded report, for one sku may be graded in several lines (1 NEW to
    * RESTOCK, 1 DAMAGED to RETURN_TO_VENDOR); per case line when no report was graded (the
-   * deadline accepted the return as it is: every unit to RESTOCK). Units beyond the case's
+   * deadline accepted the return as it is: `uninspectedDisposition`). Units beyond the case's
    * quantity of an sku are their own line, RETURN_TO_CUSTOMER: inventory is never told to
    * stock, refurbish or scrap more units than the case has.
    */

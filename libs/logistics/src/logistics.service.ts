@@ -781,7 +781,10 @@ export class LogisticsService implements OnApplicationShutdown {
     const [parcel]: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${OUTBOUND[kind].table} WHERE case_id = $1`, [subject.id]);
     if (parcel) return null;
     const order = await this.cases.order(subject.orderId);
-    if (!order?.address) throw new Error(`order ${subject.orderId} has no address to send its ${kind} parcel to`);
+    if (!order?.address) {
+      await this.tellAgentsNoAddressToSend(subject);
+      throw new Error(`order ${subject.orderId} has no address to send its ${kind} parcel to`);
+    }
     const quote = chooseCarrier({ province: order.address.province, method: 'PICKUP' });
     const booking = await this.carrier.book(
       {
@@ -795,6 +798,22 @@ export class LogisticsService implements OnApplicationShutdown {
       quote.costMinor,
     );
     return { ...booking, carrier: quote.carrier, costCurrency: quote.currency };
+  }
+
+  /**
+   * Tells the agents, once per case, that its order has no address to send a parcel to (upstream
+   * sent the order again without one): no retry can book it until upstream sends one. One
+   * notice says it for both parcels an exchange partly accepted sends. Only logged when that
+   * fails: the job fails anyway, and its retry tells them.
+   */
+  private async tellAgentsNoAddressToSend(subject: ReturnCase): Promise<void> {
+    const { id, orderId } = subject;
+    const message =
+      `order ${orderId} has no address to send the customer the units that failed inspection, or an exchange's replacement: ` +
+      `upstream must send it again with one (PUT /v1/orders/${orderId}); sending is retried, and after its last attempt an admin redrives it (retry-failed on the logistics queue)`;
+    await this.tellAgents(this.dataSource.manager, id, 'no-address', message).catch((error: Error) =>
+      this.logger.warn(`could not tell the agents that order ${orderId} has no address to send case ${id}'s parcel to: ${error.message}`),
+    );
   }
 
   /** Records a booked outbound parcel; false when another run recorded it first. */
