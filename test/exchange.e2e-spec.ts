@@ -55,6 +55,7 @@ describe('an exchange', () => {
       carrier: expect.any(String),
       trackingNumber: (await bookings()).get(`replacement:${caseId}`)!.trackingNumber,
       costMinor: expect.any(Number),
+      costCurrency: 'CNY',
       units: 1,
       at: expect.any(String),
       status: 'BOOKED',

@@ -54,6 +54,7 @@ describe('sending a failed item back', () => {
       carrier: parcel.carrier,
       trackingNumber: parcel.tracking_number,
       costMinor: expect.any(Number),
+      costCurrency: 'CNY',
       units: 1,
       at: expect.any(String),
       status: 'BOOKED',

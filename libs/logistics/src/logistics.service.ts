@@ -858,8 +858,8 @@ export class LogisticsService implements OnApplicationShutdown {
    * going back, an exchange's replacement), with the carrier's scans of it.
    */
   async outboundOf(caseId: string, kind: OutboundKind): Promise<OutboundParcel | null> {
-    const [parcel]: { carrier: string; tracking_number: string; cost_minor: string; units: number | null; created_at: Date; status: ShipmentStatus; status_at: Date | null }[] =
-      await this.dataSource.query(`SELECT carrier, tracking_number, cost_minor, units, created_at, status, status_at FROM ${OUTBOUND[kind].table} WHERE case_id = $1`, [caseId]);
+    const [parcel]: { carrier: string; tracking_number: string; cost_minor: string; cost_currency: string; units: number | null; created_at: Date; status: ShipmentStatus; status_at: Date | null }[] =
+      await this.dataSource.query(`SELECT carrier, tracking_number, cost_minor, cost_currency, units, created_at, status, status_at FROM ${OUTBOUND[kind].table} WHERE case_id = $1`, [caseId]);
     if (!parcel) return null;
     const events = await this.dataSource.manager.find(TrackingEvent, {
       where: { caseId, shipmentId: IsNull(), trackingNumber: parcel.tracking_number },
@@ -869,6 +869,7 @@ export class LogisticsService implements OnApplicationShutdown {
       carrier: parcel.carrier,
       trackingNumber: parcel.tracking_number,
       costMinor: Number(parcel.cost_minor),
+      costCurrency: parcel.cost_currency,
       units: parcel.units,
       at: new Date(parcel.created_at).toISOString(),
       status: parcel.status,
@@ -887,8 +888,10 @@ export class LogisticsService implements OnApplicationShutdown {
 export interface OutboundParcel {
   carrier: string;
   trackingNumber: string;
-  /** minor units the carrier charges, in its currency (CNY: the table's `cost_currency`); the merchant pays it */
+  /** minor units the carrier charges, in `costCurrency`; the merchant pays it */
   costMinor: number;
+  /** ISO 4217 code of `costMinor`: the carrier's, not necessarily the order's */
+  costCurrency: string;
   /** units in it (null for an item sent back before they were recorded) */
   units: number | null;
   /** when it was booked */
