@@ -91,7 +91,7 @@ describe('after inspection', () => {
         await expect(logistics[send](caseId)).rejects.toThrow(/no address/); // the job's retry
         const notices = await noticesOf(caseId);
         expect(notices).toHaveLength(1);
-        expect(notices[0]).toMatchObject({ kind: 'no-address', message: expect.stringContaining(`PUT /v1/orders/${orderId}`) });
+        expect(notices[0]).toMatchObject({ kind: 'outbound-no-address', message: expect.stringContaining(`PUT /v1/orders/${orderId}`) });
         expect((await view(caseId))[field]).toBeNull();
 
         expect((await service.as('upstream').put(`/v1/orders/${orderId}`, { ...withoutAddress, address })).status).toBe(200);

@@ -78,7 +78,7 @@ export function assertDeadlinePassed(subject: Pick<ReturnCase, 'deadlines'>, kin
  * the return's units; an approved return that cannot be booked, its order having no address;
  * an exchange's replacement lost, brought back undelivered, or delivered after it was reported lost.
  */
-export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close' | 'inspection-nothing-came' | 'no-address' | 'replacement-lost' | 'replacement-undelivered' | 'replacement-delivered' | 'receipt-overdue';
+export type StaffNoticeKind = 'review-reminder' | 'sent-back-lost' | 'sent-back-undelivered' | 'sent-back-delivered' | 'lost-parcel-delivered' | 'parcel-after-close' | 'inspection-nothing-came' | 'no-address' | 'outbound-no-address' | 'replacement-lost' | 'replacement-undelivered' | 'replacement-delivered' | 'receipt-overdue';
 
 /** A notice for staff, as `staffNotices` answers it. */
 export interface StaffNotice {

@@ -803,15 +803,16 @@ export class LogisticsService implements OnApplicationShutdown {
   /**
    * Tells the agents, once per case, that its order has no address to send a parcel to (upstream
    * sent the order again without one): no retry can book it until upstream sends one. One
-   * notice says it for both parcels an exchange partly accepted sends. Only logged when that
-   * fails: the job fails anyway, and its retry tells them.
+   * notice says it for both parcels an exchange partly accepted sends; a kind of its own, so a
+   * case told before that it had no address to collect from is told this too. Only logged when
+   * that fails: the job fails anyway, and its retry tells them.
    */
   private async tellAgentsNoAddressToSend(subject: ReturnCase): Promise<void> {
     const { id, orderId } = subject;
     const message =
       `order ${orderId} has no address to send the customer the units that failed inspection, or an exchange's replacement: ` +
       `upstream must send it again with one (PUT /v1/orders/${orderId}); sending is retried, and after its last attempt an admin redrives it (retry-failed on the logistics queue)`;
-    await this.tellAgents(this.dataSource.manager, id, 'no-address', message).catch((error: Error) =>
+    await this.tellAgents(this.dataSource.manager, id, 'outbound-no-address', message).catch((error: Error) =>
       this.logger.warn(`could not tell the agents that order ${orderId} has no address to send case ${id}'s parcel to: ${error.message}`),
     );
   }
