@@ -57,6 +57,16 @@ describe('the inventory.disposition webhook', () => {
     expect(view.items).toEqual([expect.objectContaining({ sku: 'S1', quantity: 2 })]);
   });
 
+  it('tells refund.succeeded with the refund paid, as the case view shows it', async () => {
+    const caseId = await receivedReturn(1);
+    await service.as('warehouse').post(`/v1/returns/${caseId}/inspection`, { inspector: 'w-07', items: [inspectedAs('S1', 1, 'NEW')] }).expect(202);
+    await service.waitForStatus(caseId, 'REFUNDED');
+    const { data } = await eventually(`a refund.succeeded for ${caseId}`, () => received.find((e) => e.type === 'refund.succeeded' && e.data.id === caseId));
+    const view = (await service.as('agent').get(`/v1/returns/${caseId}`)).body;
+    expect(data.refund).toMatchObject({ amount: 9900, currency: 'CNY', status: 'SUCCEEDED' });
+    expect(data.refund).toEqual(view.refund);
+  });
+
   it('reports every unit restocked when the inspection deadline accepted the return as it is', async () => {
     const caseId = await receivedReturn(2);
     await service.waitForStatus(caseId, 'REFUNDED');

@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@returns/config';
 import { CaseService } from '@returns/case';
 import { JobName, JobRequest, Jobs, momentKey, momentOf, signBody, WebhookEventType } from '@returns/contracts';
 import { InspectionService } from '@returns/inspection';
+import { Refund, refundView } from '@returns/refund';
 
 /**
  * What subscribers dedupe on: one id per case and event (and round, for a refund that fails
@@ -76,8 +77,11 @@ export class WebhookService {
       type === 'inventory.disposition'
         ? await this.inspections.dispositions(caseId)
         : (await this.cases.items(caseId)).map(({ returnCase: _ignored, caseId: _case, ...item }) => item);
+    // The refund as the case view shows it (null before there is one): what refund.succeeded
+    // and refund.failed are about, the amount and currency paid or owed.
+    const refund = await this.dataSource.manager.findOne(Refund, { where: { caseId } });
     const eventId = eventIdOf(caseId, type, round);
-    const body = JSON.stringify({ id: eventId, type, occurredAt: occurredAt.toISOString(), data: { ...subject, items } });
+    const body = JSON.stringify({ id: eventId, type, occurredAt: occurredAt.toISOString(), data: { ...subject, items, refund: refund && refundView(refund) } });
 
     for (const url of urls) {
       await this.dataSource.query(

@@ -58,3 +58,18 @@ export class Refund {
   @Column({ name: 'succeeded_at', type: 'timestamptz', nullable: true })
   succeededAt: Date | null;
 }
+
+/** A refund as the case shows it, to staff (`GET /v1/returns/{id}`) and to webhooks: its keys and timestamps left out. */
+export function refundView(refund: Refund) {
+  return {
+    id: refund.id,
+    amount: refund.amount,
+    currency: refund.currency,
+    breakdown: refund.breakdown,
+    method: refund.method,
+    status: refund.status,
+    providerRefundId: refund.providerRefundId,
+    attempts: refund.attempts,
+    lastError: refund.lastError,
+  };
+}

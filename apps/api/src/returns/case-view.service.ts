@@ -8,7 +8,7 @@ import { ListReturnsQuery } from './list-returns.query';
 import { InspectionService } from '@returns/inspection';
 import { FoundWaitingRequest, IntakeService, WaitingRequest } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
-import { FeedbackService, RefundService } from '@returns/refund';
+import { FeedbackService, RefundService, refundView } from '@returns/refund';
 
 function itemView(item: ReturnItem) {
   return {
@@ -144,17 +144,7 @@ export class CaseViewService {
         inspector: inspection.inspector,
         at: (inspection.gradedAt ?? inspection.submittedAt).toISOString(),
       },
-      refund: refund && {
-        id: refund.id,
-        amount: refund.amount,
-        currency: refund.currency,
-        breakdown: refund.breakdown,
-        method: refund.method,
-        status: refund.status,
-        providerRefundId: refund.providerRefundId,
-        attempts: refund.attempts,
-        lastError: refund.lastError,
-      },
+      refund: refund && refundView(refund),
       sentBack,
       replacement,
       feedback,
