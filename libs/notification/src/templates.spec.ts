@@ -17,6 +17,13 @@ describe(renderMessage.name, () => {
     expect(renderMessage('return.pending_review', 'en', params)).toContain('within 48 hours'); // a job queued before it was a parameter
   });
 
+  it('does not tell a customer whose extra units come back that their return failed inspection', () => {
+    // Units beyond what the return asked for go back though every unit of it passed.
+    expect(renderMessage('item.sent_back', 'zh-CN', params)).toContain('不在退货申请中');
+    expect(renderMessage('item.sent_back', 'zh-HK', params)).toContain('不在退貨申請中');
+    expect(renderMessage('item.sent_back', 'en', params)).toContain('not part of your return');
+  });
+
   it('writes a pickup time in China time, not UTC', () => {
     expect(renderMessage('pickup.booked', 'zh-CN', params)).toContain('09:00');
     expect(renderMessage('pickup.booked', 'en', params)).toContain('09:00');

@@ -67,10 +67,12 @@ const TEMPLATES: Record<CustomerMessage, Record<Language, Template>> = {
     'zh-Hant': (p) => (p.nothingCame ? `退貨 ${p.rma} 的包裹中沒有您申請退回的商品，客服將與您聯繫。` : `退貨 ${p.rma} 未通過質檢，商品將寄回給您。`),
     en: (p) => (p.nothingCame ? `The parcel of return ${p.rma} did not hold the items of your return; our customer service will contact you.` : `Return ${p.rma} did not pass inspection; the item will be sent back to you.`),
   },
+  // What goes back is what failed inspection, or units sent beyond what the return asked for
+  // (its other units may have passed): the text names both, not a failed inspection alone.
   'item.sent_back': {
-    'zh-Hans': (p) => `未通过质检的退货 ${p.rma} 已由 ${p.carrier} 寄回给您，运单号 ${p.trackingNumber}。`,
-    'zh-Hant': (p) => `未通過質檢的退貨 ${p.rma} 已由 ${p.carrier} 寄回給您，運單號 ${p.trackingNumber}。`,
-    en: (p) => `The item of return ${p.rma}, which did not pass inspection, is on its way back to you with ${p.carrier}, tracking number ${p.trackingNumber}.`,
+    'zh-Hans': (p) => `退货 ${p.rma} 中未予接收的商品（未通过质检，或不在退货申请中）已由 ${p.carrier} 寄回给您，运单号 ${p.trackingNumber}。`,
+    'zh-Hant': (p) => `退貨 ${p.rma} 中未予接收的商品（未通過質檢，或不在退貨申請中）已由 ${p.carrier} 寄回給您，運單號 ${p.trackingNumber}。`,
+    en: (p) => `What we could not accept of return ${p.rma} (it did not pass inspection, or was not part of your return) is on its way back to you with ${p.carrier}, tracking number ${p.trackingNumber}.`,
   },
   'exchange.shipped': {
     'zh-Hans': (p) => `您的换货 ${p.rma} 已验收，新商品已由 ${p.carrier} 发出，运单号 ${p.trackingNumber}。`,
