@@ -77,6 +77,8 @@ describe.each([
 
     const refunded = await service.waitForStatus(caseId, 'REFUNDED');
     expect(refunded.inspection).toMatchObject({ outcome: 'PASSED', inspector: 'w-07' });
+    // Graded, the case still shows what the inspector reported: the photo is the evidence.
+    expect(refunded.inspection.report).toEqual([expect.objectContaining({ sku: 'S1', checks: expect.objectContaining({ tagsAttached: true }), photos: [{ url: 'https://img.example.com/qc/1.jpg', sha256: 'b'.repeat(64) }] })]);
     expect(refunded.items).toEqual([expect.objectContaining({ sku: 'S1', quantity: 1, unitPrice: 9900, acceptedQuantity: 1, disposition: 'RESTOCK' })]);
     // The customer pays for the pickup they chose: it comes off the refund.
     expect(refunded.refund).toMatchObject({ status: 'SUCCEEDED', amount: 9900 - costMinor, currency: 'CNY', method: 'alipay', attempts: 1 });

@@ -141,6 +141,8 @@ export class CaseViewService {
       inspection: inspection && {
         outcome: inspection.outcome,
         items: inspection.items ?? inspection.submitted,
+        // The inspector's report as submitted (checks, photos, notes): grading's items keep none of them.
+        report: inspection.submitted,
         inspector: inspection.inspector,
         at: (inspection.gradedAt ?? inspection.submittedAt).toISOString(),
       },
