@@ -42,4 +42,20 @@ describe('policy versions under the contract name', () => {
     const listed = await service.as('admin').get('/v1/policies');
     expect(listed.body.items.find((p: { category: string }) => p.category === category)).toMatchObject({ version: `${category}@2`, policyVersion: `${category}@2` });
   });
+
+  it('gives a category named as orders name it (Chinese, spaces) a policy of its own, and refuses one no order could match', async () => {
+    const category = `生鲜 ${uniqueId('x')}`;
+    const changed = await service.as('admin').put(`/v1/policies/${encodeURIComponent(category)}`, { acceptsCustomerReasons: false });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ category, policyVersion: `${category}@1` });
+    expect((await service.http().get(`/v1/policies/${encodeURIComponent(category)}/preview`)).status).toBe(200);
+
+    const { orderId } = await putOrder(service, { items: [{ sku: 'S1', name: '草莓', category, quantity: 1, unitPrice: 9900 }] });
+    const created = await postReturn(service, returnBody(orderId));
+    await service.get(IntakeService).judge(created.body.id);
+    const view = await service.as('agent').get(`/v1/returns/${created.body.id}`);
+    expect(view.body.decision).toMatchObject({ outcome: 'REJECTED', codes: ['NON_RETURNABLE'], policyVersion: `${category}@1` });
+
+    for (const bad of ['a,b', 'x'.repeat(65), '%20', 'a%01b']) expect((await service.as('admin').put(`/v1/policies/${bad}`, { freePickup: true })).status).toBe(400);
+  });
 });

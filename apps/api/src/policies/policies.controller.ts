@@ -1,18 +1,22 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { PolicyRules, PolicyService, previewPolicy, ReturnPolicy } from '@returns/policy';
+import { normalizeCategory, PolicyRules, PolicyService, previewPolicy, ReturnPolicy } from '@returns/policy';
 import { Caller } from '../auth/api-key.guard';
 import { actorOf, CurrentCaller } from '../auth/caller.decorator';
 import { Public, Roles } from '../auth/roles.decorator';
 import { UpdatePolicyDto } from './policy.dto';
 import { badRequest } from '@returns/case';
 
-const CATEGORY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
+/**
+ * A policy's category as judging looks it up (`normalizeCategory`): any category an order's
+ * line may carry (up to 64 characters: 生鲜, "home appliances"), so every one can have its
+ * own policy, but no control character, and no comma, which separates the categories of a
+ * decision's `policyVersion`.
+ */
 function category(raw: string): string {
-  const name = raw.trim().toLowerCase();
-  if (!CATEGORY.test(name)) {
-    throw badRequest(['category must be 1-64 letters, digits, - or _']);
+  const name = normalizeCategory(raw);
+  if (!name || name.length > 64 || /[\p{Cc},]/u.test(name)) {
+    throw badRequest(['category must be 1-64 characters, as an order names it, without a comma or a control character']);
   }
   return name;
 }
