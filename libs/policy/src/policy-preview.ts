@@ -36,6 +36,8 @@ export function previewPolicy(policy: ReturnPolicy, locale = 'zh-CN', currency =
   const zh = locale.toLowerCase().startsWith('zh');
   const amount = amountIn(zh, locale, currency);
   const p = policy;
+  // How a pickup and a drop-off are paid matters only to a shopper who pays the postage for some reason.
+  const customerPays = p.shippingPaidBy.customer === 'CUSTOMER' || p.shippingPaidBy.merchantFault === 'CUSTOMER';
   const rules: string[] = [];
   if (zh) {
     rules.push(
@@ -50,7 +52,7 @@ export function previewPolicy(policy: ReturnPolicy, locale = 'zh-CN', currency =
     }
     rules.push(
       `运费：因个人原因退货由${p.shippingPaidBy.customer === 'CUSTOMER' ? '买家' : '商家'}承担，因商品问题退货由${p.shippingPaidBy.merchantFault === 'MERCHANT' ? '商家' : '买家'}承担。` +
-        (p.freePickup ? '上门取件免费。' : '选择上门取件且运费由买家承担时，取件费从退款中扣除；自行寄回请在快递点付款。'),
+        (customerPays ? `运费由买家承担时，${p.freePickup ? '上门取件免费' : '选择上门取件的，取件费从退款中扣除'}；自行寄回请在快递点付款。` : ''),
     );
     if (p.restockingFeePercent > 0) rules.push(`因个人原因退货收取商品金额 ${p.restockingFeePercent}% 的重新上架费。`);
     rules.push(`退款原路退回，金额为通过质检的商品金额${p.restockingFeePercent > 0 ? '扣除相关费用' : ''}。单笔退货金额超过 ${amount(p.autoApproveCeilingMinor)} 由客服人工审核。`);
@@ -67,8 +69,8 @@ export function previewPolicy(policy: ReturnPolicy, locale = 'zh-CN', currency =
     rules.push(`Items returned for a personal reason must be ${conditions.join(' or ')}${p.requireTagsAndNoWear ? ', with tags attached and no signs of wear or washing' : ''}.`);
   }
   rules.push(
-    `Return postage is paid by ${p.shippingPaidBy.customer === 'CUSTOMER' ? 'you' : 'us'} for personal reasons and by ${p.shippingPaidBy.merchantFault === 'MERCHANT' ? 'us' : 'you'} when the item is at fault. ` +
-      (p.freePickup ? 'Door pickup is free.' : 'A door pickup you pay for is deducted from the refund; a drop-off you pay at the counter.'),
+    `Return postage is paid by ${p.shippingPaidBy.customer === 'CUSTOMER' ? 'you' : 'us'} for personal reasons and by ${p.shippingPaidBy.merchantFault === 'MERCHANT' ? 'us' : 'you'} when the item is at fault.` +
+      (customerPays ? (p.freePickup ? ' Door pickup is free; a drop-off you pay at the counter.' : ' A door pickup you pay for is deducted from the refund; a drop-off you pay at the counter.') : ''),
   );
   if (p.restockingFeePercent > 0) rules.push(`A restocking fee of ${p.restockingFeePercent}% applies to returns for personal reasons.`);
   rules.push(`Refunds go back to the original payment for the items that pass inspection. Returns worth more than ${amount(p.autoApproveCeilingMinor)} are checked by our service team.`);

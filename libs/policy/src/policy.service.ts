@@ -41,11 +41,15 @@ export class PolicyService {
 
   /**
    * The book a case was decided under (`decision.policyVersion`, e.g. `apparel@2,default@1`):
-   * those versions, and the current policy for any other category.
+   * those versions only, so a category judged by the default keeps it though it has a policy
+   * of its own by now (every line's version is recorded). A recorded version not found, and
+   * the default when none was recorded, are the current ones; nothing recorded (a case
+   * cancelled before judging) is the current book.
    */
   async recordedBook(recorded: string | null | undefined): Promise<PolicyBook> {
     const current = await this.currentBook();
     const wanted = parseVersions(recorded ?? '');
+    if (!wanted.length) return current;
     const missing = wanted.filter(([c, v]) => !this.versions.has(`${c}@${v}`));
     if (missing.length) {
       const rows: { category: string; version: number; rules: PolicyRules }[] = await this.dataSource.query(
@@ -54,9 +58,13 @@ export class PolicyService {
       );
       for (const row of rows) this.versions.set(`${row.category}@${row.version}`, toPolicy(row));
     }
-    const pinned = wanted.map(([c, v]) => this.versions.get(`${c}@${v}`)).filter((p): p is ReturnPolicy => !!p);
-    const byCategory = new Map(current.all().map((p) => [p.category, p]));
-    for (const policy of pinned) byCategory.set(policy.category, policy);
+    const currentOwn = new Map(current.all().map((p) => [p.category, p]));
+    const byCategory = new Map<string, ReturnPolicy>();
+    for (const [category, version] of wanted) {
+      const policy = this.versions.get(`${category}@${version}`) ?? currentOwn.get(category);
+      if (policy) byCategory.set(category, policy);
+    }
+    if (!byCategory.has('default')) byCategory.set('default', current.for('default'));
     return new PolicyBook([...byCategory.values()]);
   }
 
