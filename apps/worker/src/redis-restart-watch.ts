@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import IORedis, { Cluster } from 'ioredis';
@@ -10,8 +11,13 @@ import { AllStagesOwedWork } from '@returns/recovery';
 const CHECK_EVERY_MS = 5_000;
 /** A Redis that restarted may have lost the writes of its last second or so: cases changed this long before it was last seen are looked at. */
 const RESTART_MARGIN_MS = 5 * 60_000;
-/** A Redis that came back empty (no persistence, a flush) lost every timer too: cases changed this far back are looked at (the longest deadline, and more). */
+/**
+ * A Redis that came back empty (no persistence, a flush) lost every timer too: cases changed
+ * this far back are looked at (more than the default deadlines), or a day more than the
+ * longest deadline configured, if that is longer.
+ */
 const EMPTY_LOOKBACK_MS = 30 * 24 * 3_600_000;
+const BEYOND_LONGEST_WAIT_MS = 24 * 3_600_000;
 
 /** How long a recovery's record of itself stays in Redis, for the processes that saw the same restart. */
 const DONE_KEPT_S = 7 * 24 * 3_600;
@@ -30,8 +36,9 @@ async function serverIdentity(redis: IORedis | Cluster): Promise<string> {
  * (or a Redis with no persistence at all) does not leave cases waiting for jobs that are
  * gone. Every worker process looks every few seconds: a new run id means a restart, which may
  * have lost its last writes (cases changed since a few minutes before Redis was last seen are
- * looked at); a marker key of ours gone as well means Redis came back empty (30 days are
- * looked at). One process recovers (an advisory lock) and records in Redis that it did;
+ * looked at); a marker key of ours gone, or made anew since the last look (by another process
+ * that looked first), means Redis came back empty (30 days are looked at, or more than the
+ * longest deadline configured). One process recovers (an advisory lock) and records in Redis that it did;
  * the others keep their own recovery owed until they see that record, so one that dies
  * midway is taken over. A recovery the database refused is tried again at the next look.
  * A restart while no worker process was running is not seen: `POST /v1/admin/recovery` is
@@ -41,8 +48,8 @@ async function serverIdentity(redis: IORedis | Cluster): Promise<string> {
 export class RedisRestartWatch implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RedisRestartWatch.name);
   private timer?: NodeJS.Timeout;
-  /** what the last look saw, and when */
-  private seen?: { server: string; at: number };
+  /** what the last look saw (the server, and which marker it held), and when */
+  private seen?: { server: string; marker: string; at: number };
   /** a recovery still owed, from this time */
   private pendingSince?: Date;
   private looking?: Promise<RecoveryReport | null>;
@@ -81,15 +88,20 @@ export class RedisRestartWatch implements OnApplicationBootstrap, BeforeApplicat
     let server: string;
     try {
       server = await serverIdentity(redis);
-      const marked = (await redis.exists(marker)) === 1;
+      // Each marker is a new one: whoever finds it gone makes it, and every process that saw
+      // the one before sees that Redis came back empty, though it was not the first to look.
+      await redis.set(marker, randomUUID(), 'NX');
+      const current = await redis.get(marker);
+      if (current === null) throw new Error('the recovery marker went as it was made');
       const now = Date.now();
-      if (!marked) await redis.set(marker, new Date(now).toISOString());
-      if (this.seen && (server !== this.seen.server || !marked)) {
-        const since = new Date(marked ? this.seen.at - RESTART_MARGIN_MS : now - EMPTY_LOOKBACK_MS);
-        this.logger.warn(`Redis ${marked ? 'restarted' : 'came back empty'}: the jobs it lost are put back (cases changed since ${since.toISOString()})`);
+      const emptied = this.seen !== undefined && current !== this.seen.marker;
+      if (this.seen && (server !== this.seen.server || emptied)) {
+        const lookback = Math.max(EMPTY_LOOKBACK_MS, this.owed.longestWaitMs() + BEYOND_LONGEST_WAIT_MS);
+        const since = new Date(emptied ? now - lookback : this.seen.at - RESTART_MARGIN_MS);
+        this.logger.warn(`Redis ${emptied ? 'came back empty' : 'restarted'}: the jobs it lost are put back (cases changed since ${since.toISOString()})`);
         if (!this.pendingSince || since < this.pendingSince) this.pendingSince = since;
       }
-      this.seen = { server, at: now };
+      this.seen = { server, marker: current, at: now };
     } catch (error) {
       this.logger.debug(`Redis not looked at: ${(error as Error).message}`);
       return null;

@@ -12,8 +12,11 @@ const DELETE_EVERY_MS = 200;
 /** Outbox rows one sweep round claims (each holds the jobs of one transaction). */
 export const OUTBOX_SWEEP_ROWS = 100;
 
-/** `jobParams`'s five arrays as rows, for `recordRowsSql`. */
-const JOB_COLUMNS = 'SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::int[], $5::int[])';
+/**
+ * `jobParams`'s five arrays as rows, for `recordRowsSql`. A delay is a bigint: an int's 2^31 ms
+ * is 24.8 days, less than a deadline may be configured to (a 30-day completion, a 45-day ship-back).
+ */
+const JOB_COLUMNS = 'SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::bigint[], $5::int[])';
 
 /** An outbox row's jobs as stored: what `JobRequest` is, in JSON. */
 export type StoredJob = Pick<JobRequest, 'jobId' | 'name' | 'data'> & { delayMs: number | null; priority: number | null };

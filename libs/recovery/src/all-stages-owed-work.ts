@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@returns/config';
 import { JobRequest } from '@returns/contracts';
 import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
@@ -23,8 +24,19 @@ export class AllStagesOwedWork implements OwedWork {
     feedback: FeedbackService,
     private readonly notifications: NotificationService,
     private readonly webhooks: WebhookService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.stages = [intake, logistics, inspection, refunds, feedback, notifications, webhooks];
+  }
+
+  /**
+   * The longest a request or case can wait on one of its timers without changing: the longest
+   * deadline (or delivery grace) configured. A Redis that lost every timer lost those of cases
+   * changed that long ago.
+   */
+  longestWaitMs(): number {
+    const { reviewMs, shipBackMs, receiptMs, inspectionMs, completionMs, deliveryGraceMs } = this.config.deadlines;
+    return Math.max(reviewMs, shipBackMs, receiptMs, inspectionMs, completionMs, deliveryGraceMs);
   }
 
   /**
