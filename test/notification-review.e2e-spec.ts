@@ -42,13 +42,13 @@ describe('customer messages and webhooks at their edges', () => {
     new WebhookService(service.get(DataSource), { ...service.config, outboundWebhookUrls: urls }, service.get(CaseService), service.get(InspectionService));
 
   describe('customer messages', () => {
-    /** Delivers every message except emails while `emailDown`, which time out. */
+    /** Delivers every message except those of the channels `down`, which time out (the outcome not known). */
     class Provider implements NotificationChannel {
       readonly sent: OutgoingMessage[] = [];
-      emailDown = false;
+      readonly down = new Set<string>();
       async send(message: OutgoingMessage): Promise<{ providerMessageId: string }> {
         this.sent.push(message);
-        if (message.channel === 'EMAIL' && this.emailDown) throw new Error('EMAIL provider timed out');
+        if (this.down.has(message.channel)) throw new Error(`${message.channel} provider timed out`);
         return { providerMessageId: `pm-${message.messageId}` };
       }
     }
@@ -62,7 +62,7 @@ describe('customer messages and webhooks at their edges', () => {
       });
       const provider = new Provider();
       const notifications = new NotificationService(service.get(DataSource), provider);
-      provider.emailDown = true;
+      provider.down.add('EMAIL');
       const [first] = await notifications.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }]);
       expect(first?.message).toMatch(/EMAIL/);
       expect(await rows(caseId)).toEqual([
@@ -72,7 +72,7 @@ describe('customer messages and webhooks at their edges', () => {
 
       // Before the job's retry, upstream sends the order again: the customer installed the app.
       expect((await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, customer: { ...order.customer, pushToken: 't-new' } })).status).toBe(200);
-      provider.emailDown = false;
+      provider.down.clear();
       provider.sent.length = 0;
       expect(await notifications.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }])).toEqual([null]);
       // Only the email still owed is sent: the SMS told the moment, no push tells it again.
@@ -92,21 +92,15 @@ describe('customer messages and webhooks at their edges', () => {
         customer: { ...putOrderCustomer(), pushToken: undefined, wechatOpenId: undefined, email: undefined },
       });
       // The SMS provider times out on the first attempt: the outcome is not known.
-      let smsDown = true;
-      const sent: OutgoingMessage[] = [];
-      const provider: NotificationChannel = {
-        async send(message) {
-          sent.push(message);
-          if (smsDown) throw new Error('SMS provider timed out');
-          return { providerMessageId: `pm-${message.messageId}` };
-        },
-      };
+      const provider = new Provider();
+      provider.down.add('SMS');
+      const { sent } = provider;
       const notifications = new NotificationService(service.get(DataSource), provider);
       expect((await notifications.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }]))[0]?.message).toMatch(/SMS/);
 
       // Upstream now has the customer on WeChat instead of by phone.
       expect((await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, customer: { ...order.customer, phone: undefined, wechatOpenId: 'o-new' } })).status).toBe(200);
-      smsDown = false;
+      provider.down.clear();
       sent.length = 0;
       expect(await notifications.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }])).toEqual([null]);
       // The SMS is tried again under its id (the provider may have delivered it): no WeChat message besides.
@@ -118,15 +112,9 @@ describe('customer messages and webhooks at their edges', () => {
       const { caseId, orderId, order } = await approvedCase({
         customer: { ...putOrderCustomer(), pushToken: undefined, wechatOpenId: undefined, email: undefined },
       });
-      let smsDown = true;
-      const sent: OutgoingMessage[] = [];
-      const provider: NotificationChannel = {
-        async send(message) {
-          sent.push(message);
-          if (smsDown) throw new Error('SMS provider timed out');
-          return { providerMessageId: `pm-${message.messageId}` };
-        },
-      };
+      const provider = new Provider();
+      provider.down.add('SMS');
+      const { sent } = provider;
       const notifications = new NotificationService(service.get(DataSource), provider);
       const params = { amount: '99.00 CNY', method: 'alipay' };
       expect((await notifications.sendMany([{ caseId, message: 'refund.succeeded', params, lastAttempt: false }]))[0]).not.toBeNull();
@@ -138,7 +126,7 @@ describe('customer messages and webhooks at their edges', () => {
       expect((await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, customer: { ...order.customer, email: 'new@example.com' } })).status).toBe(200);
       const [recovered] = (await notifications.owedSince(new Date(Date.now() - 60_000))).filter((job) => job.jobId?.includes(caseId));
       expect(recovered.data).toMatchObject({ caseId, message: 'refund.succeeded', params: {} });
-      smsDown = false;
+      provider.down.clear();
       sent.length = 0;
       const { message, params: recoveredParams } = recovered.data as { message: 'refund.succeeded'; params: Record<string, string> };
       expect(await notifications.sendMany([{ caseId, message, params: recoveredParams, lastAttempt: false }])).toEqual([null]);
