@@ -477,6 +477,8 @@ function sendReturns({ client, opts, plan, state, progress, timeLimitMs, dayMs, 
           if (!id) {
             state.errors++;
             state.errorKinds['2xx without an id'] = (state.errorKinds['2xx without an id'] ?? 0) + 1;
+            // Not retried (the service would answer the same): never accepted, and the verdict says so.
+            abandon('2xx without an id');
             return;
           }
           if (!s.acceptedId) {
@@ -803,9 +805,16 @@ function verdictOf(r) {
   if (!v.error) {
     if (v.mismatched) problems.push(`${int(v.mismatched)} not in the expected state`);
     if (!v.settled) problems.push(`${int(v.stillMoving)} still moving`);
+    // A state that says its stage ran, without the stage's record: not the state it claims.
+    const st = v.stageRecords;
+    if (st?.awaitingShipmentWithoutShipment) problems.push(`${int(st.awaitingShipmentWithoutShipment)} AWAITING_SHIPMENT without a shipment`);
+    if (st?.refundedWithoutSucceededRefund) problems.push(`${int(st.refundedWithoutSucceededRefund)} REFUNDED without a succeeded refund`);
   } else problems.push(`not verified: ${v.error}`);
   if (r.drain.timedOut) problems.push('queues did not drain');
   if (r.send.abandoned) problems.push(`${int(r.send.abandoned)} requests never accepted`);
+  // --returns N asks for N: those left unsent (time limit, Ctrl-C) were never accepted either.
+  // With --duration the count is only rate x duration, and what the time did not allow was never a request.
+  if (r.send.notSent && !r.config?.durationMs) problems.push(`${int(r.send.notSent)} returns never sent`);
   const drainText = drained ? `drained in ${seconds(r.drain.seconds)}` : 'drain time unknown';
   if (!v.error && (v.lost || v.doubled)) {
     const short = `FAIL: ${int(v.lost)} lost, ${int(v.doubled)} doubled`;
@@ -831,4 +840,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { retryAfterSeconds, rateAt, RetryHeap, verdictOf };
+module.exports = { retryAfterSeconds, rateAt, RetryHeap, verdictOf, sendReturns, newSendState };

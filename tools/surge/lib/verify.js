@@ -198,12 +198,22 @@ async function verifyWithApi({ client, token, plan, sent, settleTimeoutMs, concu
     const s = sent[ret.n];
     if (s?.acceptedId && cases.get(s.acceptedId)?.buffered) requests.set(ret.key, [{ id: s.acceptedId, orderId: ret.order.orderId }]);
   }
-  // Every case of each order, to find any nobody asked for.
-  const orders = plan.orders.filter((o) => o.returns.some((n) => sent[n]?.acceptedId));
+  // Every case of each order a request was sent for (answered or not), to find any nobody
+  // asked for. The API does not say which key a case came from: a case the order holds beyond
+  // those answered 202 is taken as the landing of one of its requests that were never answered
+  // (unconfirmed), and any more than those are cases nobody asked for (doubled).
+  const acceptedIds = new Set(ids);
+  const orders = plan.orders.filter((o) => o.returns.some((n) => sent[n]?.attempted));
   await pool(orders, concurrency, async (order) => {
     const res = await client.request('GET', `v1/returns?orderId=${encodeURIComponent(order.orderId)}&limit=100`, { token });
     if (res.status !== 200 || !res.json) throw new Error(`GET /v1/returns?orderId=${order.orderId} answered ${res.status}`);
-    for (const item of res.json.items ?? []) if (!judged.has(item.id)) judged.set(item.id, { id: item.id, orderId: item.orderId, status: item.status, codes: item.decision?.codes ?? [] });
+    const unanswered = order.returns.filter((n) => sent[n]?.attempted && !sent[n].acceptedId).map((n) => plan.returns[n]);
+    for (const item of res.json.items ?? []) {
+      if (!judged.has(item.id) && !(acceptedIds.has(item.id) && cases.get(item.id)?.buffered)) {
+        judged.set(item.id, { id: item.id, orderId: item.orderId, status: item.status, codes: item.decision?.codes ?? [] });
+      }
+      if (!acceptedIds.has(item.id) && unanswered.length) requests.set(unanswered.shift().key, [{ id: item.id, orderId: order.orderId }]);
+    }
   });
   const result = judge({ plan, sent, cases: judged, requests, mode: 'api' });
   result.settled = pending.length === 0;
