@@ -34,14 +34,32 @@ describe(customerView.name, () => {
       decision: decision({ note: 'RISK_SIGNAL' }),
       refund: null,
       timeline: [
-        { actor: 'system:policy', note: 'RISK_SIGNAL' },
-        { actor: 'agent:dev-agent', note: 'RISK_SIGNAL' },
-        { actor: 'system:review-deadline', note: 'no agent decided within the review deadline' },
-        { actor: 'agent:dev-agent', note: null },
+        { to: 'PENDING_REVIEW', actor: 'system:policy', note: 'RISK_SIGNAL' },
+        { to: 'REJECTED', actor: 'agent:dev-agent', note: 'RISK_SIGNAL' },
+        { to: 'APPROVED', actor: 'system:review-deadline', note: 'no agent decided within the review deadline' },
+        { to: 'APPROVED', actor: 'agent:dev-agent', note: null },
       ],
     });
     expect(JSON.stringify(view)).not.toMatch(/RISK_SIGNAL|risk/);
     expect(view.timeline.map((t) => t.note)).toEqual([null, null, 'no agent decided within the review deadline', null]);
     expect(view.decision).toMatchObject({ codes: [], rules: [] });
+  });
+
+  it("shows neither the refund's lastError nor the same provider's words noted on the move to REFUND_FAILED", () => {
+    const providerWords = 'alipay: merchant account 2088-1234 frozen by risk control';
+    const view = customerView({
+      decision: decision({ outcome: 'APPROVED', codes: [], rules: [] }),
+      refund: { id: 'r1', status: 'FAILED', attempts: 1, lastError: providerWords },
+      timeline: [
+        { to: 'REFUND_PENDING', actor: 'system:policy', note: 'refund only: nothing to send back' },
+        { to: 'REFUND_FAILED', actor: 'system:refund', note: providerWords },
+      ],
+    });
+    expect(JSON.stringify(view)).not.toContain('frozen');
+    expect(view.refund).toEqual({ id: 'r1', status: 'FAILED', attempts: 1 });
+    expect(view.timeline.map((t) => [t.to, t.note])).toEqual([
+      ['REFUND_PENDING', 'refund only: nothing to send back'],
+      ['REFUND_FAILED', null],
+    ]);
   });
 });

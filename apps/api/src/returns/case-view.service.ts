@@ -57,10 +57,11 @@ const RISK_CODE: DecisionCode = 'RISK_SIGNAL';
  * (judging's codes, or an agent's words that name it): a case in review says that an
  * agent will look, and why only when the reason is the customer's to mend (a vague reason,
  * a missing photo). Nor a refund's `lastError`: the payment provider's own words (an
- * address, a merchant account's state), for finance; the customer sees the refund's status
- * and attempts. Agents, finance, the warehouse and upstream see the case whole.
+ * address, a merchant account's state), for finance, nor the same words as the note of the
+ * case's move to REFUND_FAILED; the customer sees the refund's status and attempts. Agents,
+ * finance, the warehouse and upstream see the case whole.
  */
-export function customerView<V extends { decision: Decision | null; timeline: { actor: string; note: string | null }[]; refund?: object | null }>(
+export function customerView<V extends { decision: Decision | null; timeline: { to: string; actor: string; note: string | null }[]; refund?: object | null }>(
   view: V & { risk?: unknown },
 ): V {
   const { risk: _risk, ...rest } = view;
@@ -75,7 +76,7 @@ export function customerView<V extends { decision: Decision | null; timeline: { 
       rules: decision.rules.filter((r) => r.id !== 'risk.score'),
       ...(decision.note && { note: withoutRiskCode(decision.note) ?? undefined }),
     },
-    timeline: view.timeline.map((t) => (t.note ? { ...t, note: withoutRiskCode(t.note) } : t)),
+    timeline: view.timeline.map((t) => (t.note ? { ...t, note: t.to === 'REFUND_FAILED' ? null : withoutRiskCode(t.note) } : t)),
   };
 }
 
@@ -257,9 +258,18 @@ function encodeCursor(at: Date, id: string): string {
   return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
 }
 
+/** What `encodeCursor` writes: a UTC time to the millisecond (in a year PostgreSQL has: not 0000), and a UUID. */
+const CURSOR_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The `[createdAt, id]` of a cursor `encodeCursor` wrote; anything else is a 400, never a
+ * query PostgreSQL refuses (a time JavaScript takes but it does not: `1`, February 30th).
+ */
 function decodeCursor(cursor: string): [string, string] {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const time = CURSOR_TIME.test(at ?? '') ? Date.parse(at) : NaN;
+  if (rest.length || Number.isNaN(time) || new Date(time).toISOString() !== at || !CURSOR_ID.test(id ?? '')) {
     throw badRequest(['cursor is not one this API gave out'], 'INVALID_CURSOR');
   }
   return [at, id];
