@@ -153,7 +153,7 @@ export class AdminController {
       ...(waiting === undefined
         ? []
         : [
-            '# HELP returns_intake_waiting_requests Returns accepted (202) and not yet judged: the backlog INTAKE_HIGH_WATER is measured against. A job of the intake queue holds a whole intake batch of them.',
+            "# HELP returns_intake_waiting_requests Returns accepted (202) and not yet judged, but those held for their order's delivery (DELIVERY_GRACE): the backlog INTAKE_HIGH_WATER is measured against. A job of the intake queue holds a whole intake batch of them.",
             '# TYPE returns_intake_waiting_requests gauge',
             `returns_intake_waiting_requests ${waiting}`,
           ]),
