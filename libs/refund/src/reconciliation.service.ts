@@ -14,9 +14,14 @@ export interface Discrepancy {
   refundId: string;
   caseId: string;
   finding: Finding;
-  ours: { status: RefundStatus; amountMinor: number; idempotencyKey: string };
-  gateway: GatewayPayout[];
+  /** amounts in minor units of `currency` (CONTRACT.md: an ISO currency code beside every amount) */
+  ours: { status: RefundStatus; amountMinor: number; currency: string; idempotencyKey: string };
+  /** what the gateway paid under each key, in the currency the refund was sent in */
+  gateway: (GatewayPayout & { currency: string })[];
 }
+
+/** A refund as the run compares it, with the currency its amounts are in. */
+type RefundCompared = RefundOnRecord & { currency: string };
 
 /** One run: what it compared, what it recorded, and what it left for finance. */
 export interface ReconciliationReport {
@@ -150,10 +155,10 @@ export class RefundReconciliation {
    * Refunds changed since `windowFrom`, and every PENDING one, after `after` in id order: a
    * walk along the primary key, once over the table in a run.
    */
-  private async page(windowFrom: string, after: string): Promise<RefundOnRecord[]> {
-    const rows: { id: string; case_id: string; status: RefundStatus; amount_minor: string; idempotency_key: string; updated_at: Date }[] =
+  private async page(windowFrom: string, after: string): Promise<RefundCompared[]> {
+    const rows: { id: string; case_id: string; status: RefundStatus; amount_minor: string; currency: string; idempotency_key: string; updated_at: Date }[] =
       await this.dataSource.query(
-        `SELECT id, case_id, status, amount_minor, idempotency_key, updated_at FROM refunds
+        `SELECT id, case_id, status, amount_minor, currency, idempotency_key, updated_at FROM refunds
           WHERE id > $2 AND (updated_at >= $1 OR status = 'PENDING') ORDER BY id LIMIT $3`,
         [windowFrom, after, PAGE],
       );
@@ -162,12 +167,13 @@ export class RefundReconciliation {
       caseId: r.case_id,
       status: r.status,
       amount: Number(r.amount_minor),
+      currency: r.currency,
       idempotencyKey: r.idempotency_key,
       updatedAt: new Date(r.updated_at),
     }));
   }
 
-  private async comparePage(page: RefundOnRecord[], now: Date, graceMs: number, report: ReconciliationReport): Promise<void> {
+  private async comparePage(page: RefundCompared[], now: Date, graceMs: number, report: ReconciliationReport): Promise<void> {
     let next = 0;
     const lookUp = async () => {
       for (let i = next++; i < page.length; i = next++) {
@@ -181,7 +187,7 @@ export class RefundReconciliation {
     await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, page.length) }, lookUp));
   }
 
-  private async compareOne(refund: RefundOnRecord, now: Date, graceMs: number, report: ReconciliationReport): Promise<void> {
+  private async compareOne(refund: RefundCompared, now: Date, graceMs: number, report: ReconciliationReport): Promise<void> {
     const paid = await this.payoutsOf(refund);
     const finding = compareRefund(refund, paid, now, graceMs);
     if (finding === 'SETTLE' && (await this.refunds.settlePaid(refund, paid[0].providerRefundId, 'system:reconciliation'))) {
@@ -193,8 +199,8 @@ export class RefundReconciliation {
         refundId: refund.id,
         caseId: refund.caseId,
         finding,
-        ours: { status: refund.status, amountMinor: refund.amount, idempotencyKey: refund.idempotencyKey },
-        gateway: paid,
+        ours: { status: refund.status, amountMinor: refund.amount, currency: refund.currency, idempotencyKey: refund.idempotencyKey },
+        gateway: paid.map((payout) => ({ ...payout, currency: refund.currency })),
       });
     }
     report.checked++;
