@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@returns/config';
-import { assertDeadlinePassed, CaseDeadlines, CaseService, IllegalTransitionError, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
+import { assertDeadlinePassed, badRequest, CaseDeadlines, CaseService, IllegalTransitionError, notFound, OrderAddress, OrderCustomer, ReturnCase, StaffNoticeKind } from '@returns/case';
 import { databaseUnavailable, GroupCommit, GroupCommitOptions, insertManyStatement, preparedQuery } from '@returns/database';
 import { CaseStatus, JobRequest, Jobs, parseTimestamp, ProviderHttpError, ReturnMethod, ShippingPayer, TrackingStatus } from '@returns/contracts';
 import { casePolicy, PolicyService } from '@returns/policy';
@@ -40,6 +40,13 @@ const PARCEL_RANK: Record<ShipmentStatus, number> = {
 
 /** The rank of a parcel delivered (to the warehouse, or to whoever it was addressed to). */
 const DELIVERED_RANK = PARCEL_RANK.DELIVERED_TO_WAREHOUSE;
+
+/**
+ * How far ahead of our clock a scan may be dated: carriers' clocks drift, and a busy day's
+ * scans arrive in bursts. Beyond it the date is an error (a year off, day and month swapped)
+ * that would outrank every real scan, a LOST among them (`seenSinceLost`).
+ */
+const SCAN_AHEAD_MAX_MS = 24 * 3_600_000;
 
 /** Scans that say the carrier has the parcel in hand. */
 const CARRIED: ReadonlySet<TrackingStatus> = new Set<TrackingStatus>(['PICKED_UP', 'IN_TRANSIT', 'DELIVERED_TO_WAREHOUSE', 'DELIVERED']);
@@ -217,7 +224,7 @@ export class LogisticsService implements OnApplicationShutdown {
         }),
       )
     ).filter((b): b is CarrierBooking => b !== null);
-    if (booked.length) await this.recordBookings(booked);
+    if (booked.length) for (const [caseId, error] of await this.recordBookings(booked)) failures.set(caseId, error);
     if (failures.size) await this.tellApprovalAlone([...failures.keys()]);
     const homeless = subjects.filter((s) => !s.address);
     if (homeless.length) await this.tellAgentsNoAddress(homeless);
@@ -242,8 +249,10 @@ export class LogisticsService implements OnApplicationShutdown {
   /**
    * Records what the carrier booked, in one transaction, and releases the bookings of cases
    * cancelled while it was booking them.
+   * @returns per case whose booking the carrier failed to release, why: its job fails, and its
+   *   retry releases it (`releaseUnrecorded`), as no shipment is recorded for a later cancel to find
    */
-  private async recordBookings(booked: CarrierBooking[]): Promise<void> {
+  private async recordBookings(booked: CarrierBooking[]): Promise<Map<string, Error>> {
     const cancelled = await this.outbox.transaction(async (tx) => {
       const locked = await this.lockBooked(tx, booked.map((b) => b.caseId));
       // Cancelled while we were booking: those bookings are released below, never recorded.
@@ -298,7 +307,14 @@ export class LogisticsService implements OnApplicationShutdown {
       tx.atCommit(...this.cases.transitionStatements(tx.manager, moves, 'system:logistics'));
       return released;
     });
-    for (const b of cancelled) await this.carrier.cancel(b.trackingNumber).catch((e: Error) => this.logger.warn(`could not cancel ${b.trackingNumber}: ${e.message}`));
+    const unreleased = new Map<string, Error>();
+    for (const b of cancelled) {
+      await this.carrier.cancel(b.trackingNumber).catch((e: Error) => {
+        this.logger.warn(`case ${b.caseId}: could not release ${b.carrier} ${b.trackingNumber}, booked as the case was cancelled; its retry will: ${e.message}`);
+        unreleased.set(b.caseId, e);
+      });
+    }
+    return unreleased;
   }
 
   /**
@@ -388,12 +404,15 @@ export class LogisticsService implements OnApplicationShutdown {
 
   /**
    * Stores a carrier's tracking event and queues it to be applied. A duplicate is stored
-   * once and applied once.
+   * once and applied once. One dated more than a day ahead is refused (400 OCCURRED_AT_IN_FUTURE).
    */
   async recordTracking(input: TrackingInput): Promise<{ eventId: string; duplicate: boolean }> {
     const parcel = await this.parcelOf(input.carrier, input.trackingNumber);
     if (!parcel) throw notFound('TRACKING_NUMBER_NOT_FOUND', `no ${input.carrier} shipment with tracking number ${input.trackingNumber}`);
     const occurredAt = parseTimestamp(input.occurredAt);
+    if (occurredAt.getTime() > Date.now() + SCAN_AHEAD_MAX_MS) {
+      throw badRequest([`occurredAt ${input.occurredAt} is more than ${SCAN_AHEAD_MAX_MS / 3_600_000} hours in the future`], 'OCCURRED_AT_IN_FUTURE');
+    }
     return this.outbox.transaction(async (tx) => {
       const id = randomUUID();
       const rows: { id: string }[] = await tx.manager.query(
@@ -418,15 +437,18 @@ export class LogisticsService implements OnApplicationShutdown {
   /**
    * The parcel a carrier's tracking number is: a case's shipment coming in, or a parcel sent
    * to its customer (no shipment: an item that failed inspection going back, an exchange's
-   * replacement); null when the carrier booked no such parcel with us.
+   * replacement); null when the carrier booked no such parcel with us. Carriers recycle
+   * waybill numbers, so a number held by a parcel coming in and one going out is the newest
+   * booking's: the older parcel's journey is over.
    */
   private async parcelOf(carrier: string, trackingNumber: string): Promise<{ caseId: string; shipmentId: string | null } | null> {
     const [parcel]: { case_id: string; shipment_id: string | null }[] = await this.dataSource.query(
-      `SELECT case_id, id AS shipment_id FROM shipments WHERE tracking_number = $1 AND carrier = $2
+      `SELECT case_id, id AS shipment_id, created_at FROM shipments WHERE tracking_number = $1 AND carrier = $2
        UNION ALL
-       SELECT case_id, NULL FROM sent_back_parcels WHERE tracking_number = $1 AND carrier = $2
+       SELECT case_id, NULL, created_at FROM sent_back_parcels WHERE tracking_number = $1 AND carrier = $2
        UNION ALL
-       SELECT case_id, NULL FROM replacement_parcels WHERE tracking_number = $1 AND carrier = $2`,
+       SELECT case_id, NULL, created_at FROM replacement_parcels WHERE tracking_number = $1 AND carrier = $2
+       ORDER BY created_at DESC LIMIT 1`,
       [trackingNumber, carrier],
     );
     return parcel ? { caseId: parcel.case_id, shipmentId: parcel.shipment_id } : null;

@@ -13,7 +13,7 @@ export class LogisticsController {
   @Post('tracking')
   @HttpCode(202)
   @Roles('carrier')
-  @ApiOperation({ summary: 'A carrier scan. Duplicates and late events never move a case backwards; unknown tracking number 404.' })
+  @ApiOperation({ summary: 'A carrier scan. Duplicates and late events never move a case backwards; unknown tracking number 404; occurredAt more than 24 hours ahead 400 OCCURRED_AT_IN_FUTURE.' })
   async track(@Body() body: TrackingEventDto) {
     const { duplicate } = await this.logistics.recordTracking(body);
     return { accepted: true, duplicate };

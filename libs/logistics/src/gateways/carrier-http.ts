@@ -1,4 +1,4 @@
-import { callProvider, ProviderEndpoint, unusableAnswer } from '@returns/contracts';
+import { callProvider, parseTimestamp, ProviderEndpoint, unusableAnswer } from '@returns/contracts';
 import { Booking, BookingRequest, CarrierGateway } from '../carrier-gateway.interface';
 
 /** How the carrier is named in errors and logs. */
@@ -11,8 +11,8 @@ const PROVIDER = 'carrier';
  * - `POST {url}/bookings`, header `Idempotency-Key: <bookingKey>`, JSON body
  *   `{ carrier, method, from, to?, units, quotedCostMinor }` (`to` omitted for a parcel to
  *   our warehouse) → 200 or 201 `{ trackingNumber, labelUrl, pickupWindow: { from, to } | null,
- *   costMinor }`. The aggregator books once per key: a retry with the same key answers the
- *   same booking.
+ *   costMinor }` (the window's timestamps in any offset: kept in UTC). The aggregator books
+ *   once per key: a retry with the same key answers the same booking.
  * - `DELETE {url}/bookings/{trackingNumber}` → 200 or 204; 404 when the booking is already
  *   gone, which is what a cancel wants too.
  *
@@ -37,7 +37,8 @@ export class CarrierHttpGateway implements CarrierGateway {
     return {
       trackingNumber: booking.trackingNumber,
       labelUrl: booking.labelUrl,
-      pickupWindow: booking.pickupWindow && { from: booking.pickupWindow.from, to: booking.pickupWindow.to },
+      // In UTC, as every timestamp of ours: the carrier may write its own offset (`+08:00`).
+      pickupWindow: booking.pickupWindow && { from: utc(booking.pickupWindow.from), to: utc(booking.pickupWindow.to) },
       costMinor: booking.costMinor,
     };
   }
@@ -55,9 +56,14 @@ function bookingProblem(body: unknown): string | null {
   if (b.labelUrl !== null && typeof b.labelUrl !== 'string') return 'labelUrl must be a string or null';
   if (b.pickupWindow !== null) {
     const pickup = b.pickupWindow as Record<string, unknown> | undefined;
-    const instant = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+    const instant = (v: unknown) => typeof v === 'string' && !Number.isNaN(parseTimestamp(v).getTime());
     if (typeof pickup !== 'object' || !instant(pickup.from) || !instant(pickup.to)) return 'pickupWindow must be { from, to } (timestamps) or null';
   }
   if (!Number.isSafeInteger(b.costMinor) || (b.costMinor as number) < 0) return 'costMinor must be a whole number of minor units, 0 or more';
   return null;
+}
+
+/** A carrier's timestamp as ISO-8601 UTC; one written without an offset is read as UTC (`parseTimestamp`). */
+function utc(timestamp: string): string {
+  return parseTimestamp(timestamp).toISOString();
 }
