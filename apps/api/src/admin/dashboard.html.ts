@@ -1,7 +1,7 @@
 /**
  * The admin dashboard, one self-contained page (no build step, no assets): it asks for an
  * admin key once, keeps it in the browser (localStorage, and a cookie scoped to Bull Board's
- * path), and reads the admin API with it: queues every 5 s, reasons, hours per status,
+ * path, Secure when served over HTTPS), and reads the admin API with it: queues every 5 s, reasons, hours per status,
  * missed deadlines and the customers' feedback every minute. Every value is written as text, never as HTML.
  */
 export const DASHBOARD_HTML = `<!doctype html>
@@ -42,16 +42,18 @@ export const DASHBOARD_HTML = `<!doctype html>
   const $ = (id) => document.getElementById(id);
   let key = localStorage.getItem(KEY);
   let timers = [];
+  // Secure over HTTPS: the cookie holds the admin's key, and without it a browser sends it to http:// on this host too.
+  const COOKIE = '; Path=/admin/queues; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');
 
   function remember(value) {
     key = value;
     localStorage.setItem(KEY, value);
-    document.cookie = KEY + '=' + encodeURIComponent(value) + '; Path=/admin/queues; SameSite=Strict';
+    document.cookie = KEY + '=' + encodeURIComponent(value) + COOKIE;
   }
   function forget(message) {
     key = null;
     localStorage.removeItem(KEY);
-    document.cookie = KEY + '=; Path=/admin/queues; Max-Age=0; SameSite=Strict';
+    document.cookie = KEY + '=; Max-Age=0' + COOKIE;
     timers.forEach(clearInterval);
     timers = [];
     $('panels').hidden = true;
