@@ -1,9 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { CaseService } from '@returns/case';
 import { JobRequest, Jobs } from '@returns/contracts';
 import { InspectionService } from '@returns/inspection';
 import { IntakeService } from '@returns/intake';
 import { LogisticsService } from '@returns/logistics';
-import { FeedbackService, RefundService, surveyToken } from '@returns/refund';
+import { FeedbackService, RefundService } from '@returns/refund';
 import { addedJob, deadlinePassed, expectError, inspectedAs, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
@@ -40,7 +41,8 @@ describe('feedback after a refund', () => {
 
   it('sends the survey link with the refund, and takes one answer per link, without a key', async () => {
     const { caseId, path, rmaNumber } = await refunded();
-    expect(path).toBe(`/v1/feedback/${surveyToken(caseId, service.config.webhookSecret)}`);
+    const [{ token }] = await service.db.query('SELECT token FROM feedback WHERE case_id = $1', [caseId]);
+    expect(path).toBe(`/v1/feedback/${token}`);
 
     const open = await service.http().get(path);
     expect(open.status).toBe(200);
@@ -144,6 +146,15 @@ describe('feedback after a refund', () => {
     expect(await service.get(FeedbackService).owedSince(new Date(Date.now() - 60_000))).toEqual(
       expect.arrayContaining([expect.objectContaining({ jobId: Jobs.deadline(waiting.caseId, 'completion', 0).jobId })]),
     );
+  });
+
+  it("gives no one holding WEBHOOK_SECRET (upstream, every webhook subscriber) a way to answer a case's survey", async () => {
+    const { caseId, path } = await refunded();
+    // What the link once was: an HMAC of the case id under the secret those parties share.
+    const guessed = `/v1/feedback/${createHmac('sha256', service.config.webhookSecret).update(`survey:${caseId}`).digest('base64url')}`;
+    expect(path).not.toBe(guessed);
+    expect((await service.http().post(guessed).send({ rating: 1 })).status).toBe(404);
+    expect((await service.http().get(path)).body).toMatchObject({ answered: false });
   });
 
   it('opens no second survey when the refund is replayed, and a recovery sends the same link', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { assertDeadlinePassed, CaseService, conflict, notFound, ReturnCase } from '@returns/case';
@@ -29,12 +29,14 @@ function answerOf(row: AnswerRow): SurveyAnswer {
 }
 
 /**
- * The token of a case's survey link: an HMAC of the case id under WEBHOOK_SECRET (with a
- * purpose of its own), so every builder of the refund message (its first add, a recovery)
- * makes the same link, and no one can work out another case's from theirs.
+ * A new survey token: random, kept with the survey (`feedback.token`), so every builder of
+ * the refund message (its first add, a recovery) reads the same link, and no one can work
+ * out a case's from its id. (It was once an HMAC of the case id under WEBHOOK_SECRET, which
+ * upstream and every webhook subscriber hold: they could answer any case's survey. Links
+ * made so stay valid: a link is looked up by the token stored.)
  */
-export function surveyToken(caseId: string, secret: string): string {
-  return createHmac('sha256', secret).update(`survey:${caseId}`).digest('base64url');
+function newSurveyToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 /** Statuses a case completes from: refunded, or its exchange shipped. */
@@ -55,21 +57,24 @@ export class FeedbackService {
     private readonly cases: CaseService,
   ) {}
 
-  /** The link the refund message carries. */
-  surveyUrl(caseId: string): string {
-    return `${this.config.publicBaseUrl}/v1/feedback/${surveyToken(caseId, this.config.webhookSecret)}`;
+  /** The link the refund message carries, to the survey of `token` (`open`'s). */
+  surveyUrl(token: string): string {
+    return `${this.config.publicBaseUrl}/v1/feedback/${token}`;
   }
 
   /**
    * In the transaction that refunded the case: opens its survey (a replay opens none twice)
    * and sets its completion deadline.
+   * @returns the survey's token: the one it was opened with before, on a replay
    */
-  async open(tx: Tx, subject: Pick<ReturnCase, 'id' | 'deadlines'>): Promise<void> {
-    await tx.manager.query(`INSERT INTO feedback (token, case_id) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [
-      surveyToken(subject.id, this.config.webhookSecret),
-      subject.id,
-    ]);
+  async open(tx: Tx, subject: Pick<ReturnCase, 'id' | 'deadlines'>): Promise<string> {
+    const [{ token }]: { token: string }[] = await tx.manager.query(
+      `WITH opened AS (INSERT INTO feedback (token, case_id) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING RETURNING token)
+       SELECT token FROM opened UNION ALL SELECT token FROM feedback WHERE case_id = $2 LIMIT 1`,
+      [newSurveyToken(), subject.id],
+    );
     tx.enqueue(await this.cases.setDeadline(tx.manager, subject, 'completion', this.config.deadlines.completionMs));
+    return token;
   }
 
   /** What the customer answered to a case's survey, for the people handling it (not its link); null before a refund. */

@@ -164,8 +164,8 @@ export class RefundService {
   private async succeed(tx: Tx, subject: ReturnCase, refund: Refund, providerRefundId: string | null): Promise<void> {
     await tx.manager.update(Refund, { id: refund.id }, { status: 'SUCCEEDED', providerRefundId, lastError: null, succeededAt: new Date(), updatedAt: new Date() });
     await this.cases.transition(tx.manager, subject, 'REFUNDED', 'system:refund', `${majorAmount(refund.amount, refund.currency)} to ${refund.method}`);
-    await this.feedback.open(tx, subject);
-    tx.enqueue(succeededMessage(subject, refund, this.feedback.surveyUrl(subject.id)), Jobs.webhook(subject.id, 'refund.succeeded'));
+    const survey = await this.feedback.open(tx, subject);
+    tx.enqueue(succeededMessage(subject, refund, this.feedback.surveyUrl(survey)), Jobs.webhook(subject.id, 'refund.succeeded'));
   }
 
   private async fail(refundId: string, reason: string): Promise<void> {
@@ -189,11 +189,12 @@ export class RefundService {
    * then (a job that finds it sent sends nothing).
    */
   async owedSince(since: Date): Promise<JobRequest[]> {
-    const cases: (Pick<ReturnCase, 'id' | 'type' | 'priority' | 'status'> & Pick<Refund, 'amount' | 'currency' | 'method'> & { refundStatus: RefundStatus | null; idempotencyKey: string | null; lastError: string | null })[] =
+    const cases: (Pick<ReturnCase, 'id' | 'type' | 'priority' | 'status'> &
+      Pick<Refund, 'amount' | 'currency' | 'method'> & { refundStatus: RefundStatus | null; idempotencyKey: string | null; lastError: string | null; survey: string | null })[] =
       await this.dataSource.query(
         `SELECT c.id, c.type, c.priority, c.status, f.amount_minor::float8 AS amount, f.currency, f.method, f.status AS "refundStatus", f.idempotency_key AS "idempotencyKey",
-                f.last_error AS "lastError"
-           FROM return_cases c LEFT JOIN refunds f ON f.case_id = c.id
+                f.last_error AS "lastError", s.token AS survey
+           FROM return_cases c LEFT JOIN refunds f ON f.case_id = c.id LEFT JOIN feedback s ON s.case_id = c.id
           WHERE c.status IN ('REFUND_PENDING', 'REFUNDED', 'REFUND_FAILED') AND c.updated_at >= $1`,
         [since],
       );
@@ -209,7 +210,8 @@ export class RefundService {
         return [...failures, payment, ...(c.type === 'REFUND_ONLY' && c.lastError ? [Jobs.notify(c.id, 'return.approved', messageParams(c), c.priority)] : [])];
       }
       if (c.status === 'REFUND_FAILED') return failures;
-      return [...failures, ...(c.refundStatus === 'SUCCEEDED' ? [succeededMessage(c, c, this.feedback.surveyUrl(c.id)), Jobs.webhook(c.id, 'refund.succeeded')] : [])];
+      // The survey was opened with the payment recorded: its link is the one first sent.
+      return [...failures, ...(c.refundStatus === 'SUCCEEDED' && c.survey ? [succeededMessage(c, c, this.feedback.surveyUrl(c.survey)), Jobs.webhook(c.id, 'refund.succeeded')] : [])];
     });
   }
 
