@@ -53,6 +53,14 @@ describe('customer messages and webhooks at their edges', () => {
       }
     }
 
+    /** An approved case whose customer has a phone only, and the messages' stage on a provider whose SMS is down. */
+    async function reachedBySmsOnly() {
+      const approved = await approvedCase({ customer: { ...putOrderCustomer(), pushToken: undefined, wechatOpenId: undefined, email: undefined } });
+      const provider = new Provider();
+      provider.down.add('SMS');
+      return { ...approved, provider, notifications: new NotificationService(service.get(DataSource), provider) };
+    }
+
     const rows = (caseId: string) =>
       service.db.query(`SELECT channel, recipient, status FROM notifications WHERE case_id = $1 ORDER BY channel`, [caseId]) as Promise<{ channel: string; recipient: string; status: string }[]>;
 
@@ -88,14 +96,9 @@ describe('customer messages and webhooks at their edges', () => {
     });
 
     it('retries a message a channel did not take on that channel, though the customer since lost it', async () => {
-      const { caseId, orderId, order } = await approvedCase({
-        customer: { ...putOrderCustomer(), pushToken: undefined, wechatOpenId: undefined, email: undefined },
-      });
       // The SMS provider times out on the first attempt: the outcome is not known.
-      const provider = new Provider();
-      provider.down.add('SMS');
+      const { caseId, orderId, order, provider, notifications } = await reachedBySmsOnly();
       const { sent } = provider;
-      const notifications = new NotificationService(service.get(DataSource), provider);
       expect((await notifications.sendMany([{ caseId, message: 'return.approved', params: {}, lastAttempt: false }]))[0]?.message).toMatch(/SMS/);
 
       // Upstream now has the customer on WeChat instead of by phone.
@@ -109,13 +112,8 @@ describe('customer messages and webhooks at their edges', () => {
     });
 
     it('says on a channel the customer gained what the moment first said, when recovery puts its job back without its parameters', async () => {
-      const { caseId, orderId, order } = await approvedCase({
-        customer: { ...putOrderCustomer(), pushToken: undefined, wechatOpenId: undefined, email: undefined },
-      });
-      const provider = new Provider();
-      provider.down.add('SMS');
+      const { caseId, orderId, order, provider, notifications } = await reachedBySmsOnly();
       const { sent } = provider;
-      const notifications = new NotificationService(service.get(DataSource), provider);
       const params = { amount: '99.00 CNY', method: 'alipay' };
       expect((await notifications.sendMany([{ caseId, message: 'refund.succeeded', params, lastAttempt: false }]))[0]).not.toBeNull();
       const [{ body }] = await service.db.query(`SELECT body FROM notifications WHERE case_id = $1`, [caseId]);
