@@ -1,4 +1,5 @@
-import { JobName } from '@returns/contracts';
+import { ALL_QUEUES, JobName } from '@returns/contracts';
+import { JobProducer } from '@returns/queue';
 import { IntakeService } from '@returns/intake';
 import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
@@ -111,8 +112,16 @@ describe('admin while Redis is down', () => {
     // one closed in that state would wait for good (an ioredis quirk), and so would shutdown.
     await new Promise((r) => setTimeout(r, 3_000));
     const startedAt = Date.now();
+    const producer = service.get(JobProducer);
     await Promise.race([service.close(), new Promise((_, reject) => setTimeout(() => reject(new Error('shutdown hung')), 15_000))]);
     closed = true;
     expect(Date.now() - startedAt).toBeLessThan(15_000);
+    // Every producer connection is closed, none left reconnecting for good (its timer would
+    // keep the process alive past shutdown, to the grace's exit 1).
+    type Client = { status: string; manuallyClosing: boolean; reconnectTimeout: unknown };
+    const clients = ALL_QUEUES.map((name) => (producer.queue(name) as unknown as { connection: { _client: Client } }).connection._client);
+    // Closed: ended, or (disconnected between two attempts) asked to close with no attempt left pending.
+    const reconnectingForGood = (c: Client) => c.status !== 'end' && (!c.manuallyClosing || Boolean(c.reconnectTimeout));
+    expect(clients.filter(reconnectingForGood).map((c) => c.status)).toEqual([]);
   });
 });

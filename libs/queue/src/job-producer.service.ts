@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import IORedis, { Cluster } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@returns/config';
 import { ALL_QUEUES, JobRequest, QUEUE_OF, QueueName } from '@returns/contracts';
 import { jobOptions } from './job-options';
-import { redisConnection } from './redis-connection';
+import { redisClient } from './redis-connection';
 
 /**
  * The only way code adds jobs: typed by job name, options from `jobOptions`.
@@ -16,13 +17,23 @@ import { redisConnection } from './redis-connection';
 @Injectable()
 export class JobProducer implements OnApplicationShutdown {
   private readonly queues: Record<QueueName, Queue>;
+  /**
+   * Each queue's client, ours to close: a client BullMQ made itself is left reconnecting for
+   * good when its quit fails (Redis away at shutdown), and its timer keeps the process alive.
+   */
+  private readonly clients: (IORedis | Cluster)[] = [];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     // Not enableOfflineQueue: false, which BullMQ's own start-up commands trip over: a command
     // made while Redis is away fails after one reconnection attempt instead.
-    const connection = redisConnection(config, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 5_000 });
-    this.queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection, prefix: config.queuePrefix })])) as Record<QueueName, Queue>;
-    for (const queue of Object.values(this.queues)) queue.on('error', () => undefined); // each failed add is reported to its caller
+    const clientOf = () => {
+      const client = redisClient(config, { maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 5_000 });
+      client.on('error', () => undefined); // each failed add is reported to its caller
+      this.clients.push(client);
+      return client;
+    };
+    this.queues = Object.fromEntries(ALL_QUEUES.map((name) => [name, new Queue(name, { connection: clientOf(), prefix: config.queuePrefix })])) as Record<QueueName, Queue>;
+    for (const queue of Object.values(this.queues)) queue.on('error', () => undefined);
   }
 
   queue(name: QueueName): Queue {
@@ -54,5 +65,7 @@ export class JobProducer implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
+    // Quit once the adds under way are written; with Redis away, drop the connection at once.
+    await Promise.all(this.clients.map((client) => (client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : client.disconnect())));
   }
 }
