@@ -5,6 +5,7 @@ import { expectError, postReturn, putOrder } from './support/api-helpers';
 import { returnBody } from './support/factories';
 import { TestService } from './support/service';
 import { TcpProxy } from './support/tcp-proxy';
+import { leftOpen, RedisClientState } from './support/redis-client-state';
 import { eventually } from './support/eventually';
 
 /**
@@ -118,10 +119,7 @@ describe('admin while Redis is down', () => {
     expect(Date.now() - startedAt).toBeLessThan(15_000);
     // Every producer connection is closed, none left reconnecting for good (its timer would
     // keep the process alive past shutdown, to the grace's exit 1).
-    type Client = { status: string; manuallyClosing: boolean; reconnectTimeout: unknown };
-    const clients = ALL_QUEUES.map((name) => (producer.queue(name) as unknown as { connection: { _client: Client } }).connection._client);
-    // Closed: ended, or (disconnected between two attempts) asked to close with no attempt left pending.
-    const reconnectingForGood = (c: Client) => c.status !== 'end' && (!c.manuallyClosing || Boolean(c.reconnectTimeout));
-    expect(clients.filter(reconnectingForGood).map((c) => c.status)).toEqual([]);
+    const clients = ALL_QUEUES.map((name) => (producer.queue(name) as unknown as { connection: { _client: RedisClientState } }).connection._client);
+    expect(clients.filter(leftOpen).map((c) => c.status)).toEqual([]);
   });
 });

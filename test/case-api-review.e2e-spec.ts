@@ -1,5 +1,5 @@
 import { expectError, putOrder, returnFor } from './support/api-helpers';
-import { uniqueId } from './support/factories';
+import { REFUND_ONLY_MUG, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
 /**
@@ -46,13 +46,7 @@ describe('case API after intake', () => {
   describe('GET /v1/returns/{id} as the portal', () => {
     it("shows no payment provider's words about a failed refund, in the refund or in the timeline", async () => {
       const { orderId } = await putOrder(service, { payment: { provider: 'alipay', transactionId: uniqueId('T-DECLINE') } });
-      const failed = await returnFor(service, orderId, 'REFUND_FAILED', {
-        type: 'REFUND_ONLY',
-        reasonCode: 'CHANGED_MIND',
-        reasonText: undefined,
-        returnMethod: undefined,
-        items: [{ sku: 'MUG', quantity: 1 }],
-      });
+      const failed = await returnFor(service, orderId, 'REFUND_FAILED', REFUND_ONLY_MUG);
       // Finance sees why, in both places.
       expect(failed.refund.lastError).toMatch(/declined/);
       expect(failed.timeline.at(-1)).toMatchObject({ to: 'REFUND_FAILED', note: failed.refund.lastError });

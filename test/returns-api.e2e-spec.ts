@@ -18,7 +18,7 @@ import {
   scan,
   steps,
 } from './support/api-helpers';
-import { daysAgo, orderBody, returnBody, uniqueId } from './support/factories';
+import { daysAgo, orderBody, REFUND_ONLY_MUG, returnBody, uniqueId } from './support/factories';
 import { TestService } from './support/service';
 
 /**
@@ -806,13 +806,7 @@ describe('returns service HTTP contract', () => {
 
     it("refunds to the order's corrected payment when finance retries after upstream corrected it", async () => {
       const { orderId, order } = await putOrder(service, { payment: { provider: 'alipay', transactionId: uniqueId('T-DECLINE') } });
-      const failed = await returnFor(service, orderId, 'REFUND_FAILED', {
-        type: 'REFUND_ONLY',
-        reasonCode: 'CHANGED_MIND',
-        reasonText: undefined,
-        returnMethod: undefined,
-        items: [{ sku: 'MUG', quantity: 1 }],
-      });
+      const failed = await returnFor(service, orderId, 'REFUND_FAILED', REFUND_ONLY_MUG);
       // The payment upstream had recorded was the wrong one (the gateway declined it); it sends the right one.
       const corrected = uniqueId('T');
       await service.as('upstream').put(`/v1/orders/${orderId}`, { ...order, payment: { provider: 'wechat', transactionId: corrected } }).expect(200);

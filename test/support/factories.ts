@@ -24,6 +24,9 @@ export function orderBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** Overrides of `returnBody` for a refund-only request (仅退款) of the order factory's mug, for a change of mind. */
+export const REFUND_ONLY_MUG = { type: 'REFUND_ONLY', reasonCode: 'CHANGED_MIND', reasonText: undefined, returnMethod: undefined, items: [{ sku: 'MUG', quantity: 1 }] };
+
 export function returnBody(orderId: string, overrides: Record<string, unknown> = {}) {
   return {
     orderId,

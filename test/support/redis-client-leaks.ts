@@ -1,4 +1,5 @@
 import IORedis, { Cluster } from 'ioredis';
+import { leftOpen, RedisClientState } from './redis-client-state';
 
 /**
  * Run in each test file's sandbox (`setupFilesAfterEnv`): notes every ioredis client the file
@@ -9,7 +10,7 @@ import IORedis, { Cluster } from 'ioredis';
  */
 const GRACE_MS = 4_000;
 
-type Watched = { status: string; options?: { host?: string; port?: number }; reconnectTimeout?: unknown; manuallyClosing?: boolean };
+type Watched = RedisClientState & { options?: { host?: string; port?: number } };
 const clients = new Map<Watched, Error>();
 
 for (const proto of [IORedis.prototype, Cluster.prototype] as unknown as { connect(...args: unknown[]): unknown }[]) {
@@ -20,10 +21,6 @@ for (const proto of [IORedis.prototype, Cluster.prototype] as unknown as { conne
   };
 }
 
-/** Not closed by whoever made it: never asked to quit, or a reconnect still pending. */
-function leftOpen(client: Watched): boolean {
-  return client.status !== 'end' && (!client.manuallyClosing || Boolean(client.reconnectTimeout));
-}
 
 const file = expect.getState().testPath ?? 'a test file';
 
